@@ -1,0 +1,270 @@
+// GraphConfig, GraphBuilder and SocialGraph.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings/numpy.h"
+#include "bindings/status_conversion.h"
+#include "invitegraph/graph_builder.h"
+#include "invitegraph/social_graph.h"
+
+namespace invitegraph::py_bindings {
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace {
+
+py::dict ArcDict(const ArcInfo& a, const SocialGraph& g) {
+  py::dict channels;
+  for (int c = 0; c < kNumChannels; ++c) {
+    channels[py::str(std::string(ChannelNames()[c]))] = a.channel_weight[c];
+  }
+  return py::dict("target"_a = g.user_id(a.target), "tie_strength"_a = a.tie_strength,
+                  "channel_weight"_a = channels,
+                  "days_since_last_interaction"_a = a.days_since_last_interaction,
+                  "is_friend"_a = a.is_friend);
+}
+
+NodeId NodeOrThrow(const SocialGraph& g, UserId user) {
+  auto n = g.FindNode(user);
+  if (!n) throw py::key_error("user " + std::to_string(user) + " is not in the graph");
+  return *n;
+}
+
+}  // namespace
+
+void InitGraph(py::module_& m) {
+  py::class_<GraphConfig>(m, "GraphConfig", R"pbdoc(
+How events become tie strengths and profiles.
+
+Parameters
+----------
+half_life_days : float
+    Each event's weight halves every this many days before ``as_of``.
+channel_weights : dict[str, float]
+    Tie-strength weight per interaction kind; unnamed kinds keep their defaults
+    (chat 1.0, like 0.3, comment 0.5, share 0.8, visit 0.2, assist 1.5, team_join 2.0,
+    invite_accepted 2.0).
+friendship_weight : float
+    Tie strength a declared friendship adds in both directions.
+new_user_days : float
+    Users first seen within this many days of ``as_of`` count as new.
+join_rate_prior_mean, join_rate_prior_strength : float
+    Beta prior of the smoothed campaign join rate.
+num_threads : int
+    Build threads; 0 uses every core.
+)pbdoc")
+      .def(py::init([](double half_life_days, std::map<std::string, double> channel_weights,
+                       double friendship_weight, double new_user_days,
+                       double join_rate_prior_mean, double join_rate_prior_strength,
+                       int num_threads) {
+             GraphConfig c;
+             c.half_life_days = half_life_days;
+             c.channel_weights = std::move(channel_weights);
+             c.friendship_weight = friendship_weight;
+             c.new_user_days = new_user_days;
+             c.join_rate_prior_mean = join_rate_prior_mean;
+             c.join_rate_prior_strength = join_rate_prior_strength;
+             c.num_threads = num_threads;
+             ThrowIfError(ResolveChannelWeights(c).status());
+             return c;
+           }),
+           py::kw_only(), py::arg("half_life_days") = 30.0,
+           py::arg("channel_weights") = std::map<std::string, double>{},
+           py::arg("friendship_weight") = 1.0, py::arg("new_user_days") = 30.0,
+           py::arg("join_rate_prior_mean") = 0.1, py::arg("join_rate_prior_strength") = 10.0,
+           py::arg("num_threads") = 0)
+      .def_readwrite("half_life_days", &GraphConfig::half_life_days)
+      .def_readwrite("channel_weights", &GraphConfig::channel_weights)
+      .def_readwrite("friendship_weight", &GraphConfig::friendship_weight)
+      .def_readwrite("new_user_days", &GraphConfig::new_user_days)
+      .def_readwrite("join_rate_prior_mean", &GraphConfig::join_rate_prior_mean)
+      .def_readwrite("join_rate_prior_strength", &GraphConfig::join_rate_prior_strength)
+      .def_readwrite("num_threads", &GraphConfig::num_threads)
+      .def("__repr__", [](const GraphConfig& c) {
+        return "GraphConfig(half_life_days=" + std::to_string(c.half_life_days) + ", ...)";
+      });
+
+  m.def("channel_names", [] {
+    std::vector<std::string> out;
+    for (auto n : ChannelNames()) out.emplace_back(n);
+    return out;
+  }, "Known interaction kinds, in channel order.");
+
+  py::class_<GraphBuilder>(m, "GraphBuilder", R"pbdoc(
+Stages validated event batches (columns as NumPy arrays of exact dtypes) and builds a
+SocialGraph. Each add_* call validates its whole batch first: a bad row raises
+ValueError naming table, column, row and value, and nothing of that batch is kept.
+Use invitegraph.build_graph for DataFrames.
+)pbdoc")
+      .def(py::init<GraphConfig>(), py::arg("config") = GraphConfig{})
+      .def(
+          "add_friendships",
+          [](GraphBuilder& b, const Column<int64_t>& src, const Column<int64_t>& dst) {
+            ThrowIfError(b.AddFriendships({AsSpan(src), AsSpan(dst)}));
+          },
+          py::arg("src"), py::arg("dst"), "Undirected contacts (int64 columns).")
+      .def(
+          "add_interactions",
+          [](GraphBuilder& b, const Column<int64_t>& src, const Column<int64_t>& dst,
+             const Column<int32_t>& kind_codes, const std::vector<std::string>& kind_names,
+             const Column<int64_t>& ts) {
+            ThrowIfError(b.AddInteractions(EncodedInteractionBatch{
+                AsSpan(src), AsSpan(dst), AsSpan(kind_codes), kind_names, AsSpan(ts)}));
+          },
+          py::arg("src"), py::arg("dst"), py::arg("kind_codes"), py::arg("kind_names"),
+          py::arg("ts"),
+          "Directed interactions; kind as dictionary codes into kind_names (-1: missing).")
+      .def(
+          "add_purchases",
+          [](GraphBuilder& b, const Column<int64_t>& user, const Column<int64_t>& item,
+             const Column<int64_t>& ts, const std::optional<Column<int64_t>>& category,
+             const std::optional<Column<double>>& amount) {
+            ThrowIfError(b.AddPurchases(PurchaseBatch{AsSpan(user), AsSpan(item), AsSpan(ts),
+                                                      AsSpan(category), AsSpan(amount)}));
+          },
+          py::arg("user"), py::arg("item"), py::arg("ts"), py::arg("category") = py::none(),
+          py::arg("amount") = py::none(), "Purchases; category -1 means unknown.")
+      .def(
+          "add_campaigns",
+          [](GraphBuilder& b, const Column<int64_t>& inviter, const Column<int64_t>& item,
+             const Column<int64_t>& joined_offsets, const Column<int64_t>& joined,
+             const std::optional<Column<int64_t>>& ts,
+             const std::optional<Column<int64_t>>& category,
+             const std::optional<Column<int64_t>>& invited_offsets,
+             const std::optional<Column<int64_t>>& invited) {
+            CampaignBatch batch;
+            batch.inviter = AsSpan(inviter);
+            batch.item = AsSpan(item);
+            batch.joined_offsets = AsSpan(joined_offsets);
+            batch.joined = AsSpan(joined);
+            batch.ts = AsSpan(ts);
+            batch.category = AsSpan(category);
+            batch.invited_offsets = AsSpan(invited_offsets);
+            batch.invited = AsSpan(invited);
+            ThrowIfError(b.AddCampaigns(batch));
+          },
+          py::arg("inviter"), py::arg("item"), py::arg("joined_offsets"), py::arg("joined"),
+          py::arg("ts") = py::none(), py::arg("category") = py::none(),
+          py::arg("invited_offsets") = py::none(), py::arg("invited") = py::none(),
+          "Campaign history; list columns in offsets layout (offsets size rows+1).")
+      .def(
+          "counts",
+          [](const GraphBuilder& b) {
+            const StagedCounts c = b.counts();
+            return py::dict("friendships"_a = c.friendships, "interactions"_a = c.interactions,
+                            "purchases"_a = c.purchases, "campaigns"_a = c.campaigns,
+                            "users"_a = c.users, "items"_a = c.items);
+          },
+          "Rows and distinct ids staged so far.")
+      .def(
+          "build",
+          [](const GraphBuilder& b, std::optional<int64_t> as_of, py::object progress) {
+            BuildOptions options;
+            options.as_of = as_of;
+            options.progress = WrapProgress(progress);
+            absl::StatusOr<SocialGraph> g = absl::UnknownError("not built");
+            {
+              py::gil_scoped_release nogil;
+              g = b.Build(options);
+            }
+            return ValueOrThrow(std::move(g));
+          },
+          py::arg("as_of") = py::none(), py::arg("progress") = py::none(),
+          "Builds the immutable graph (GIL released). as_of defaults to the latest ts.");
+
+  py::class_<SocialGraph>(m, "SocialGraph", R"pbdoc(
+The immutable social graph: symmetric contact arcs with decayed per-channel weights and
+tie strength, user profiles and an item index. Safe to share across threads.
+)pbdoc")
+      .def_property_readonly("num_nodes", &SocialGraph::num_nodes, "Number of users.")
+      .def_property_readonly("num_arcs", &SocialGraph::num_arcs, "Number of directed arcs.")
+      .def_property_readonly("as_of", &SocialGraph::as_of, "Reference time (unix s).")
+      .def_property_readonly("config", &SocialGraph::config, "The GraphConfig used.")
+      .def(
+          "stats",
+          [](const SocialGraph& g) {
+            const GraphStats s = g.stats();
+            return py::dict("num_nodes"_a = s.num_nodes, "num_arcs"_a = s.num_arcs,
+                            "num_items"_a = s.num_items, "num_categories"_a = s.num_categories,
+                            "num_events"_a = s.num_events, "arc_bytes"_a = s.arc_bytes,
+                            "offset_bytes"_a = s.offset_bytes, "total_bytes"_a = s.total_bytes,
+                            "bytes_per_arc"_a = s.num_arcs ? double(s.arc_bytes) / s.num_arcs : 0.0,
+                            "as_of"_a = s.as_of, "build_seconds"_a = s.build_seconds);
+          },
+          "Sizes, memory and build time.")
+      .def("__contains__", [](const SocialGraph& g, UserId u) { return g.FindNode(u).has_value(); })
+      .def("__len__", &SocialGraph::num_nodes)
+      .def(
+          "user_ids",
+          [](py::object self) {
+            const SocialGraph& g = self.cast<const SocialGraph&>();
+            return ReadOnlyView(g.user_ids(), self);
+          },
+          "External ids indexed by internal node id (read-only view).")
+      .def(
+          "csr",
+          [](py::object self) {
+            const SocialGraph& g = self.cast<const SocialGraph&>();
+            return py::make_tuple(ReadOnlyView(g.row_offsets(), self),
+                                  ReadOnlyView(g.arc_targets(), self));
+          },
+          "(row offsets, targets) of the CSR over internal node ids (read-only views).")
+      .def(
+          "neighbors",
+          [](const SocialGraph& g, UserId user) {
+            const NodeId n = NodeOrThrow(g, user);
+            std::vector<int64_t> out;
+            for (NodeId v : g.neighbors(n)) out.push_back(g.user_id(v));
+            return ToNumpy(std::move(out));
+          },
+          py::arg("user"), "External ids of the user's contacts.")
+      .def(
+          "degree", [](const SocialGraph& g, UserId user) { return g.degree(NodeOrThrow(g, user)); },
+          py::arg("user"))
+      .def(
+          "arc",
+          [](const SocialGraph& g, UserId src, UserId dst) -> py::object {
+            auto a = g.FindArc(NodeOrThrow(g, src), NodeOrThrow(g, dst));
+            if (!a) return py::none();
+            return ArcDict(*a, g);
+          },
+          py::arg("src"), py::arg("dst"), "The arc src -> dst as a dict, or None.")
+      .def(
+          "profile",
+          [](const SocialGraph& g, UserId user) {
+            const UserProfile p = g.profile(NodeOrThrow(g, user));
+            py::dict cats;
+            for (const auto& [c, w] : p.category_affinity) cats[py::int_(c)] = w;
+            return py::dict("user"_a = p.user, "degree"_a = p.degree,
+                            "activity_7d"_a = p.activity_7d, "activity_30d"_a = p.activity_30d,
+                            "first_seen"_a = p.first_seen, "is_new"_a = p.is_new,
+                            "joins"_a = p.joins, "exposures"_a = p.exposures,
+                            "join_rate"_a = p.join_rate, "purchase_weight"_a = p.purchase_weight,
+                            "category_affinity"_a = cats);
+          },
+          py::arg("user"), "The user's profile as a dict.")
+      .def(
+          "item_category",
+          [](const SocialGraph& g, ItemId item) -> py::object {
+            const CategoryId c = g.item_category(item);
+            if (c == kNoCategory) return py::none();
+            return py::int_(c);
+          },
+          py::arg("item"))
+      .def(
+          "item_buyers",
+          [](const SocialGraph& g, ItemId item) {
+            std::vector<int64_t> out;
+            for (NodeId v : g.item_buyers(item)) out.push_back(g.user_id(v));
+            return ToNumpy(std::move(out));
+          },
+          py::arg("item"), "External ids of the item's buyers.")
+      .def("__repr__", [](const SocialGraph& g) {
+        return "<SocialGraph users=" + std::to_string(g.num_nodes()) +
+               " arcs=" + std::to_string(g.num_arcs()) + " as_of=" + std::to_string(g.as_of()) +
+               ">";
+      });
+}
+
+}  // namespace invitegraph::py_bindings

@@ -1,0 +1,25 @@
+"""invitegraph: whom should a shopper invite to a team-up, group-buy or help-me campaign?
+
+    import invitegraph as ig
+    g = ig.build_graph(friendships=df_f, interactions=df_i, purchases=df_p)
+    ig.Recommender(g).recommend(inviter=123, item=42, k=10)
+"""
+from . import synth
+from ._core import Error, channel_names, feature_names, linear_weights, ranker_names
+from ._frames import GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Error",
+    "GraphBuilder",
+    "GraphConfig",
+    "Recommender",
+    "SocialGraph",
+    "build_graph",
+    "channel_names",
+    "feature_names",
+    "linear_weights",
+    "ranker_names",
+    "synth",
+]

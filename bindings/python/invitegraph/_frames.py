@@ -1,0 +1,207 @@
+"""The pandas veneer over the C++ core: tables in, DataFrames out."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._columns import (category_column, float_column, int_column, kind_column, list_column,
+                       table_columns, ts_column)
+from ._progress import ProgressArg, progress_callback
+
+GraphConfig = _core.GraphConfig
+SocialGraph = _core.SocialGraph
+
+_FRIENDSHIPS = (("src", "dst"), ())
+_INTERACTIONS = (("src", "dst", "kind", "ts"), ())
+_PURCHASES = (("user", "item", "ts"), ("category", "amount"))
+_CAMPAIGNS = (("inviter", "item", "joined"), ("ts", "category", "invited"))
+
+
+def _as_of_seconds(as_of: Any) -> Optional[int]:
+    if as_of is None:
+        return None
+    if isinstance(as_of, (int, np.integer)) and not isinstance(as_of, bool):
+        return int(as_of)
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        raise ValueError(f"as_of={as_of!r}: expected unix seconds or a timestamp") from None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return int(ts.value // 1_000_000_000)
+
+
+class GraphBuilder:
+    """Adds event tables batch by batch, then builds a :class:`SocialGraph`.
+
+    Each ``add_*`` validates its whole table first; a bad row raises ``ValueError``
+    naming table, column, row and value, and nothing of that table is kept, while
+    earlier batches stay.
+    """
+
+    def __init__(self, config: Optional[GraphConfig] = None):
+        self._b = _core.GraphBuilder(config if config is not None else GraphConfig())
+
+    def add_friendships(self, table: Any) -> "GraphBuilder":
+        c = table_columns(table, "friendships", *_FRIENDSHIPS)
+        self._b.add_friendships(int_column(c["src"], "friendships", "src"),
+                                int_column(c["dst"], "friendships", "dst"))
+        return self
+
+    def add_interactions(self, table: Any) -> "GraphBuilder":
+        c = table_columns(table, "interactions", *_INTERACTIONS)
+        codes, names = kind_column(c["kind"], "interactions")
+        self._b.add_interactions(int_column(c["src"], "interactions", "src"),
+                                 int_column(c["dst"], "interactions", "dst"), codes, names,
+                                 ts_column(c["ts"], "interactions"))
+        return self
+
+    def add_purchases(self, table: Any) -> "GraphBuilder":
+        c = table_columns(table, "purchases", *_PURCHASES)
+        self._b.add_purchases(
+            int_column(c["user"], "purchases", "user"), int_column(c["item"], "purchases", "item"),
+            ts_column(c["ts"], "purchases"),
+            category=category_column(c["category"], "purchases") if "category" in c else None,
+            amount=float_column(c["amount"], "purchases", "amount") if "amount" in c else None)
+        return self
+
+    def add_campaigns(self, table: Any) -> "GraphBuilder":
+        c = table_columns(table, "campaigns", *_CAMPAIGNS)
+        joined_offsets, joined = list_column(c["joined"], "campaigns", "joined")
+        invited_offsets = invited = None
+        if "invited" in c:
+            invited_offsets, invited = list_column(c["invited"], "campaigns", "invited")
+        self._b.add_campaigns(
+            int_column(c["inviter"], "campaigns", "inviter"),
+            int_column(c["item"], "campaigns", "item"), joined_offsets, joined,
+            ts=ts_column(c["ts"], "campaigns") if "ts" in c else None,
+            category=category_column(c["category"], "campaigns") if "category" in c else None,
+            invited_offsets=invited_offsets, invited=invited)
+        return self
+
+    def counts(self) -> dict:
+        """Rows and distinct ids staged so far."""
+        return self._b.counts()
+
+    def build(self, as_of: Any = None, progress: ProgressArg = None) -> SocialGraph:
+        """Builds the graph as of ``as_of`` (default: the latest timestamp staged)."""
+        with progress_callback(progress, "build graph") as cb:
+            return self._b.build(as_of=_as_of_seconds(as_of), progress=cb)
+
+
+def build_graph(friendships: Any = None, interactions: Any = None, purchases: Any = None,
+                campaigns: Any = None, as_of: Any = None,
+                config: Optional[GraphConfig] = None,
+                progress: ProgressArg = None) -> SocialGraph:
+    """Builds a :class:`SocialGraph` from event tables.
+
+    Parameters
+    ----------
+    friendships : DataFrame or dict of arrays, columns ``src, dst``
+        Undirected declared contacts; may be empty or omitted when interactions define
+        the graph.
+    interactions : columns ``src, dst, kind, ts``
+        Directed events; ``kind`` is one of :func:`channel_names`, ``ts`` unix seconds
+        (or datetime64).
+    purchases : columns ``user, item, ts``; optional ``category, amount``
+    campaigns : columns ``inviter, item, joined`` (list of user ids); optional ``ts,
+        category, invited`` (list of user ids)
+        Each joiner becomes a ``team_join`` interaction joiner -> inviter and a purchase.
+    as_of : int or timestamp, optional
+        Reference time for decay; default the latest timestamp seen. Later events are an
+        error.
+    config : GraphConfig, optional
+    progress : None, bool or callable(done, total)
+        None shows a bar when interactive.
+    """
+    b = GraphBuilder(config)
+    if friendships is not None:
+        b.add_friendships(friendships)
+    if interactions is not None:
+        b.add_interactions(interactions)
+    if purchases is not None:
+        b.add_purchases(purchases)
+    if campaigns is not None:
+        b.add_campaigns(campaigns)
+    return b.build(as_of=as_of, progress=progress)
+
+
+def _suggestion_frame(cols: dict) -> pd.DataFrame:
+    return pd.DataFrame(cols)
+
+
+class Recommender:
+    """Ranked, explained invitees over a :class:`SocialGraph`.
+
+    Parameters
+    ----------
+    graph : SocialGraph
+    ranker : str
+        A ranker spec, e.g. ``"linear"`` or ``"linear(adamic_adar=2.0)"``.
+    include_two_hop : bool
+        Consider friends of friends as well as direct contacts.
+    max_two_hop : int
+        2-hop candidates kept per request (best Adamic-Adar first).
+    hub_degree_cap : int
+        Contacts with more contacts than this are not expanded for 2-hop candidates.
+    max_reasons : int
+        Reason codes per suggestion.
+    """
+
+    def __init__(self, graph: SocialGraph, ranker: str = "linear", *, include_two_hop: bool = True,
+                 max_two_hop: int = 100, hub_degree_cap: int = 1000, max_reasons: int = 3):
+        if not isinstance(ranker, str):
+            raise TypeError(f"ranker: expected a spec string such as 'linear', "
+                            f"got {type(ranker).__name__}")
+        self._r = _core.Recommender(graph, ranker, include_two_hop=include_two_hop,
+                                    max_two_hop=max_two_hop, hub_degree_cap=hub_degree_cap,
+                                    max_reasons=max_reasons)
+        self.graph = graph
+
+    @property
+    def ranker_spec(self) -> str:
+        return self._r.ranker_spec
+
+    def recommend(self, inviter: int, item: Optional[int] = None, k: int = 10,
+                  category: Optional[int] = None) -> pd.DataFrame:
+        """Top-``k`` invitees for ``inviter`` starting a campaign for ``item``.
+
+        Returns a DataFrame with columns ``candidate, score, rank, reasons`` (best first).
+        Raises ``KeyError`` if the inviter is not in the graph.
+        """
+        cols = self._r.recommend(int(inviter), -1 if item is None else int(item), int(k),
+                                 -1 if category is None else int(category))
+        return _suggestion_frame(cols)
+
+    def recommend_batch(self, inviters: Iterable[int], items: Any = None, k: int = 10,
+                        num_threads: int = 0, progress: ProgressArg = None) -> pd.DataFrame:
+        """:meth:`recommend` for each ``(inviters[i], items[i])`` on all cores.
+
+        ``items`` may be a sequence as long as ``inviters``, one item for all, or None.
+        Returns columns ``inviter, item, candidate, score, rank, reasons``; rows equal
+        those of the single calls for any ``num_threads``.
+        """
+        inv = int_column(np.asarray(list(inviters) if not hasattr(inviters, "__len__")
+                                    else inviters), "recommend_batch", "inviters")
+        if items is None or np.isscalar(items):
+            it = np.full(len(inv), -1 if items is None else int(items), dtype=np.int64)
+        else:
+            it = int_column(np.asarray(items), "recommend_batch", "items")
+        with progress_callback(progress, "recommend") as cb:
+            cols = self._r.recommend_batch(inv, it, int(k), int(num_threads), cb)
+        return _suggestion_frame(cols)
+
+    def features(self, inviter: int, item: Optional[int] = None,
+                 category: Optional[int] = None) -> pd.DataFrame:
+        """One row per candidate that :meth:`recommend` scores, one column per feature."""
+        cands, x = self._r.features(int(inviter), -1 if item is None else int(item),
+                                    -1 if category is None else int(category))
+        df = pd.DataFrame(x, columns=_core.feature_names())
+        df.insert(0, "candidate", cands)
+        return df
+
+    def __repr__(self) -> str:
+        return f"<Recommender ranker={self.ranker_spec!r} graph={self.graph!r}>"

@@ -1,0 +1,80 @@
+"""Synthetic social-commerce worlds with known hidden truth (generated in C++)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._progress import ProgressArg, progress_callback
+
+
+@dataclass
+class World:
+    """The tables :func:`invitegraph.build_graph` takes, plus the hidden truth."""
+
+    friendships: pd.DataFrame   # src, dst, tie (hidden tie strength)
+    interactions: pd.DataFrame  # src, dst, kind, ts
+    purchases: pd.DataFrame     # user, item, category, amount, ts
+    campaigns: pd.DataFrame     # inviter, item, category, ts, invited, joined
+    users: pd.DataFrame         # user, community, responsiveness, activity
+    items: pd.DataFrame         # item, category
+    interest: np.ndarray        # users x categories, rows sum to 1
+
+    def tables(self) -> dict:
+        """Keyword arguments for build_graph."""
+        return dict(friendships=self.friendships[["src", "dst"]],
+                    interactions=self.interactions, purchases=self.purchases,
+                    campaigns=self.campaigns)
+
+
+def _split(offsets: np.ndarray, values: np.ndarray) -> list:
+    return np.split(values, offsets[1:-1]) if len(offsets) > 1 else []
+
+
+def generate(n_users: int, seed: int = 0, *, avg_friends: float = 25.0,
+             n_communities: int = 0, n_categories: int = 20, n_items: int = 0,
+             interactions_per_friend: float = 2.0, purchases_per_user: float = 5.0,
+             campaigns_per_user: float = 0.1, start: int = 1_700_000_000, days: float = 180.0,
+             num_threads: int = 0, progress: ProgressArg = None) -> World:
+    """Generates a world of ``n_users`` users, deterministic for ``seed``.
+
+    Communities, power-law friendships with hidden tie strengths, interactions that
+    follow them, interest-driven purchases and a campaign history where joining depends
+    on tie strength x item interest x responsiveness. Users are ids ``0..n_users-1``.
+    """
+    with progress_callback(progress, "synth") as cb:
+        d = _core.synth_generate(
+            int(n_users), int(seed), avg_friends=avg_friends, n_communities=n_communities,
+            n_categories=n_categories, n_items=n_items,
+            interactions_per_friend=interactions_per_friend,
+            purchases_per_user=purchases_per_user, campaigns_per_user=campaigns_per_user,
+            start=start, days=days, num_threads=num_threads, progress=cb)
+    names = np.array(_core.channel_names(), dtype=object)
+    kinds = pd.Categorical.from_codes(d["inter_kind"].astype(np.int32), categories=names)
+    campaigns = pd.DataFrame({
+        "inviter": d["campaign_inviter"], "item": d["campaign_item"],
+        "category": d["campaign_category"], "ts": d["campaign_ts"],
+        "invited": _split(d["invited_offsets"], d["invited"]),
+        "joined": _split(d["joined_offsets"], d["joined"]),
+    })
+    n = int(n_users)
+    return World(
+        friendships=pd.DataFrame({"src": d["friend_src"], "dst": d["friend_dst"],
+                                  "tie": d["friend_tie"]}),
+        interactions=pd.DataFrame({"src": d["inter_src"], "dst": d["inter_dst"],
+                                   "kind": kinds, "ts": d["inter_ts"]}),
+        purchases=pd.DataFrame({"user": d["purchase_user"], "item": d["purchase_item"],
+                                "category": d["purchase_category"],
+                                "amount": d["purchase_amount"], "ts": d["purchase_ts"]}),
+        campaigns=campaigns,
+        users=pd.DataFrame({"user": np.arange(n, dtype=np.int64),
+                            "community": d["user_community"],
+                            "responsiveness": d["user_responsiveness"],
+                            "activity": d["user_activity"]}),
+        items=pd.DataFrame({"item": np.arange(len(d["item_category"]), dtype=np.int64),
+                            "category": d["item_category"]}),
+        interest=d["user_interest"].reshape(n, int(d["n_categories"])),
+    )

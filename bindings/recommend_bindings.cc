@@ -1,0 +1,136 @@
+// Recommender, rankers and features.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings/numpy.h"
+#include "bindings/status_conversion.h"
+#include "invitegraph/features.h"
+#include "invitegraph/ranker.h"
+#include "invitegraph/recommender.h"
+
+namespace invitegraph::py_bindings {
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace {
+
+// Columns of suggestions; reasons become a list of lists of str.
+py::dict SuggestionColumns(SuggestionTable&& t, bool with_request) {
+  py::list reasons(t.reasons.size());
+  for (size_t i = 0; i < t.reasons.size(); ++i) {
+    py::list r(t.reasons[i].size());
+    for (size_t j = 0; j < t.reasons[i].size(); ++j) r[j] = py::str(t.reasons[i][j]);
+    reasons[i] = std::move(r);
+  }
+  py::dict d;
+  if (with_request) {
+    d["inviter"] = ToNumpy(std::move(t.inviter));
+    d["item"] = ToNumpy(std::move(t.item));
+  }
+  d["candidate"] = ToNumpy(std::move(t.candidate));
+  d["score"] = ToNumpy(std::move(t.score));
+  d["rank"] = ToNumpy(std::move(t.rank));
+  d["reasons"] = std::move(reasons);
+  return d;
+}
+
+}  // namespace
+
+void InitRecommend(py::module_& m) {
+  m.def("feature_names", [] {
+    auto n = FeatureNames();
+    return std::vector<std::string>(n.begin(), n.end());
+  }, "Names of the feature columns, in order.");
+  m.def("ranker_names", &RankerNames, "Registered ranker kinds.");
+  m.def(
+      "linear_weights",
+      [] {
+        py::dict d;
+        const auto names = FeatureNames();
+        for (int f = 0; f < kNumFeatures; ++f) d[py::str(names[f])] = LinearRankerWeights()[f];
+        return d;
+      },
+      "Default weights of the built-in linear ranker, by feature.");
+
+  py::class_<Recommender>(m, "Recommender", R"pbdoc(
+Ranked, explained invitees for (inviter, item) requests over one SocialGraph.
+Thread-safe; long calls release the GIL. Use invitegraph.Recommender for DataFrames.
+)pbdoc")
+      .def(py::init([](const SocialGraph& graph, const std::string& ranker,
+                       bool include_two_hop, int max_two_hop, int hub_degree_cap,
+                       int max_reasons) {
+             RecommenderConfig config;
+             config.candidates.include_two_hop = include_two_hop;
+             config.candidates.max_two_hop = max_two_hop;
+             config.candidates.hub_degree_cap = hub_degree_cap;
+             config.max_reasons = max_reasons;
+             std::unique_ptr<Ranker> r = ValueOrThrow(MakeRanker(ranker));
+             return ValueOrThrow(Recommender::Create(graph, config, std::move(r)));
+           }),
+           py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
+           py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
+           py::arg("hub_degree_cap") = 1000, py::arg("max_reasons") = 3)
+      .def_property_readonly("ranker_spec",
+                             [](const Recommender& r) { return r.ranker().spec(); })
+      .def_property_readonly("graph", &Recommender::graph)
+      .def(
+          "recommend",
+          [](const Recommender& r, UserId inviter, ItemId item, int k, CategoryId category) {
+            absl::StatusOr<std::vector<Suggestion>> s = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              s = r.Recommend(inviter, Campaign{.item = item, .category = category}, k);
+            }
+            std::vector<Suggestion> v = ValueOrThrow(std::move(s));
+            SuggestionTable t;
+            for (Suggestion& x : v) {
+              t.candidate.push_back(x.candidate);
+              t.score.push_back(x.score);
+              t.rank.push_back(x.rank);
+              t.reasons.push_back(std::move(x.reasons));
+            }
+            return SuggestionColumns(std::move(t), false);
+          },
+          py::arg("inviter"), py::arg("item") = -1, py::arg("k") = 10,
+          py::arg("category") = kNoCategory,
+          "Top-k invitees as columns candidate, score, rank, reasons.")
+      .def(
+          "recommend_batch",
+          [](const Recommender& r, const Column<int64_t>& inviters, const Column<int64_t>& items,
+             int k, int num_threads, py::object progress) {
+            auto inv = AsSpan(inviters);
+            auto it = AsSpan(items);
+            BatchOptions options;
+            options.num_threads = num_threads;
+            options.progress = WrapProgress(progress);
+            absl::StatusOr<SuggestionTable> t = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              t = r.RecommendBatch(inv, it, k, options);
+            }
+            return SuggestionColumns(ValueOrThrow(std::move(t)), true);
+          },
+          py::arg("inviters"), py::arg("items"), py::arg("k") = 10, py::arg("num_threads") = 0,
+          py::arg("progress") = py::none(),
+          "Recommend for every (inviters[i], items[i]) on all cores; same rows as recommend.")
+      .def(
+          "features",
+          [](const Recommender& r, UserId inviter, ItemId item, CategoryId category) {
+            absl::StatusOr<FeatureMatrix> f = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              f = r.Features(inviter, Campaign{.item = item, .category = category});
+            }
+            FeatureMatrix x = ValueOrThrow(std::move(f));
+            py::array_t<float> values({static_cast<py::ssize_t>(x.values.rows()),
+                                       static_cast<py::ssize_t>(x.values.cols())});
+            std::copy(x.values.data(), x.values.data() + x.values.size(),
+                      values.mutable_data());
+            return py::make_tuple(ToNumpy(std::move(x.candidates)), values);
+          },
+          py::arg("inviter"), py::arg("item") = -1, py::arg("category") = kNoCategory,
+          "(candidates, feature matrix) of the rows recommend scores.");
+}
+
+}  // namespace invitegraph::py_bindings

@@ -1,0 +1,103 @@
+// File: recommender.h
+// Turns (inviter, campaign) into ranked, explained invitees. Example:
+//
+//   INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec, Recommender::Create(graph));
+//   INVITEGRAPH_ASSIGN_OR_RETURN(std::vector<Suggestion> s,
+//                                rec.Recommend(123, Campaign{.item = 42}, 10));
+//   for (const Suggestion& x : s) std::cout << x.candidate << " " << x.reasons[0];
+//
+// Pipeline per request: candidates (1-hop + capped 2-hop) -> one feature row each ->
+// ranker score -> drop the inviter -> top k by (score desc, candidate id asc) -> reasons
+// from the largest positive feature contributions.
+//
+// Thread safety: all const methods may run concurrently; the object is immutable after
+// construction and cheap to copy (shared state).
+#ifndef INVITEGRAPH_RECOMMENDER_H_
+#define INVITEGRAPH_RECOMMENDER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "invitegraph/candidates.h"
+#include "invitegraph/features.h"
+#include "invitegraph/progress.h"
+#include "invitegraph/ranker.h"
+#include "invitegraph/social_graph.h"
+
+namespace invitegraph {
+
+// What the inviter is recruiting for. `category` overrides the item index's category.
+struct Campaign {
+  ItemId item = -1;
+  CategoryId category = kNoCategory;
+};
+
+struct RecommenderConfig {
+  CandidateOptions candidates;
+  int max_reasons = 3;  // reason codes per suggestion
+};
+
+struct Suggestion {
+  UserId candidate = -1;
+  float score = 0;
+  int rank = 0;  // 1-based
+  std::vector<std::string> reasons;
+};
+
+// Column-wise suggestions of many requests, in request order then rank order.
+struct SuggestionTable {
+  std::vector<UserId> inviter;
+  std::vector<ItemId> item;
+  std::vector<UserId> candidate;
+  std::vector<float> score;
+  std::vector<int32_t> rank;
+  std::vector<std::vector<std::string>> reasons;
+  int64_t size() const { return static_cast<int64_t>(candidate.size()); }
+};
+
+struct BatchOptions {
+  int num_threads = 0;  // 0: all hardware threads. Results do not depend on it.
+  ProgressFn progress;
+};
+
+class Recommender {
+ public:
+  // `ranker` defaults to MakeRanker("linear"). kInvalidArgument on a bad config.
+  static absl::StatusOr<Recommender> Create(SocialGraph graph,
+                                            RecommenderConfig config = {},
+                                            std::shared_ptr<const Ranker> ranker = nullptr);
+
+  // Recommend()
+  //
+  // Returns at most `k` suggestions, best first. kNotFound if `inviter` is not in the
+  // graph; kInvalidArgument if k < 0. Deterministic.
+  absl::StatusOr<std::vector<Suggestion>> Recommend(UserId inviter, const Campaign& campaign,
+                                                    int k) const;
+
+  // Recommend() for each (inviters[i], items[i]) across threads; the rows equal those of
+  // the single calls, whatever the thread count. An unknown inviter is kNotFound naming
+  // its row.
+  absl::StatusOr<SuggestionTable> RecommendBatch(absl::Span<const UserId> inviters,
+                                                 absl::Span<const ItemId> items, int k,
+                                                 const BatchOptions& options = {}) const;
+
+  // The feature rows Recommend() scores (before the cut), one per candidate.
+  absl::StatusOr<FeatureMatrix> Features(UserId inviter, const Campaign& campaign) const;
+
+  const SocialGraph& graph() const;
+  const Ranker& ranker() const;
+  const RecommenderConfig& config() const;
+
+  struct Impl;
+
+ private:
+  explicit Recommender(std::shared_ptr<const Impl> impl);
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace invitegraph
+
+#endif  // INVITEGRAPH_RECOMMENDER_H_

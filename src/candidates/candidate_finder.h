@@ -1,0 +1,63 @@
+// Candidate generation with exact link-prediction counts, on reusable scratch memory.
+#ifndef INVITEGRAPH_CANDIDATES_CANDIDATE_FINDER_H_
+#define INVITEGRAPH_CANDIDATES_CANDIDATE_FINDER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "graph/graph_data.h"
+#include "invitegraph/candidates.h"
+
+namespace invitegraph::internal {
+
+// Per-thread working memory sized to the graph; reused across requests. Each slot is
+// valid only when its stamp equals the current epoch, so nothing is cleared per request.
+class CandidateScratch {
+ public:
+  explicit CandidateScratch(uint32_t num_nodes) : slots_(num_nodes) {}
+
+  struct Candidate {
+    NodeId node;
+    bool one_hop;
+    uint32_t common_neighbors;
+    float adamic_adar;
+  };
+
+  // Fills `out` with the candidates of `inviter` (see candidates.h for the order) and
+  // their exact common-neighbour counts and Adamic-Adar scores.
+  void Find(const GraphData& g, NodeId inviter, const CandidateOptions& options,
+            std::vector<Candidate>* out);
+
+ private:
+  struct Slot {
+    uint32_t stamp = 0;
+    uint32_t common = 0;
+    float adamic_adar = 0;
+    uint32_t one_hop = 0;
+  };
+  Slot& Touch(NodeId v, std::vector<NodeId>* touched) {
+    Slot& s = slots_[v];
+    if (s.stamp != epoch_) {
+      s = Slot{epoch_, 0, 0.0f, 0};
+      touched->push_back(v);
+    }
+    return s;
+  }
+
+  std::vector<Slot> slots_;
+  uint32_t epoch_ = 0;
+  std::vector<NodeId> touched_;
+  std::vector<NodeId> two_hop_;
+};
+
+// |N(u) & N(v)| and the Adamic-Adar sum by merging the two sorted neighbour lists.
+void CountCommon(const GraphData& g, NodeId u, NodeId v, uint32_t* common, float* aa);
+
+// 1 / ln(degree), the Adamic-Adar weight of a common neighbour (degree >= 2).
+inline float AdamicAdarWeight(uint32_t degree) {
+  return degree > 1 ? 1.0f / std::log(static_cast<float>(degree)) : 0.0f;
+}
+
+}  // namespace invitegraph::internal
+
+#endif  // INVITEGRAPH_CANDIDATES_CANDIDATE_FINDER_H_

@@ -1,0 +1,88 @@
+#include "explain/reasons.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace invitegraph::internal {
+namespace {
+
+// Contributions below this do not make a reason.
+constexpr float kMinContribution = 0.05f;
+
+std::string Code(int f, absl::Span<const float> x) {
+  switch (f) {
+    case kTieStrength:
+      return "close_contact";
+    case kReverseTieStrength:
+      return "reaches_out_to_you";
+    case kChatWeight:
+      return "frequent_chat";
+    case kLikeWeight:
+      return "likes_your_posts";
+    case kCommentWeight:
+      return "comments_often";
+    case kShareWeight:
+      return "shares_with_you";
+    case kVisitWeight:
+      return "visits_often";
+    case kAssistWeight:
+      return "assisted_before";
+    case kTeamJoinWeight:
+      return "teamed_up_before";
+    case kInviteAcceptedWeight:
+      return "accepted_invites_before";
+    case kDaysSinceLastInteraction:
+      return absl::StrCat("recent_contact:",
+                          static_cast<int>(x[kDaysSinceLastInteraction]), "d");
+    case kIsFriend:
+      return "friend";
+    case kIsTwoHop:
+      return "friend_of_friend";
+    case kCommonNeighbors:
+    case kAdamicAdar:
+    case kJaccard:
+      return absl::StrCat("shared_friends:", static_cast<int>(x[kCommonNeighbors]));
+    case kCandidateBoughtItem:
+      return "bought_this_item";
+    case kCandidateCategoryAffinity:
+      return "likes_this_category";
+    case kShoppingSimilarity:
+      return "similar_shopper";
+    case kCandidateActivity7d:
+      return "active_this_week";
+    case kCandidateActivity30d:
+      return "active_this_month";
+    case kCandidateIsNew:
+      return "new_user";
+    case kCandidateJoinRate:
+      return "often_joins";
+    case kCandidateDegree:
+      return "well_connected";
+    default:
+      return "other";
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> ReasonCodes(absl::Span<const float> x,
+                                     absl::Span<const float> contribution, int max_reasons) {
+  std::array<int, kNumFeatures> order;
+  for (int f = 0; f < kNumFeatures; ++f) order[f] = f;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return contribution[a] > contribution[b];
+  });
+  std::vector<std::string> out;
+  for (int f : order) {
+    if (static_cast<int>(out.size()) >= max_reasons) break;
+    if (!(contribution[f] >= kMinContribution)) break;
+    std::string code = Code(f, x);
+    if (std::find(out.begin(), out.end(), code) == out.end()) out.push_back(std::move(code));
+  }
+  return out;
+}
+
+}  // namespace invitegraph::internal

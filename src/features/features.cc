@@ -1,0 +1,115 @@
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "internal/strings.h"
+#include "features/feature_rows.h"
+#include "invitegraph/features.h"
+
+namespace invitegraph {
+
+absl::Span<const std::string> FeatureNames() {
+  static const std::vector<std::string>* const kNames = new std::vector<std::string>{
+      "tie_strength",
+      "reverse_tie_strength",
+      "chat_weight",
+      "like_weight",
+      "comment_weight",
+      "share_weight",
+      "visit_weight",
+      "assist_weight",
+      "team_join_weight",
+      "invite_accepted_weight",
+      "days_since_last_interaction",
+      "is_friend",
+      "is_two_hop",
+      "common_neighbors",
+      "adamic_adar",
+      "jaccard",
+      "candidate_bought_item",
+      "candidate_category_affinity",
+      "shopping_similarity",
+      "candidate_activity_7d",
+      "candidate_activity_30d",
+      "candidate_is_new",
+      "candidate_join_rate",
+      "candidate_degree",
+  };
+  return *kNames;
+}
+
+absl::StatusOr<int> FeatureIndex(std::string_view name) {
+  const auto names = FeatureNames();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<int>(i);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown feature '", absl::string_view(name.data(), name.size()),
+                   "'; features: ", internal::Join(names, ", ")));
+}
+
+namespace internal {
+
+CampaignContext ResolveCampaign(const GraphData& g, ItemId item, CategoryId category) {
+  CampaignContext c;
+  if (item >= 0) {
+    if (auto i = g.items.Find(item)) c.item = *i;
+  }
+  if (category >= 0) {
+    if (auto k = g.categories.Find(category)) c.category = *k;
+  } else if (c.item != IdMap::kAbsent) {
+    c.category = g.item_category[c.item];
+  }
+  return c;
+}
+
+void FillFeatures(const GraphData& g, NodeId inviter, const CampaignContext& campaign,
+                  const std::vector<CandidateScratch::Candidate>& candidates,
+                  FeatureArray* out) {
+  out->resize(static_cast<Eigen::Index>(candidates.size()), kNumFeatures);
+  const float deg_u = static_cast<float>(g.degree(inviter));
+  for (size_t r = 0; r < candidates.size(); ++r) {
+    const CandidateScratch::Candidate& c = candidates[r];
+    const NodeId v = c.node;
+    float* x = out->row(static_cast<Eigen::Index>(r)).data();
+    std::fill(x, x + kNumFeatures, 0.0f);
+    float days = kNeverDays;
+    if (c.one_hop) {
+      // 1-hop candidates come in neighbour order, but look the arc up to stay correct
+      // for any candidate order.
+      const int64_t a = g.FindArc(inviter, v);
+      const PackedArc& p = g.arcs[a];
+      x[kTieStrength] = p.tie_strength();
+      for (int ch = 0; ch < kNumChannels; ++ch) x[kChatWeight + ch] = p.channel(ch);
+      if (p.days() != PackedArc::kNoInteraction) days = p.days();
+      x[kIsFriend] = p.is_friend() ? 1.0f : 0.0f;
+      const int64_t b = g.FindArc(v, inviter);
+      const PackedArc& q = g.arcs[b];
+      x[kReverseTieStrength] = q.tie_strength();
+      if (q.days() != PackedArc::kNoInteraction) days = std::min<float>(days, q.days());
+    } else {
+      x[kIsTwoHop] = 1.0f;
+    }
+    x[kDaysSinceLastInteraction] = std::min(days, kNeverDays);
+    x[kCommonNeighbors] = static_cast<float>(c.common_neighbors);
+    x[kAdamicAdar] = c.adamic_adar;
+    const float deg_v = static_cast<float>(g.degree(v));
+    const float uni = deg_u + deg_v - static_cast<float>(c.common_neighbors);
+    x[kJaccard] = uni > 0 ? static_cast<float>(c.common_neighbors) / uni : 0.0f;
+    if (campaign.item != IdMap::kAbsent) {
+      x[kCandidateBoughtItem] = g.user_items.Find(v, campaign.item) > 0 ? 1.0f : 0.0f;
+    }
+    if (campaign.category != IdMap::kAbsent && g.purchase_weight[v] > 0) {
+      x[kCandidateCategoryAffinity] =
+          g.user_categories.Find(v, campaign.category) / g.purchase_weight[v];
+    }
+    x[kShoppingSimilarity] = CategoryCosine(g, inviter, v);
+    x[kCandidateActivity7d] = g.activity_7d[v];
+    x[kCandidateActivity30d] = g.activity_30d[v];
+    x[kCandidateIsNew] = g.is_new[v] ? 1.0f : 0.0f;
+    x[kCandidateJoinRate] = g.join_rate[v];
+    x[kCandidateDegree] = deg_v;
+  }
+}
+
+}  // namespace internal
+}  // namespace invitegraph

@@ -1,0 +1,106 @@
+// Storage behind SocialGraph. Internal: the recommender's hot paths read it directly.
+#ifndef INVITEGRAPH_GRAPH_GRAPH_DATA_H_
+#define INVITEGRAPH_GRAPH_GRAPH_DATA_H_
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
+#include "graph/packed_arc.h"
+#include "ingest/id_map.h"
+#include "invitegraph/graph_builder.h"
+#include "invitegraph/social_graph.h"
+
+namespace invitegraph::internal {
+
+// A compressed list of (dense key, weight) rows per owner: row r is
+// keys[offsets[r] .. offsets[r+1]), sorted by key.
+struct SparseRows {
+  std::vector<uint64_t> offsets;
+  std::vector<uint32_t> keys;
+  std::vector<float> weights;
+
+  // Weight of `key` in row `r`, 0 if absent.
+  float Find(uint32_t r, uint32_t key) const {
+    const auto b = keys.begin() + offsets[r], e = keys.begin() + offsets[r + 1];
+    auto it = std::lower_bound(b, e, key);
+    return (it != e && *it == key) ? weights[it - keys.begin()] : 0.0f;
+  }
+  int64_t MemoryBytes() const {
+    return static_cast<int64_t>(offsets.size() * 8 + keys.size() * 4 + weights.size() * 4);
+  }
+};
+
+struct GraphData {
+  GraphConfig config;
+  Timestamp as_of = 0;
+  std::array<float, kNumChannels> channel_weights{};
+
+  // CSR adjacency. The storage is owned by `csr_owner` (a Boost
+  // compressed_sparse_row_graph, see csr.h); the spans view it.
+  std::shared_ptr<const void> csr_owner;
+  absl::Span<const uint64_t> offsets;  // num_nodes + 1
+  absl::Span<const NodeId> targets;    // num_arcs, sorted within each row
+  absl::Span<const PackedArc> arcs;    // num_arcs
+
+  IdMap users;
+  IdMap items;
+  IdMap categories;
+
+  // Per-user profile columns, indexed by NodeId.
+  std::vector<float> activity_7d, activity_30d, joins, exposures, join_rate;
+  std::vector<float> purchase_weight, category_norm;
+  std::vector<Timestamp> first_seen;
+  std::vector<uint8_t> is_new;
+  SparseRows user_items;       // user -> (item, decayed purchases)
+  SparseRows user_categories;  // user -> (category, decayed purchases)
+
+  // Item index, indexed by dense item id.
+  std::vector<uint32_t> item_category;  // dense category, IdMap::kAbsent if unknown
+  SparseRows item_buyers;               // item -> (buyer NodeId, decayed purchases)
+
+  GraphStats stats;
+
+  uint32_t num_nodes() const { return static_cast<uint32_t>(offsets.size() - 1); }
+  uint32_t degree(NodeId u) const {
+    return static_cast<uint32_t>(offsets[u + 1] - offsets[u]);
+  }
+  absl::Span<const NodeId> neighbors(NodeId u) const {
+    return targets.subspan(offsets[u], offsets[u + 1] - offsets[u]);
+  }
+  // Index of arc u->v in `arcs`, or -1.
+  int64_t FindArc(NodeId u, NodeId v) const {
+    const NodeId* b = targets.data() + offsets[u];
+    const NodeId* e = targets.data() + offsets[u + 1];
+    const NodeId* it = std::lower_bound(b, e, v);
+    return (it != e && *it == v) ? it - targets.data() : -1;
+  }
+};
+
+// Cosine similarity of two users' category purchase vectors (0 if either is empty).
+inline float CategoryCosine(const GraphData& d, NodeId a, NodeId b) {
+  const float na = d.category_norm[a], nb = d.category_norm[b];
+  if (na <= 0 || nb <= 0) return 0;
+  const SparseRows& r = d.user_categories;
+  uint64_t i = r.offsets[a], ie = r.offsets[a + 1];
+  uint64_t j = r.offsets[b], je = r.offsets[b + 1];
+  double dot = 0;
+  while (i < ie && j < je) {
+    if (r.keys[i] < r.keys[j]) {
+      ++i;
+    } else if (r.keys[j] < r.keys[i]) {
+      ++j;
+    } else {
+      dot += static_cast<double>(r.weights[i++]) * r.weights[j++];
+    }
+  }
+  return static_cast<float>(dot / (static_cast<double>(na) * nb));
+}
+
+}  // namespace invitegraph::internal
+
+#endif  // INVITEGRAPH_GRAPH_GRAPH_DATA_H_

@@ -1,0 +1,113 @@
+#include "invitegraph/social_graph.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "graph/graph_data.h"
+#include "invitegraph/graph_builder.h"
+
+namespace invitegraph {
+
+using internal::IdMap;
+
+SocialGraph::SocialGraph(std::shared_ptr<const internal::GraphData> data)
+    : data_(std::move(data)) {}
+
+int64_t SocialGraph::num_nodes() const { return data_->num_nodes(); }
+int64_t SocialGraph::num_arcs() const { return static_cast<int64_t>(data_->targets.size()); }
+Timestamp SocialGraph::as_of() const { return data_->as_of; }
+const GraphConfig& SocialGraph::config() const { return data_->config; }
+GraphStats SocialGraph::stats() const { return data_->stats; }
+
+std::optional<NodeId> SocialGraph::FindNode(UserId user) const {
+  return data_->users.Find(user);
+}
+UserId SocialGraph::user_id(NodeId node) const { return data_->users.external(node); }
+absl::Span<const UserId> SocialGraph::user_ids() const {
+  return data_->users.external_ids();
+}
+absl::Span<const uint64_t> SocialGraph::row_offsets() const { return data_->offsets; }
+absl::Span<const NodeId> SocialGraph::arc_targets() const { return data_->targets; }
+absl::Span<const NodeId> SocialGraph::neighbors(NodeId node) const {
+  return data_->neighbors(node);
+}
+int64_t SocialGraph::degree(NodeId node) const { return data_->degree(node); }
+
+namespace {
+ArcInfo Decode(const internal::GraphData& d, uint64_t index) {
+  const internal::PackedArc& p = d.arcs[index];
+  ArcInfo a;
+  a.target = d.targets[index];
+  a.tie_strength = p.tie_strength();
+  for (int c = 0; c < kNumChannels; ++c) a.channel_weight[c] = p.channel(c);
+  a.days_since_last_interaction =
+      p.days() == internal::PackedArc::kNoInteraction
+          ? kNeverDays
+          : std::min(kNeverDays, static_cast<float>(p.days()));
+  a.is_friend = p.is_friend();
+  return a;
+}
+}  // namespace
+
+ArcInfo SocialGraph::arc(NodeId node, int64_t i) const {
+  return Decode(*data_, data_->offsets[node] + i);
+}
+
+std::optional<ArcInfo> SocialGraph::FindArc(NodeId u, NodeId v) const {
+  const int64_t i = data_->FindArc(u, v);
+  if (i < 0) return std::nullopt;
+  return Decode(*data_, i);
+}
+
+UserProfile SocialGraph::profile(NodeId node) const {
+  const internal::GraphData& d = *data_;
+  UserProfile p;
+  p.user = d.users.external(node);
+  p.degree = d.degree(node);
+  p.activity_7d = d.activity_7d[node];
+  p.activity_30d = d.activity_30d[node];
+  p.first_seen = d.first_seen[node];
+  p.is_new = d.is_new[node] != 0;
+  p.joins = d.joins[node];
+  p.exposures = d.exposures[node];
+  p.join_rate = d.join_rate[node];
+  p.purchase_weight = d.purchase_weight[node];
+  const auto& rows = d.user_categories;
+  for (uint64_t i = rows.offsets[node]; i < rows.offsets[node + 1]; ++i) {
+    p.category_affinity.emplace_back(d.categories.external(rows.keys[i]), rows.weights[i]);
+  }
+  std::sort(p.category_affinity.begin(), p.category_affinity.end());
+  return p;
+}
+
+float SocialGraph::CategoryAffinity(NodeId node, CategoryId category) const {
+  const internal::GraphData& d = *data_;
+  const auto c = d.categories.Find(category);
+  if (!c || d.purchase_weight[node] <= 0) return 0;
+  return d.user_categories.Find(node, *c) / d.purchase_weight[node];
+}
+
+float SocialGraph::ItemAffinity(NodeId node, ItemId item) const {
+  const auto i = data_->items.Find(item);
+  return i ? data_->user_items.Find(node, *i) : 0.0f;
+}
+
+float SocialGraph::ShoppingSimilarity(NodeId a, NodeId b) const {
+  return internal::CategoryCosine(*data_, a, b);
+}
+
+CategoryId SocialGraph::item_category(ItemId item) const {
+  const auto i = data_->items.Find(item);
+  if (!i) return kNoCategory;
+  const uint32_t c = data_->item_category[*i];
+  return c == IdMap::kAbsent ? kNoCategory : data_->categories.external(c);
+}
+
+absl::Span<const NodeId> SocialGraph::item_buyers(ItemId item) const {
+  const auto i = data_->items.Find(item);
+  if (!i) return {};
+  const auto& r = data_->item_buyers;
+  return absl::MakeConstSpan(r.keys.data() + r.offsets[*i], r.offsets[*i + 1] - r.offsets[*i]);
+}
+
+}  // namespace invitegraph

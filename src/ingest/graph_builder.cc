@@ -1,0 +1,767 @@
+#include "invitegraph/graph_builder.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "graph/csr.h"
+#include "graph/graph_data.h"
+#include "ingest/id_map.h"
+#include "ingest/validate.h"
+#include "internal/parallel.h"
+#include "internal/strings.h"
+#include "invitegraph/status.h"
+
+namespace invitegraph {
+
+using internal::GraphData;
+using internal::IdMap;
+using internal::PackedArc;
+
+namespace {
+
+// Campaign rows without a timestamp are placed at as_of.
+constexpr Timestamp kMissingTs = std::numeric_limits<Timestamp>::min();
+
+constexpr std::array<double, kNumChannels> kDefaultChannelWeights = {
+    1.0,  // chat
+    0.3,  // like
+    0.5,  // comment
+    0.8,  // share
+    0.2,  // visit
+    1.5,  // assist
+    2.0,  // team_join
+    2.0,  // invite_accepted
+};
+
+// Kinds of arc contributions: a channel (0..7), a declared friendship, or mere
+// presence (the reverse direction of an event, so the arc set is symmetric).
+constexpr uint8_t kFriendKind = kNumChannels;
+constexpr uint8_t kPresenceKind = kNumChannels + 1;
+
+struct Contribution {
+  NodeId target;
+  uint8_t kind;
+  float weight;    // decayed event weight
+  float age_days;  // (as_of - ts) in days
+};
+
+absl::Status CheckCapacity(const IdMap& map, size_t more, std::string_view what) {
+  if (static_cast<uint64_t>(map.size()) + more >= IdMap::kAbsent) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "too many distinct ", absl::string_view(what.data(), what.size()),
+        " ids for 32-bit internal ids"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::array<double, kNumChannels>> ResolveChannelWeights(
+    const GraphConfig& config) {
+  std::array<double, kNumChannels> w = kDefaultChannelWeights;
+  for (const auto& [name, value] : config.channel_weights) {
+    INVITEGRAPH_ASSIGN_OR_RETURN(Channel c, ParseChannel(name));
+    if (!std::isfinite(value) || value < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "GraphConfig.channel_weights[", name, "]=", value, ": must be finite and >= 0"));
+    }
+    w[static_cast<int>(c)] = value;
+  }
+  return w;
+}
+
+absl::Status ValidateConfig(const GraphConfig& c) {
+  auto bad = [](std::string_view field, double v, std::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("GraphConfig.", absl::string_view(field.data(), field.size()), "=", v,
+                     ": ", absl::string_view(why.data(), why.size())));
+  };
+  if (!(c.half_life_days > 0) || !std::isfinite(c.half_life_days)) {
+    return bad("half_life_days", c.half_life_days, "must be finite and > 0");
+  }
+  if (!(c.friendship_weight >= 0) || !std::isfinite(c.friendship_weight)) {
+    return bad("friendship_weight", c.friendship_weight, "must be finite and >= 0");
+  }
+  if (!(c.new_user_days >= 0)) return bad("new_user_days", c.new_user_days, "must be >= 0");
+  if (!(c.join_rate_prior_mean >= 0 && c.join_rate_prior_mean <= 1)) {
+    return bad("join_rate_prior_mean", c.join_rate_prior_mean, "must be in [0, 1]");
+  }
+  if (!(c.join_rate_prior_strength > 0) || !std::isfinite(c.join_rate_prior_strength)) {
+    return bad("join_rate_prior_strength", c.join_rate_prior_strength,
+               "must be finite and > 0");
+  }
+  return ResolveChannelWeights(c).status();
+}
+
+// What the builder holds: validated rows with ids already mapped to dense ids.
+struct GraphBuilder::Staged {
+  IdMap users;
+  IdMap items;
+  std::vector<CategoryId> item_category;  // by dense item, kNoCategory if unknown
+
+  std::vector<NodeId> friend_src, friend_dst;
+
+  std::vector<NodeId> inter_src, inter_dst;
+  std::vector<uint8_t> inter_kind;
+  std::vector<Timestamp> inter_ts;
+
+  std::vector<NodeId> purchase_user;
+  std::vector<uint32_t> purchase_item;
+  std::vector<Timestamp> purchase_ts;
+
+  std::vector<NodeId> campaign_inviter;
+  std::vector<uint32_t> campaign_item;
+  std::vector<Timestamp> campaign_ts;  // kMissingTs when absent
+  std::vector<int64_t> joined_offsets{0};
+  std::vector<NodeId> joined;
+  std::vector<uint8_t> campaign_has_invited;
+  std::vector<int64_t> invited_offsets{0};
+  std::vector<NodeId> invited;
+
+  Timestamp max_ts = kMissingTs;
+
+  template <typename T>
+  static std::vector<uint32_t> MapIds(IdMap& map, absl::Span<const T> ids) {
+    std::vector<uint32_t> out(ids.size());
+    map.MapOrInsert(ids, out.data());
+    return out;
+  }
+  void NoteTimes(absl::Span<const Timestamp> ts) {
+    for (Timestamp t : ts) max_ts = std::max(max_ts, t);
+  }
+  void NoteItemCategory(uint32_t item, CategoryId category) {
+    if (item >= item_category.size()) item_category.resize(item + 1, kNoCategory);
+    if (item_category[item] == kNoCategory) item_category[item] = category;
+  }
+};
+
+GraphBuilder::GraphBuilder(GraphConfig config)
+    : config_(std::move(config)), staged_(std::make_unique<Staged>()) {}
+GraphBuilder::~GraphBuilder() = default;
+GraphBuilder::GraphBuilder(GraphBuilder&&) noexcept = default;
+GraphBuilder& GraphBuilder::operator=(GraphBuilder&&) noexcept = default;
+
+StagedCounts GraphBuilder::counts() const {
+  StagedCounts c;
+  c.friendships = static_cast<int64_t>(staged_->friend_src.size());
+  c.interactions = static_cast<int64_t>(staged_->inter_src.size());
+  c.purchases = static_cast<int64_t>(staged_->purchase_user.size());
+  c.campaigns = static_cast<int64_t>(staged_->campaign_inviter.size());
+  c.users = staged_->users.size();
+  c.items = staged_->items.size();
+  return c;
+}
+
+absl::Status GraphBuilder::AddFriendships(const FriendshipBatch& b) {
+  constexpr std::string_view kTable = "friendships";
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckLengths(kTable, {{"src", b.src.size()}, {"dst", b.dst.size()}}));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "src", b.src));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "dst", b.dst));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckNoSelfLoops(kTable, "src", b.src, b.dst));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->users, 2 * b.src.size(), "user"));
+  // Commit.
+  Staged& s = *staged_;
+  const size_t old = s.friend_src.size();
+  s.friend_src.resize(old + b.src.size());
+  s.friend_dst.resize(old + b.src.size());
+  s.users.MapOrInsert(b.src, s.friend_src.data() + old);
+  s.users.MapOrInsert(b.dst, s.friend_dst.data() + old);
+  return absl::OkStatus();
+}
+
+absl::Status GraphBuilder::AddInteractions(const InteractionBatch& b) {
+  constexpr std::string_view kTable = "interactions";
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(kTable, {{"src", b.src.size()},
+                                                               {"dst", b.dst.size()},
+                                                               {"kind", b.kind.size()},
+                                                               {"ts", b.ts.size()}}));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "src", b.src));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "dst", b.dst));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckNoSelfLoops(kTable, "src", b.src, b.dst));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
+  for (size_t i = 0; i < b.kind.size(); ++i) {
+    if (static_cast<int>(b.kind[i]) >= kNumChannels) {
+      return internal::RowError(
+          kTable, "kind", i, absl::StrCat(static_cast<int>(b.kind[i])),
+          absl::StrCat("unknown channel code; known kinds: ",
+                       internal::Join(ChannelNames(), ", ")));
+    }
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->users, 2 * b.src.size(), "user"));
+  Staged& s = *staged_;
+  const size_t old = s.inter_src.size();
+  s.inter_src.resize(old + b.src.size());
+  s.inter_dst.resize(old + b.src.size());
+  s.users.MapOrInsert(b.src, s.inter_src.data() + old);
+  s.users.MapOrInsert(b.dst, s.inter_dst.data() + old);
+  s.inter_kind.reserve(old + b.kind.size());
+  for (Channel c : b.kind) s.inter_kind.push_back(static_cast<uint8_t>(c));
+  s.inter_ts.insert(s.inter_ts.end(), b.ts.begin(), b.ts.end());
+  s.NoteTimes(b.ts);
+  return absl::OkStatus();
+}
+
+absl::Status GraphBuilder::AddInteractions(const EncodedInteractionBatch& b) {
+  constexpr std::string_view kTable = "interactions";
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(kTable, {{"src", b.src.size()},
+                                                               {"dst", b.dst.size()},
+                                                               {"kind", b.kind_codes.size()},
+                                                               {"ts", b.ts.size()}}));
+  // Resolve the dictionary once; report a bad entry at the first row that uses it.
+  std::vector<int> code_to_channel(b.kind_names.size(), -1);
+  for (size_t k = 0; k < b.kind_names.size(); ++k) {
+    auto c = ParseChannel(b.kind_names[k]);
+    if (c.ok()) code_to_channel[k] = static_cast<int>(*c);
+  }
+  std::vector<Channel> kinds(b.kind_codes.size());
+  for (size_t i = 0; i < b.kind_codes.size(); ++i) {
+    const int32_t code = b.kind_codes[i];
+    if (code < 0 || static_cast<size_t>(code) >= code_to_channel.size()) {
+      return internal::RowError(kTable, "kind", i, code < 0 ? "<missing>" : "<bad code>",
+                                absl::StrCat("kind is missing; known kinds: ",
+                                             internal::Join(ChannelNames(), ", ")));
+    }
+    if (code_to_channel[code] < 0) {
+      return internal::RowError(kTable, "kind", i, absl::StrCat("'", b.kind_names[code], "'"),
+                                absl::StrCat("unknown interaction kind; known kinds: ",
+                                             internal::Join(ChannelNames(), ", ")));
+    }
+    kinds[i] = static_cast<Channel>(code_to_channel[code]);
+  }
+  return AddInteractions(InteractionBatch{b.src, b.dst, kinds, b.ts});
+}
+
+absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& b) {
+  constexpr std::string_view kTable = "purchases";
+  const size_t n = b.user.size();
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+      kTable, {{"user", n}, {"item", b.item.size()}, {"ts", b.ts.size()}}));
+  if (!b.category.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        internal::CheckLengths(kTable, {{"user", n}, {"category", b.category.size()}}));
+  }
+  if (!b.amount.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        internal::CheckLengths(kTable, {{"user", n}, {"amount", b.amount.size()}}));
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "user", b.user));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", b.item));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
+  for (size_t i = 0; i < b.category.size(); ++i) {
+    if (b.category[i] < kNoCategory) {
+      return internal::RowError(kTable, "category", i, absl::StrCat(b.category[i]),
+                                "categories must be >= 0 (or -1 for unknown)");
+    }
+  }
+  for (size_t i = 0; i < b.amount.size(); ++i) {
+    if (!std::isfinite(b.amount[i]) || b.amount[i] < 0) {
+      return internal::RowError(kTable, "amount", i, absl::StrCat(b.amount[i]),
+                                "amounts must be finite and >= 0");
+    }
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->users, n, "user"));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->items, n, "item"));
+  Staged& s = *staged_;
+  const size_t old = s.purchase_user.size();
+  s.purchase_user.resize(old + n);
+  s.purchase_item.resize(old + n);
+  s.users.MapOrInsert(b.user, s.purchase_user.data() + old);
+  s.items.MapOrInsert(b.item, s.purchase_item.data() + old);
+  s.purchase_ts.insert(s.purchase_ts.end(), b.ts.begin(), b.ts.end());
+  for (size_t i = 0; i < n; ++i) {
+    s.NoteItemCategory(s.purchase_item[old + i],
+                       b.category.empty() ? kNoCategory : b.category[i]);
+  }
+  s.NoteTimes(b.ts);
+  return absl::OkStatus();
+}
+
+absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
+  constexpr std::string_view kTable = "campaigns";
+  const size_t n = b.inviter.size();
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckLengths(kTable, {{"inviter", n}, {"item", b.item.size()}}));
+  if (!b.ts.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        internal::CheckLengths(kTable, {{"inviter", n}, {"ts", b.ts.size()}}));
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
+  }
+  if (!b.category.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        internal::CheckLengths(kTable, {{"inviter", n}, {"category", b.category.size()}}));
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckOffsets(kTable, "joined", b.joined_offsets, n, b.joined.size()));
+  const bool has_invited = !b.invited_offsets.empty();
+  if (has_invited) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        internal::CheckOffsets(kTable, "invited", b.invited_offsets, n, b.invited.size()));
+  } else if (!b.invited.empty()) {
+    return absl::InvalidArgumentError("campaigns.invited given without invited_offsets");
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "inviter", b.inviter));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", b.item));
+  for (const auto& [name, offsets, values] :
+       {std::tuple{"joined", b.joined_offsets, b.joined},
+        std::tuple{"invited", b.invited_offsets, b.invited}}) {
+    if (offsets.empty()) continue;
+    for (size_t r = 0; r < n; ++r) {
+      for (int64_t j = offsets[r]; j < offsets[r + 1]; ++j) {
+        if (values[j] < 0) {
+          return internal::RowError(kTable, name, r, absl::StrCat(values[j]),
+                                    "ids must be >= 0");
+        }
+        if (values[j] == b.inviter[r]) {
+          return internal::RowError(kTable, name, r, absl::StrCat(values[j]),
+                                    "the inviter cannot be among its own invitees");
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < b.category.size(); ++i) {
+    if (b.category[i] < kNoCategory) {
+      return internal::RowError(kTable, "category", i, absl::StrCat(b.category[i]),
+                                "categories must be >= 0 (or -1 for unknown)");
+    }
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(
+      staged_->users, n + b.joined.size() + b.invited.size(), "user"));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->items, n, "item"));
+  // Commit.
+  Staged& s = *staged_;
+  auto append = [&](IdMap& map, auto ids, auto& out) {
+    const size_t old = out.size();
+    out.resize(old + ids.size());
+    map.MapOrInsert(ids, out.data() + old);
+  };
+  const size_t old_rows = s.campaign_inviter.size();
+  append(s.users, b.inviter, s.campaign_inviter);
+  append(s.items, b.item, s.campaign_item);
+  const int64_t joined_base = static_cast<int64_t>(s.joined.size());
+  append(s.users, b.joined, s.joined);
+  for (size_t r = 0; r < n; ++r) s.joined_offsets.push_back(joined_base + b.joined_offsets[r + 1]);
+  const int64_t invited_base = static_cast<int64_t>(s.invited.size());
+  if (has_invited) append(s.users, b.invited, s.invited);
+  for (size_t r = 0; r < n; ++r) {
+    s.invited_offsets.push_back(invited_base + (has_invited ? b.invited_offsets[r + 1] : 0));
+    s.campaign_has_invited.push_back(has_invited ? 1 : 0);
+  }
+  if (b.ts.empty()) {
+    s.campaign_ts.resize(old_rows + n, kMissingTs);
+  } else {
+    s.campaign_ts.insert(s.campaign_ts.end(), b.ts.begin(), b.ts.end());
+    s.NoteTimes(b.ts);
+  }
+  for (size_t r = 0; r < n; ++r) {
+    s.NoteItemCategory(s.campaign_item[old_rows + r],
+                       b.category.empty() ? kNoCategory : b.category[r]);
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status CheckNotAfter(std::string_view table, absl::Span<const Timestamp> ts,
+                           Timestamp as_of) {
+  for (size_t i = 0; i < ts.size(); ++i) {
+    if (ts[i] > as_of) {
+      return internal::RowError(table, "ts", i, absl::StrCat(ts[i]),
+                                absl::StrCat("timestamp is after as_of=", as_of,
+                                             " (rows counted across all batches)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Builds the symmetric CSR from all arc contributions, bucketed by source node.
+class ArcAggregator {
+ public:
+  ArcAggregator(uint32_t num_nodes, double half_life_days, Timestamp as_of)
+      : n_(num_nodes),
+        counts_(num_nodes + 1, 0),
+        inv_half_life_s_(1.0 / (half_life_days * kSecondsPerDay)),
+        as_of_(as_of) {}
+
+  // Phase 1: count contributions per source. Phase 2: place them.
+  void Count(NodeId src) { ++counts_[src]; }
+  void Allocate() {
+    uint64_t total = 0;
+    for (uint32_t u = 0; u < n_; ++u) {
+      const uint64_t c = counts_[u];
+      counts_[u] = total;
+      total += c;
+    }
+    counts_[n_] = total;
+    bucket_start_ = counts_;
+    records_.resize(total);
+  }
+  void Place(NodeId src, NodeId dst, uint8_t kind, Timestamp ts) {
+    Contribution& r = records_[counts_[src]++];
+    r.target = dst;
+    r.kind = kind;
+    if (kind < kNumChannels) {
+      const double age_s = static_cast<double>(as_of_ - ts);
+      r.weight = static_cast<float>(std::exp2(-age_s * inv_half_life_s_));
+      r.age_days = static_cast<float>(age_s / kSecondsPerDay);
+    } else {
+      r.weight = 0;
+      r.age_days = 0;
+    }
+  }
+
+  // Phase 3: merge each bucket into sorted arcs and hand them to a Boost CSR.
+  absl::Status Finish(const std::array<double, kNumChannels>& channel_weights,
+                      double friendship_weight, int threads, GraphData* data) {
+    // Distinct targets per source, with a per-thread dense scratch table.
+    std::vector<uint64_t> degree(n_ + 1, 0);
+    // Large chunks: each one allocates an n-sized scratch table.
+    const int64_t chunk = std::max<int64_t>(4096, n_ / (4 * std::max(threads, 1)) + 1);
+    INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
+        n_, threads, chunk, [&](int64_t begin, int64_t end) {
+          std::vector<uint32_t> seen(n_, UINT32_MAX);
+          for (int64_t u = begin; u < end; ++u) {
+            uint64_t d = 0;
+            for (uint64_t i = bucket_start_[u]; i < bucket_start_[u + 1]; ++i) {
+              uint32_t& s = seen[records_[i].target];
+              if (s != static_cast<uint32_t>(u)) {
+                s = static_cast<uint32_t>(u);
+                ++d;
+              }
+            }
+            degree[u] = d;
+          }
+          return absl::OkStatus();
+        }));
+    std::vector<uint64_t> row(n_ + 1, 0);
+    for (uint32_t u = 0; u < n_; ++u) row[u + 1] = row[u] + degree[u];
+    const uint64_t m = row[n_];
+    std::vector<NodeId> sources(m), targets(m);
+    std::vector<PackedArc> arcs(m);
+    INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
+        n_, threads, chunk, [&](int64_t begin, int64_t end) {
+          std::vector<uint32_t> slot(n_, UINT32_MAX);
+          struct Acc {
+            NodeId target;
+            bool is_friend;
+            float min_age;
+            std::array<double, kNumChannels> w;
+          };
+          std::vector<Acc> acc;
+          for (int64_t u = begin; u < end; ++u) {
+            acc.clear();
+            for (uint64_t i = bucket_start_[u]; i < bucket_start_[u + 1]; ++i) {
+              const Contribution& r = records_[i];
+              uint32_t& s = slot[r.target];
+              if (s == UINT32_MAX) {
+                s = static_cast<uint32_t>(acc.size());
+                acc.push_back({r.target, false, std::numeric_limits<float>::infinity(), {}});
+              }
+              Acc& a = acc[s];
+              if (r.kind < kNumChannels) {
+                a.w[r.kind] += r.weight;
+                a.min_age = std::min(a.min_age, r.age_days);
+              } else if (r.kind == kFriendKind) {
+                a.is_friend = true;
+              }
+            }
+            std::sort(acc.begin(), acc.end(),
+                      [](const Acc& a, const Acc& b) { return a.target < b.target; });
+            uint64_t out = row[u];
+            for (const Acc& a : acc) {
+              slot[a.target] = UINT32_MAX;
+              PackedArc p;
+              double tie = a.is_friend ? friendship_weight : 0.0;
+              for (int c = 0; c < kNumChannels; ++c) {
+                tie += channel_weights[c] * a.w[c];
+                p.channel_q[c] = PackedArc::EncodeChannel(a.w[c]);
+              }
+              p.tie_q = PackedArc::EncodeTie(tie);
+              uint16_t days = PackedArc::kNoInteraction;
+              if (std::isfinite(a.min_age)) {
+                days = static_cast<uint16_t>(
+                    std::min<double>(PackedArc::kNoInteraction - 1, std::floor(a.min_age)));
+              }
+              p.days_flags = days | (a.is_friend ? PackedArc::kFriendBit : 0);
+              sources[out] = static_cast<NodeId>(u);
+              targets[out] = a.target;
+              arcs[out] = p;
+              ++out;
+            }
+          }
+          return absl::OkStatus();
+        }));
+    std::vector<Contribution>().swap(records_);
+    internal::BuildCsr(std::move(sources), std::move(targets), std::move(arcs), n_, data);
+    return absl::OkStatus();
+  }
+
+ private:
+  uint32_t n_;
+  std::vector<uint64_t> counts_;
+  std::vector<uint64_t> bucket_start_;
+  std::vector<Contribution> records_;
+  double inv_half_life_s_;
+  Timestamp as_of_;
+};
+
+// Rows (owner -> (key, weight)) aggregated from unordered triples.
+internal::SparseRows AggregateRows(uint32_t num_owners, absl::Span<const uint32_t> owner,
+                                   absl::Span<const uint32_t> key,
+                                   absl::Span<const float> weight) {
+  std::vector<uint64_t> start(num_owners + 1, 0);
+  for (uint32_t o : owner) ++start[o + 1];
+  for (uint32_t o = 0; o < num_owners; ++o) start[o + 1] += start[o];
+  std::vector<std::pair<uint32_t, float>> buf(owner.size());
+  std::vector<uint64_t> pos(start.begin(), start.end() - 1);
+  for (size_t i = 0; i < owner.size(); ++i) buf[pos[owner[i]]++] = {key[i], weight[i]};
+  internal::SparseRows rows;
+  rows.offsets.assign(num_owners + 1, 0);
+  rows.keys.reserve(buf.size());
+  rows.weights.reserve(buf.size());
+  for (uint32_t o = 0; o < num_owners; ++o) {
+    auto b = buf.begin() + start[o], e = buf.begin() + start[o + 1];
+    std::sort(b, e, [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (auto it = b; it != e; ++it) {
+      if (!rows.keys.empty() && rows.keys.size() > rows.offsets[o] &&
+          rows.keys.back() == it->first) {
+        rows.weights.back() += it->second;
+      } else {
+        rows.keys.push_back(it->first);
+        rows.weights.push_back(it->second);
+      }
+    }
+    rows.offsets[o + 1] = rows.keys.size();
+  }
+  rows.keys.shrink_to_fit();
+  rows.weights.shrink_to_fit();
+  return rows;
+}
+
+}  // namespace
+
+absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) const {
+  const auto t0 = std::chrono::steady_clock::now();
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
+  INVITEGRAPH_ASSIGN_OR_RETURN(const auto channel_weights, ResolveChannelWeights(config_));
+  const Staged& s = *staged_;
+  if (s.users.size() == 0) {
+    return absl::FailedPreconditionError(
+        "nothing to build: no friendships, interactions, purchases or campaigns were added");
+  }
+  Timestamp as_of = options.as_of.value_or(s.max_ts == kMissingTs ? 0 : s.max_ts);
+  INVITEGRAPH_RETURN_IF_ERROR(CheckNotAfter("interactions", s.inter_ts, as_of));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckNotAfter("purchases", s.purchase_ts, as_of));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckNotAfter("campaigns", s.campaign_ts, as_of));
+  const int threads = internal::ResolveThreads(config_.num_threads);
+  internal::ProgressReporter progress(options.progress, 4);
+
+  auto data = std::make_shared<GraphData>();
+  data->config = config_;
+  data->as_of = as_of;
+  for (int c = 0; c < kNumChannels; ++c) {
+    data->channel_weights[c] = static_cast<float>(channel_weights[c]);
+  }
+  data->users = s.users;
+  data->items = s.items;
+  const uint32_t n = static_cast<uint32_t>(s.users.size());
+  auto campaign_time = [&](size_t r) {
+    return s.campaign_ts[r] == kMissingTs ? as_of : s.campaign_ts[r];
+  };
+
+  // 1. Arcs: friendships both ways, interactions and campaign joins (joiner -> inviter),
+  // each with a presence record in the reverse direction.
+  {
+    ArcAggregator agg(n, config_.half_life_days, as_of);
+    for (size_t i = 0; i < s.friend_src.size(); ++i) {
+      agg.Count(s.friend_src[i]);
+      agg.Count(s.friend_dst[i]);
+    }
+    for (size_t i = 0; i < s.inter_src.size(); ++i) {
+      agg.Count(s.inter_src[i]);
+      agg.Count(s.inter_dst[i]);
+    }
+    for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+      for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+        agg.Count(s.joined[j]);
+        agg.Count(s.campaign_inviter[r]);
+      }
+    }
+    agg.Allocate();
+    for (size_t i = 0; i < s.friend_src.size(); ++i) {
+      agg.Place(s.friend_src[i], s.friend_dst[i], kFriendKind, 0);
+      agg.Place(s.friend_dst[i], s.friend_src[i], kFriendKind, 0);
+    }
+    for (size_t i = 0; i < s.inter_src.size(); ++i) {
+      agg.Place(s.inter_src[i], s.inter_dst[i], s.inter_kind[i], s.inter_ts[i]);
+      agg.Place(s.inter_dst[i], s.inter_src[i], kPresenceKind, 0);
+    }
+    constexpr uint8_t kTeamJoin = static_cast<uint8_t>(Channel::kTeamJoin);
+    for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+      for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+        agg.Place(s.joined[j], s.campaign_inviter[r], kTeamJoin, campaign_time(r));
+        agg.Place(s.campaign_inviter[r], s.joined[j], kPresenceKind, 0);
+      }
+    }
+    progress.Add(1);
+    INVITEGRAPH_RETURN_IF_ERROR(
+        agg.Finish(channel_weights, config_.friendship_weight, threads, data.get()));
+    progress.Add(1);
+  }
+
+  // 2. Activity and first-seen times.
+  data->activity_7d.assign(n, 0);
+  data->activity_30d.assign(n, 0);
+  data->first_seen.assign(n, -1);
+  auto seen = [&](NodeId u, Timestamp ts) {
+    Timestamp& f = data->first_seen[u];
+    if (f < 0 || ts < f) f = ts;
+  };
+  auto active = [&](NodeId u, Timestamp ts) {
+    const double age_days = static_cast<double>(as_of - ts) / kSecondsPerDay;
+    if (age_days <= 30) data->activity_30d[u] += 1;
+    if (age_days <= 7) data->activity_7d[u] += 1;
+  };
+  for (size_t i = 0; i < s.inter_src.size(); ++i) {
+    active(s.inter_src[i], s.inter_ts[i]);
+    seen(s.inter_src[i], s.inter_ts[i]);
+    seen(s.inter_dst[i], s.inter_ts[i]);
+  }
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    active(s.purchase_user[i], s.purchase_ts[i]);
+    seen(s.purchase_user[i], s.purchase_ts[i]);
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    const Timestamp ts = campaign_time(r);
+    active(s.campaign_inviter[r], ts);
+    seen(s.campaign_inviter[r], ts);
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      active(s.joined[j], ts);
+      seen(s.joined[j], ts);
+    }
+  }
+  data->is_new.assign(n, 0);
+  for (uint32_t u = 0; u < n; ++u) {
+    const Timestamp f = data->first_seen[u];
+    data->is_new[u] =
+        f >= 0 && static_cast<double>(as_of - f) <= config_.new_user_days * kSecondsPerDay;
+  }
+
+  // 3. Join rates: exposures from `invited` lists, else from the inviter's contacts.
+  data->joins.assign(n, 0);
+  data->exposures.assign(n, 0);
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      data->joins[s.joined[j]] += 1;
+    }
+    if (s.campaign_has_invited[r]) {
+      for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1]; ++j) {
+        data->exposures[s.invited[j]] += 1;
+      }
+    } else {
+      for (NodeId v : data->neighbors(s.campaign_inviter[r])) data->exposures[v] += 1;
+    }
+  }
+  data->join_rate.assign(n, 0);
+  const double prior_m = config_.join_rate_prior_mean;
+  const double prior_s = config_.join_rate_prior_strength;
+  for (uint32_t u = 0; u < n; ++u) {
+    // Joiners missing from an `invited` list were still exposed.
+    data->exposures[u] = std::max(data->exposures[u], data->joins[u]);
+    data->join_rate[u] = static_cast<float>((data->joins[u] + prior_m * prior_s) /
+                                            (data->exposures[u] + prior_s));
+  }
+  progress.Add(1);
+
+  // 4. Purchases (including campaign joins and the inviter's own order): per-user item
+  // and category affinities, item buyers.
+  std::vector<uint32_t> p_user, p_item;
+  std::vector<float> p_weight;
+  const size_t num_p = s.purchase_user.size() + s.joined.size() + s.campaign_inviter.size();
+  p_user.reserve(num_p);
+  p_item.reserve(num_p);
+  p_weight.reserve(num_p);
+  const double inv_half_life_s = 1.0 / (config_.half_life_days * kSecondsPerDay);
+  auto decay = [&](Timestamp ts) {
+    return static_cast<float>(std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s));
+  };
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    p_user.push_back(s.purchase_user[i]);
+    p_item.push_back(s.purchase_item[i]);
+    p_weight.push_back(decay(s.purchase_ts[i]));
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    const float w = decay(campaign_time(r));
+    p_user.push_back(s.campaign_inviter[r]);
+    p_item.push_back(s.campaign_item[r]);
+    p_weight.push_back(w);
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      p_user.push_back(s.joined[j]);
+      p_item.push_back(s.campaign_item[r]);
+      p_weight.push_back(w);
+    }
+  }
+  const uint32_t num_items = static_cast<uint32_t>(s.items.size());
+  data->item_category.assign(num_items, IdMap::kAbsent);
+  for (uint32_t i = 0; i < num_items && i < s.item_category.size(); ++i) {
+    if (s.item_category[i] != kNoCategory) {
+      uint32_t dense;
+      data->categories.MapOrInsert(absl::MakeConstSpan(&s.item_category[i], 1), &dense);
+      data->item_category[i] = dense;
+    }
+  }
+  data->user_items = AggregateRows(n, p_user, p_item, p_weight);
+  data->item_buyers = AggregateRows(num_items, p_item, p_user, p_weight);
+  {
+    std::vector<uint32_t> c_user, c_cat;
+    std::vector<float> c_w;
+    for (size_t i = 0; i < p_user.size(); ++i) {
+      const uint32_t cat = data->item_category[p_item[i]];
+      if (cat == IdMap::kAbsent) continue;
+      c_user.push_back(p_user[i]);
+      c_cat.push_back(cat);
+      c_w.push_back(p_weight[i]);
+    }
+    data->user_categories = AggregateRows(n, c_user, c_cat, c_w);
+  }
+  data->purchase_weight.assign(n, 0);
+  data->category_norm.assign(n, 0);
+  for (uint32_t u = 0; u < n; ++u) {
+    const auto& rows = data->user_categories;
+    double total = 0, sq = 0;
+    for (uint64_t i = rows.offsets[u]; i < rows.offsets[u + 1]; ++i) {
+      total += rows.weights[i];
+      sq += static_cast<double>(rows.weights[i]) * rows.weights[i];
+    }
+    data->purchase_weight[u] = static_cast<float>(total);
+    data->category_norm[u] = static_cast<float>(std::sqrt(sq));
+  }
+  progress.Add(1);
+
+  // 5. Statistics.
+  GraphStats& st = data->stats;
+  st.num_nodes = n;
+  st.num_arcs = static_cast<int64_t>(data->targets.size());
+  st.num_items = num_items;
+  st.num_categories = data->categories.size();
+  st.num_events = static_cast<int64_t>(s.friend_src.size() + s.inter_src.size() +
+                                       s.purchase_user.size() + s.campaign_inviter.size());
+  st.arc_bytes = st.num_arcs * static_cast<int64_t>(sizeof(NodeId) + sizeof(PackedArc));
+  st.offset_bytes = static_cast<int64_t>(data->offsets.size() * sizeof(uint64_t));
+  st.total_bytes = st.arc_bytes + st.offset_bytes + data->users.MemoryBytes() +
+                   data->items.MemoryBytes() + data->categories.MemoryBytes() +
+                   static_cast<int64_t>(n) * (7 * sizeof(float) + sizeof(Timestamp) + 1) +
+                   data->user_items.MemoryBytes() + data->user_categories.MemoryBytes() +
+                   data->item_buyers.MemoryBytes() +
+                   static_cast<int64_t>(data->item_category.size() * sizeof(uint32_t));
+  st.as_of = as_of;
+  st.build_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return SocialGraph(std::move(data));
+}
+
+}  // namespace invitegraph

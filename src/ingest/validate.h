@@ -1,0 +1,107 @@
+// Batch validation helpers: each returns kInvalidArgument naming table, column, row and
+// value for the first bad row, so nothing is staged from a bad batch.
+#ifndef INVITEGRAPH_INGEST_VALIDATE_H_
+#define INVITEGRAPH_INGEST_VALIDATE_H_
+
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+
+namespace invitegraph::internal {
+
+inline absl::Status RowError(std::string_view table, std::string_view column, int64_t row,
+                             std::string_view value, std::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(absl::string_view(table.data(), table.size()), ".",
+                   absl::string_view(column.data(), column.size()), "[", row,
+                   "]=", absl::string_view(value.data(), value.size()), ": ",
+                   absl::string_view(why.data(), why.size())));
+}
+
+// All (name, length) pairs must share the first one's length.
+inline absl::Status CheckLengths(std::string_view table,
+                                 std::initializer_list<std::pair<std::string_view, size_t>>
+                                     columns) {
+  const auto& first = *columns.begin();
+  for (const auto& [name, size] : columns) {
+    if (size != first.second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          absl::string_view(table.data(), table.size()), ": column '",
+          absl::string_view(name.data(), name.size()), "' has ", size, " rows but '",
+          absl::string_view(first.first.data(), first.first.size()), "' has ",
+          first.second));
+    }
+  }
+  return absl::OkStatus();
+}
+
+inline absl::Status CheckIds(std::string_view table, std::string_view column,
+                             absl::Span<const int64_t> ids) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0) {
+      return RowError(table, column, i, absl::StrCat(ids[i]), "ids must be >= 0");
+    }
+  }
+  return absl::OkStatus();
+}
+
+inline absl::Status CheckTimestamps(std::string_view table, absl::Span<const int64_t> ts) {
+  for (size_t i = 0; i < ts.size(); ++i) {
+    if (ts[i] < 0) {
+      return RowError(table, "ts", i, absl::StrCat(ts[i]),
+                      "timestamps must be unix seconds >= 0");
+    }
+  }
+  return absl::OkStatus();
+}
+
+inline absl::Status CheckNoSelfLoops(std::string_view table, std::string_view src_name,
+                                     absl::Span<const int64_t> src,
+                                     absl::Span<const int64_t> dst) {
+  for (size_t i = 0; i < src.size(); ++i) {
+    if (src[i] == dst[i]) {
+      return RowError(table, src_name, i, absl::StrCat(src[i]),
+                      "self-loop: src and dst are the same user");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Offsets of a list column: size rows + 1, starting at 0, non-decreasing, ending at
+// `values`.
+inline absl::Status CheckOffsets(std::string_view table, std::string_view column,
+                                 absl::Span<const int64_t> offsets, size_t rows,
+                                 size_t values) {
+  if (offsets.size() != rows + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(absl::string_view(table.data(), table.size()), ".",
+                     absl::string_view(column.data(), column.size()), ": offsets have ",
+                     offsets.size(), " entries, expected rows + 1 = ", rows + 1));
+  }
+  if (offsets[0] != 0) {
+    return RowError(table, column, 0, absl::StrCat(offsets[0]), "offsets must start at 0");
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    if (offsets[r + 1] < offsets[r]) {
+      return RowError(table, column, r, absl::StrCat(offsets[r + 1]),
+                      "offsets must not decrease");
+    }
+  }
+  if (static_cast<size_t>(offsets[rows]) != values) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        absl::string_view(table.data(), table.size()), ".",
+        absl::string_view(column.data(), column.size()), ": offsets end at ",
+        offsets[rows], " but there are ", values, " values"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace invitegraph::internal
+
+#endif  // INVITEGRAPH_INGEST_VALIDATE_H_

@@ -1,0 +1,77 @@
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "invitegraph/ranker.h"
+#include "invitegraph/status.h"
+#include "ranking/builtin.h"
+
+namespace invitegraph {
+
+absl::Status Ranker::Score(const FeatureMatrix& x, absl::Span<float> out) const {
+  if (x.values.cols() != kNumFeatures) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        spec(), ": feature matrix has ", x.values.cols(), " columns, expected ", kNumFeatures));
+  }
+  if (static_cast<int64_t>(out.size()) != x.rows()) {
+    return absl::InvalidArgumentError(absl::StrCat(spec(), ": output has ", out.size(),
+                                                   " entries for ", x.rows(), " rows"));
+  }
+  return ScoreImpl(x, out);
+}
+
+absl::Status Ranker::Explain(const FeatureMatrix&, int64_t, absl::Span<float>) const {
+  return absl::UnimplementedError(absl::StrCat(spec(), " does not explain its scores"));
+}
+
+namespace {
+
+// The one table of ranker kinds: built-ins first, users' additions on top.
+struct Registry {
+  std::mutex mu;
+  std::map<std::string, RankerFactory> factories;
+  Registry() { factories.emplace("linear", internal::MakeLinearRanker); }
+};
+
+Registry& GetRegistry() {
+  static Registry* const registry = new Registry();
+  return *registry;
+}
+
+}  // namespace
+
+void RegisterRanker(std::string name, RankerFactory factory) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  r.factories[std::move(name)] = std::move(factory);
+}
+
+std::vector<std::string> RankerNames() {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  std::vector<std::string> names;
+  for (const auto& [name, f] : r.factories) names.push_back(name);
+  return names;
+}
+
+absl::StatusOr<std::unique_ptr<Ranker>> MakeRanker(std::string_view spec) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto parsed, ParseSpec(spec));
+  RankerFactory factory;
+  {
+    Registry& r = GetRegistry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    auto it = r.factories.find(parsed.first);
+    if (it == r.factories.end()) {
+      std::vector<std::string> names;
+      for (const auto& [name, f] : r.factories) names.push_back(name);
+      return absl::InvalidArgumentError(absl::StrCat("unknown ranker '", parsed.first,
+                                                     "'; rankers: ", absl::StrJoin(names, ", ")));
+    }
+    factory = it->second;
+  }
+  return factory(parsed.second);
+}
+
+}  // namespace invitegraph
