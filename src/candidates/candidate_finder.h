@@ -19,6 +19,7 @@ class CandidateScratch {
   struct Candidate {
     NodeId node;
     bool one_hop;
+    int64_t arc;  // index of the arc inviter -> node, -1 for 2-hop candidates
     uint32_t common_neighbors;
     float adamic_adar;
   };
@@ -48,10 +49,8 @@ class CandidateScratch {
   uint32_t epoch_ = 0;
   std::vector<NodeId> touched_;
   std::vector<NodeId> two_hop_;
+  std::vector<NodeId> hubs_;  // contacts not expanded (degree above the cap)
 };
-
-// |N(u) & N(v)| and the Adamic-Adar sum by merging the two sorted neighbour lists.
-void CountCommon(const GraphData& g, NodeId u, NodeId v, uint32_t* common, float* aa);
 
 // 1 / ln(degree), the Adamic-Adar weight of a common neighbour (degree >= 2).
 inline float AdamicAdarWeight(uint32_t degree) {

@@ -7,27 +7,6 @@
 namespace invitegraph {
 namespace internal {
 
-void CountCommon(const GraphData& g, NodeId u, NodeId v, uint32_t* common, float* aa) {
-  auto a = g.neighbors(u), b = g.neighbors(v);
-  size_t i = 0, j = 0;
-  uint32_t c = 0;
-  double s = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++c;
-      s += AdamicAdarWeight(g.degree(a[i]));
-      ++i;
-      ++j;
-    }
-  }
-  *common = c;
-  *aa = static_cast<float>(s);
-}
-
 void CandidateScratch::Find(const GraphData& g, NodeId inviter, const CandidateOptions& options,
                             std::vector<Candidate>* out) {
   out->clear();
@@ -38,13 +17,14 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter, const CandidateO
   touched_.clear();
   const auto contacts = g.neighbors(inviter);
   for (NodeId z : contacts) Touch(z, &touched_).one_hop = 1;
-  // Expanding the contacts also yields exact common-neighbour counts for the 1-hop
-  // candidates, unless a hub was skipped; then counts are merged per candidate below.
-  bool exact = true;
+  // Expanding the contacts yields common-neighbour counts for every touched user; the
+  // contributions of skipped hubs are added back per kept candidate below, so the
+  // counts stay exact.
+  hubs_.clear();
   for (NodeId z : contacts) {
     const uint32_t dz = g.degree(z);
     if (dz > static_cast<uint32_t>(options.hub_degree_cap)) {
-      exact = false;
+      hubs_.push_back(z);
       continue;
     }
     const float w = AdamicAdarWeight(dz);
@@ -72,18 +52,26 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter, const CandidateO
     std::sort(two_hop_.begin(), two_hop_.end());
   }
   out->reserve(contacts.size() + two_hop_.size());
-  auto emit = [&](NodeId v, bool one_hop) {
-    Candidate c{v, one_hop, 0, 0.0f};
-    if (exact) {
+  auto emit = [&](NodeId v, int64_t arc) {
+    Candidate c{v, arc >= 0, arc, 0, 0.0f};
+    if (slots_[v].stamp == epoch_) {
       c.common_neighbors = slots_[v].common;
       c.adamic_adar = slots_[v].adamic_adar;
-    } else {
-      CountCommon(g, inviter, v, &c.common_neighbors, &c.adamic_adar);
+    }
+    for (NodeId z : hubs_) {
+      const auto nz = g.neighbors(z);
+      if (z != v && std::binary_search(nz.begin(), nz.end(), v)) {
+        c.common_neighbors += 1;
+        c.adamic_adar += AdamicAdarWeight(static_cast<uint32_t>(nz.size()));
+      }
     }
     out->push_back(c);
   };
-  for (NodeId v : contacts) emit(v, true);
-  for (NodeId v : two_hop_) emit(v, false);
+  const int64_t first_arc = static_cast<int64_t>(g.offsets[inviter]);
+  for (size_t i = 0; i < contacts.size(); ++i) {
+    emit(contacts[i], first_arc + static_cast<int64_t>(i));
+  }
+  for (NodeId v : two_hop_) emit(v, -1);
 }
 
 }  // namespace internal

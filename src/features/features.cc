@@ -74,10 +74,7 @@ void FillFeatures(const GraphData& g, NodeId inviter, const CampaignContext& cam
     std::fill(x, x + kNumFeatures, 0.0f);
     float days = kNeverDays;
     if (c.one_hop) {
-      // 1-hop candidates come in neighbour order, but look the arc up to stay correct
-      // for any candidate order.
-      const int64_t a = g.FindArc(inviter, v);
-      const PackedArc& p = g.arcs[a];
+      const PackedArc& p = g.arcs[c.arc];
       x[kTieStrength] = p.tie_strength();
       for (int ch = 0; ch < kNumChannels; ++ch) x[kChatWeight + ch] = p.channel(ch);
       if (p.days() != PackedArc::kNoInteraction) days = p.days();

@@ -1,0 +1,979 @@
+// Synthetic social-commerce world (see invitegraph/synth.h for the model).
+//
+// Every random decision is drawn from Rng(seed, stream | index), where `index`
+// is the user, friendship, item or campaign it concerns, and every output is
+// assembled from per-item counts and prefix sums (or per-chunk buffers joined
+// in chunk order), so the result does not depend on the number of threads or on
+// scheduling.
+#include "invitegraph/synth.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "internal/parallel.h"
+#include "internal/rng.h"
+#include "invitegraph/status.h"
+
+namespace invitegraph::synth {
+namespace {
+
+using internal::Rng;
+
+// ---- Model constants
+// --------------------------------------------------------------
+
+// Latent activity is Pareto(1, kActivityAlpha) truncated at kActivityCap, so
+// degrees have a power-law tail of exponent ~3 and the largest hub has ~200x
+// the mean degree.
+constexpr double kActivityAlpha = 2.0;
+constexpr double kActivityCap = 200.0;
+// Community size weights are Pareto(1, kCommunityAlpha), truncated.
+constexpr double kCommunityAlpha = 1.5;
+constexpr double kCommunityWeightCap = 100.0;
+// Share of declared friendships drawn inside the declarer's community.
+constexpr double kIntraCommunity = 0.8;
+// log(tie) ~ Normal(mu, kTieSigma); ties inside a community are stronger.
+constexpr double kTieSigma = 1.0;
+constexpr double kTieMuIntra = 0.0;
+constexpr double kTieMuInter = -0.7;
+// Interests: each community favours a few categories; a user has 2 or 3 primary
+// categories, each taken from the community favourites with probability
+// kFollowCommunity and otherwise from the global category popularity (Zipf).
+constexpr int kFavouritesPerCommunity = 3;
+constexpr double kFollowCommunity = 0.7;
+constexpr double kCategoryZipf = 0.8;
+constexpr double kInterestBackground = 0.05;
+// Item popularity is Zipf over a random ranking of the items.
+constexpr double kItemZipf = 1.0;
+constexpr double kMedianPrice = 20.0;
+constexpr double kPriceSigma = 0.9;
+constexpr double kCategoryPriceSigma = 0.5;
+constexpr double kAmountSigma = 0.15;
+// Campaigns happen in the last kCampaignWindow of the time span; the inviter
+// invites between kMinInvites and kMaxInvites friends (fewer when they have
+// fewer), drawn without replacement with probability proportional to tie
+// strength.
+constexpr double kCampaignWindow = 0.4;
+constexpr int kMinInvites = 5;
+constexpr int kMaxInvites = 15;
+// Join model: sigmoid(kJoinTie*log(tie) + kJoinInterest*interest[category] +
+// kJoinResponsiveness*responsiveness + d), with d calibrated per world so that
+// the expected join rate over all invitations is kTargetJoinRate.
+constexpr double kJoinTie = 1.0;
+constexpr double kJoinInterest = 4.0;
+constexpr double kJoinResponsiveness = 2.0;
+constexpr double kTargetJoinRate = 0.2;
+
+// Channel mix of organic interactions (team_join / invite_accepted come from
+// campaigns).
+struct ChannelShare {
+  Channel channel;
+  double share;
+};
+constexpr std::array<ChannelShare, 6> kChannelMix = {{
+    {Channel::kChat, 0.40},
+    {Channel::kLike, 0.25},
+    {Channel::kVisit, 0.15},
+    {Channel::kComment, 0.10},
+    {Channel::kShare, 0.06},
+    {Channel::kAssist, 0.04},
+}};
+
+// ---- Parallel layout
+// --------------------------------------------------------------
+
+constexpr int64_t kUserChunk = 4096;
+constexpr int64_t kEdgeChunk = 1 << 16;
+constexpr int64_t kGroupChunk = 16;
+constexpr int64_t kCampaignChunk = 256;
+constexpr int64_t kUnitsPerPhase = 1000;
+constexpr int kNumPhases = 13;
+
+// Independent random streams; the stream id occupies the top byte of the Rng
+// item.
+enum class Stream : uint64_t {
+  kCommunity = 1,
+  kUser,
+  kDegree,
+  kFriends,
+  kTie,
+  kInteraction,
+  kItem,
+  kItemRanking,
+  kPurchase,
+  kCampaign,
+  kInvite,
+  kJoin,
+};
+
+int64_t NumChunks(int64_t n, int64_t chunk) { return (n + chunk - 1) / chunk; }
+
+// Replaces counts by exclusive prefix sums and returns the total.
+int64_t ExclusiveScan(std::vector<int64_t>& v) {
+  int64_t sum = 0;
+  for (int64_t& x : v) {
+    const int64_t count = x;
+    x = sum;
+    sum += count;
+  }
+  return sum;
+}
+
+double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// log(k!) for integral k >= 0 (Stirling series beyond 10; exact sum below).
+// Avoids std::lgamma, which writes the global `signgam` and so races between
+// threads.
+double LogFactorial(double k) {
+  if (k < 10.0) {
+    double sum = 0.0;
+    for (double i = 2.0; i <= k; i += 1.0) sum += std::log(i);
+    return sum;
+  }
+  const double x = k + 1.0;
+  const double inv = 1.0 / x;
+  const double inv2 = inv * inv;
+  return (x - 0.5) * std::log(x) - x + 0.91893853320467274178 +
+         inv * (1.0 / 12.0 - inv2 * (1.0 / 360.0 - inv2 / 1260.0));
+}
+
+// Poisson(lambda): multiplication of uniforms for small lambda, otherwise
+// Hormann's transformed rejection with squeeze (PTRS, 1993), O(1) expected
+// time.
+int64_t Poisson(Rng& r, double lambda) {
+  if (!(lambda > 0.0)) return 0;
+  if (lambda < 12.0) {
+    const double limit = std::exp(-lambda);
+    int64_t k = 0;
+    double product = r.Uniform();
+    while (product > limit) {
+      ++k;
+      product *= r.Uniform();
+    }
+    return k;
+  }
+  const double sqrt_lambda = std::sqrt(lambda);
+  const double log_lambda = std::log(lambda);
+  const double b = 0.931 + 2.53 * sqrt_lambda;
+  const double a = -0.059 + 0.02483 * b;
+  const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+  const double v_r = 0.9277 - 3.6224 / (b - 2.0);
+  for (;;) {
+    const double u = r.Uniform() - 0.5;
+    const double v = r.Uniform();
+    const double us = 0.5 - std::abs(u);
+    if (us < 1e-9) continue;
+    const double k = std::floor((2.0 * a / us + b) * u + lambda + 0.43);
+    if (us >= 0.07 && v <= v_r) return static_cast<int64_t>(k);
+    if (k < 0.0 || (us < 0.013 && v > us)) continue;
+    if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
+        -lambda + k * log_lambda - LogFactorial(k)) {
+      return static_cast<int64_t>(k);
+    }
+  }
+}
+
+// Vose's alias method over n = weights.size() entries, written into prob[0..n)
+// and alias[0..n) (indices local to the table). All-zero weights give a uniform
+// table.
+void BuildAlias(const double* weights, int64_t n, double* prob,
+                uint32_t* alias) {
+  if (n <= 0) return;
+  double total = 0.0;
+  for (int64_t i = 0; i < n; ++i) total += weights[i];
+  std::vector<uint32_t> small, large;
+  for (int64_t i = 0; i < n; ++i) {
+    prob[i] = total > 0.0 ? weights[i] * static_cast<double>(n) / total : 1.0;
+    alias[i] = static_cast<uint32_t>(i);
+    (prob[i] < 1.0 ? small : large).push_back(static_cast<uint32_t>(i));
+  }
+  while (!small.empty() && !large.empty()) {
+    const uint32_t s = small.back();
+    small.pop_back();
+    const uint32_t l = large.back();
+    large.pop_back();
+    alias[s] = l;
+    prob[l] -= 1.0 - prob[s];
+    (prob[l] < 1.0 ? small : large).push_back(l);
+  }
+  // Leftovers are 1 up to rounding.
+  for (uint32_t i : small) prob[i] = 1.0;
+  for (uint32_t i : large) prob[i] = 1.0;
+}
+
+uint32_t SampleAlias(Rng& r, const double* prob, const uint32_t* alias,
+                     uint64_t n) {
+  const uint64_t i = r.Below(n);
+  return r.Uniform() < prob[i] ? static_cast<uint32_t>(i) : alias[i];
+}
+
+// Index j drawn with probability row[j] / sum(row); row has n > 0 entries.
+int SampleRow(Rng& r, const float* row, int n) {
+  double total = 0.0;
+  for (int j = 0; j < n; ++j) total += row[j];
+  double target = r.Uniform() * total;
+  for (int j = 0; j < n; ++j) {
+    target -= row[j];
+    if (target < 0.0) return j;
+  }
+  return n - 1;
+}
+
+absl::Status ValidateOptions(const Options& o) {
+  auto bad = [](auto&&... parts) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("synth::Options.", parts...));
+  };
+  auto non_negative = [](double x) { return std::isfinite(x) && x >= 0.0; };
+  if (o.n_users < 2 || o.n_users > std::numeric_limits<int32_t>::max()) {
+    return bad("n_users=", o.n_users, " must be in [2, 2147483647]");
+  }
+  if (!non_negative(o.avg_friends)) {
+    return bad("avg_friends=", o.avg_friends, " must be finite and >= 0");
+  }
+  if (o.n_communities < 0) {
+    return bad("n_communities=", o.n_communities,
+               " must be >= 0 (0: automatic)");
+  }
+  if (o.n_categories < 1) {
+    return bad("n_categories=", o.n_categories, " must be >= 1");
+  }
+  if (o.n_items < 0 || o.n_items > std::numeric_limits<int32_t>::max()) {
+    return bad("n_items=", o.n_items,
+               " must be in [0, 2147483647] (0: automatic)");
+  }
+  if (o.n_items > 0 && o.n_items < o.n_categories) {
+    return bad("n_items=", o.n_items,
+               " must be >= n_categories=", o.n_categories,
+               " so that every category has an item");
+  }
+  if (!non_negative(o.interactions_per_friend)) {
+    return bad("interactions_per_friend=", o.interactions_per_friend,
+               " must be finite and >= 0");
+  }
+  if (!non_negative(o.purchases_per_user)) {
+    return bad("purchases_per_user=", o.purchases_per_user,
+               " must be finite and >= 0");
+  }
+  if (!non_negative(o.campaigns_per_user)) {
+    return bad("campaigns_per_user=", o.campaigns_per_user,
+               " must be finite and >= 0");
+  }
+  // Upper bound keeps start + days * 86400 far from int64 overflow (~3e10
+  // years).
+  if (!(o.days > 0.0) || !(o.days <= 1e13)) {
+    return bad("days=", o.days, " must be > 0 and <= 1e13");
+  }
+  const double span = std::ceil(o.days * kSecondsPerDay);
+  if (static_cast<double>(o.start) + span > 9.0e18) {
+    return bad("start=", o.start, " + days * 86400 overflows a Timestamp");
+  }
+  if (o.num_threads < 0) {
+    return bad("num_threads=", o.num_threads,
+               " must be >= 0 (0: all hardware threads)");
+  }
+  return absl::OkStatus();
+}
+
+class Generator {
+ public:
+  explicit Generator(const Options& options)
+      : o_(options),
+        n_(options.n_users),
+        n_categories_(options.n_categories),
+        n_communities_(options.n_communities > 0
+                           ? options.n_communities
+                           : static_cast<int>(
+                                 std::max<int64_t>(1, options.n_users / 500))),
+        n_items_(options.n_items > 0
+                     ? options.n_items
+                     : std::max<int64_t>(
+                           {100, options.n_users / 10, options.n_categories})),
+        threads_(internal::ResolveThreads(options.num_threads)),
+        span_(options.days * kSecondsPerDay),
+        last_offset_(static_cast<int64_t>(std::ceil(span_)) - 1),
+        progress_(options.progress, kNumPhases * kUnitsPerPhase) {}
+
+  absl::StatusOr<World> Run() {
+    w_.n_categories = n_categories_;
+    INVITEGRAPH_RETURN_IF_ERROR(Users());
+    INVITEGRAPH_RETURN_IF_ERROR(Friendships());
+    INVITEGRAPH_RETURN_IF_ERROR(Interactions());
+    BuildItems();
+    INVITEGRAPH_RETURN_IF_ERROR(Purchases());
+    INVITEGRAPH_RETURN_IF_ERROR(Campaigns());
+    INVITEGRAPH_DCHECK(phases_ == kNumPhases);
+    return std::move(w_);
+  }
+
+ private:
+  Rng MakeRng(Stream stream, uint64_t index) const {
+    return Rng(o_.seed, (static_cast<uint64_t>(stream) << 56) ^ index);
+  }
+
+  // Runs fn over [0, n) in chunks on the worker threads and reports progress;
+  // each phase contributes kUnitsPerPhase units, also when n == 0.
+  absl::Status Phase(
+      int64_t n, int64_t chunk,
+      const std::function<void(int64_t begin, int64_t end)>& fn) {
+    ++phases_;
+    if (n <= 0) {
+      progress_.Add(kUnitsPerPhase);
+      return absl::OkStatus();
+    }
+    return internal::ParallelForRange(
+        n, threads_, chunk, [&](int64_t begin, int64_t end) {
+          fn(begin, end);
+          progress_.Add(end * kUnitsPerPhase / n - begin * kUnitsPerPhase / n);
+          return absl::OkStatus();
+        });
+  }
+
+  // Time at `fraction` in [0, 1) of the span; always < start + days * 86400.
+  Timestamp TimeAt(double fraction) const {
+    const auto offset = static_cast<int64_t>(fraction * span_);
+    return o_.start + std::min(offset, last_offset_);
+  }
+  // Event times lean towards the end of the span (density grows linearly).
+  Timestamp RecentTime(Rng& r) const { return TimeAt(std::sqrt(r.Uniform())); }
+
+  absl::Status Users();
+  void BuildCommunityMembers();
+  uint32_t SampleFriend(Rng& r, uint32_t u) const;
+  absl::Status Friendships();
+  absl::Status Interactions();
+  void BuildItems();
+  absl::Status Purchases();
+  absl::Status Campaigns();
+
+  const Options& o_;
+  const int64_t n_;
+  const int n_categories_;
+  const int n_communities_;
+  const int64_t n_items_;
+  const int threads_;
+  const double span_;
+  const int64_t last_offset_;
+  internal::ProgressReporter progress_;
+  int phases_ = 0;
+  World w_;
+
+  // Categories: global popularity (Zipf) as an alias table, community
+  // favourites.
+  std::vector<double> category_prob_;
+  std::vector<uint32_t> category_alias_;
+  std::vector<uint32_t> favourites_;  // n_communities x kFavouritesPerCommunity
+  // Users: activity alias over all users; members of each community (sorted by
+  // id) with an activity alias table per community segment.
+  double mean_activity_ = 1.0;
+  std::vector<double> user_prob_;
+  std::vector<uint32_t> user_alias_;
+  std::vector<int64_t> community_offsets_;  // n_communities + 1
+  std::vector<uint32_t> members_;
+  std::vector<double> member_prob_;
+  std::vector<uint32_t> member_alias_;
+  // Friendships: rows of user u are [row_offsets_[u], row_offsets_[u + 1]).
+  std::vector<int64_t> row_offsets_;
+  double mean_tie_ = 0.0;
+  // Items grouped by category with a popularity alias table per category
+  // segment.
+  std::vector<int64_t> category_offsets_;  // n_categories + 1
+  std::vector<uint32_t> category_items_;
+  std::vector<double> item_prob_;
+  std::vector<uint32_t> item_alias_;
+  std::vector<double> item_price_;
+};
+
+// Communities, activity, responsiveness and interests of every user.
+absl::Status Generator::Users() {
+  const int n_fav = std::min(kFavouritesPerCommunity, n_categories_);
+
+  std::vector<double> weights(n_categories_);
+  for (int j = 0; j < n_categories_; ++j)
+    weights[j] = std::pow(j + 1.0, -kCategoryZipf);
+  category_prob_.resize(n_categories_);
+  category_alias_.resize(n_categories_);
+  BuildAlias(weights.data(), n_categories_, category_prob_.data(),
+             category_alias_.data());
+
+  // Community size weights and favourite categories (distinct when possible).
+  std::vector<double> community_weight(n_communities_);
+  favourites_.resize(static_cast<size_t>(n_communities_) *
+                     kFavouritesPerCommunity);
+  for (int c = 0; c < n_communities_; ++c) {
+    Rng r = MakeRng(Stream::kCommunity, c);
+    community_weight[c] =
+        std::min(kCommunityWeightCap,
+                 std::pow(1.0 - r.Uniform(), -1.0 / kCommunityAlpha));
+    uint32_t* fav =
+        &favourites_[static_cast<size_t>(c) * kFavouritesPerCommunity];
+    for (int f = 0; f < kFavouritesPerCommunity; ++f) {
+      uint32_t pick = 0;
+      for (int attempt = 0; attempt < 32; ++attempt) {
+        pick = SampleAlias(r, category_prob_.data(), category_alias_.data(),
+                           n_categories_);
+        if (f >= n_fav || std::find(fav, fav + f, pick) == fav + f) break;
+      }
+      fav[f] = pick;
+    }
+  }
+  std::vector<double> community_prob(n_communities_);
+  std::vector<uint32_t> community_alias(n_communities_);
+  BuildAlias(community_weight.data(), n_communities_, community_prob.data(),
+             community_alias.data());
+
+  w_.user_community.resize(n_);
+  w_.user_activity.resize(n_);
+  w_.user_responsiveness.resize(n_);
+  w_.user_interest.resize(static_cast<size_t>(n_) * n_categories_);
+  std::vector<double> activity_sums(NumChunks(n_, kUserChunk));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
+        double activity_sum = 0.0;
+        for (int64_t u = begin; u < end; ++u) {
+          Rng r = MakeRng(Stream::kUser, u);
+          const double activity = std::min(
+              kActivityCap, std::pow(1.0 - r.Uniform(), -1.0 / kActivityAlpha));
+          const uint32_t c = SampleAlias(
+              r, community_prob.data(), community_alias.data(), n_communities_);
+          w_.user_activity[u] = static_cast<float>(activity);
+          activity_sum += w_.user_activity[u];
+          w_.user_community[u] = static_cast<int32_t>(c);
+          w_.user_responsiveness[u] = static_cast<float>(
+              std::clamp(Sigmoid(r.Normal()), 1e-4, 1.0 - 1e-4));
+
+          float* row =
+              &w_.user_interest[static_cast<size_t>(u) * n_categories_];
+          for (int j = 0; j < n_categories_; ++j) {
+            row[j] = static_cast<float>(kInterestBackground * r.Exponential());
+          }
+          const int n_primary = 2 + static_cast<int>(r.Below(2));
+          for (int p = 0; p < n_primary; ++p) {
+            const uint32_t j =
+                r.Uniform() < kFollowCommunity
+                    ? favourites_[static_cast<size_t>(c) *
+                                      kFavouritesPerCommunity +
+                                  r.Below(n_fav)]
+                    : SampleAlias(r, category_prob_.data(),
+                                  category_alias_.data(), n_categories_);
+            row[j] += static_cast<float>(1.0 + r.Exponential());
+          }
+          double total = 0.0;
+          for (int j = 0; j < n_categories_; ++j) total += row[j];
+          for (int j = 0; j < n_categories_; ++j) {
+            row[j] = static_cast<float>(row[j] / total);
+          }
+        }
+        activity_sums[begin / kUserChunk] = activity_sum;
+      }));
+  double activity_total = 0.0;
+  for (double s : activity_sums) activity_total += s;
+  mean_activity_ = activity_total / static_cast<double>(n_);
+
+  std::vector<double> activity(w_.user_activity.begin(),
+                               w_.user_activity.end());
+  user_prob_.resize(n_);
+  user_alias_.resize(n_);
+  BuildAlias(activity.data(), n_, user_prob_.data(), user_alias_.data());
+  BuildCommunityMembers();
+  return Phase(n_communities_, kGroupChunk, [&](int64_t begin, int64_t end) {
+    std::vector<double> weight;
+    for (int64_t c = begin; c < end; ++c) {
+      const int64_t first = community_offsets_[c];
+      const int64_t size = community_offsets_[c + 1] - first;
+      weight.resize(size);
+      for (int64_t i = 0; i < size; ++i) {
+        weight[i] = w_.user_activity[members_[first + i]];
+      }
+      BuildAlias(weight.data(), size, &member_prob_[first],
+                 &member_alias_[first]);
+    }
+  });
+}
+
+// Counting sort of users by community; members of a community are in id order.
+void Generator::BuildCommunityMembers() {
+  community_offsets_.assign(n_communities_ + 1, 0);
+  for (int64_t u = 0; u < n_; ++u) ++community_offsets_[w_.user_community[u]];
+  ExclusiveScan(community_offsets_);
+  members_.resize(n_);
+  std::vector<int64_t> cursor(community_offsets_.begin(),
+                              community_offsets_.end() - 1);
+  for (int64_t u = 0; u < n_; ++u) {
+    members_[cursor[w_.user_community[u]]++] = static_cast<uint32_t>(u);
+  }
+  member_prob_.resize(n_);
+  member_alias_.resize(n_);
+}
+
+// A friend for u, proportional to activity: inside u's community with
+// probability kIntraCommunity (when it has other members), otherwise among all
+// users. Never u.
+uint32_t Generator::SampleFriend(Rng& r, uint32_t u) const {
+  const int32_t c = w_.user_community[u];
+  const int64_t first = community_offsets_[c];
+  const int64_t size = community_offsets_[c + 1] - first;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    uint32_t v;
+    if (size > 1 && r.Uniform() < kIntraCommunity) {
+      v = members_[first + SampleAlias(r, &member_prob_[first],
+                                       &member_alias_[first], size)];
+    } else {
+      v = SampleAlias(r, user_prob_.data(), user_alias_.data(), n_);
+    }
+    if (v != u) return v;
+  }
+  const auto v = static_cast<uint32_t>(r.Below(n_ - 1));
+  return v >= u ? v + 1 : v;
+}
+
+// Chung-Lu style: user u declares Poisson(avg_friends * activity / mean)
+// distinct friends drawn by SampleFriend; a pair declared from both sides is
+// kept once (from the smaller id), so there are no duplicate friendships and no
+// self-loops.
+absl::Status Generator::Friendships() {
+  std::vector<int64_t> declared_offsets(n_ + 1, 0);
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
+        for (int64_t u = begin; u < end; ++u) {
+          Rng r = MakeRng(Stream::kDegree, u);
+          const double lambda =
+              o_.avg_friends * w_.user_activity[u] / mean_activity_;
+          declared_offsets[u] = std::min(n_ - 1, Poisson(r, lambda));
+        }
+      }));
+  const int64_t n_declared = ExclusiveScan(declared_offsets);
+
+  // Declared lists, sorted and distinct; unique_count may fall short of the
+  // target only when u cannot find that many distinct friends (tiny worlds).
+  std::vector<uint32_t> declared(n_declared);
+  std::vector<uint32_t> unique_count(n_);
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
+        std::vector<uint32_t> list;
+        for (int64_t u = begin; u < end; ++u) {
+          Rng r = MakeRng(Stream::kFriends, u);
+          const auto target = static_cast<size_t>(declared_offsets[u + 1] -
+                                                  declared_offsets[u]);
+          list.clear();
+          for (int round = 0; round < 8 && list.size() < target; ++round) {
+            while (list.size() < target) {
+              list.push_back(SampleFriend(r, static_cast<uint32_t>(u)));
+            }
+            std::sort(list.begin(), list.end());
+            list.erase(std::unique(list.begin(), list.end()), list.end());
+          }
+          std::copy(list.begin(), list.end(),
+                    declared.begin() + declared_offsets[u]);
+          unique_count[u] = static_cast<uint32_t>(list.size());
+        }
+      }));
+
+  // Drop v's declaration of u < v when u declared v as well.
+  std::vector<uint8_t> keep(n_declared);
+  row_offsets_.assign(n_ + 1, 0);
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
+        for (int64_t u = begin; u < end; ++u) {
+          int64_t kept = 0;
+          for (int64_t s = declared_offsets[u];
+               s < declared_offsets[u] + unique_count[u]; ++s) {
+            const uint32_t v = declared[s];
+            const auto v_begin = declared.begin() + declared_offsets[v];
+            const bool duplicate =
+                v < u && std::binary_search(v_begin, v_begin + unique_count[v],
+                                            static_cast<uint32_t>(u));
+            keep[s] = duplicate ? 0 : 1;
+            kept += keep[s];
+          }
+          row_offsets_[u] = kept;
+        }
+      }));
+  const int64_t n_friendships = ExclusiveScan(row_offsets_);
+
+  w_.friend_src.resize(n_friendships);
+  w_.friend_dst.resize(n_friendships);
+  w_.friend_tie.resize(n_friendships);
+  std::vector<double> tie_sums(NumChunks(n_, kUserChunk));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
+        double tie_sum = 0.0;
+        for (int64_t u = begin; u < end; ++u) {
+          Rng r = MakeRng(Stream::kTie, u);
+          int64_t row = row_offsets_[u];
+          for (int64_t s = declared_offsets[u];
+               s < declared_offsets[u] + unique_count[u]; ++s) {
+            if (!keep[s]) continue;
+            const uint32_t v = declared[s];
+            const double mu = w_.user_community[u] == w_.user_community[v]
+                                  ? kTieMuIntra
+                                  : kTieMuInter;
+            w_.friend_src[row] = u;
+            w_.friend_dst[row] = v;
+            w_.friend_tie[row] =
+                static_cast<float>(std::exp(mu + kTieSigma * r.Normal()));
+            tie_sum += w_.friend_tie[row];
+            ++row;
+          }
+        }
+        tie_sums[begin / kUserChunk] = tie_sum;
+      }));
+  double tie_total = 0.0;
+  for (double s : tie_sums) tie_total += s;
+  mean_tie_ =
+      n_friendships > 0 ? tie_total / static_cast<double>(n_friendships) : 0.0;
+  return absl::OkStatus();
+}
+
+// Poisson(interactions_per_friend * tie / mean tie) events per friendship, in a
+// random direction, with a fixed channel mix and recent-leaning times.
+absl::Status Generator::Interactions() {
+  const auto n_friendships = static_cast<int64_t>(w_.friend_src.size());
+  auto lambda = [&](int64_t e) {
+    return mean_tie_ > 0.0
+               ? o_.interactions_per_friend * w_.friend_tie[e] / mean_tie_
+               : 0.0;
+  };
+  // Pass 1 counts per chunk; pass 2 redraws the same counts and fills.
+  std::vector<int64_t> chunk_offsets(NumChunks(n_friendships, kEdgeChunk) + 1,
+                                     0);
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_friendships, kEdgeChunk, [&](int64_t begin, int64_t end) {
+        int64_t count = 0;
+        for (int64_t e = begin; e < end; ++e) {
+          Rng r = MakeRng(Stream::kInteraction, e);
+          count += Poisson(r, lambda(e));
+        }
+        chunk_offsets[begin / kEdgeChunk] = count;
+      }));
+  const int64_t n_interactions = ExclusiveScan(chunk_offsets);
+
+  std::array<double, kChannelMix.size()> cumulative{};
+  double total = 0.0;
+  for (size_t i = 0; i < kChannelMix.size(); ++i) {
+    total += kChannelMix[i].share;
+    cumulative[i] = total;
+  }
+  w_.inter_src.resize(n_interactions);
+  w_.inter_dst.resize(n_interactions);
+  w_.inter_kind.resize(n_interactions);
+  w_.inter_ts.resize(n_interactions);
+  return Phase(n_friendships, kEdgeChunk, [&](int64_t begin, int64_t end) {
+    int64_t row = chunk_offsets[begin / kEdgeChunk];
+    for (int64_t e = begin; e < end; ++e) {
+      Rng r = MakeRng(Stream::kInteraction, e);
+      const int64_t count = Poisson(r, lambda(e));
+      const UserId a = w_.friend_src[e], b = w_.friend_dst[e];
+      for (int64_t i = 0; i < count; ++i, ++row) {
+        const bool forward = r.Below(2) == 0;
+        w_.inter_src[row] = forward ? a : b;
+        w_.inter_dst[row] = forward ? b : a;
+        const double pick = r.Uniform() * total;
+        size_t k = 0;
+        while (k + 1 < kChannelMix.size() && pick >= cumulative[k]) ++k;
+        w_.inter_kind[row] = kChannelMix[k].channel;
+        w_.inter_ts[row] = RecentTime(r);
+      }
+    }
+  });
+}
+
+// Items: categories (each category gets at least one item, the rest follow
+// category popularity), prices, and Zipf popularity over a random ranking.
+void Generator::BuildItems() {
+  w_.item_category.resize(n_items_);
+  item_price_.resize(n_items_);
+  std::vector<double> category_price(n_categories_);
+  for (int j = 0; j < n_categories_; ++j) {
+    Rng r = MakeRng(Stream::kItem, static_cast<uint64_t>(n_items_) + j);
+    category_price[j] =
+        kMedianPrice * std::exp(kCategoryPriceSigma * r.Normal());
+  }
+  for (int64_t i = 0; i < n_items_; ++i) {
+    Rng r = MakeRng(Stream::kItem, i);
+    const int64_t category =
+        i < n_categories_ ? i
+                          : SampleAlias(r, category_prob_.data(),
+                                        category_alias_.data(), n_categories_);
+    w_.item_category[i] = category;
+    item_price_[i] =
+        category_price[category] * std::exp(kPriceSigma * r.Normal());
+  }
+  std::vector<uint32_t> ranking(n_items_);
+  for (int64_t i = 0; i < n_items_; ++i) ranking[i] = static_cast<uint32_t>(i);
+  Rng shuffle = MakeRng(Stream::kItemRanking, 0);
+  for (int64_t i = n_items_ - 1; i > 0; --i) {
+    std::swap(ranking[i], ranking[shuffle.Below(i + 1)]);
+  }
+
+  category_offsets_.assign(n_categories_ + 1, 0);
+  for (int64_t i = 0; i < n_items_; ++i)
+    ++category_offsets_[w_.item_category[i]];
+  ExclusiveScan(category_offsets_);
+  category_items_.resize(n_items_);
+  std::vector<int64_t> cursor(category_offsets_.begin(),
+                              category_offsets_.end() - 1);
+  for (int64_t i = 0; i < n_items_; ++i) {
+    category_items_[cursor[w_.item_category[i]]++] = static_cast<uint32_t>(i);
+  }
+  item_prob_.resize(n_items_);
+  item_alias_.resize(n_items_);
+  std::vector<double> weight;
+  for (int j = 0; j < n_categories_; ++j) {
+    const int64_t first = category_offsets_[j];
+    const int64_t size = category_offsets_[j + 1] - first;
+    weight.resize(size);
+    for (int64_t k = 0; k < size; ++k) {
+      weight[k] =
+          std::pow(ranking[category_items_[first + k]] + 1.0, -kItemZipf);
+    }
+    BuildAlias(weight.data(), size, &item_prob_[first], &item_alias_[first]);
+  }
+}
+
+// Poisson(purchases_per_user * activity / mean) purchases per user; category by
+// interest, item by popularity within the category, amount around the item's
+// price.
+absl::Status Generator::Purchases() {
+  auto lambda = [&](int64_t u) {
+    return o_.purchases_per_user * w_.user_activity[u] / mean_activity_;
+  };
+  std::vector<int64_t> chunk_offsets(NumChunks(n_, kUserChunk) + 1, 0);
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
+        int64_t count = 0;
+        for (int64_t u = begin; u < end; ++u) {
+          Rng r = MakeRng(Stream::kPurchase, u);
+          count += Poisson(r, lambda(u));
+        }
+        chunk_offsets[begin / kUserChunk] = count;
+      }));
+  const int64_t n_purchases = ExclusiveScan(chunk_offsets);
+
+  w_.purchase_user.resize(n_purchases);
+  w_.purchase_item.resize(n_purchases);
+  w_.purchase_category.resize(n_purchases);
+  w_.purchase_amount.resize(n_purchases);
+  w_.purchase_ts.resize(n_purchases);
+  return Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
+    std::vector<double> cumulative(n_categories_);
+    int64_t row = chunk_offsets[begin / kUserChunk];
+    for (int64_t u = begin; u < end; ++u) {
+      Rng r = MakeRng(Stream::kPurchase, u);
+      const int64_t count = Poisson(r, lambda(u));
+      if (count == 0) continue;
+      const float* interest =
+          &w_.user_interest[static_cast<size_t>(u) * n_categories_];
+      double total = 0.0;
+      for (int j = 0; j < n_categories_; ++j) {
+        total += interest[j];
+        cumulative[j] = total;
+      }
+      for (int64_t i = 0; i < count; ++i, ++row) {
+        const double pick = r.Uniform() * total;
+        const auto category = std::min<int64_t>(
+            n_categories_ - 1,
+            std::upper_bound(cumulative.begin(), cumulative.end(), pick) -
+                cumulative.begin());
+        const int64_t first = category_offsets_[category];
+        const uint32_t item = category_items_
+            [first + SampleAlias(r, &item_prob_[first], &item_alias_[first],
+                                 category_offsets_[category + 1] - first)];
+        const double amount =
+            item_price_[item] * std::exp(kAmountSigma * r.Normal());
+        w_.purchase_user[row] = u;
+        w_.purchase_item[row] = item;
+        w_.purchase_category[row] = category;
+        w_.purchase_amount[row] =
+            std::max(0.01, std::round(amount * 100.0) / 100.0);
+        w_.purchase_ts[row] = RecentTime(r);
+      }
+    }
+  });
+}
+
+// Per-chunk campaign output, joined in chunk order.
+struct CampaignChunk {
+  std::vector<int64_t> counts;  // per campaign of the chunk
+  std::vector<UserId> users;
+  std::vector<double>
+      logits;  // invitations only: join logit without the intercept
+};
+
+// Team-up campaigns: inviter by activity, item from a liked category, invitees
+// among friends by tie strength, joins by the hidden join model.
+absl::Status Generator::Campaigns() {
+  const auto n_campaigns = static_cast<int64_t>(
+      std::llround(static_cast<double>(n_) * o_.campaigns_per_user));
+  w_.campaign_inviter.resize(n_campaigns);
+  w_.campaign_item.resize(n_campaigns);
+  w_.campaign_category.resize(n_campaigns);
+  w_.campaign_ts.resize(n_campaigns);
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_campaigns, kCampaignChunk, [&](int64_t begin, int64_t end) {
+        for (int64_t j = begin; j < end; ++j) {
+          Rng r = MakeRng(Stream::kCampaign, j);
+          const uint32_t inviter =
+              SampleAlias(r, user_prob_.data(), user_alias_.data(), n_);
+          const int category = SampleRow(
+              r,
+              &w_.user_interest[static_cast<size_t>(inviter) * n_categories_],
+              n_categories_);
+          const int64_t first = category_offsets_[category];
+          w_.campaign_inviter[j] = inviter;
+          w_.campaign_category[j] = category;
+          w_.campaign_item[j] = category_items_
+              [first + SampleAlias(r, &item_prob_[first], &item_alias_[first],
+                                   category_offsets_[category + 1] - first)];
+          w_.campaign_ts[j] =
+              TimeAt(1.0 - kCampaignWindow + kCampaignWindow * r.Uniform());
+        }
+      }));
+
+  // Friendship rows where an inviter is the dst (its src rows are contiguous).
+  std::vector<uint8_t> is_inviter(n_, 0);
+  for (UserId u : w_.campaign_inviter) is_inviter[u] = 1;
+  std::vector<int64_t> reverse_offsets(n_ + 1, 0);
+  const auto n_friendships = static_cast<int64_t>(w_.friend_dst.size());
+  for (int64_t e = 0; e < n_friendships; ++e) {
+    if (is_inviter[w_.friend_dst[e]]) ++reverse_offsets[w_.friend_dst[e]];
+  }
+  std::vector<int64_t> reverse_rows(ExclusiveScan(reverse_offsets));
+  {
+    std::vector<int64_t> cursor(reverse_offsets.begin(),
+                                reverse_offsets.end() - 1);
+    for (int64_t e = 0; e < n_friendships; ++e) {
+      if (is_inviter[w_.friend_dst[e]])
+        reverse_rows[cursor[w_.friend_dst[e]]++] = e;
+    }
+  }
+
+  const int64_t n_chunks = NumChunks(n_campaigns, kCampaignChunk);
+  std::vector<CampaignChunk> invites(n_chunks);
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_campaigns, kCampaignChunk, [&](int64_t begin, int64_t end) {
+        CampaignChunk& out = invites[begin / kCampaignChunk];
+        std::vector<std::pair<uint32_t, float>> friends;  // (friend, tie)
+        std::vector<std::pair<double, uint32_t>> keys;  // (sampling key, index)
+        for (int64_t j = begin; j < end; ++j) {
+          Rng r = MakeRng(Stream::kInvite, j);
+          const UserId u = w_.campaign_inviter[j];
+          friends.clear();
+          for (int64_t e = row_offsets_[u]; e < row_offsets_[u + 1]; ++e) {
+            friends.emplace_back(static_cast<uint32_t>(w_.friend_dst[e]),
+                                 w_.friend_tie[e]);
+          }
+          for (int64_t k = reverse_offsets[u]; k < reverse_offsets[u + 1];
+               ++k) {
+            const int64_t e = reverse_rows[k];
+            friends.emplace_back(static_cast<uint32_t>(w_.friend_src[e]),
+                                 w_.friend_tie[e]);
+          }
+          const auto m = std::min<size_t>(
+              friends.size(),
+              kMinInvites + r.Below(kMaxInvites - kMinInvites + 1));
+          // Weighted sampling without replacement (Efraimidis-Spirakis): the m
+          // smallest Exponential / weight keys, in key order.
+          keys.clear();
+          for (size_t i = 0; i < friends.size(); ++i) {
+            keys.emplace_back(r.Exponential() / friends[i].second,
+                              static_cast<uint32_t>(i));
+          }
+          std::partial_sort(keys.begin(), keys.begin() + m, keys.end());
+          const int category = static_cast<int>(w_.campaign_category[j]);
+          for (size_t i = 0; i < m; ++i) {
+            const auto [v, tie] = friends[keys[i].second];
+            out.users.push_back(v);
+            out.logits.push_back(
+                kJoinTie * std::log(tie) +
+                kJoinInterest *
+                    w_.user_interest[static_cast<size_t>(v) * n_categories_ +
+                                     category] +
+                kJoinResponsiveness * w_.user_responsiveness[v]);
+          }
+          out.counts.push_back(static_cast<int64_t>(m));
+        }
+      }));
+
+  w_.invited_offsets.assign(1, 0);
+  w_.invited_offsets.reserve(n_campaigns + 1);
+  std::vector<double> logits;
+  for (const CampaignChunk& chunk : invites) {
+    for (int64_t count : chunk.counts) {
+      w_.invited_offsets.push_back(w_.invited_offsets.back() + count);
+    }
+    w_.invited.insert(w_.invited.end(), chunk.users.begin(), chunk.users.end());
+    logits.insert(logits.end(), chunk.logits.begin(), chunk.logits.end());
+  }
+  invites.clear();
+
+  // Intercept d such that the mean join probability is kTargetJoinRate:
+  // safeguarded Newton on a monotone function, sequential so that it is
+  // deterministic.
+  double intercept = 0.0;
+  if (!logits.empty()) {
+    double lo = -50.0, hi = 50.0;
+    for (int iteration = 0; iteration < 100; ++iteration) {
+      double mean = 0.0, slope = 0.0;
+      for (double x : logits) {
+        const double p = Sigmoid(x + intercept);
+        mean += p;
+        slope += p * (1.0 - p);
+      }
+      mean /= static_cast<double>(logits.size());
+      slope /= static_cast<double>(logits.size());
+      const double gap = mean - kTargetJoinRate;
+      if (std::abs(gap) < 1e-9) break;
+      (gap > 0.0 ? hi : lo) = intercept;
+      double next = slope > 0.0 ? intercept - gap / slope : 0.5 * (lo + hi);
+      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      if (hi - lo < 1e-12) break;
+      intercept = next;
+    }
+  }
+
+  std::vector<CampaignChunk> joins(n_chunks);
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_campaigns, kCampaignChunk, [&](int64_t begin, int64_t end) {
+        CampaignChunk& out = joins[begin / kCampaignChunk];
+        for (int64_t j = begin; j < end; ++j) {
+          Rng r = MakeRng(Stream::kJoin, j);
+          int64_t count = 0;
+          for (int64_t k = w_.invited_offsets[j]; k < w_.invited_offsets[j + 1];
+               ++k) {
+            if (r.Uniform() < Sigmoid(logits[k] + intercept)) {
+              out.users.push_back(w_.invited[k]);
+              ++count;
+            }
+          }
+          out.counts.push_back(count);
+        }
+      }));
+  w_.joined_offsets.assign(1, 0);
+  w_.joined_offsets.reserve(n_campaigns + 1);
+  for (const CampaignChunk& chunk : joins) {
+    for (int64_t count : chunk.counts) {
+      w_.joined_offsets.push_back(w_.joined_offsets.back() + count);
+    }
+    w_.joined.insert(w_.joined.end(), chunk.users.begin(), chunk.users.end());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<World> Generate(const Options& options) {
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateOptions(options));
+  return Generator(options).Run();
+}
+
+}  // namespace invitegraph::synth
