@@ -58,11 +58,13 @@ struct BuildOptions {
   ProgressFn progress;
 };
 
-// Counts of what a GraphBuilder holds.
+// Counts of what a GraphBuilder holds: rows of each table as added. The team_join
+// interactions and purchases that campaigns imply are derived at Build() and are not
+// counted here.
 struct StagedCounts {
   int64_t friendships = 0;
-  int64_t interactions = 0;  // including team_join rows derived from campaigns
-  int64_t purchases = 0;     // including purchases derived from campaigns
+  int64_t interactions = 0;
+  int64_t purchases = 0;
   int64_t campaigns = 0;
   int64_t users = 0;
   int64_t items = 0;

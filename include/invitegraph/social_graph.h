@@ -13,8 +13,9 @@
 //
 // Storage: 4 bytes of target plus a 12-byte arc record (16 bytes per directed arc) plus 8
 // bytes per node of row offsets. Channel weights are stored log-quantised to 8 bits
-// (relative error <= 2.2%), tie strength to 16 bits (relative error <= 0.02%), and the
-// last interaction in whole days.
+// (relative error <= 3.2% in [9.8e-4, 8.7e3), smaller weights read as 0), tie strength
+// to 16 bits (relative error <= 0.02% in [6.1e-5, 2.6e5)), and the last interaction in
+// whole days. Powers of two, such as one undecayed event, are exact.
 //
 // Thread safety: all methods are const and safe to call concurrently.
 #ifndef INVITEGRAPH_SOCIAL_GRAPH_H_

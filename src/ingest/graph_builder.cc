@@ -45,8 +45,7 @@ constexpr uint8_t kPresenceKind = kNumChannels + 1;
 struct Contribution {
   NodeId target;
   uint8_t kind;
-  float weight;    // decayed event weight
-  float age_days;  // (as_of - ts) in days
+  Timestamp ts;  // event time (channels only)
 };
 
 absl::Status CheckCapacity(const IdMap& map, size_t more, std::string_view what) {
@@ -401,17 +400,8 @@ class ArcAggregator {
     records_.resize(total);
   }
   void Place(NodeId src, NodeId dst, uint8_t kind, Timestamp ts) {
-    Contribution& r = records_[counts_[src]++];
-    r.target = dst;
-    r.kind = kind;
-    if (kind < kNumChannels) {
-      const double age_s = static_cast<double>(as_of_ - ts);
-      r.weight = static_cast<float>(std::exp2(-age_s * inv_half_life_s_));
-      r.age_days = static_cast<float>(age_s / kSecondsPerDay);
-    } else {
-      r.weight = 0;
-      r.age_days = 0;
-    }
+    // Decay is computed later, in parallel; this loop is a plain scatter.
+    records_[counts_[src]++] = Contribution{dst, kind, ts};
   }
 
   // Phase 3: merge each bucket into sorted arcs and hand them to a Boost CSR.
@@ -448,7 +438,7 @@ class ArcAggregator {
           struct Acc {
             NodeId target;
             bool is_friend;
-            float min_age;
+            Timestamp last;
             std::array<double, kNumChannels> w;
           };
           std::vector<Acc> acc;
@@ -459,12 +449,13 @@ class ArcAggregator {
               uint32_t& s = slot[r.target];
               if (s == UINT32_MAX) {
                 s = static_cast<uint32_t>(acc.size());
-                acc.push_back({r.target, false, std::numeric_limits<float>::infinity(), {}});
+                acc.push_back({r.target, false, kMissingTs, {}});
               }
               Acc& a = acc[s];
               if (r.kind < kNumChannels) {
-                a.w[r.kind] += r.weight;
-                a.min_age = std::min(a.min_age, r.age_days);
+                a.w[r.kind] +=
+                    std::exp2(-static_cast<double>(as_of_ - r.ts) * inv_half_life_s_);
+                a.last = std::max(a.last, r.ts);
               } else if (r.kind == kFriendKind) {
                 a.is_friend = true;
               }
@@ -482,9 +473,10 @@ class ArcAggregator {
               }
               p.tie_q = PackedArc::EncodeTie(tie);
               uint16_t days = PackedArc::kNoInteraction;
-              if (std::isfinite(a.min_age)) {
-                days = static_cast<uint16_t>(
-                    std::min<double>(PackedArc::kNoInteraction - 1, std::floor(a.min_age)));
+              if (a.last != kMissingTs) {
+                days = static_cast<uint16_t>(std::min<double>(
+                    PackedArc::kNoInteraction - 1,
+                    std::floor(static_cast<double>(as_of_ - a.last) / kSecondsPerDay)));
               }
               p.days_flags = days | (a.is_friend ? PackedArc::kFriendBit : 0);
               sources[out] = static_cast<NodeId>(u);

@@ -28,11 +28,10 @@ namespace {
 
 using internal::Rng;
 
-// ---- Model constants
-// --------------------------------------------------------------
+// Model constants.
 
 // Latent activity is Pareto(1, kActivityAlpha) truncated at kActivityCap, so
-// degrees have a power-law tail of exponent ~3 and the largest hub has ~200x
+// degrees have a power-law tail of exponent ~3 and the largest hubs have ~100x
 // the mean degree.
 constexpr double kActivityAlpha = 2.0;
 constexpr double kActivityCap = 200.0;
@@ -88,15 +87,15 @@ constexpr std::array<ChannelShare, 6> kChannelMix = {{
     {Channel::kAssist, 0.04},
 }};
 
-// ---- Parallel layout
-// --------------------------------------------------------------
+// Work layout: chunk sizes (fixed, so chunk boundaries do not depend on the
+// thread count) and progress units.
 
 constexpr int64_t kUserChunk = 4096;
 constexpr int64_t kEdgeChunk = 1 << 16;
 constexpr int64_t kGroupChunk = 16;
 constexpr int64_t kCampaignChunk = 256;
 constexpr int64_t kUnitsPerPhase = 1000;
-constexpr int kNumPhases = 13;
+constexpr int kNumPhases = 14;
 
 // Independent random streams; the stream id occupies the top byte of the Rng
 // item.
@@ -182,38 +181,49 @@ int64_t Poisson(Rng& r, double lambda) {
   }
 }
 
-// Vose's alias method over n = weights.size() entries, written into prob[0..n)
-// and alias[0..n) (indices local to the table). All-zero weights give a uniform
-// table.
-void BuildAlias(const double* weights, int64_t n, double* prob,
-                uint32_t* alias) {
+// One slot of an alias table: it yields `keep` with probability `prob`, else
+// `other`. Values are stored in the slot so that a draw touches one cache line.
+struct AliasSlot {
+  float prob;
+  uint32_t keep;
+  uint32_t other;
+};
+
+// Walker's alias table (Vose's construction) for value v(i) with weight
+// weights[i], i < n, where v(i) = values[i], or i when values is null. All-zero
+// weights give a uniform table.
+void BuildAlias(const double* weights, const uint32_t* values, int64_t n,
+                AliasSlot* slots) {
   if (n <= 0) return;
+  auto value = [&](int64_t i) {
+    return values != nullptr ? values[i] : static_cast<uint32_t>(i);
+  };
   double total = 0.0;
   for (int64_t i = 0; i < n; ++i) total += weights[i];
+  std::vector<double> scaled(n);
   std::vector<uint32_t> small, large;
   for (int64_t i = 0; i < n; ++i) {
-    prob[i] = total > 0.0 ? weights[i] * static_cast<double>(n) / total : 1.0;
-    alias[i] = static_cast<uint32_t>(i);
-    (prob[i] < 1.0 ? small : large).push_back(static_cast<uint32_t>(i));
+    scaled[i] = total > 0.0 ? weights[i] * static_cast<double>(n) / total : 1.0;
+    (scaled[i] < 1.0 ? small : large).push_back(static_cast<uint32_t>(i));
   }
   while (!small.empty() && !large.empty()) {
     const uint32_t s = small.back();
     small.pop_back();
     const uint32_t l = large.back();
     large.pop_back();
-    alias[s] = l;
-    prob[l] -= 1.0 - prob[s];
-    (prob[l] < 1.0 ? small : large).push_back(l);
+    slots[s] = {static_cast<float>(scaled[s]), value(s), value(l)};
+    scaled[l] -= 1.0 - scaled[s];
+    (scaled[l] < 1.0 ? small : large).push_back(l);
   }
-  // Leftovers are 1 up to rounding.
-  for (uint32_t i : small) prob[i] = 1.0;
-  for (uint32_t i : large) prob[i] = 1.0;
+  // Leftovers have probability 1 up to rounding.
+  for (const std::vector<uint32_t>* rest : {&small, &large}) {
+    for (uint32_t i : *rest) slots[i] = {1.0f, value(i), value(i)};
+  }
 }
 
-uint32_t SampleAlias(Rng& r, const double* prob, const uint32_t* alias,
-                     uint64_t n) {
-  const uint64_t i = r.Below(n);
-  return r.Uniform() < prob[i] ? static_cast<uint32_t>(i) : alias[i];
+uint32_t SampleAlias(Rng& r, const AliasSlot* slots, uint64_t n) {
+  const AliasSlot& slot = slots[r.Below(n)];
+  return r.Uniform() < slot.prob ? slot.keep : slot.other;
 }
 
 // Index j drawn with probability row[j] / sum(row); row has n > 0 entries.
@@ -347,8 +357,8 @@ class Generator {
   Timestamp RecentTime(Rng& r) const { return TimeAt(std::sqrt(r.Uniform())); }
 
   absl::Status Users();
-  void BuildCommunityMembers();
   uint32_t SampleFriend(Rng& r, uint32_t u) const;
+  uint32_t SampleItem(Rng& r, int64_t category) const;
   absl::Status Friendships();
   absl::Status Interactions();
   void BuildItems();
@@ -369,27 +379,22 @@ class Generator {
 
   // Categories: global popularity (Zipf) as an alias table, community
   // favourites.
-  std::vector<double> category_prob_;
-  std::vector<uint32_t> category_alias_;
+  std::vector<AliasSlot> category_table_;
   std::vector<uint32_t> favourites_;  // n_communities x kFavouritesPerCommunity
-  // Users: activity alias over all users; members of each community (sorted by
-  // id) with an activity alias table per community segment.
+  // Users: activity alias table over all users; members of each community
+  // (sorted by id) with an activity alias table per community segment.
   double mean_activity_ = 1.0;
-  std::vector<double> user_prob_;
-  std::vector<uint32_t> user_alias_;
+  std::vector<AliasSlot> user_table_;
   std::vector<int64_t> community_offsets_;  // n_communities + 1
   std::vector<uint32_t> members_;
-  std::vector<double> member_prob_;
-  std::vector<uint32_t> member_alias_;
+  std::vector<AliasSlot> member_table_;
   // Friendships: rows of user u are [row_offsets_[u], row_offsets_[u + 1]).
   std::vector<int64_t> row_offsets_;
   double mean_tie_ = 0.0;
   // Items grouped by category with a popularity alias table per category
   // segment.
   std::vector<int64_t> category_offsets_;  // n_categories + 1
-  std::vector<uint32_t> category_items_;
-  std::vector<double> item_prob_;
-  std::vector<uint32_t> item_alias_;
+  std::vector<AliasSlot> item_table_;
   std::vector<double> item_price_;
 };
 
@@ -398,12 +403,11 @@ absl::Status Generator::Users() {
   const int n_fav = std::min(kFavouritesPerCommunity, n_categories_);
 
   std::vector<double> weights(n_categories_);
-  for (int j = 0; j < n_categories_; ++j)
+  for (int j = 0; j < n_categories_; ++j) {
     weights[j] = std::pow(j + 1.0, -kCategoryZipf);
-  category_prob_.resize(n_categories_);
-  category_alias_.resize(n_categories_);
-  BuildAlias(weights.data(), n_categories_, category_prob_.data(),
-             category_alias_.data());
+  }
+  category_table_.resize(n_categories_);
+  BuildAlias(weights.data(), nullptr, n_categories_, category_table_.data());
 
   // Community size weights and favourite categories (distinct when possible).
   std::vector<double> community_weight(n_communities_);
@@ -419,17 +423,15 @@ absl::Status Generator::Users() {
     for (int f = 0; f < kFavouritesPerCommunity; ++f) {
       uint32_t pick = 0;
       for (int attempt = 0; attempt < 32; ++attempt) {
-        pick = SampleAlias(r, category_prob_.data(), category_alias_.data(),
-                           n_categories_);
+        pick = SampleAlias(r, category_table_.data(), n_categories_);
         if (f >= n_fav || std::find(fav, fav + f, pick) == fav + f) break;
       }
       fav[f] = pick;
     }
   }
-  std::vector<double> community_prob(n_communities_);
-  std::vector<uint32_t> community_alias(n_communities_);
-  BuildAlias(community_weight.data(), n_communities_, community_prob.data(),
-             community_alias.data());
+  std::vector<AliasSlot> community_table(n_communities_);
+  BuildAlias(community_weight.data(), nullptr, n_communities_,
+             community_table.data());
 
   w_.user_community.resize(n_);
   w_.user_activity.resize(n_);
@@ -443,8 +445,8 @@ absl::Status Generator::Users() {
           Rng r = MakeRng(Stream::kUser, u);
           const double activity = std::min(
               kActivityCap, std::pow(1.0 - r.Uniform(), -1.0 / kActivityAlpha));
-          const uint32_t c = SampleAlias(
-              r, community_prob.data(), community_alias.data(), n_communities_);
+          const uint32_t c =
+              SampleAlias(r, community_table.data(), n_communities_);
           w_.user_activity[u] = static_cast<float>(activity);
           activity_sum += w_.user_activity[u];
           w_.user_community[u] = static_cast<int32_t>(c);
@@ -463,8 +465,7 @@ absl::Status Generator::Users() {
                     ? favourites_[static_cast<size_t>(c) *
                                       kFavouritesPerCommunity +
                                   r.Below(n_fav)]
-                    : SampleAlias(r, category_prob_.data(),
-                                  category_alias_.data(), n_categories_);
+                    : SampleAlias(r, category_table_.data(), n_categories_);
             row[j] += static_cast<float>(1.0 + r.Exponential());
           }
           double total = 0.0;
@@ -481,27 +482,10 @@ absl::Status Generator::Users() {
 
   std::vector<double> activity(w_.user_activity.begin(),
                                w_.user_activity.end());
-  user_prob_.resize(n_);
-  user_alias_.resize(n_);
-  BuildAlias(activity.data(), n_, user_prob_.data(), user_alias_.data());
-  BuildCommunityMembers();
-  return Phase(n_communities_, kGroupChunk, [&](int64_t begin, int64_t end) {
-    std::vector<double> weight;
-    for (int64_t c = begin; c < end; ++c) {
-      const int64_t first = community_offsets_[c];
-      const int64_t size = community_offsets_[c + 1] - first;
-      weight.resize(size);
-      for (int64_t i = 0; i < size; ++i) {
-        weight[i] = w_.user_activity[members_[first + i]];
-      }
-      BuildAlias(weight.data(), size, &member_prob_[first],
-                 &member_alias_[first]);
-    }
-  });
-}
+  user_table_.resize(n_);
+  BuildAlias(activity.data(), nullptr, n_, user_table_.data());
 
-// Counting sort of users by community; members of a community are in id order.
-void Generator::BuildCommunityMembers() {
+  // Counting sort of users by community; members of a community in id order.
   community_offsets_.assign(n_communities_ + 1, 0);
   for (int64_t u = 0; u < n_; ++u) ++community_offsets_[w_.user_community[u]];
   ExclusiveScan(community_offsets_);
@@ -511,8 +495,18 @@ void Generator::BuildCommunityMembers() {
   for (int64_t u = 0; u < n_; ++u) {
     members_[cursor[w_.user_community[u]]++] = static_cast<uint32_t>(u);
   }
-  member_prob_.resize(n_);
-  member_alias_.resize(n_);
+  member_table_.resize(n_);
+  return Phase(n_communities_, kGroupChunk, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) {
+      const int64_t first = community_offsets_[c];
+      const int64_t size = community_offsets_[c + 1] - first;
+      for (int64_t i = 0; i < size; ++i) {
+        activity[first + i] = w_.user_activity[members_[first + i]];
+      }
+      BuildAlias(&activity[first], &members_[first], size,
+                 &member_table_[first]);
+    }
+  });
 }
 
 // A friend for u, proportional to activity: inside u's community with
@@ -523,13 +517,9 @@ uint32_t Generator::SampleFriend(Rng& r, uint32_t u) const {
   const int64_t first = community_offsets_[c];
   const int64_t size = community_offsets_[c + 1] - first;
   for (int attempt = 0; attempt < 64; ++attempt) {
-    uint32_t v;
-    if (size > 1 && r.Uniform() < kIntraCommunity) {
-      v = members_[first + SampleAlias(r, &member_prob_[first],
-                                       &member_alias_[first], size)];
-    } else {
-      v = SampleAlias(r, user_prob_.data(), user_alias_.data(), n_);
-    }
+    const uint32_t v = size > 1 && r.Uniform() < kIntraCommunity
+                           ? SampleAlias(r, &member_table_[first], size)
+                           : SampleAlias(r, user_table_.data(), n_);
     if (v != u) return v;
   }
   const auto v = static_cast<uint32_t>(r.Below(n_ - 1));
@@ -539,42 +529,47 @@ uint32_t Generator::SampleFriend(Rng& r, uint32_t u) const {
 // Chung-Lu style: user u declares Poisson(avg_friends * activity / mean)
 // distinct friends drawn by SampleFriend; a pair declared from both sides is
 // kept once (from the smaller id), so there are no duplicate friendships and no
-// self-loops.
+// self-loops. The phases walk users in community order (members_) and lay the
+// declared lists out in that order, so that the tables and lists a community
+// touches, mostly its own, stay in cache; the result does not depend on it.
 absl::Status Generator::Friendships() {
-  std::vector<int64_t> declared_offsets(n_ + 1, 0);
+  std::vector<uint32_t> target(n_);
   INVITEGRAPH_RETURN_IF_ERROR(
       Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
         for (int64_t u = begin; u < end; ++u) {
           Rng r = MakeRng(Stream::kDegree, u);
           const double lambda =
               o_.avg_friends * w_.user_activity[u] / mean_activity_;
-          declared_offsets[u] = std::min(n_ - 1, Poisson(r, lambda));
+          target[u] =
+              static_cast<uint32_t>(std::min(n_ - 1, Poisson(r, lambda)));
         }
       }));
-  const int64_t n_declared = ExclusiveScan(declared_offsets);
+  std::vector<int64_t> declared_begin(n_);
+  int64_t n_declared = 0;
+  for (uint32_t u : members_) {
+    declared_begin[u] = n_declared;
+    n_declared += target[u];
+  }
 
-  // Declared lists, sorted and distinct; unique_count may fall short of the
-  // target only when u cannot find that many distinct friends (tiny worlds).
+  // Declared lists, sorted and distinct; declared_count[u] falls short of
+  // target[u] only when u cannot find that many distinct friends (tiny worlds).
   std::vector<uint32_t> declared(n_declared);
-  std::vector<uint32_t> unique_count(n_);
+  std::vector<uint32_t> declared_count(n_);
   INVITEGRAPH_RETURN_IF_ERROR(
       Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
         std::vector<uint32_t> list;
-        for (int64_t u = begin; u < end; ++u) {
+        for (int64_t i = begin; i < end; ++i) {
+          const uint32_t u = members_[i];
           Rng r = MakeRng(Stream::kFriends, u);
-          const auto target = static_cast<size_t>(declared_offsets[u + 1] -
-                                                  declared_offsets[u]);
           list.clear();
-          for (int round = 0; round < 8 && list.size() < target; ++round) {
-            while (list.size() < target) {
-              list.push_back(SampleFriend(r, static_cast<uint32_t>(u)));
-            }
+          for (int round = 0; round < 8 && list.size() < target[u]; ++round) {
+            while (list.size() < target[u]) list.push_back(SampleFriend(r, u));
             std::sort(list.begin(), list.end());
             list.erase(std::unique(list.begin(), list.end()), list.end());
           }
           std::copy(list.begin(), list.end(),
-                    declared.begin() + declared_offsets[u]);
-          unique_count[u] = static_cast<uint32_t>(list.size());
+                    declared.begin() + declared_begin[u]);
+          declared_count[u] = static_cast<uint32_t>(list.size());
         }
       }));
 
@@ -583,15 +578,16 @@ absl::Status Generator::Friendships() {
   row_offsets_.assign(n_ + 1, 0);
   INVITEGRAPH_RETURN_IF_ERROR(
       Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
-        for (int64_t u = begin; u < end; ++u) {
+        for (int64_t i = begin; i < end; ++i) {
+          const uint32_t u = members_[i];
           int64_t kept = 0;
-          for (int64_t s = declared_offsets[u];
-               s < declared_offsets[u] + unique_count[u]; ++s) {
+          for (int64_t s = declared_begin[u];
+               s < declared_begin[u] + declared_count[u]; ++s) {
             const uint32_t v = declared[s];
-            const auto v_begin = declared.begin() + declared_offsets[v];
+            const auto v_list = declared.begin() + declared_begin[v];
             const bool duplicate =
-                v < u && std::binary_search(v_begin, v_begin + unique_count[v],
-                                            static_cast<uint32_t>(u));
+                v < u &&
+                std::binary_search(v_list, v_list + declared_count[v], u);
             keep[s] = duplicate ? 0 : 1;
             kept += keep[s];
           }
@@ -607,21 +603,23 @@ absl::Status Generator::Friendships() {
   INVITEGRAPH_RETURN_IF_ERROR(
       Phase(n_, kUserChunk, [&](int64_t begin, int64_t end) {
         double tie_sum = 0.0;
-        for (int64_t u = begin; u < end; ++u) {
+        for (int64_t i = begin; i < end; ++i) {
+          const uint32_t u = members_[i];
           Rng r = MakeRng(Stream::kTie, u);
           int64_t row = row_offsets_[u];
-          for (int64_t s = declared_offsets[u];
-               s < declared_offsets[u] + unique_count[u]; ++s) {
+          for (int64_t s = declared_begin[u];
+               s < declared_begin[u] + declared_count[u]; ++s) {
             if (!keep[s]) continue;
             const uint32_t v = declared[s];
             const double mu = w_.user_community[u] == w_.user_community[v]
                                   ? kTieMuIntra
                                   : kTieMuInter;
+            const auto tie =
+                static_cast<float>(std::exp(mu + kTieSigma * r.Normal()));
             w_.friend_src[row] = u;
             w_.friend_dst[row] = v;
-            w_.friend_tie[row] =
-                static_cast<float>(std::exp(mu + kTieSigma * r.Normal()));
-            tie_sum += w_.friend_tie[row];
+            w_.friend_tie[row] = tie;
+            tie_sum += tie;
             ++row;
           }
         }
@@ -701,9 +699,9 @@ void Generator::BuildItems() {
   for (int64_t i = 0; i < n_items_; ++i) {
     Rng r = MakeRng(Stream::kItem, i);
     const int64_t category =
-        i < n_categories_ ? i
-                          : SampleAlias(r, category_prob_.data(),
-                                        category_alias_.data(), n_categories_);
+        i < n_categories_
+            ? i
+            : SampleAlias(r, category_table_.data(), n_categories_);
     w_.item_category[i] = category;
     item_price_[i] =
         category_price[category] * std::exp(kPriceSigma * r.Normal());
@@ -715,29 +713,34 @@ void Generator::BuildItems() {
     std::swap(ranking[i], ranking[shuffle.Below(i + 1)]);
   }
 
+  // Items grouped by category, each group with its popularity alias table.
   category_offsets_.assign(n_categories_ + 1, 0);
-  for (int64_t i = 0; i < n_items_; ++i)
+  for (int64_t i = 0; i < n_items_; ++i) {
     ++category_offsets_[w_.item_category[i]];
+  }
   ExclusiveScan(category_offsets_);
-  category_items_.resize(n_items_);
+  std::vector<uint32_t> items(n_items_);
+  std::vector<double> popularity(n_items_);
   std::vector<int64_t> cursor(category_offsets_.begin(),
                               category_offsets_.end() - 1);
   for (int64_t i = 0; i < n_items_; ++i) {
-    category_items_[cursor[w_.item_category[i]]++] = static_cast<uint32_t>(i);
+    const int64_t slot = cursor[w_.item_category[i]]++;
+    items[slot] = static_cast<uint32_t>(i);
+    popularity[slot] = std::pow(ranking[i] + 1.0, -kItemZipf);
   }
-  item_prob_.resize(n_items_);
-  item_alias_.resize(n_items_);
-  std::vector<double> weight;
+  item_table_.resize(n_items_);
   for (int j = 0; j < n_categories_; ++j) {
     const int64_t first = category_offsets_[j];
-    const int64_t size = category_offsets_[j + 1] - first;
-    weight.resize(size);
-    for (int64_t k = 0; k < size; ++k) {
-      weight[k] =
-          std::pow(ranking[category_items_[first + k]] + 1.0, -kItemZipf);
-    }
-    BuildAlias(weight.data(), size, &item_prob_[first], &item_alias_[first]);
+    BuildAlias(&popularity[first], &items[first],
+               category_offsets_[j + 1] - first, &item_table_[first]);
   }
+}
+
+// An item of `category` (which has at least one), by popularity.
+uint32_t Generator::SampleItem(Rng& r, int64_t category) const {
+  const int64_t first = category_offsets_[category];
+  return SampleAlias(r, &item_table_[first],
+                     category_offsets_[category + 1] - first);
 }
 
 // Poisson(purchases_per_user * activity / mean) purchases per user; category by
@@ -784,10 +787,7 @@ absl::Status Generator::Purchases() {
             n_categories_ - 1,
             std::upper_bound(cumulative.begin(), cumulative.end(), pick) -
                 cumulative.begin());
-        const int64_t first = category_offsets_[category];
-        const uint32_t item = category_items_
-            [first + SampleAlias(r, &item_prob_[first], &item_alias_[first],
-                                 category_offsets_[category + 1] - first)];
+        const uint32_t item = SampleItem(r, category);
         const double amount =
             item_price_[item] * std::exp(kAmountSigma * r.Normal());
         w_.purchase_user[row] = u;
@@ -801,12 +801,11 @@ absl::Status Generator::Purchases() {
   });
 }
 
-// Per-chunk campaign output, joined in chunk order.
+// Per-chunk output of a campaign phase, joined in chunk order.
 struct CampaignChunk {
   std::vector<int64_t> counts;  // per campaign of the chunk
   std::vector<UserId> users;
-  std::vector<double>
-      logits;  // invitations only: join logit without the intercept
+  std::vector<double> logits;  // invitations: join logit without intercept
 };
 
 // Team-up campaigns: inviter by activity, item from a liked category, invitees
@@ -822,40 +821,45 @@ absl::Status Generator::Campaigns() {
       Phase(n_campaigns, kCampaignChunk, [&](int64_t begin, int64_t end) {
         for (int64_t j = begin; j < end; ++j) {
           Rng r = MakeRng(Stream::kCampaign, j);
-          const uint32_t inviter =
-              SampleAlias(r, user_prob_.data(), user_alias_.data(), n_);
+          const uint32_t inviter = SampleAlias(r, user_table_.data(), n_);
           const int category = SampleRow(
               r,
               &w_.user_interest[static_cast<size_t>(inviter) * n_categories_],
               n_categories_);
-          const int64_t first = category_offsets_[category];
           w_.campaign_inviter[j] = inviter;
           w_.campaign_category[j] = category;
-          w_.campaign_item[j] = category_items_
-              [first + SampleAlias(r, &item_prob_[first], &item_alias_[first],
-                                   category_offsets_[category + 1] - first)];
+          w_.campaign_item[j] = SampleItem(r, category);
           w_.campaign_ts[j] =
               TimeAt(1.0 - kCampaignWindow + kCampaignWindow * r.Uniform());
         }
       }));
 
-  // Friendship rows where an inviter is the dst (its src rows are contiguous).
+  // An inviter's friendships are its own rows plus the rows where it is the
+  // dst; collect the latter for inviters only.
   std::vector<uint8_t> is_inviter(n_, 0);
   for (UserId u : w_.campaign_inviter) is_inviter[u] = 1;
-  std::vector<int64_t> reverse_offsets(n_ + 1, 0);
   const auto n_friendships = static_cast<int64_t>(w_.friend_dst.size());
-  for (int64_t e = 0; e < n_friendships; ++e) {
-    if (is_inviter[w_.friend_dst[e]]) ++reverse_offsets[w_.friend_dst[e]];
+  std::vector<std::vector<int64_t>> found(NumChunks(n_friendships, kEdgeChunk));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Phase(n_friendships, kEdgeChunk, [&](int64_t begin, int64_t end) {
+        std::vector<int64_t>& rows = found[begin / kEdgeChunk];
+        for (int64_t e = begin; e < end; ++e) {
+          if (is_inviter[w_.friend_dst[e]]) rows.push_back(e);
+        }
+      }));
+  std::vector<int64_t> reverse_offsets(n_ + 1, 0);
+  for (const std::vector<int64_t>& rows : found) {
+    for (int64_t e : rows) ++reverse_offsets[w_.friend_dst[e]];
   }
   std::vector<int64_t> reverse_rows(ExclusiveScan(reverse_offsets));
   {
     std::vector<int64_t> cursor(reverse_offsets.begin(),
                                 reverse_offsets.end() - 1);
-    for (int64_t e = 0; e < n_friendships; ++e) {
-      if (is_inviter[w_.friend_dst[e]])
-        reverse_rows[cursor[w_.friend_dst[e]]++] = e;
+    for (const std::vector<int64_t>& rows : found) {
+      for (int64_t e : rows) reverse_rows[cursor[w_.friend_dst[e]]++] = e;
     }
   }
+  found.clear();
 
   const int64_t n_chunks = NumChunks(n_campaigns, kCampaignChunk);
   std::vector<CampaignChunk> invites(n_chunks);
@@ -863,7 +867,7 @@ absl::Status Generator::Campaigns() {
       Phase(n_campaigns, kCampaignChunk, [&](int64_t begin, int64_t end) {
         CampaignChunk& out = invites[begin / kCampaignChunk];
         std::vector<std::pair<uint32_t, float>> friends;  // (friend, tie)
-        std::vector<std::pair<double, uint32_t>> keys;  // (sampling key, index)
+        std::vector<std::pair<double, uint32_t>> keys;    // (key, index)
         for (int64_t j = begin; j < end; ++j) {
           Rng r = MakeRng(Stream::kInvite, j);
           const UserId u = w_.campaign_inviter[j];
@@ -889,15 +893,15 @@ absl::Status Generator::Campaigns() {
                               static_cast<uint32_t>(i));
           }
           std::partial_sort(keys.begin(), keys.begin() + m, keys.end());
-          const int category = static_cast<int>(w_.campaign_category[j]);
+          const auto category = static_cast<size_t>(w_.campaign_category[j]);
           for (size_t i = 0; i < m; ++i) {
             const auto [v, tie] = friends[keys[i].second];
+            const float interest =
+                w_.user_interest[static_cast<size_t>(v) * n_categories_ +
+                                 category];
             out.users.push_back(v);
             out.logits.push_back(
-                kJoinTie * std::log(tie) +
-                kJoinInterest *
-                    w_.user_interest[static_cast<size_t>(v) * n_categories_ +
-                                     category] +
+                kJoinTie * std::log(tie) + kJoinInterest * interest +
                 kJoinResponsiveness * w_.user_responsiveness[v]);
           }
           out.counts.push_back(static_cast<int64_t>(m));
@@ -917,12 +921,12 @@ absl::Status Generator::Campaigns() {
   invites.clear();
 
   // Intercept d such that the mean join probability is kTargetJoinRate:
-  // safeguarded Newton on a monotone function, sequential so that it is
+  // safeguarded Newton on an increasing function, sequential so that it is
   // deterministic.
   double intercept = 0.0;
   if (!logits.empty()) {
     double lo = -50.0, hi = 50.0;
-    for (int iteration = 0; iteration < 100; ++iteration) {
+    for (int iteration = 0; iteration < 100 && hi - lo > 1e-12; ++iteration) {
       double mean = 0.0, slope = 0.0;
       for (double x : logits) {
         const double p = Sigmoid(x + intercept);
@@ -934,10 +938,8 @@ absl::Status Generator::Campaigns() {
       const double gap = mean - kTargetJoinRate;
       if (std::abs(gap) < 1e-9) break;
       (gap > 0.0 ? hi : lo) = intercept;
-      double next = slope > 0.0 ? intercept - gap / slope : 0.5 * (lo + hi);
-      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
-      if (hi - lo < 1e-12) break;
-      intercept = next;
+      const double next = slope > 0.0 ? intercept - gap / slope : lo;
+      intercept = next > lo && next < hi ? next : 0.5 * (lo + hi);
     }
   }
 

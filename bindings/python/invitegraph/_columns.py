@@ -108,8 +108,20 @@ def ts_column(values: Any, table: str, column: str = "ts") -> np.ndarray:
 
 
 def float_column(values: Any, table: str, column: str) -> np.ndarray:
-    arr = values.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(values, pd.Series) \
-        else np.asarray(values)
+    """float64 column; missing values become NaN (the core reports them), anything that is
+    not a number is rejected at its row (no silent parsing of strings)."""
+    if isinstance(values, pd.Series):
+        if values.dtype.kind not in "iuf":
+            for row, v in enumerate(values.tolist()):
+                if v is None or v is pd.NA:
+                    continue
+                if isinstance(v, (bool, np.bool_)) or \
+                        not isinstance(v, (int, float, np.integer, np.floating)):
+                    raise ValueError(f"{table}.{column}[{row}]={v!r}: expected a number, "
+                                     f"got {type(v).__name__}")
+        arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        arr = np.asarray(values)
     if arr.dtype.kind not in "iuf":
         raise ValueError(f"{table}.{column}: expected numbers, got dtype {arr.dtype}")
     return np.ascontiguousarray(arr, dtype=np.float64)
@@ -120,9 +132,11 @@ def category_column(values: Any, table: str) -> np.ndarray:
     s = pd.Series(values) if not isinstance(values, pd.Series) else values
     na = s.isna().to_numpy()
     if na.any():
-        s = s.where(~na, -1)
-        s = s.astype(np.float64) if s.dtype.kind == "O" else s
-    return int_column(s.to_numpy(), table, "category")
+        if s.dtype.kind in "iuf":  # NumPy or nullable numbers
+            s = s.fillna(-1)
+        else:  # objects and strings: int_column checks each value and names its row
+            s = s.astype(object).where(~na, -1)
+    return int_column(s, table, "category")
 
 
 def kind_column(values: Any, table: str) -> tuple[np.ndarray, list[str]]:

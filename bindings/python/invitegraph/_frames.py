@@ -25,10 +25,17 @@ def _as_of_seconds(as_of: Any) -> Optional[int]:
         return None
     if isinstance(as_of, (int, np.integer)) and not isinstance(as_of, bool):
         return int(as_of)
+    if isinstance(as_of, (float, np.floating)):
+        # Unix seconds, e.g. time.time(); pd.Timestamp would read a float as nanoseconds.
+        if not np.isfinite(as_of):
+            raise ValueError(f"as_of={as_of!r}: expected unix seconds or a timestamp")
+        return int(np.floor(as_of))
     try:
         ts = pd.Timestamp(as_of)
     except (TypeError, ValueError):
         raise ValueError(f"as_of={as_of!r}: expected unix seconds or a timestamp") from None
+    if ts is pd.NaT:
+        raise ValueError(f"as_of={as_of!r}: missing timestamp")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     return int(ts.value // 1_000_000_000)
@@ -130,6 +137,9 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
 
 
 def _suggestion_frame(cols: dict) -> pd.DataFrame:
+    cols = dict(cols)
+    # An object column of lists even when empty (an empty list alone would become float64).
+    cols["reasons"] = pd.Series(cols["reasons"], dtype=object)
     return pd.DataFrame(cols)
 
 

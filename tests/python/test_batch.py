@@ -1,0 +1,141 @@
+"""recommend_batch is exactly the single calls stacked, whatever the thread count, and
+everything is deterministic across builds."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import invitegraph as ig
+
+BATCH_COLUMNS = ["inviter", "item", "candidate", "score", "rank", "reasons"]
+
+
+def stacked_single_calls(rec: ig.Recommender, inviters, items, k: int) -> pd.DataFrame:
+    parts = []
+    for u, item in zip(inviters, items):
+        df = rec.recommend(int(u), item=None if item is None else int(item), k=k)
+        df.insert(0, "item", np.int64(-1 if item is None else item))
+        df.insert(0, "inviter", np.int64(u))
+        parts.append(df)
+    out = pd.concat(parts, ignore_index=True)
+    out["inviter"] = out["inviter"].astype(np.int64)
+    out["item"] = out["item"].astype(np.int64)
+    return out
+
+
+def assert_same_rows(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert list(got.columns) == BATCH_COLUMNS
+    assert len(got) == len(want)
+    for col in ("inviter", "item", "candidate", "rank"):
+        np.testing.assert_array_equal(got[col].to_numpy(), want[col].to_numpy(), err_msg=col)
+    # Bit-identical scores, identical reason lists.
+    np.testing.assert_array_equal(got["score"].to_numpy(), want["score"].to_numpy())
+    assert got["reasons"].tolist() == want["reasons"].tolist()
+
+
+def test_batch_equals_single_calls(synth_graph, synth_requests):
+    rec = ig.Recommender(synth_graph)
+    inviters, items = synth_requests
+    batch = rec.recommend_batch(inviters=inviters, items=items, k=10, progress=False)
+    assert_same_rows(batch, stacked_single_calls(rec, inviters, items, 10))
+    assert (batch["inviter"] != batch["candidate"]).all(), "an inviter was suggested to itself"
+    assert not batch.duplicated(["inviter", "candidate"]).any()
+    # Request order is kept, and every request got min(k, #candidates) rows.
+    sizes = batch.groupby("inviter", sort=False).size()
+    assert sizes.index.tolist() == inviters.tolist()
+    assert (sizes <= 10).all() and (sizes > 0).all()
+
+
+def test_batch_with_one_item_or_none(synth_graph, synth_requests):
+    rec = ig.Recommender(synth_graph)
+    inviters = synth_requests[0][:60]
+    one = rec.recommend_batch(inviters, items=17, k=5, progress=False)
+    assert_same_rows(one, stacked_single_calls(rec, inviters, [17] * len(inviters), 5))
+    none = rec.recommend_batch(inviters, items=None, k=5, progress=False)
+    assert_same_rows(none, stacked_single_calls(rec, inviters, [None] * len(inviters), 5))
+
+
+def test_batch_input_forms(synth_graph):
+    rec = ig.Recommender(synth_graph)
+    inviters = [5, 9, 5, 2999]  # duplicates are separate requests
+    items = [3, 4, 3, 5]
+    ref = rec.recommend_batch(inviters, items, k=4, progress=False)
+    assert_same_rows(ref, stacked_single_calls(rec, inviters, items, 4))
+    for inv, it in [(np.array(inviters, dtype=np.int32), np.array(items, dtype=np.uint16)),
+                    (pd.Series(inviters), pd.Series(items)),
+                    ((u for u in inviters), items),
+                    (tuple(inviters), tuple(items))]:
+        assert_same_rows(rec.recommend_batch(inv, it, k=4, progress=False), ref)
+    empty = rec.recommend_batch([], items=[], k=4, progress=False)
+    assert list(empty.columns) == BATCH_COLUMNS and len(empty) == 0
+    assert empty["reasons"].dtype == object
+
+
+@pytest.mark.parametrize("num_threads", [2, 4, 0])
+def test_batch_independent_of_thread_count(synth_graph, num_threads):
+    rec = ig.Recommender(synth_graph)
+    rng = np.random.default_rng(4)
+    inviters = rng.integers(0, 3000, size=1500)
+    items = rng.integers(0, 300, size=1500)
+    one = rec.recommend_batch(inviters, items, k=8, num_threads=1, progress=False)
+    many = rec.recommend_batch(inviters, items, k=8, num_threads=num_threads, progress=False)
+    assert_same_rows(many, one)
+
+
+def test_concurrent_python_threads_share_a_recommender(synth_graph, synth_requests):
+    rec = ig.Recommender(synth_graph)
+    inviters, items = synth_requests
+    want = [rec.recommend(int(u), int(i), k=6) for u, i in zip(inviters[:80], items[:80])]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda ui: rec.recommend(int(ui[0]), int(ui[1]), k=6),
+                            zip(inviters[:80], items[:80])))
+    for a, b in zip(got, want):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def _fingerprint(g: ig.SocialGraph, users) -> dict:
+    offsets, targets = g.csr()
+    rec = ig.Recommender(g)
+    return {
+        "users": np.asarray(g.user_ids()).tolist(),
+        "offsets": np.asarray(offsets).tolist(),
+        "targets": np.asarray(targets).tolist(),
+        "as_of": g.as_of,
+        "profiles": [g.profile(int(u)) for u in users],
+        "arcs": [g.arc(int(u), int(v)) for u in users for v in g.neighbors(int(u))],
+        "features": [rec.features(int(u), item=3).to_numpy().tobytes() for u in users],
+    }
+
+
+def test_repeated_builds_are_identical(synth_world):
+    users = np.arange(0, 3000, 97)
+    tables = synth_world.tables()
+    a = ig.build_graph(**tables, progress=False)
+    b = ig.build_graph(**tables, progress=False)
+    assert _fingerprint(a, users) == _fingerprint(b, users)
+    inviters = np.arange(0, 3000, 7)
+    assert_same_rows(ig.Recommender(a).recommend_batch(inviters, 11, progress=False),
+                     ig.Recommender(b).recommend_batch(inviters, 11, progress=False))
+
+
+def test_build_independent_of_thread_count(synth_world):
+    users = np.arange(1, 3000, 101)
+    prints = [
+        _fingerprint(ig.build_graph(**synth_world.tables(),
+                                    config=ig.GraphConfig(num_threads=n), progress=False),
+                     users)
+        for n in (1, 2, 3)
+    ]
+    assert prints[0] == prints[1] == prints[2]
+
+
+def test_repeated_requests_are_identical(synth_graph, synth_requests):
+    inviters, items = synth_requests
+    a, b = ig.Recommender(synth_graph), ig.Recommender(synth_graph)
+    for u, i in zip(inviters[:20], items[:20]):
+        first = a.recommend(int(u), int(i), k=10)
+        pd.testing.assert_frame_equal(first, a.recommend(int(u), int(i), k=10), check_exact=True)
+        pd.testing.assert_frame_equal(first, b.recommend(int(u), int(i), k=10), check_exact=True)

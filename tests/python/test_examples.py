@@ -1,0 +1,28 @@
+"""The Python examples run cleanly as users would run them."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT
+
+EXAMPLES = REPO_ROOT / "examples" / "python"
+
+
+@pytest.mark.parametrize("name", ["01_quickstart.py"])
+def test_example_runs(name):
+    script = EXAMPLES / name
+    if not script.is_file():
+        pytest.skip(f"{script.relative_to(REPO_ROOT)} does not exist yet")
+    env = dict(os.environ)
+    package_dir = str(REPO_ROOT / "bindings" / "python")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_dir, env.get("PYTHONPATH")) if p)
+    env.setdefault("INVITEGRAPH_DATA", str(REPO_ROOT.parent / "shared" / "data"))
+    proc = subprocess.run([sys.executable, str(script)], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, (
+        f"{name} exited {proc.returncode}\n--- stdout ---\n{proc.stdout[-3000:]}"
+        f"\n--- stderr ---\n{proc.stderr[-3000:]}")
