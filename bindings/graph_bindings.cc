@@ -19,15 +19,18 @@ py::dict ArcDict(const ArcInfo& a, const SocialGraph& g) {
   for (int c = 0; c < kNumChannels; ++c) {
     channels[py::str(std::string(ChannelNames()[c]))] = a.channel_weight[c];
   }
-  return py::dict("target"_a = g.user_id(a.target), "tie_strength"_a = a.tie_strength,
-                  "channel_weight"_a = channels,
-                  "days_since_last_interaction"_a = a.days_since_last_interaction,
-                  "is_friend"_a = a.is_friend);
+  return py::dict(
+      "target"_a = g.user_id(a.target), "tie_strength"_a = a.tie_strength,
+      "channel_weight"_a = channels,
+      "days_since_last_interaction"_a = a.days_since_last_interaction,
+      "is_friend"_a = a.is_friend);
 }
 
 NodeId NodeOrThrow(const SocialGraph& g, UserId user) {
   auto n = g.FindNode(user);
-  if (!n) throw py::key_error("user " + std::to_string(user) + " is not in the graph");
+  if (!n)
+    throw py::key_error("user " + std::to_string(user) +
+                        " is not in the graph");
   return *n;
 }
 
@@ -54,10 +57,11 @@ join_rate_prior_mean, join_rate_prior_strength : float
 num_threads : int
     Build threads; 0 uses every core.
 )pbdoc")
-      .def(py::init([](double half_life_days, std::map<std::string, double> channel_weights,
+      .def(py::init([](double half_life_days,
+                       std::map<std::string, double> channel_weights,
                        double friendship_weight, double new_user_days,
-                       double join_rate_prior_mean, double join_rate_prior_strength,
-                       int num_threads) {
+                       double join_rate_prior_mean,
+                       double join_rate_prior_strength, int num_threads) {
              GraphConfig c;
              c.half_life_days = half_life_days;
              c.channel_weights = std::move(channel_weights);
@@ -72,24 +76,30 @@ num_threads : int
            py::kw_only(), py::arg("half_life_days") = 30.0,
            py::arg("channel_weights") = std::map<std::string, double>{},
            py::arg("friendship_weight") = 1.0, py::arg("new_user_days") = 30.0,
-           py::arg("join_rate_prior_mean") = 0.1, py::arg("join_rate_prior_strength") = 10.0,
+           py::arg("join_rate_prior_mean") = 0.1,
+           py::arg("join_rate_prior_strength") = 10.0,
            py::arg("num_threads") = 0)
       .def_readwrite("half_life_days", &GraphConfig::half_life_days)
       .def_readwrite("channel_weights", &GraphConfig::channel_weights)
       .def_readwrite("friendship_weight", &GraphConfig::friendship_weight)
       .def_readwrite("new_user_days", &GraphConfig::new_user_days)
       .def_readwrite("join_rate_prior_mean", &GraphConfig::join_rate_prior_mean)
-      .def_readwrite("join_rate_prior_strength", &GraphConfig::join_rate_prior_strength)
+      .def_readwrite("join_rate_prior_strength",
+                     &GraphConfig::join_rate_prior_strength)
       .def_readwrite("num_threads", &GraphConfig::num_threads)
       .def("__repr__", [](const GraphConfig& c) {
-        return "GraphConfig(half_life_days=" + std::to_string(c.half_life_days) + ", ...)";
+        return "GraphConfig(half_life_days=" +
+               std::to_string(c.half_life_days) + ", ...)";
       });
 
-  m.def("channel_names", [] {
-    std::vector<std::string> out;
-    for (auto n : ChannelNames()) out.emplace_back(n);
-    return out;
-  }, "Known interaction kinds, in channel order.");
+  m.def(
+      "channel_names",
+      [] {
+        std::vector<std::string> out;
+        for (auto n : ChannelNames()) out.emplace_back(n);
+        return out;
+      },
+      "Known interaction kinds, in channel order.");
 
   py::class_<GraphBuilder>(m, "GraphBuilder", R"pbdoc(
 Stages validated event batches (columns as NumPy arrays of exact dtypes) and builds a
@@ -100,35 +110,44 @@ Use invitegraph.build_graph for DataFrames.
       .def(py::init<GraphConfig>(), py::arg("config") = GraphConfig{})
       .def(
           "add_friendships",
-          [](GraphBuilder& b, const Column<int64_t>& src, const Column<int64_t>& dst) {
+          [](GraphBuilder& b, const Column<int64_t>& src,
+             const Column<int64_t>& dst) {
             ThrowIfError(b.AddFriendships({AsSpan(src), AsSpan(dst)}));
           },
-          py::arg("src"), py::arg("dst"), "Undirected contacts (int64 columns).")
+          py::arg("src"), py::arg("dst"),
+          "Undirected contacts (int64 columns).")
       .def(
           "add_interactions",
-          [](GraphBuilder& b, const Column<int64_t>& src, const Column<int64_t>& dst,
-             const Column<int32_t>& kind_codes, const std::vector<std::string>& kind_names,
+          [](GraphBuilder& b, const Column<int64_t>& src,
+             const Column<int64_t>& dst, const Column<int32_t>& kind_codes,
+             const std::vector<std::string>& kind_names,
              const Column<int64_t>& ts) {
             ThrowIfError(b.AddInteractions(EncodedInteractionBatch{
-                AsSpan(src), AsSpan(dst), AsSpan(kind_codes), kind_names, AsSpan(ts)}));
+                AsSpan(src), AsSpan(dst), AsSpan(kind_codes), kind_names,
+                AsSpan(ts)}));
           },
-          py::arg("src"), py::arg("dst"), py::arg("kind_codes"), py::arg("kind_names"),
-          py::arg("ts"),
-          "Directed interactions; kind as dictionary codes into kind_names (-1: missing).")
+          py::arg("src"), py::arg("dst"), py::arg("kind_codes"),
+          py::arg("kind_names"), py::arg("ts"),
+          "Directed interactions; kind as dictionary codes into kind_names "
+          "(-1: missing).")
       .def(
           "add_purchases",
-          [](GraphBuilder& b, const Column<int64_t>& user, const Column<int64_t>& item,
-             const Column<int64_t>& ts, const std::optional<Column<int64_t>>& category,
+          [](GraphBuilder& b, const Column<int64_t>& user,
+             const Column<int64_t>& item, const Column<int64_t>& ts,
+             const std::optional<Column<int64_t>>& category,
              const std::optional<Column<double>>& amount) {
-            ThrowIfError(b.AddPurchases(PurchaseBatch{AsSpan(user), AsSpan(item), AsSpan(ts),
-                                                      AsSpan(category), AsSpan(amount)}));
+            ThrowIfError(b.AddPurchases(
+                PurchaseBatch{AsSpan(user), AsSpan(item), AsSpan(ts),
+                              AsSpan(category), AsSpan(amount)}));
           },
-          py::arg("user"), py::arg("item"), py::arg("ts"), py::arg("category") = py::none(),
-          py::arg("amount") = py::none(), "Purchases; category -1 means unknown.")
+          py::arg("user"), py::arg("item"), py::arg("ts"),
+          py::arg("category") = py::none(), py::arg("amount") = py::none(),
+          "Purchases; category -1 means unknown.")
       .def(
           "add_campaigns",
-          [](GraphBuilder& b, const Column<int64_t>& inviter, const Column<int64_t>& item,
-             const Column<int64_t>& joined_offsets, const Column<int64_t>& joined,
+          [](GraphBuilder& b, const Column<int64_t>& inviter,
+             const Column<int64_t>& item, const Column<int64_t>& joined_offsets,
+             const Column<int64_t>& joined,
              const std::optional<Column<int64_t>>& ts,
              const std::optional<Column<int64_t>>& category,
              const std::optional<Column<int64_t>>& invited_offsets,
@@ -144,22 +163,28 @@ Use invitegraph.build_graph for DataFrames.
             batch.invited = AsSpan(invited);
             ThrowIfError(b.AddCampaigns(batch));
           },
-          py::arg("inviter"), py::arg("item"), py::arg("joined_offsets"), py::arg("joined"),
-          py::arg("ts") = py::none(), py::arg("category") = py::none(),
-          py::arg("invited_offsets") = py::none(), py::arg("invited") = py::none(),
-          "Campaign history; list columns in offsets layout (offsets size rows+1).")
+          py::arg("inviter"), py::arg("item"), py::arg("joined_offsets"),
+          py::arg("joined"), py::arg("ts") = py::none(),
+          py::arg("category") = py::none(),
+          py::arg("invited_offsets") = py::none(),
+          py::arg("invited") = py::none(),
+          "Campaign history; list columns in offsets layout (offsets size "
+          "rows+1).")
       .def(
           "counts",
           [](const GraphBuilder& b) {
             const StagedCounts c = b.counts();
-            return py::dict("friendships"_a = c.friendships, "interactions"_a = c.interactions,
-                            "purchases"_a = c.purchases, "campaigns"_a = c.campaigns,
-                            "users"_a = c.users, "items"_a = c.items);
+            return py::dict("friendships"_a = c.friendships,
+                            "interactions"_a = c.interactions,
+                            "purchases"_a = c.purchases,
+                            "campaigns"_a = c.campaigns, "users"_a = c.users,
+                            "items"_a = c.items);
           },
           "Rows and distinct ids staged so far.")
       .def(
           "build",
-          [](const GraphBuilder& b, std::optional<int64_t> as_of, py::object progress) {
+          [](const GraphBuilder& b, std::optional<int64_t> as_of,
+             py::object progress) {
             BuildOptions options;
             options.as_of = as_of;
             options.progress = WrapProgress(progress);
@@ -171,29 +196,39 @@ Use invitegraph.build_graph for DataFrames.
             return ValueOrThrow(std::move(g));
           },
           py::arg("as_of") = py::none(), py::arg("progress") = py::none(),
-          "Builds the immutable graph (GIL released). as_of defaults to the latest ts.");
+          "Builds the immutable graph (GIL released). as_of defaults to the "
+          "latest ts.");
 
   py::class_<SocialGraph>(m, "SocialGraph", R"pbdoc(
 The immutable social graph: symmetric contact arcs with decayed per-channel weights and
 tie strength, user profiles and an item index. Safe to share across threads.
 )pbdoc")
-      .def_property_readonly("num_nodes", &SocialGraph::num_nodes, "Number of users.")
-      .def_property_readonly("num_arcs", &SocialGraph::num_arcs, "Number of directed arcs.")
-      .def_property_readonly("as_of", &SocialGraph::as_of, "Reference time (unix s).")
-      .def_property_readonly("config", &SocialGraph::config, "The GraphConfig used.")
+      .def_property_readonly("num_nodes", &SocialGraph::num_nodes,
+                             "Number of users.")
+      .def_property_readonly("num_arcs", &SocialGraph::num_arcs,
+                             "Number of directed arcs.")
+      .def_property_readonly("as_of", &SocialGraph::as_of,
+                             "Reference time (unix s).")
+      .def_property_readonly("config", &SocialGraph::config,
+                             "The GraphConfig used.")
       .def(
           "stats",
           [](const SocialGraph& g) {
             const GraphStats s = g.stats();
-            return py::dict("num_nodes"_a = s.num_nodes, "num_arcs"_a = s.num_arcs,
-                            "num_items"_a = s.num_items, "num_categories"_a = s.num_categories,
-                            "num_events"_a = s.num_events, "arc_bytes"_a = s.arc_bytes,
-                            "offset_bytes"_a = s.offset_bytes, "total_bytes"_a = s.total_bytes,
-                            "bytes_per_arc"_a = s.num_arcs ? double(s.arc_bytes) / s.num_arcs : 0.0,
-                            "as_of"_a = s.as_of, "build_seconds"_a = s.build_seconds);
+            return py::dict(
+                "num_nodes"_a = s.num_nodes, "num_arcs"_a = s.num_arcs,
+                "num_items"_a = s.num_items,
+                "num_categories"_a = s.num_categories,
+                "num_events"_a = s.num_events, "arc_bytes"_a = s.arc_bytes,
+                "offset_bytes"_a = s.offset_bytes,
+                "total_bytes"_a = s.total_bytes,
+                "bytes_per_arc"_a =
+                    s.num_arcs ? double(s.arc_bytes) / s.num_arcs : 0.0,
+                "as_of"_a = s.as_of, "build_seconds"_a = s.build_seconds);
           },
           "Sizes, memory and build time.")
-      .def("__contains__", [](const SocialGraph& g, UserId u) { return g.FindNode(u).has_value(); })
+      .def("__contains__", [](const SocialGraph& g,
+                              UserId u) { return g.FindNode(u).has_value(); })
       .def("__len__", &SocialGraph::num_nodes)
       .def(
           "user_ids",
@@ -209,7 +244,8 @@ tie strength, user profiles and an item index. Safe to share across threads.
             return py::make_tuple(ReadOnlyView(g.row_offsets(), self),
                                   ReadOnlyView(g.arc_targets(), self));
           },
-          "(row offsets, targets) of the CSR over internal node ids (read-only views).")
+          "(row offsets, targets) of the CSR over internal node ids (read-only "
+          "views).")
       .def(
           "neighbors",
           [](const SocialGraph& g, UserId user) {
@@ -220,7 +256,10 @@ tie strength, user profiles and an item index. Safe to share across threads.
           },
           py::arg("user"), "External ids of the user's contacts.")
       .def(
-          "degree", [](const SocialGraph& g, UserId user) { return g.degree(NodeOrThrow(g, user)); },
+          "degree",
+          [](const SocialGraph& g, UserId user) {
+            return g.degree(NodeOrThrow(g, user));
+          },
           py::arg("user"))
       .def(
           "arc",
@@ -229,18 +268,23 @@ tie strength, user profiles and an item index. Safe to share across threads.
             if (!a) return py::none();
             return ArcDict(*a, g);
           },
-          py::arg("src"), py::arg("dst"), "The arc src -> dst as a dict, or None.")
+          py::arg("src"), py::arg("dst"),
+          "The arc src -> dst as a dict, or None.")
       .def(
           "profile",
           [](const SocialGraph& g, UserId user) {
             const UserProfile p = g.profile(NodeOrThrow(g, user));
             py::dict cats;
-            for (const auto& [c, w] : p.category_affinity) cats[py::int_(c)] = w;
+            for (const auto& [c, w] : p.category_affinity)
+              cats[py::int_(c)] = w;
             return py::dict("user"_a = p.user, "degree"_a = p.degree,
-                            "activity_7d"_a = p.activity_7d, "activity_30d"_a = p.activity_30d,
-                            "first_seen"_a = p.first_seen, "is_new"_a = p.is_new,
-                            "joins"_a = p.joins, "exposures"_a = p.exposures,
-                            "join_rate"_a = p.join_rate, "purchase_weight"_a = p.purchase_weight,
+                            "activity_7d"_a = p.activity_7d,
+                            "activity_30d"_a = p.activity_30d,
+                            "first_seen"_a = p.first_seen,
+                            "is_new"_a = p.is_new, "joins"_a = p.joins,
+                            "exposures"_a = p.exposures,
+                            "join_rate"_a = p.join_rate,
+                            "purchase_weight"_a = p.purchase_weight,
                             "category_affinity"_a = cats);
           },
           py::arg("user"), "The user's profile as a dict.")
@@ -262,8 +306,8 @@ tie strength, user profiles and an item index. Safe to share across threads.
           py::arg("item"), "External ids of the item's buyers.")
       .def("__repr__", [](const SocialGraph& g) {
         return "<SocialGraph users=" + std::to_string(g.num_nodes()) +
-               " arcs=" + std::to_string(g.num_arcs()) + " as_of=" + std::to_string(g.as_of()) +
-               ">";
+               " arcs=" + std::to_string(g.num_arcs()) +
+               " as_of=" + std::to_string(g.as_of()) + ">";
       });
 }
 

@@ -1,4 +1,5 @@
-// The private extension module invitegraph._core; invitegraph/__init__.py re-exports it.
+// The private extension module invitegraph._core; invitegraph/__init__.py
+// re-exports it.
 #include <pybind11/pybind11.h>
 
 #include "bindings/status_conversion.h"
@@ -22,11 +23,11 @@ void InitSynth(py::module_& m);
 PYBIND11_MODULE(_core, m) {
   namespace py = pybind11;
   using namespace invitegraph::py_bindings;
-  m.doc() = "invitegraph's C++ core. Use the invitegraph package, not this module.";
-  ErrorType() = py::reinterpret_steal<py::object>(
-      PyErr_NewExceptionWithDoc("invitegraph.Error",
-                                "An invitegraph failure that is not a bad argument.",
-                                PyExc_RuntimeError, nullptr));
+  m.doc() =
+      "invitegraph's C++ core. Use the invitegraph package, not this module.";
+  ErrorType() = py::reinterpret_steal<py::object>(PyErr_NewExceptionWithDoc(
+      "invitegraph.Error", "An invitegraph failure that is not a bad argument.",
+      PyExc_RuntimeError, nullptr));
   m.attr("Error") = ErrorType();
   InitGraph(m);
   InitRecommend(m);

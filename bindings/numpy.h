@@ -16,8 +16,8 @@ namespace invitegraph::py_bindings {
 
 namespace py = pybind11;
 
-// A C-contiguous array of exactly T (the Python layer converts and validates dtypes, so
-// no silent casts happen here).
+// A C-contiguous array of exactly T (the Python layer converts and validates
+// dtypes, so no silent casts happen here).
 template <typename T>
 using Column = py::array_t<T, py::array::c_style>;
 
@@ -36,27 +36,31 @@ absl::Span<const T> AsSpan(const std::optional<Column<T>>& a) {
 template <typename T>
 py::array_t<T> ToNumpy(std::vector<T>&& v) {
   auto* heap = new std::vector<T>(std::move(v));
-  py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>({static_cast<py::ssize_t>(heap->size())}, {sizeof(T)}, heap->data(),
-                        owner);
+  py::capsule owner(heap,
+                    [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>({static_cast<py::ssize_t>(heap->size())}, {sizeof(T)},
+                        heap->data(), owner);
 }
 
 // A read-only view of `data`, kept alive by `base`.
 template <typename T>
 py::array_t<T> ReadOnlyView(absl::Span<const T> data, py::handle base) {
-  py::array_t<T> a({static_cast<py::ssize_t>(data.size())}, {sizeof(T)}, data.data(), base);
-  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  py::array_t<T> a({static_cast<py::ssize_t>(data.size())}, {sizeof(T)},
+                   data.data(), base);
+  py::detail::array_proxy(a.ptr())->flags &=
+      ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return a;
 }
 
-// Wraps a Python callable(done, total) as a ProgressFn that takes the GIL when called
-// from a worker thread.
+// Wraps a Python callable(done, total) as a ProgressFn that takes the GIL when
+// called from a worker thread.
 inline ProgressFn WrapProgress(const py::object& fn) {
   if (fn.is_none()) return {};
-  auto shared = std::shared_ptr<py::object>(new py::object(fn), [](py::object* p) {
-    py::gil_scoped_acquire gil;
-    delete p;
-  });
+  auto shared =
+      std::shared_ptr<py::object>(new py::object(fn), [](py::object* p) {
+        py::gil_scoped_acquire gil;
+        delete p;
+      });
   return [shared](int64_t done, int64_t total) {
     py::gil_scoped_acquire gil;
     try {

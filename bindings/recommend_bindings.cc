@@ -20,7 +20,8 @@ py::dict SuggestionColumns(SuggestionTable&& t, bool with_request) {
   py::list reasons(t.reasons.size());
   for (size_t i = 0; i < t.reasons.size(); ++i) {
     py::list r(t.reasons[i].size());
-    for (size_t j = 0; j < t.reasons[i].size(); ++j) r[j] = py::str(t.reasons[i][j]);
+    for (size_t j = 0; j < t.reasons[i].size(); ++j)
+      r[j] = py::str(t.reasons[i][j]);
     reasons[i] = std::move(r);
   }
   py::dict d;
@@ -38,17 +39,21 @@ py::dict SuggestionColumns(SuggestionTable&& t, bool with_request) {
 }  // namespace
 
 void InitRecommend(py::module_& m) {
-  m.def("feature_names", [] {
-    auto n = FeatureNames();
-    return std::vector<std::string>(n.begin(), n.end());
-  }, "Names of the feature columns, in order.");
+  m.def(
+      "feature_names",
+      [] {
+        auto n = FeatureNames();
+        return std::vector<std::string>(n.begin(), n.end());
+      },
+      "Names of the feature columns, in order.");
   m.def("ranker_names", &RankerNames, "Registered ranker kinds.");
   m.def(
       "linear_weights",
       [] {
         py::dict d;
         const auto names = FeatureNames();
-        for (int f = 0; f < kNumFeatures; ++f) d[py::str(names[f])] = LinearRankerWeights()[f];
+        for (int f = 0; f < kNumFeatures; ++f)
+          d[py::str(names[f])] = LinearRankerWeights()[f];
         return d;
       },
       "Default weights of the built-in linear ranker, by feature.");
@@ -58,29 +63,32 @@ Ranked, explained invitees for (inviter, item) requests over one SocialGraph.
 Thread-safe; long calls release the GIL. Use invitegraph.Recommender for DataFrames.
 )pbdoc")
       .def(py::init([](const SocialGraph& graph, const std::string& ranker,
-                       bool include_two_hop, int max_two_hop, int hub_degree_cap,
-                       int max_reasons) {
+                       bool include_two_hop, int max_two_hop,
+                       int hub_degree_cap, int max_reasons) {
              RecommenderConfig config;
              config.candidates.include_two_hop = include_two_hop;
              config.candidates.max_two_hop = max_two_hop;
              config.candidates.hub_degree_cap = hub_degree_cap;
              config.max_reasons = max_reasons;
              std::unique_ptr<Ranker> r = ValueOrThrow(MakeRanker(ranker));
-             return ValueOrThrow(Recommender::Create(graph, config, std::move(r)));
+             return ValueOrThrow(
+                 Recommender::Create(graph, config, std::move(r)));
            }),
            py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
            py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
            py::arg("hub_degree_cap") = 1000, py::arg("max_reasons") = 3)
-      .def_property_readonly("ranker_spec",
-                             [](const Recommender& r) { return r.ranker().spec(); })
+      .def_property_readonly(
+          "ranker_spec", [](const Recommender& r) { return r.ranker().spec(); })
       .def_property_readonly("graph", &Recommender::graph)
       .def(
           "recommend",
-          [](const Recommender& r, UserId inviter, ItemId item, int k, CategoryId category) {
+          [](const Recommender& r, UserId inviter, ItemId item, int k,
+             CategoryId category) {
             absl::StatusOr<std::vector<Suggestion>> s = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
-              s = r.Recommend(inviter, Campaign{.item = item, .category = category}, k);
+              s = r.Recommend(inviter,
+                              Campaign{.item = item, .category = category}, k);
             }
             std::vector<Suggestion> v = ValueOrThrow(std::move(s));
             SuggestionTable t;
@@ -97,8 +105,9 @@ Thread-safe; long calls release the GIL. Use invitegraph.Recommender for DataFra
           "Top-k invitees as columns candidate, score, rank, reasons.")
       .def(
           "recommend_batch",
-          [](const Recommender& r, const Column<int64_t>& inviters, const Column<int64_t>& items,
-             int k, int num_threads, py::object progress) {
+          [](const Recommender& r, const Column<int64_t>& inviters,
+             const Column<int64_t>& items, int k, int num_threads,
+             py::object progress) {
             auto inv = AsSpan(inviters);
             auto it = AsSpan(items);
             BatchOptions options;
@@ -111,25 +120,30 @@ Thread-safe; long calls release the GIL. Use invitegraph.Recommender for DataFra
             }
             return SuggestionColumns(ValueOrThrow(std::move(t)), true);
           },
-          py::arg("inviters"), py::arg("items"), py::arg("k") = 10, py::arg("num_threads") = 0,
-          py::arg("progress") = py::none(),
-          "Recommend for every (inviters[i], items[i]) on all cores; same rows as recommend.")
+          py::arg("inviters"), py::arg("items"), py::arg("k") = 10,
+          py::arg("num_threads") = 0, py::arg("progress") = py::none(),
+          "Recommend for every (inviters[i], items[i]) on all cores; same rows "
+          "as recommend.")
       .def(
           "features",
-          [](const Recommender& r, UserId inviter, ItemId item, CategoryId category) {
+          [](const Recommender& r, UserId inviter, ItemId item,
+             CategoryId category) {
             absl::StatusOr<FeatureMatrix> f = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
-              f = r.Features(inviter, Campaign{.item = item, .category = category});
+              f = r.Features(inviter,
+                             Campaign{.item = item, .category = category});
             }
             FeatureMatrix x = ValueOrThrow(std::move(f));
-            py::array_t<float> values({static_cast<py::ssize_t>(x.values.rows()),
-                                       static_cast<py::ssize_t>(x.values.cols())});
+            py::array_t<float> values(
+                {static_cast<py::ssize_t>(x.values.rows()),
+                 static_cast<py::ssize_t>(x.values.cols())});
             std::copy(x.values.data(), x.values.data() + x.values.size(),
                       values.mutable_data());
             return py::make_tuple(ToNumpy(std::move(x.candidates)), values);
           },
-          py::arg("inviter"), py::arg("item") = -1, py::arg("category") = kNoCategory,
+          py::arg("inviter"), py::arg("item") = -1,
+          py::arg("category") = kNoCategory,
           "(candidates, feature matrix) of the rows recommend scores.");
 }
 

@@ -1,6 +1,6 @@
 // The one place where absl::Status becomes a Python exception:
-// kInvalidArgument -> ValueError, kNotFound -> KeyError, kOutOfRange -> IndexError,
-// anything else -> invitegraph.Error.
+// kInvalidArgument -> ValueError, kNotFound -> KeyError, kOutOfRange ->
+// IndexError, anything else -> invitegraph.Error.
 #ifndef INVITEGRAPH_BINDINGS_STATUS_CONVERSION_H_
 #define INVITEGRAPH_BINDINGS_STATUS_CONVERSION_H_
 

@@ -13,10 +13,10 @@ namespace py = pybind11;
 void InitSynth(py::module_& m) {
   m.def(
       "synth_generate",
-      [](int64_t n_users, uint64_t seed, double avg_friends, int n_communities, int n_categories,
-         int64_t n_items, double interactions_per_friend, double purchases_per_user,
-         double campaigns_per_user, int64_t start, double days, int num_threads,
-         py::object progress) {
+      [](int64_t n_users, uint64_t seed, double avg_friends, int n_communities,
+         int n_categories, int64_t n_items, double interactions_per_friend,
+         double purchases_per_user, double campaigns_per_user, int64_t start,
+         double days, int num_threads, py::object progress) {
         synth::Options o;
         o.n_users = n_users;
         o.seed = seed;
@@ -38,7 +38,8 @@ void InitSynth(py::module_& m) {
         }
         synth::World x = ValueOrThrow(std::move(w));
         std::vector<uint8_t> kind(x.inter_kind.size());
-        for (size_t i = 0; i < kind.size(); ++i) kind[i] = static_cast<uint8_t>(x.inter_kind[i]);
+        for (size_t i = 0; i < kind.size(); ++i)
+          kind[i] = static_cast<uint8_t>(x.inter_kind[i]);
         py::dict d;
         d["friend_src"] = ToNumpy(std::move(x.friend_src));
         d["friend_dst"] = ToNumpy(std::move(x.friend_dst));
@@ -68,12 +69,15 @@ void InitSynth(py::module_& m) {
         d["n_categories"] = x.n_categories;
         return d;
       },
-      py::arg("n_users"), py::arg("seed") = 0, py::kw_only(), py::arg("avg_friends") = 25.0,
-      py::arg("n_communities") = 0, py::arg("n_categories") = 20, py::arg("n_items") = 0,
-      py::arg("interactions_per_friend") = 2.0, py::arg("purchases_per_user") = 5.0,
-      py::arg("campaigns_per_user") = 0.1, py::arg("start") = 1'700'000'000,
-      py::arg("days") = 180.0, py::arg("num_threads") = 0, py::arg("progress") = py::none(),
-      "Raw columns of a synthetic world; use invitegraph.synth.generate for DataFrames.");
+      py::arg("n_users"), py::arg("seed") = 0, py::kw_only(),
+      py::arg("avg_friends") = 25.0, py::arg("n_communities") = 0,
+      py::arg("n_categories") = 20, py::arg("n_items") = 0,
+      py::arg("interactions_per_friend") = 2.0,
+      py::arg("purchases_per_user") = 5.0, py::arg("campaigns_per_user") = 0.1,
+      py::arg("start") = 1'700'000'000, py::arg("days") = 180.0,
+      py::arg("num_threads") = 0, py::arg("progress") = py::none(),
+      "Raw columns of a synthetic world; use invitegraph.synth.generate for "
+      "DataFrames.");
 }
 
 }  // namespace invitegraph::py_bindings

@@ -2,8 +2,8 @@
 //
 //   core_benchmark [n_users=1000000] [requests=20000] [seed=42]
 //
-// Prints one table. Medians over repeated runs are the honest figure on a shared
-// machine; the README records them.
+// Prints one table. Medians over repeated runs are the honest figure on a
+// shared machine; the README records them.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,7 +20,8 @@ namespace ig = invitegraph;
 namespace {
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
 }
 
 absl::StatusOr<ig::SocialGraph> Build(const ig::synth::World& w, int threads) {
@@ -28,10 +29,11 @@ absl::StatusOr<ig::SocialGraph> Build(const ig::synth::World& w, int threads) {
   config.num_threads = threads;
   ig::GraphBuilder b(config);
   INVITEGRAPH_RETURN_IF_ERROR(b.AddFriendships({w.friend_src, w.friend_dst}));
+  INVITEGRAPH_RETURN_IF_ERROR(b.AddInteractions(ig::InteractionBatch{
+      w.inter_src, w.inter_dst, w.inter_kind, w.inter_ts}));
   INVITEGRAPH_RETURN_IF_ERROR(
-      b.AddInteractions(ig::InteractionBatch{w.inter_src, w.inter_dst, w.inter_kind, w.inter_ts}));
-  INVITEGRAPH_RETURN_IF_ERROR(b.AddPurchases(
-      {w.purchase_user, w.purchase_item, w.purchase_ts, w.purchase_category, w.purchase_amount}));
+      b.AddPurchases({w.purchase_user, w.purchase_item, w.purchase_ts,
+                      w.purchase_category, w.purchase_amount}));
   ig::CampaignBatch c;
   c.inviter = w.campaign_inviter;
   c.item = w.campaign_item;
@@ -56,8 +58,9 @@ int Run(int64_t n_users, int64_t requests, uint64_t seed) {
   }
   const double gen_s = Seconds(t0);
   const ig::synth::World& w = *world;
-  const int64_t events = static_cast<int64_t>(w.friend_src.size() + w.inter_src.size() +
-                                              w.purchase_user.size() + w.joined.size());
+  const int64_t events =
+      static_cast<int64_t>(w.friend_src.size() + w.inter_src.size() +
+                           w.purchase_user.size() + w.joined.size());
   double build_1t = 0, build_all = 0;
   absl::StatusOr<ig::SocialGraph> g = absl::UnknownError("");
   for (int threads : {1, 0}) {
@@ -72,15 +75,17 @@ int Run(int64_t n_users, int64_t requests, uint64_t seed) {
   const ig::GraphStats st = g->stats();
   auto rec = ig::Recommender::Create(*g);
   if (!rec.ok()) return 1;
-  // Requests: uniformly random users (DESIGN.md's figure) with campaign items; and, as a
-  // harder mix, the campaign inviters themselves (drawn by activity, so high degree).
+  // Requests: uniformly random users (DESIGN.md's figure) with campaign items;
+  // and, as a harder mix, the campaign inviters themselves (drawn by activity,
+  // so high degree).
   std::vector<ig::UserId> inviters, active_inviters;
   std::vector<ig::ItemId> items;
   uint64_t x = seed * 2654435761u + 1;
   for (int64_t i = 0; i < requests; ++i) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     const size_t r = static_cast<size_t>(i) % w.campaign_inviter.size();
-    inviters.push_back(static_cast<ig::UserId>((x >> 33) % static_cast<uint64_t>(n_users)));
+    inviters.push_back(
+        static_cast<ig::UserId>((x >> 33) % static_cast<uint64_t>(n_users)));
     active_inviters.push_back(w.campaign_inviter[r]);
     items.push_back(w.campaign_item[r]);
   }
@@ -111,15 +116,21 @@ int Run(int64_t n_users, int64_t requests, uint64_t seed) {
   const double batch_all = Seconds(t0);
   if (!batch1.ok() || !batch_n.ok()) return 1;
 
-  std::printf("invitegraph core benchmark: %lld users, seed %llu, %lld requests (k=20)\n",
-              static_cast<long long>(n_users), static_cast<unsigned long long>(seed),
-              static_cast<long long>(requests));
+  std::printf(
+      "invitegraph core benchmark: %lld users, seed %llu, %lld requests "
+      "(k=20)\n",
+      static_cast<long long>(n_users), static_cast<unsigned long long>(seed),
+      static_cast<long long>(requests));
   std::printf("%-44s %14s %14s\n", "metric", "measured", "target");
-  std::printf("%-44s %14.2f %14s\n", "synthetic world generation (s)", gen_s, "< 60");
-  std::printf("%-44s %14lld %14s\n", "events ingested (friend+inter+purch+joins)",
+  std::printf("%-44s %14.2f %14s\n", "synthetic world generation (s)", gen_s,
+              "< 60");
+  std::printf("%-44s %14lld %14s\n",
+              "events ingested (friend+inter+purch+joins)",
               static_cast<long long>(events), "");
-  std::printf("%-44s %14lld %14s\n", "directed arcs", static_cast<long long>(st.num_arcs), "");
-  std::printf("%-44s %14.2f %14s\n", "mean degree", double(st.num_arcs) / st.num_nodes, "~50");
+  std::printf("%-44s %14lld %14s\n", "directed arcs",
+              static_cast<long long>(st.num_arcs), "");
+  std::printf("%-44s %14.2f %14s\n", "mean degree",
+              double(st.num_arcs) / st.num_nodes, "~50");
   std::printf("%-44s %14.2f %14s\n", "build, 1 thread (s)", build_1t, "");
   std::printf("%-44s %14.2f %14s\n", "build throughput, 1 thread (M events/s)",
               events / build_1t / 1e6, ">= 30");
@@ -128,12 +139,12 @@ int Run(int64_t n_users, int64_t requests, uint64_t seed) {
               double(st.arc_bytes) / st.num_arcs, "<= 16");
   std::printf("%-44s %14.2f %14s\n", "row offsets, bytes per arc",
               double(st.offset_bytes) / st.num_arcs, "");
-  std::printf("%-44s %14.2f %14s\n", "graph total bytes per arc", double(st.total_bytes) / st.num_arcs,
-              "");
-  std::printf("%-44s %14.1f %14s\n", "Recommend p50, random users (us)", pct(lat, 0.5),
-              "<= 60");
-  std::printf("%-44s %14.1f %14s\n", "Recommend p99, random users (us)", pct(lat, 0.99),
-              "<= 600");
+  std::printf("%-44s %14.2f %14s\n", "graph total bytes per arc",
+              double(st.total_bytes) / st.num_arcs, "");
+  std::printf("%-44s %14.1f %14s\n", "Recommend p50, random users (us)",
+              pct(lat, 0.5), "<= 60");
+  std::printf("%-44s %14.1f %14s\n", "Recommend p99, random users (us)",
+              pct(lat, 0.99), "<= 600");
   std::printf("%-44s %14.1f %14s\n", "Recommend p50, campaign inviters (us)",
               pct(lat_active, 0.5), "");
   std::printf("%-44s %14.1f %14s\n", "Recommend p99, campaign inviters (us)",

@@ -4,8 +4,8 @@
 //   absl::Span<const std::string> names = invitegraph::FeatureNames();
 //   int col = invitegraph::FeatureIndex("adamic_adar").value();
 //
-// Rows are candidates, columns are the features below, stored row-major (the layout of
-// a C-ordered NumPy array, so Python sees them without a copy).
+// Rows are candidates, columns are the features below, stored row-major (the
+// layout of a C-ordered NumPy array, so Python sees them without a copy).
 #ifndef INVITEGRAPH_FEATURES_H_
 #define INVITEGRAPH_FEATURES_H_
 
@@ -22,30 +22,31 @@ namespace invitegraph {
 
 // Column order of FeatureMatrix. Values and units:
 enum Feature : int {
-  kTieStrength = 0,         // inviter -> candidate tie strength (0 if not contacts)
-  kReverseTieStrength,      // candidate -> inviter tie strength
-  kChatWeight,              // decayed events inviter -> candidate, one per Channel,
-  kLikeWeight,              //   in Channel order
+  kTieStrength = 0,     // inviter -> candidate tie strength (0 if not contacts)
+  kReverseTieStrength,  // candidate -> inviter tie strength
+  kChatWeight,          // decayed events inviter -> candidate, one per Channel,
+  kLikeWeight,          //   in Channel order
   kCommentWeight,
   kShareWeight,
   kVisitWeight,
   kAssistWeight,
   kTeamJoinWeight,
   kInviteAcceptedWeight,
-  kDaysSinceLastInteraction,  // days, either direction; kNeverDays if none
-  kIsFriend,                  // 1 if declared friends
-  kIsTwoHop,                  // 1 if not a direct contact (friend of a friend)
-  kCommonNeighbors,           // |N(u) & N(v)| on the undirected contact graph
-  kAdamicAdar,                // sum over common z of 1 / ln(deg z)
-  kJaccard,                   // |N(u) & N(v)| / |N(u) | N(v)|
-  kCandidateBoughtItem,       // 1 if the candidate bought the campaign item
-  kCandidateCategoryAffinity, // share of candidate's purchases in the item's category
-  kShoppingSimilarity,        // cosine of inviter and candidate category profiles
-  kCandidateActivity7d,       // candidate's events in the last 7 days
-  kCandidateActivity30d,      // ... 30 days
-  kCandidateIsNew,            // 1 if first seen within new_user_days
-  kCandidateJoinRate,         // Beta-smoothed campaign join rate
-  kCandidateDegree,           // candidate's number of contacts
+  kDaysSinceLastInteraction,   // days, either direction; kNeverDays if none
+  kIsFriend,                   // 1 if declared friends
+  kIsTwoHop,                   // 1 if not a direct contact (friend of a friend)
+  kCommonNeighbors,            // |N(u) & N(v)| on the undirected contact graph
+  kAdamicAdar,                 // sum over common z of 1 / ln(deg z)
+  kJaccard,                    // |N(u) & N(v)| / |N(u) | N(v)|
+  kCandidateBoughtItem,        // 1 if the candidate bought the campaign item
+  kCandidateCategoryAffinity,  // share of candidate's purchases in the item's
+                               // category
+  kShoppingSimilarity,    // cosine of inviter and candidate category profiles
+  kCandidateActivity7d,   // candidate's events in the last 7 days
+  kCandidateActivity30d,  // ... 30 days
+  kCandidateIsNew,        // 1 if first seen within new_user_days
+  kCandidateJoinRate,     // Beta-smoothed campaign join rate
+  kCandidateDegree,       // candidate's number of contacts
   kNumFeatures
 };
 
@@ -54,9 +55,11 @@ absl::Span<const std::string> FeatureNames();
 // Index of `name`, or kInvalidArgument listing the valid names.
 absl::StatusOr<int> FeatureIndex(std::string_view name);
 
-using FeatureArray = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using FeatureArray =
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// Features of the candidates of one request: `values` is candidates x kNumFeatures.
+// Features of the candidates of one request: `values` is candidates x
+// kNumFeatures.
 struct FeatureMatrix {
   std::vector<UserId> candidates;
   FeatureArray values;

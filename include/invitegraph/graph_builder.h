@@ -1,17 +1,19 @@
 // File: graph_builder.h
 // Stages validated event batches and builds an immutable SocialGraph from them.
 //
-//   invitegraph::GraphBuilder b(invitegraph::GraphConfig{.half_life_days = 30});
-//   INVITEGRAPH_RETURN_IF_ERROR(b.AddFriendships({.src = src, .dst = dst}));
-//   INVITEGRAPH_RETURN_IF_ERROR(b.AddInteractions({.src = s, .dst = d, .kind = k, .ts = t}));
+//   invitegraph::GraphBuilder b(invitegraph::GraphConfig{.half_life_days =
+//   30}); INVITEGRAPH_RETURN_IF_ERROR(b.AddFriendships({.src = src, .dst =
+//   dst})); INVITEGRAPH_RETURN_IF_ERROR(b.AddInteractions({.src = s, .dst = d,
+//   .kind = k, .ts = t}));
 //   INVITEGRAPH_ASSIGN_OR_RETURN(invitegraph::SocialGraph g, b.Build());
 //
-// Every Add*() call is validate-then-commit: the whole batch is checked first, and a bad
-// row returns kInvalidArgument naming the table, column, row (within the batch) and value,
-// with nothing of that batch applied. Earlier batches stay staged.
+// Every Add*() call is validate-then-commit: the whole batch is checked first,
+// and a bad row returns kInvalidArgument naming the table, column, row (within
+// the batch) and value, with nothing of that batch applied. Earlier batches
+// stay staged.
 //
-// Thread safety: a GraphBuilder is not thread-safe; use one per thread. Build() is const
-// and may be called repeatedly (e.g. with different `as_of`).
+// Thread safety: a GraphBuilder is not thread-safe; use one per thread. Build()
+// is const and may be called repeatedly (e.g. with different `as_of`).
 #ifndef INVITEGRAPH_GRAPH_BUILDER_H_
 #define INVITEGRAPH_GRAPH_BUILDER_H_
 
@@ -32,10 +34,11 @@ namespace invitegraph {
 struct GraphConfig {
   // Each event's weight halves every `half_life_days` before `as_of`.
   double half_life_days = 30.0;
-  // Tie-strength weight of each channel, by name; channels not named keep their defaults
-  // (chat 1.0, like 0.3, comment 0.5, share 0.8, visit 0.2, assist 1.5, team_join 2.0,
-  // invite_accepted 2.0). Unknown names are kInvalidArgument at Build().
-  std::map<std::string, double> channel_weights;
+  // Tie-strength weight of each channel, by name; channels not named keep their
+  // defaults (chat 1.0, like 0.3, comment 0.5, share 0.8, visit 0.2,
+  // assist 1.5, team_join 2.0, invite_accepted 2.0). Unknown names are
+  // kInvalidArgument at Build().
+  std::map<std::string, double> channel_weights = {};
   // Tie strength contributed by a declared friendship, in both directions.
   double friendship_weight = 1.0;
   // A user first seen within this many days before `as_of` is "new".
@@ -47,20 +50,22 @@ struct GraphConfig {
   int num_threads = 0;
 };
 
-// Returns the tie-strength weight of every channel after applying config overrides, or
-// kInvalidArgument naming an unknown channel or a negative / non-finite weight.
+// Returns the tie-strength weight of every channel after applying config
+// overrides, or kInvalidArgument naming an unknown channel or a negative /
+// non-finite weight.
 absl::StatusOr<std::array<double, kNumChannels>> ResolveChannelWeights(
     const GraphConfig& config);
 
 struct BuildOptions {
-  // Reference time for decay and activity windows; default: the latest timestamp staged.
-  std::optional<Timestamp> as_of;
-  ProgressFn progress;
+  // Reference time for decay and activity windows; default: the latest
+  // timestamp staged.
+  std::optional<Timestamp> as_of = std::nullopt;
+  ProgressFn progress = {};
 };
 
-// Counts of what a GraphBuilder holds: rows of each table as added. The team_join
-// interactions and purchases that campaigns imply are derived at Build() and are not
-// counted here.
+// Counts of what a GraphBuilder holds: rows of each table as added. The
+// team_join interactions and purchases that campaigns imply are derived at
+// Build() and are not counted here.
 struct StagedCounts {
   int64_t friendships = 0;
   int64_t interactions = 0;
@@ -79,24 +84,24 @@ class GraphBuilder {
 
   // Declared contacts, undirected. Rejects negative ids and self-loops.
   absl::Status AddFriendships(const FriendshipBatch& batch);
-  // Directed interactions. Rejects negative ids, self-loops, negative timestamps and
-  // unknown channels.
+  // Directed interactions. Rejects negative ids, self-loops, negative
+  // timestamps and unknown channels.
   absl::Status AddInteractions(const InteractionBatch& batch);
-  // As above with a dictionary-encoded kind column; an unknown kind name is reported at
-  // the first row using it, with the list of known names.
+  // As above with a dictionary-encoded kind column; an unknown kind name is
+  // reported at the first row using it, with the list of known names.
   absl::Status AddInteractions(const EncodedInteractionBatch& batch);
   absl::Status AddPurchases(const PurchaseBatch& batch);
-  // Campaign history. Each joiner adds a team_join interaction joiner -> inviter and a
-  // purchase of the item, both at the campaign's ts (at `as_of` when ts is absent).
-  // Exposures for join rates come from `invited` when given, else from the inviter's
-  // contacts in the built graph.
+  // Campaign history. Each joiner adds a team_join interaction joiner ->
+  // inviter and a purchase of the item, both at the campaign's ts (at `as_of`
+  // when ts is absent). Exposures for join rates come from `invited` when
+  // given, else from the inviter's contacts in the built graph.
   absl::Status AddCampaigns(const CampaignBatch& batch);
 
   StagedCounts counts() const;
 
-  // Builds the graph. kInvalidArgument if a staged timestamp is after `as_of` (naming the
-  // table and the row, counted across all batches of that table) or if the config is bad;
-  // kFailedPrecondition if nothing was staged.
+  // Builds the graph. kInvalidArgument if a staged timestamp is after `as_of`
+  // (naming the table and the row, counted across all batches of that table) or
+  // if the config is bad; kFailedPrecondition if nothing was staged.
   absl::StatusOr<SocialGraph> Build(const BuildOptions& options = {}) const;
 
  private:

@@ -1,14 +1,16 @@
 // File: ranker.h
-// Scores feature rows. Rankers are built from spec strings, `name(key=value,...)`:
+// Scores feature rows. Rankers are built from spec strings,
+// `name(key=value,...)`:
 //
-//   INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r, MakeRanker("linear"));
-//   INVITEGRAPH_ASSIGN_OR_RETURN(auto r2, MakeRanker("linear(adamic_adar=2.0)"));
-//   std::vector<float> scores(x.rows());
-//   INVITEGRAPH_RETURN_IF_ERROR(r->Score(x, absl::MakeSpan(scores)));
+//   INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r,
+//   MakeRanker("linear")); INVITEGRAPH_ASSIGN_OR_RETURN(auto r2,
+//   MakeRanker("linear(adamic_adar=2.0)")); std::vector<float>
+//   scores(x.rows()); INVITEGRAPH_RETURN_IF_ERROR(r->Score(x,
+//   absl::MakeSpan(scores)));
 //
 // Built-in: "linear" -- a hand-weighted sum over transformed features (see
-// LinearRankerWeights()); any key of the spec overrides the weight of that feature.
-// Users add their own with RegisterRanker().
+// LinearRankerWeights()); any key of the spec overrides the weight of that
+// feature. Users add their own with RegisterRanker().
 //
 // Thread safety: Score() and Explain() are const and safe to call concurrently.
 #ifndef INVITEGRAPH_RANKER_H_
@@ -31,13 +33,13 @@ class Ranker {
  public:
   virtual ~Ranker() = default;
 
-  // Scores every row of `x` into `out` (out.size() == x.rows()); higher is better.
-  // kInvalidArgument on a shape mismatch.
+  // Scores every row of `x` into `out` (out.size() == x.rows()); higher is
+  // better. kInvalidArgument on a shape mismatch.
   absl::Status Score(const FeatureMatrix& x, absl::Span<float> out) const;
 
-  // Per-feature contributions to the score of row `row` (out.size() == kNumFeatures),
-  // used for reason codes. The default is kUnimplemented; the recommender then explains
-  // with the default linear weights.
+  // Per-feature contributions to the score of row `row` (out.size() ==
+  // kNumFeatures), used for reason codes. The default is kUnimplemented; the
+  // recommender then explains with the default linear weights.
   virtual absl::Status Explain(const FeatureMatrix& x, int64_t row,
                                absl::Span<float> out) const;
 
@@ -52,8 +54,8 @@ class Ranker {
 using RankerFactory = std::function<absl::StatusOr<std::unique_ptr<Ranker>>(
     const std::vector<std::pair<std::string, std::string>>& params)>;
 
-// Builds a ranker from `spec`. Unknown names or keys are kInvalidArgument listing the
-// valid ones.
+// Builds a ranker from `spec`. Unknown names or keys are kInvalidArgument
+// listing the valid ones.
 absl::StatusOr<std::unique_ptr<Ranker>> MakeRanker(std::string_view spec);
 // Adds or replaces a ranker kind. Thread-safe.
 void RegisterRanker(std::string name, RankerFactory factory);
@@ -61,13 +63,14 @@ void RegisterRanker(std::string name, RankerFactory factory);
 std::vector<std::string> RankerNames();
 
 // Parses "name(k=v,...)" into its name and key/value pairs.
-absl::StatusOr<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
+absl::StatusOr<
+    std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
 ParseSpec(std::string_view spec);
 
 // The built-in linear ranker's default weight per feature, indexed by Feature.
-// Count-like features (tie strengths, channel weights, common neighbours, Adamic-Adar,
-// activity, degree) enter as log1p(x); days_since_last_interaction as
-// exp(-days / 30); the rest as they are.
+// Count-like features (tie strengths, channel weights, common neighbours,
+// Adamic-Adar, activity, degree) enter as log1p(x); days_since_last_interaction
+// as exp(-days / 30); the rest as they are.
 const std::array<float, kNumFeatures>& LinearRankerWeights();
 // The transform the linear ranker applies to feature `f`.
 float LinearTransform(int f, float x);

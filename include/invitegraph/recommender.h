@@ -4,14 +4,15 @@
 //   INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec, Recommender::Create(graph));
 //   INVITEGRAPH_ASSIGN_OR_RETURN(std::vector<Suggestion> s,
 //                                rec.Recommend(123, Campaign{.item = 42}, 10));
-//   for (const Suggestion& x : s) std::cout << x.candidate << " " << x.reasons[0];
+//   for (const Suggestion& x : s) std::cout << x.candidate << " " <<
+//   x.reasons[0];
 //
-// Pipeline per request: candidates (1-hop + capped 2-hop) -> one feature row each ->
-// ranker score -> drop the inviter -> top k by (score desc, candidate id asc) -> reasons
-// from the largest positive feature contributions.
+// Pipeline per request: candidates (1-hop + capped 2-hop) -> one feature row
+// each -> ranker score -> drop the inviter -> top k by (score desc, candidate
+// id asc) -> reasons from the largest positive feature contributions.
 //
-// Thread safety: all const methods may run concurrently; the object is immutable after
-// construction and cheap to copy (shared state).
+// Thread safety: all const methods may run concurrently; the object is
+// immutable after construction and cheap to copy (shared state).
 #ifndef INVITEGRAPH_RECOMMENDER_H_
 #define INVITEGRAPH_RECOMMENDER_H_
 
@@ -29,14 +30,15 @@
 
 namespace invitegraph {
 
-// What the inviter is recruiting for. `category` overrides the item index's category.
+// What the inviter is recruiting for. `category` overrides the item index's
+// category.
 struct Campaign {
   ItemId item = -1;
   CategoryId category = kNoCategory;
 };
 
 struct RecommenderConfig {
-  CandidateOptions candidates;
+  CandidateOptions candidates = {};
   int max_reasons = 3;  // reason codes per suggestion
 };
 
@@ -60,32 +62,35 @@ struct SuggestionTable {
 
 struct BatchOptions {
   int num_threads = 0;  // 0: all hardware threads. Results do not depend on it.
-  ProgressFn progress;
+  ProgressFn progress = {};
 };
 
 class Recommender {
  public:
-  // `ranker` defaults to MakeRanker("linear"). kInvalidArgument on a bad config.
-  static absl::StatusOr<Recommender> Create(SocialGraph graph,
-                                            RecommenderConfig config = {},
-                                            std::shared_ptr<const Ranker> ranker = nullptr);
+  // `ranker` defaults to MakeRanker("linear"). kInvalidArgument on a bad
+  // config.
+  static absl::StatusOr<Recommender> Create(
+      SocialGraph graph, RecommenderConfig config = {},
+      std::shared_ptr<const Ranker> ranker = nullptr);
 
   // Recommend()
   //
-  // Returns at most `k` suggestions, best first. kNotFound if `inviter` is not in the
-  // graph; kInvalidArgument if k < 0. Deterministic.
-  absl::StatusOr<std::vector<Suggestion>> Recommend(UserId inviter, const Campaign& campaign,
+  // Returns at most `k` suggestions, best first. kNotFound if `inviter` is not
+  // in the graph; kInvalidArgument if k < 0. Deterministic.
+  absl::StatusOr<std::vector<Suggestion>> Recommend(UserId inviter,
+                                                    const Campaign& campaign,
                                                     int k) const;
 
-  // Recommend() for each (inviters[i], items[i]) across threads; the rows equal those of
-  // the single calls, whatever the thread count. An unknown inviter is kNotFound naming
-  // its row.
-  absl::StatusOr<SuggestionTable> RecommendBatch(absl::Span<const UserId> inviters,
-                                                 absl::Span<const ItemId> items, int k,
-                                                 const BatchOptions& options = {}) const;
+  // Recommend() for each (inviters[i], items[i]) across threads; the rows equal
+  // those of the single calls, whatever the thread count. An unknown inviter is
+  // kNotFound naming its row.
+  absl::StatusOr<SuggestionTable> RecommendBatch(
+      absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
+      const BatchOptions& options = {}) const;
 
   // The feature rows Recommend() scores (before the cut), one per candidate.
-  absl::StatusOr<FeatureMatrix> Features(UserId inviter, const Campaign& campaign) const;
+  absl::StatusOr<FeatureMatrix> Features(UserId inviter,
+                                         const Campaign& campaign) const;
 
   const SocialGraph& graph() const;
   const Ranker& ranker() const;

@@ -1,21 +1,23 @@
 // File: social_graph.h
-// The immutable social graph: a CSR adjacency of directed arcs with time-decayed
-// per-channel weights and tie strength, per-user shopping/activity profiles and an item
-// index. Built by GraphBuilder; cheap to copy (shared, reference-counted storage).
+// The immutable social graph: a CSR adjacency of directed arcs with
+// time-decayed per-channel weights and tie strength, per-user shopping/activity
+// profiles and an item index. Built by GraphBuilder; cheap to copy (shared,
+// reference-counted storage).
 //
 //   std::optional<NodeId> n = g.FindNode(123);
 //   for (NodeId v : g.neighbors(*n)) { ArcInfo a = g.arc(*n, v_index); ... }
 //
-// The arc set is symmetric: whenever u and v are declared friends or interacted in
-// either direction, both u->v and v->u exist, each carrying the weights of events in its
-// own direction (possibly zero). `neighbors(u)` is therefore the undirected contact set,
-// sorted by NodeId.
+// The arc set is symmetric: whenever u and v are declared friends or interacted
+// in either direction, both u->v and v->u exist, each carrying the weights of
+// events in its own direction (possibly zero). `neighbors(u)` is therefore the
+// undirected contact set, sorted by NodeId.
 //
-// Storage: 4 bytes of target plus a 12-byte arc record (16 bytes per directed arc) plus 8
-// bytes per node of row offsets. Channel weights are stored log-quantised to 8 bits
-// (relative error <= 3.2% in [9.8e-4, 8.7e3), smaller weights read as 0), tie strength
-// to 16 bits (relative error <= 0.02% in [6.1e-5, 2.6e5)), and the last interaction in
-// whole days. Powers of two, such as one undecayed event, are exact.
+// Storage: 4 bytes of target plus a 12-byte arc record (16 bytes per directed
+// arc) plus 8 bytes per node of row offsets. Channel weights are stored
+// log-quantised to 8 bits (relative error <= 3.2% in [9.8e-4, 8.7e3), smaller
+// weights read as 0), tie strength to 16 bits (relative error <= 0.02% in
+// [6.1e-5, 2.6e5)), and the last interaction in whole days. Powers of two, such
+// as one undecayed event, are exact.
 //
 // Thread safety: all methods are const and safe to call concurrently.
 #ifndef INVITEGRAPH_SOCIAL_GRAPH_H_
@@ -38,29 +40,31 @@ namespace internal {
 struct GraphData;
 }  // namespace internal
 
-// `days_since_last_interaction` of an arc without any interaction (friendship only, or
-// a 2-hop candidate): ten years.
+// `days_since_last_interaction` of an arc without any interaction (friendship
+// only, or a 2-hop candidate): ten years.
 inline constexpr float kNeverDays = 3650.0f;
 
 struct ArcInfo {
   NodeId target = kNoNode;
-  float tie_strength = 0;  // sum of channel weight * decayed events (+ friendship)
-  std::array<float, kNumChannels> channel_weight{};  // decayed event counts, by Channel
-  float days_since_last_interaction = kNeverDays;    // whole days before as_of
-  bool is_friend = false;                            // declared friendship
+  float tie_strength =
+      0;  // sum of channel weight * decayed events (+ friendship)
+  std::array<float, kNumChannels>
+      channel_weight{};  // decayed event counts, by Channel
+  float days_since_last_interaction = kNeverDays;  // whole days before as_of
+  bool is_friend = false;                          // declared friendship
 };
 
 struct UserProfile {
   UserId user = -1;
-  int64_t degree = 0;            // undirected contacts
-  float activity_7d = 0;         // interactions sent + purchases, last 7 days
-  float activity_30d = 0;        // ... last 30 days
-  Timestamp first_seen = -1;     // earliest timestamped event, -1 if none
-  bool is_new = false;           // first_seen within GraphConfig::new_user_days
-  float joins = 0;               // campaigns joined
-  float exposures = 0;           // campaigns invited to (or reachable from)
-  float join_rate = 0;           // Beta-smoothed joins / exposures
-  float purchase_weight = 0;     // total decayed purchases
+  int64_t degree = 0;         // undirected contacts
+  float activity_7d = 0;      // interactions sent + purchases, last 7 days
+  float activity_30d = 0;     // ... last 30 days
+  Timestamp first_seen = -1;  // earliest timestamped event, -1 if none
+  bool is_new = false;        // first_seen within GraphConfig::new_user_days
+  float joins = 0;            // campaigns joined
+  float exposures = 0;        // campaigns invited to (or reachable from)
+  float join_rate = 0;        // Beta-smoothed joins / exposures
+  float purchase_weight = 0;  // total decayed purchases
   // Decayed purchases per category, sorted by category id.
   std::vector<std::pair<CategoryId, float>> category_affinity;
 };
@@ -70,10 +74,10 @@ struct GraphStats {
   int64_t num_arcs = 0;  // directed
   int64_t num_items = 0;
   int64_t num_categories = 0;
-  int64_t num_events = 0;     // interactions + purchases + friendships ingested
-  int64_t arc_bytes = 0;      // target + arc record bytes
-  int64_t offset_bytes = 0;   // CSR row offsets
-  int64_t total_bytes = 0;    // everything the graph holds
+  int64_t num_events = 0;    // interactions + purchases + friendships ingested
+  int64_t arc_bytes = 0;     // target + arc record bytes
+  int64_t offset_bytes = 0;  // CSR row offsets
+  int64_t total_bytes = 0;   // everything the graph holds
   Timestamp as_of = 0;
   double build_seconds = 0;
 };

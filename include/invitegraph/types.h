@@ -1,13 +1,15 @@
 // File: types.h
-// Basic vocabulary of invitegraph: the two id spaces, time, and interaction channels.
+// Basic vocabulary of invitegraph: the two id spaces, time, and interaction
+// channels.
 //
-//   invitegraph::UserId u = 123;              // external id, as the caller's tables hold it
-//   invitegraph::NodeId n = graph.node(u);    // dense internal id, 0..num_nodes()-1
-//   auto c = invitegraph::ParseChannel("chat");
+//   invitegraph::UserId u = 123;              // external id, as the caller's
+//   tables hold it invitegraph::NodeId n = graph.node(u);    // dense internal
+//   id, 0..num_nodes()-1 auto c = invitegraph::ParseChannel("chat");
 //
-// External ids (`UserId`, `ItemId`, `CategoryId`) are non-negative int64 values chosen by
-// the caller. Internal ids (`NodeId`) are dense uint32 values assigned in first-seen order
-// by the graph builder; they are converted in exactly one place (src/ingest/id_map).
+// External ids (`UserId`, `ItemId`, `CategoryId`) are non-negative int64 values
+// chosen by the caller. Internal ids (`NodeId`) are dense uint32 values
+// assigned in first-seen order by the graph builder; they are converted in
+// exactly one place (src/ingest/id_map).
 #ifndef INVITEGRAPH_TYPES_H_
 #define INVITEGRAPH_TYPES_H_
 
@@ -20,18 +22,19 @@
 
 namespace invitegraph {
 
-using UserId = int64_t;      // external user id, >= 0
-using ItemId = int64_t;      // external item id, >= 0
-using CategoryId = int64_t;  // external category id, >= 0; kNoCategory when unknown
-using NodeId = uint32_t;     // dense internal user id
-using Timestamp = int64_t;   // unix seconds
+using UserId = int64_t;  // external user id, >= 0
+using ItemId = int64_t;  // external item id, >= 0
+using CategoryId =
+    int64_t;  // external category id, >= 0; kNoCategory when unknown
+using NodeId = uint32_t;    // dense internal user id
+using Timestamp = int64_t;  // unix seconds
 
 inline constexpr CategoryId kNoCategory = -1;
 inline constexpr NodeId kNoNode = UINT32_MAX;
 inline constexpr double kSecondsPerDay = 86400.0;
 
-// Interaction channels. The numeric values are stable: they appear in snapshots and in
-// the column order of per-channel features.
+// Interaction channels. The numeric values are stable: they appear in snapshots
+// and in the column order of per-channel features.
 enum class Channel : uint8_t {
   kChat = 0,
   kLike = 1,
@@ -44,8 +47,8 @@ enum class Channel : uint8_t {
 };
 inline constexpr int kNumChannels = 8;
 
-// Lower-case names as they appear in `kind` columns: "chat", "like", "comment", "share",
-// "visit", "assist", "team_join", "invite_accepted".
+// Lower-case names as they appear in `kind` columns: "chat", "like", "comment",
+// "share", "visit", "assist", "team_join", "invite_accepted".
 std::string_view ChannelName(Channel c);
 const std::array<std::string_view, kNumChannels>& ChannelNames();
 

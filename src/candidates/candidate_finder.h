@@ -1,4 +1,5 @@
-// Candidate generation with exact link-prediction counts, on reusable scratch memory.
+// Candidate generation with exact link-prediction counts, on reusable scratch
+// memory.
 #ifndef INVITEGRAPH_CANDIDATES_CANDIDATE_FINDER_H_
 #define INVITEGRAPH_CANDIDATES_CANDIDATE_FINDER_H_
 
@@ -10,8 +11,9 @@
 
 namespace invitegraph::internal {
 
-// Per-thread working memory sized to the graph; reused across requests. Each slot is
-// valid only when its stamp equals the current epoch, so nothing is cleared per request.
+// Per-thread working memory sized to the graph; reused across requests. Each
+// slot is valid only when its stamp equals the current epoch, so nothing is
+// cleared per request.
 class CandidateScratch {
  public:
   explicit CandidateScratch(uint32_t num_nodes) : slots_(num_nodes) {}
@@ -24,8 +26,8 @@ class CandidateScratch {
     float adamic_adar;
   };
 
-  // Fills `out` with the candidates of `inviter` (see candidates.h for the order) and
-  // their exact common-neighbour counts and Adamic-Adar scores.
+  // Fills `out` with the candidates of `inviter` (see candidates.h for the
+  // order) and their exact common-neighbour counts and Adamic-Adar scores.
   void Find(const GraphData& g, NodeId inviter, const CandidateOptions& options,
             std::vector<Candidate>* out);
 

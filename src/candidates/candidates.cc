@@ -1,13 +1,15 @@
+#include "invitegraph/candidates.h"
+
 #include <algorithm>
 #include <cmath>
 
 #include "candidates/candidate_finder.h"
-#include "invitegraph/candidates.h"
 
 namespace invitegraph {
 namespace internal {
 
-void CandidateScratch::Find(const GraphData& g, NodeId inviter, const CandidateOptions& options,
+void CandidateScratch::Find(const GraphData& g, NodeId inviter,
+                            const CandidateOptions& options,
                             std::vector<Candidate>* out) {
   out->clear();
   if (++epoch_ == 0) {  // wrapped: reset all stamps once every 2^32 requests
@@ -17,9 +19,9 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter, const CandidateO
   touched_.clear();
   const auto contacts = g.neighbors(inviter);
   for (NodeId z : contacts) Touch(z, &touched_).one_hop = 1;
-  // Expanding the contacts yields common-neighbour counts for every touched user; the
-  // contributions of skipped hubs are added back per kept candidate below, so the
-  // counts stay exact.
+  // Expanding the contacts yields common-neighbour counts for every touched
+  // user; the contributions of skipped hubs are added back per kept candidate
+  // below, so the counts stay exact.
   hubs_.clear();
   for (NodeId z : contacts) {
     const uint32_t dz = g.degree(z);

@@ -44,7 +44,8 @@ std::string Code(int f, absl::Span<const float> x) {
     case kCommonNeighbors:
     case kAdamicAdar:
     case kJaccard:
-      return absl::StrCat("shared_friends:", static_cast<int>(x[kCommonNeighbors]));
+      return absl::StrCat("shared_friends:",
+                          static_cast<int>(x[kCommonNeighbors]));
     case kCandidateBoughtItem:
       return "bought_this_item";
     case kCandidateCategoryAffinity:
@@ -69,7 +70,8 @@ std::string Code(int f, absl::Span<const float> x) {
 }  // namespace
 
 std::vector<std::string> ReasonCodes(absl::Span<const float> x,
-                                     absl::Span<const float> contribution, int max_reasons) {
+                                     absl::Span<const float> contribution,
+                                     int max_reasons) {
   std::array<int, kNumFeatures> order;
   for (int f = 0; f < kNumFeatures; ++f) order[f] = f;
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
@@ -80,7 +82,8 @@ std::vector<std::string> ReasonCodes(absl::Span<const float> x,
     if (static_cast<int>(out.size()) >= max_reasons) break;
     if (!(contribution[f] >= kMinContribution)) break;
     std::string code = Code(f, x);
-    if (std::find(out.begin(), out.end(), code) == out.end()) out.push_back(std::move(code));
+    if (std::find(out.begin(), out.end(), code) == out.end())
+      out.push_back(std::move(code));
   }
   return out;
 }

@@ -1,5 +1,6 @@
-// Reason codes: short, stable, human-readable explanations of a suggestion, built from
-// the largest positive feature contributions (for invite copy such as "you chat often").
+// Reason codes: short, stable, human-readable explanations of a suggestion,
+// built from the largest positive feature contributions (for invite copy such
+// as "you chat often").
 #ifndef INVITEGRAPH_EXPLAIN_REASONS_H_
 #define INVITEGRAPH_EXPLAIN_REASONS_H_
 
@@ -11,10 +12,12 @@
 
 namespace invitegraph::internal {
 
-// Up to `max_reasons` codes for the feature row `x`, from the features with the largest
-// positive `contribution`, strongest first; duplicates (shared-friend features) merge.
+// Up to `max_reasons` codes for the feature row `x`, from the features with the
+// largest positive `contribution`, strongest first; duplicates (shared-friend
+// features) merge.
 std::vector<std::string> ReasonCodes(absl::Span<const float> x,
-                                     absl::Span<const float> contribution, int max_reasons);
+                                     absl::Span<const float> contribution,
+                                     int max_reasons);
 
 }  // namespace invitegraph::internal
 

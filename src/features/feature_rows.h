@@ -16,10 +16,13 @@ struct CampaignContext {
   uint32_t category = IdMap::kAbsent;
 };
 
-CampaignContext ResolveCampaign(const GraphData& g, ItemId item, CategoryId category);
+CampaignContext ResolveCampaign(const GraphData& g, ItemId item,
+                                CategoryId category);
 
-// Writes one row per candidate into `out` (resized to candidates x kNumFeatures).
-void FillFeatures(const GraphData& g, NodeId inviter, const CampaignContext& campaign,
+// Writes one row per candidate into `out` (resized to candidates x
+// kNumFeatures).
+void FillFeatures(const GraphData& g, NodeId inviter,
+                  const CampaignContext& campaign,
                   const std::vector<CandidateScratch::Candidate>& candidates,
                   FeatureArray* out);
 

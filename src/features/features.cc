@@ -1,39 +1,41 @@
+#include "invitegraph/features.h"
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "internal/strings.h"
 #include "features/feature_rows.h"
-#include "invitegraph/features.h"
+#include "internal/strings.h"
 
 namespace invitegraph {
 
 absl::Span<const std::string> FeatureNames() {
-  static const std::vector<std::string>* const kNames = new std::vector<std::string>{
-      "tie_strength",
-      "reverse_tie_strength",
-      "chat_weight",
-      "like_weight",
-      "comment_weight",
-      "share_weight",
-      "visit_weight",
-      "assist_weight",
-      "team_join_weight",
-      "invite_accepted_weight",
-      "days_since_last_interaction",
-      "is_friend",
-      "is_two_hop",
-      "common_neighbors",
-      "adamic_adar",
-      "jaccard",
-      "candidate_bought_item",
-      "candidate_category_affinity",
-      "shopping_similarity",
-      "candidate_activity_7d",
-      "candidate_activity_30d",
-      "candidate_is_new",
-      "candidate_join_rate",
-      "candidate_degree",
-  };
+  static const std::vector<std::string>* const kNames =
+      new std::vector<std::string>{
+          "tie_strength",
+          "reverse_tie_strength",
+          "chat_weight",
+          "like_weight",
+          "comment_weight",
+          "share_weight",
+          "visit_weight",
+          "assist_weight",
+          "team_join_weight",
+          "invite_accepted_weight",
+          "days_since_last_interaction",
+          "is_friend",
+          "is_two_hop",
+          "common_neighbors",
+          "adamic_adar",
+          "jaccard",
+          "candidate_bought_item",
+          "candidate_category_affinity",
+          "shopping_similarity",
+          "candidate_activity_7d",
+          "candidate_activity_30d",
+          "candidate_is_new",
+          "candidate_join_rate",
+          "candidate_degree",
+      };
   return *kNames;
 }
 
@@ -42,14 +44,15 @@ absl::StatusOr<int> FeatureIndex(std::string_view name) {
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == name) return static_cast<int>(i);
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown feature '", absl::string_view(name.data(), name.size()),
-                   "'; features: ", internal::Join(names, ", ")));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown feature '", absl::string_view(name.data(), name.size()),
+      "'; features: ", internal::Join(names, ", ")));
 }
 
 namespace internal {
 
-CampaignContext ResolveCampaign(const GraphData& g, ItemId item, CategoryId category) {
+CampaignContext ResolveCampaign(const GraphData& g, ItemId item,
+                                CategoryId category) {
   CampaignContext c;
   if (item >= 0) {
     if (auto i = g.items.Find(item)) c.item = *i;
@@ -62,7 +65,8 @@ CampaignContext ResolveCampaign(const GraphData& g, ItemId item, CategoryId cate
   return c;
 }
 
-void FillFeatures(const GraphData& g, NodeId inviter, const CampaignContext& campaign,
+void FillFeatures(const GraphData& g, NodeId inviter,
+                  const CampaignContext& campaign,
                   const std::vector<CandidateScratch::Candidate>& candidates,
                   FeatureArray* out) {
   out->resize(static_cast<Eigen::Index>(candidates.size()), kNumFeatures);
@@ -76,13 +80,15 @@ void FillFeatures(const GraphData& g, NodeId inviter, const CampaignContext& cam
     if (c.one_hop) {
       const PackedArc& p = g.arcs[c.arc];
       x[kTieStrength] = p.tie_strength();
-      for (int ch = 0; ch < kNumChannels; ++ch) x[kChatWeight + ch] = p.channel(ch);
+      for (int ch = 0; ch < kNumChannels; ++ch)
+        x[kChatWeight + ch] = p.channel(ch);
       if (p.days() != PackedArc::kNoInteraction) days = p.days();
       x[kIsFriend] = p.is_friend() ? 1.0f : 0.0f;
       const int64_t b = g.FindArc(v, inviter);
       const PackedArc& q = g.arcs[b];
       x[kReverseTieStrength] = q.tie_strength();
-      if (q.days() != PackedArc::kNoInteraction) days = std::min<float>(days, q.days());
+      if (q.days() != PackedArc::kNoInteraction)
+        days = std::min<float>(days, q.days());
     } else {
       x[kIsTwoHop] = 1.0f;
     }
@@ -93,7 +99,8 @@ void FillFeatures(const GraphData& g, NodeId inviter, const CampaignContext& cam
     const float uni = deg_u + deg_v - static_cast<float>(c.common_neighbors);
     x[kJaccard] = uni > 0 ? static_cast<float>(c.common_neighbors) / uni : 0.0f;
     if (campaign.item != IdMap::kAbsent) {
-      x[kCandidateBoughtItem] = g.user_items.Find(v, campaign.item) > 0 ? 1.0f : 0.0f;
+      x[kCandidateBoughtItem] =
+          g.user_items.Find(v, campaign.item) > 0 ? 1.0f : 0.0f;
     }
     if (campaign.category != IdMap::kAbsent && g.purchase_weight[v] > 0) {
       x[kCandidateCategoryAffinity] =

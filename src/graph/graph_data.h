@@ -1,4 +1,5 @@
-// Storage behind SocialGraph. Internal: the recommender's hot paths read it directly.
+// Storage behind SocialGraph. Internal: the recommender's hot paths read it
+// directly.
 #ifndef INVITEGRAPH_GRAPH_GRAPH_DATA_H_
 #define INVITEGRAPH_GRAPH_GRAPH_DATA_H_
 
@@ -31,7 +32,8 @@ struct SparseRows {
     return (it != e && *it == key) ? weights[it - keys.begin()] : 0.0f;
   }
   int64_t MemoryBytes() const {
-    return static_cast<int64_t>(offsets.size() * 8 + keys.size() * 4 + weights.size() * 4);
+    return static_cast<int64_t>(offsets.size() * 8 + keys.size() * 4 +
+                                weights.size() * 4);
   }
 };
 
@@ -60,12 +62,15 @@ struct GraphData {
   SparseRows user_categories;  // user -> (category, decayed purchases)
 
   // Item index, indexed by dense item id.
-  std::vector<uint32_t> item_category;  // dense category, IdMap::kAbsent if unknown
-  SparseRows item_buyers;               // item -> (buyer NodeId, decayed purchases)
+  std::vector<uint32_t>
+      item_category;       // dense category, IdMap::kAbsent if unknown
+  SparseRows item_buyers;  // item -> (buyer NodeId, decayed purchases)
 
   GraphStats stats;
 
-  uint32_t num_nodes() const { return static_cast<uint32_t>(offsets.size() - 1); }
+  uint32_t num_nodes() const {
+    return static_cast<uint32_t>(offsets.size() - 1);
+  }
   uint32_t degree(NodeId u) const {
     return static_cast<uint32_t>(offsets[u + 1] - offsets[u]);
   }
@@ -81,7 +86,8 @@ struct GraphData {
   }
 };
 
-// Cosine similarity of two users' category purchase vectors (0 if either is empty).
+// Cosine similarity of two users' category purchase vectors (0 if either is
+// empty).
 inline float CategoryCosine(const GraphData& d, NodeId a, NodeId b) {
   const float na = d.category_norm[a], nb = d.category_norm[b];
   if (na <= 0 || nb <= 0) return 0;

@@ -14,7 +14,9 @@ SocialGraph::SocialGraph(std::shared_ptr<const internal::GraphData> data)
     : data_(std::move(data)) {}
 
 int64_t SocialGraph::num_nodes() const { return data_->num_nodes(); }
-int64_t SocialGraph::num_arcs() const { return static_cast<int64_t>(data_->targets.size()); }
+int64_t SocialGraph::num_arcs() const {
+  return static_cast<int64_t>(data_->targets.size());
+}
 Timestamp SocialGraph::as_of() const { return data_->as_of; }
 const GraphConfig& SocialGraph::config() const { return data_->config; }
 GraphStats SocialGraph::stats() const { return data_->stats; }
@@ -22,12 +24,18 @@ GraphStats SocialGraph::stats() const { return data_->stats; }
 std::optional<NodeId> SocialGraph::FindNode(UserId user) const {
   return data_->users.Find(user);
 }
-UserId SocialGraph::user_id(NodeId node) const { return data_->users.external(node); }
+UserId SocialGraph::user_id(NodeId node) const {
+  return data_->users.external(node);
+}
 absl::Span<const UserId> SocialGraph::user_ids() const {
   return data_->users.external_ids();
 }
-absl::Span<const uint64_t> SocialGraph::row_offsets() const { return data_->offsets; }
-absl::Span<const NodeId> SocialGraph::arc_targets() const { return data_->targets; }
+absl::Span<const uint64_t> SocialGraph::row_offsets() const {
+  return data_->offsets;
+}
+absl::Span<const NodeId> SocialGraph::arc_targets() const {
+  return data_->targets;
+}
 absl::Span<const NodeId> SocialGraph::neighbors(NodeId node) const {
   return data_->neighbors(node);
 }
@@ -74,7 +82,8 @@ UserProfile SocialGraph::profile(NodeId node) const {
   p.purchase_weight = d.purchase_weight[node];
   const auto& rows = d.user_categories;
   for (uint64_t i = rows.offsets[node]; i < rows.offsets[node + 1]; ++i) {
-    p.category_affinity.emplace_back(d.categories.external(rows.keys[i]), rows.weights[i]);
+    p.category_affinity.emplace_back(d.categories.external(rows.keys[i]),
+                                     rows.weights[i]);
   }
   std::sort(p.category_affinity.begin(), p.category_affinity.end());
   return p;
@@ -107,7 +116,8 @@ absl::Span<const NodeId> SocialGraph::item_buyers(ItemId item) const {
   const auto i = data_->items.Find(item);
   if (!i) return {};
   const auto& r = data_->item_buyers;
-  return absl::MakeConstSpan(r.keys.data() + r.offsets[*i], r.offsets[*i + 1] - r.offsets[*i]);
+  return absl::MakeConstSpan(r.keys.data() + r.offsets[*i],
+                             r.offsets[*i + 1] - r.offsets[*i]);
 }
 
 }  // namespace invitegraph

@@ -48,7 +48,8 @@ struct Contribution {
   Timestamp ts;  // event time (channels only)
 };
 
-absl::Status CheckCapacity(const IdMap& map, size_t more, std::string_view what) {
+absl::Status CheckCapacity(const IdMap& map, size_t more,
+                           std::string_view what) {
   if (static_cast<uint64_t>(map.size()) + more >= IdMap::kAbsent) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "too many distinct ", absl::string_view(what.data(), what.size()),
@@ -65,8 +66,9 @@ absl::StatusOr<std::array<double, kNumChannels>> ResolveChannelWeights(
   for (const auto& [name, value] : config.channel_weights) {
     INVITEGRAPH_ASSIGN_OR_RETURN(Channel c, ParseChannel(name));
     if (!std::isfinite(value) || value < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "GraphConfig.channel_weights[", name, "]=", value, ": must be finite and >= 0"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("GraphConfig.channel_weights[", name, "]=", value,
+                       ": must be finite and >= 0"));
     }
     w[static_cast<int>(c)] = value;
   }
@@ -75,21 +77,25 @@ absl::StatusOr<std::array<double, kNumChannels>> ResolveChannelWeights(
 
 absl::Status ValidateConfig(const GraphConfig& c) {
   auto bad = [](std::string_view field, double v, std::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("GraphConfig.", absl::string_view(field.data(), field.size()), "=", v,
-                     ": ", absl::string_view(why.data(), why.size())));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "GraphConfig.", absl::string_view(field.data(), field.size()), "=", v,
+        ": ", absl::string_view(why.data(), why.size())));
   };
   if (!(c.half_life_days > 0) || !std::isfinite(c.half_life_days)) {
     return bad("half_life_days", c.half_life_days, "must be finite and > 0");
   }
   if (!(c.friendship_weight >= 0) || !std::isfinite(c.friendship_weight)) {
-    return bad("friendship_weight", c.friendship_weight, "must be finite and >= 0");
+    return bad("friendship_weight", c.friendship_weight,
+               "must be finite and >= 0");
   }
-  if (!(c.new_user_days >= 0)) return bad("new_user_days", c.new_user_days, "must be >= 0");
+  if (!(c.new_user_days >= 0))
+    return bad("new_user_days", c.new_user_days, "must be >= 0");
   if (!(c.join_rate_prior_mean >= 0 && c.join_rate_prior_mean <= 1)) {
-    return bad("join_rate_prior_mean", c.join_rate_prior_mean, "must be in [0, 1]");
+    return bad("join_rate_prior_mean", c.join_rate_prior_mean,
+               "must be in [0, 1]");
   }
-  if (!(c.join_rate_prior_strength > 0) || !std::isfinite(c.join_rate_prior_strength)) {
+  if (!(c.join_rate_prior_strength > 0) ||
+      !std::isfinite(c.join_rate_prior_strength)) {
     return bad("join_rate_prior_strength", c.join_rate_prior_strength,
                "must be finite and > 0");
   }
@@ -100,7 +106,8 @@ absl::Status ValidateConfig(const GraphConfig& c) {
 struct GraphBuilder::Staged {
   IdMap users;
   IdMap items;
-  std::vector<CategoryId> item_category;  // by dense item, kNoCategory if unknown
+  std::vector<CategoryId>
+      item_category;  // by dense item, kNoCategory if unknown
 
   std::vector<NodeId> friend_src, friend_dst;
 
@@ -133,7 +140,8 @@ struct GraphBuilder::Staged {
     for (Timestamp t : ts) max_ts = std::max(max_ts, t);
   }
   void NoteItemCategory(uint32_t item, CategoryId category) {
-    if (item >= item_category.size()) item_category.resize(item + 1, kNoCategory);
+    if (item >= item_category.size())
+      item_category.resize(item + 1, kNoCategory);
     if (item_category[item] == kNoCategory) item_category[item] = category;
   }
 };
@@ -157,12 +165,14 @@ StagedCounts GraphBuilder::counts() const {
 
 absl::Status GraphBuilder::AddFriendships(const FriendshipBatch& b) {
   constexpr std::string_view kTable = "friendships";
-  INVITEGRAPH_RETURN_IF_ERROR(
-      internal::CheckLengths(kTable, {{"src", b.src.size()}, {"dst", b.dst.size()}}));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+      kTable, {{"src", b.src.size()}, {"dst", b.dst.size()}}));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "src", b.src));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "dst", b.dst));
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckNoSelfLoops(kTable, "src", b.src, b.dst));
-  INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->users, 2 * b.src.size(), "user"));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckNoSelfLoops(kTable, "src", b.src, b.dst));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      CheckCapacity(staged_->users, 2 * b.src.size(), "user"));
   // Commit.
   Staged& s = *staged_;
   const size_t old = s.friend_src.size();
@@ -175,13 +185,15 @@ absl::Status GraphBuilder::AddFriendships(const FriendshipBatch& b) {
 
 absl::Status GraphBuilder::AddInteractions(const InteractionBatch& b) {
   constexpr std::string_view kTable = "interactions";
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(kTable, {{"src", b.src.size()},
-                                                               {"dst", b.dst.size()},
-                                                               {"kind", b.kind.size()},
-                                                               {"ts", b.ts.size()}}));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckLengths(kTable, {{"src", b.src.size()},
+                                      {"dst", b.dst.size()},
+                                      {"kind", b.kind.size()},
+                                      {"ts", b.ts.size()}}));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "src", b.src));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "dst", b.dst));
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckNoSelfLoops(kTable, "src", b.src, b.dst));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckNoSelfLoops(kTable, "src", b.src, b.dst));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
   for (size_t i = 0; i < b.kind.size(); ++i) {
     if (static_cast<int>(b.kind[i]) >= kNumChannels) {
@@ -191,7 +203,8 @@ absl::Status GraphBuilder::AddInteractions(const InteractionBatch& b) {
                        internal::Join(ChannelNames(), ", ")));
     }
   }
-  INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->users, 2 * b.src.size(), "user"));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      CheckCapacity(staged_->users, 2 * b.src.size(), "user"));
   Staged& s = *staged_;
   const size_t old = s.inter_src.size();
   s.inter_src.resize(old + b.src.size());
@@ -207,11 +220,13 @@ absl::Status GraphBuilder::AddInteractions(const InteractionBatch& b) {
 
 absl::Status GraphBuilder::AddInteractions(const EncodedInteractionBatch& b) {
   constexpr std::string_view kTable = "interactions";
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(kTable, {{"src", b.src.size()},
-                                                               {"dst", b.dst.size()},
-                                                               {"kind", b.kind_codes.size()},
-                                                               {"ts", b.ts.size()}}));
-  // Resolve the dictionary once; report a bad entry at the first row that uses it.
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckLengths(kTable, {{"src", b.src.size()},
+                                      {"dst", b.dst.size()},
+                                      {"kind", b.kind_codes.size()},
+                                      {"ts", b.ts.size()}}));
+  // Resolve the dictionary once; report a bad entry at the first row that uses
+  // it.
   std::vector<int> code_to_channel(b.kind_names.size(), -1);
   for (size_t k = 0; k < b.kind_names.size(); ++k) {
     auto c = ParseChannel(b.kind_names[k]);
@@ -221,14 +236,16 @@ absl::Status GraphBuilder::AddInteractions(const EncodedInteractionBatch& b) {
   for (size_t i = 0; i < b.kind_codes.size(); ++i) {
     const int32_t code = b.kind_codes[i];
     if (code < 0 || static_cast<size_t>(code) >= code_to_channel.size()) {
-      return internal::RowError(kTable, "kind", i, code < 0 ? "<missing>" : "<bad code>",
-                                absl::StrCat("kind is missing; known kinds: ",
-                                             internal::Join(ChannelNames(), ", ")));
+      return internal::RowError(
+          kTable, "kind", i, code < 0 ? "<missing>" : "<bad code>",
+          absl::StrCat("kind is missing; known kinds: ",
+                       internal::Join(ChannelNames(), ", ")));
     }
     if (code_to_channel[code] < 0) {
-      return internal::RowError(kTable, "kind", i, absl::StrCat("'", b.kind_names[code], "'"),
-                                absl::StrCat("unknown interaction kind; known kinds: ",
-                                             internal::Join(ChannelNames(), ", ")));
+      return internal::RowError(
+          kTable, "kind", i, absl::StrCat("'", b.kind_names[code], "'"),
+          absl::StrCat("unknown interaction kind; known kinds: ",
+                       internal::Join(ChannelNames(), ", ")));
     }
     kinds[i] = static_cast<Channel>(code_to_channel[code]);
   }
@@ -241,19 +258,20 @@ absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& b) {
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
       kTable, {{"user", n}, {"item", b.item.size()}, {"ts", b.ts.size()}}));
   if (!b.category.empty()) {
-    INVITEGRAPH_RETURN_IF_ERROR(
-        internal::CheckLengths(kTable, {{"user", n}, {"category", b.category.size()}}));
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+        kTable, {{"user", n}, {"category", b.category.size()}}));
   }
   if (!b.amount.empty()) {
-    INVITEGRAPH_RETURN_IF_ERROR(
-        internal::CheckLengths(kTable, {{"user", n}, {"amount", b.amount.size()}}));
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+        kTable, {{"user", n}, {"amount", b.amount.size()}}));
   }
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "user", b.user));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", b.item));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
   for (size_t i = 0; i < b.category.size(); ++i) {
     if (b.category[i] < kNoCategory) {
-      return internal::RowError(kTable, "category", i, absl::StrCat(b.category[i]),
+      return internal::RowError(kTable, "category", i,
+                                absl::StrCat(b.category[i]),
                                 "categories must be >= 0 (or -1 for unknown)");
     }
   }
@@ -283,25 +301,26 @@ absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& b) {
 absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
   constexpr std::string_view kTable = "campaigns";
   const size_t n = b.inviter.size();
-  INVITEGRAPH_RETURN_IF_ERROR(
-      internal::CheckLengths(kTable, {{"inviter", n}, {"item", b.item.size()}}));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+      kTable, {{"inviter", n}, {"item", b.item.size()}}));
   if (!b.ts.empty()) {
     INVITEGRAPH_RETURN_IF_ERROR(
         internal::CheckLengths(kTable, {{"inviter", n}, {"ts", b.ts.size()}}));
     INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
   }
   if (!b.category.empty()) {
-    INVITEGRAPH_RETURN_IF_ERROR(
-        internal::CheckLengths(kTable, {{"inviter", n}, {"category", b.category.size()}}));
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+        kTable, {{"inviter", n}, {"category", b.category.size()}}));
   }
-  INVITEGRAPH_RETURN_IF_ERROR(
-      internal::CheckOffsets(kTable, "joined", b.joined_offsets, n, b.joined.size()));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckOffsets(
+      kTable, "joined", b.joined_offsets, n, b.joined.size()));
   const bool has_invited = !b.invited_offsets.empty();
   if (has_invited) {
-    INVITEGRAPH_RETURN_IF_ERROR(
-        internal::CheckOffsets(kTable, "invited", b.invited_offsets, n, b.invited.size()));
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckOffsets(
+        kTable, "invited", b.invited_offsets, n, b.invited.size()));
   } else if (!b.invited.empty()) {
-    return absl::InvalidArgumentError("campaigns.invited given without invited_offsets");
+    return absl::InvalidArgumentError(
+        "campaigns.invited given without invited_offsets");
   }
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "inviter", b.inviter));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", b.item));
@@ -316,15 +335,17 @@ absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
                                     "ids must be >= 0");
         }
         if (values[j] == b.inviter[r]) {
-          return internal::RowError(kTable, name, r, absl::StrCat(values[j]),
-                                    "the inviter cannot be among its own invitees");
+          return internal::RowError(
+              kTable, name, r, absl::StrCat(values[j]),
+              "the inviter cannot be among its own invitees");
         }
       }
     }
   }
   for (size_t i = 0; i < b.category.size(); ++i) {
     if (b.category[i] < kNoCategory) {
-      return internal::RowError(kTable, "category", i, absl::StrCat(b.category[i]),
+      return internal::RowError(kTable, "category", i,
+                                absl::StrCat(b.category[i]),
                                 "categories must be >= 0 (or -1 for unknown)");
     }
   }
@@ -343,11 +364,13 @@ absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
   append(s.items, b.item, s.campaign_item);
   const int64_t joined_base = static_cast<int64_t>(s.joined.size());
   append(s.users, b.joined, s.joined);
-  for (size_t r = 0; r < n; ++r) s.joined_offsets.push_back(joined_base + b.joined_offsets[r + 1]);
+  for (size_t r = 0; r < n; ++r)
+    s.joined_offsets.push_back(joined_base + b.joined_offsets[r + 1]);
   const int64_t invited_base = static_cast<int64_t>(s.invited.size());
   if (has_invited) append(s.users, b.invited, s.invited);
   for (size_t r = 0; r < n; ++r) {
-    s.invited_offsets.push_back(invited_base + (has_invited ? b.invited_offsets[r + 1] : 0));
+    s.invited_offsets.push_back(invited_base +
+                                (has_invited ? b.invited_offsets[r + 1] : 0));
     s.campaign_has_invited.push_back(has_invited ? 1 : 0);
   }
   if (b.ts.empty()) {
@@ -365,13 +388,14 @@ absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
 
 namespace {
 
-absl::Status CheckNotAfter(std::string_view table, absl::Span<const Timestamp> ts,
-                           Timestamp as_of) {
+absl::Status CheckNotAfter(std::string_view table,
+                           absl::Span<const Timestamp> ts, Timestamp as_of) {
   for (size_t i = 0; i < ts.size(); ++i) {
     if (ts[i] > as_of) {
-      return internal::RowError(table, "ts", i, absl::StrCat(ts[i]),
-                                absl::StrCat("timestamp is after as_of=", as_of,
-                                             " (rows counted across all batches)"));
+      return internal::RowError(
+          table, "ts", i, absl::StrCat(ts[i]),
+          absl::StrCat("timestamp is after as_of=", as_of,
+                       " (rows counted across all batches)"));
     }
   }
   return absl::OkStatus();
@@ -410,7 +434,8 @@ class ArcAggregator {
     // Distinct targets per source, with a per-thread dense scratch table.
     std::vector<uint64_t> degree(n_ + 1, 0);
     // Large chunks: each one allocates an n-sized scratch table.
-    const int64_t chunk = std::max<int64_t>(4096, n_ / (4 * std::max(threads, 1)) + 1);
+    const int64_t chunk =
+        std::max<int64_t>(4096, n_ / (4 * std::max(threads, 1)) + 1);
     INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
         n_, threads, chunk, [&](int64_t begin, int64_t end) {
           std::vector<uint32_t> seen(n_, UINT32_MAX);
@@ -453,15 +478,16 @@ class ArcAggregator {
               }
               Acc& a = acc[s];
               if (r.kind < kNumChannels) {
-                a.w[r.kind] +=
-                    std::exp2(-static_cast<double>(as_of_ - r.ts) * inv_half_life_s_);
+                a.w[r.kind] += std::exp2(-static_cast<double>(as_of_ - r.ts) *
+                                         inv_half_life_s_);
                 a.last = std::max(a.last, r.ts);
               } else if (r.kind == kFriendKind) {
                 a.is_friend = true;
               }
             }
-            std::sort(acc.begin(), acc.end(),
-                      [](const Acc& a, const Acc& b) { return a.target < b.target; });
+            std::sort(acc.begin(), acc.end(), [](const Acc& a, const Acc& b) {
+              return a.target < b.target;
+            });
             uint64_t out = row[u];
             for (const Acc& a : acc) {
               slot[a.target] = UINT32_MAX;
@@ -476,7 +502,8 @@ class ArcAggregator {
               if (a.last != kMissingTs) {
                 days = static_cast<uint16_t>(std::min<double>(
                     PackedArc::kNoInteraction - 1,
-                    std::floor(static_cast<double>(as_of_ - a.last) / kSecondsPerDay)));
+                    std::floor(static_cast<double>(as_of_ - a.last) /
+                               kSecondsPerDay)));
               }
               p.days_flags = days | (a.is_friend ? PackedArc::kFriendBit : 0);
               sources[out] = static_cast<NodeId>(u);
@@ -488,7 +515,8 @@ class ArcAggregator {
           return absl::OkStatus();
         }));
     std::vector<Contribution>().swap(records_);
-    internal::BuildCsr(std::move(sources), std::move(targets), std::move(arcs), n_, data);
+    internal::BuildCsr(std::move(sources), std::move(targets), std::move(arcs),
+                       n_, data);
     return absl::OkStatus();
   }
 
@@ -502,7 +530,8 @@ class ArcAggregator {
 };
 
 // Rows (owner -> (key, weight)) aggregated from unordered triples.
-internal::SparseRows AggregateRows(uint32_t num_owners, absl::Span<const uint32_t> owner,
+internal::SparseRows AggregateRows(uint32_t num_owners,
+                                   absl::Span<const uint32_t> owner,
                                    absl::Span<const uint32_t> key,
                                    absl::Span<const float> weight) {
   std::vector<uint64_t> start(num_owners + 1, 0);
@@ -510,14 +539,16 @@ internal::SparseRows AggregateRows(uint32_t num_owners, absl::Span<const uint32_
   for (uint32_t o = 0; o < num_owners; ++o) start[o + 1] += start[o];
   std::vector<std::pair<uint32_t, float>> buf(owner.size());
   std::vector<uint64_t> pos(start.begin(), start.end() - 1);
-  for (size_t i = 0; i < owner.size(); ++i) buf[pos[owner[i]]++] = {key[i], weight[i]};
+  for (size_t i = 0; i < owner.size(); ++i)
+    buf[pos[owner[i]]++] = {key[i], weight[i]};
   internal::SparseRows rows;
   rows.offsets.assign(num_owners + 1, 0);
   rows.keys.reserve(buf.size());
   rows.weights.reserve(buf.size());
   for (uint32_t o = 0; o < num_owners; ++o) {
     auto b = buf.begin() + start[o], e = buf.begin() + start[o + 1];
-    std::sort(b, e, [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::sort(b, e,
+              [](const auto& x, const auto& y) { return x.first < y.first; });
     for (auto it = b; it != e; ++it) {
       if (!rows.keys.empty() && rows.keys.size() > rows.offsets[o] &&
           rows.keys.back() == it->first) {
@@ -536,16 +567,20 @@ internal::SparseRows AggregateRows(uint32_t num_owners, absl::Span<const uint32_
 
 }  // namespace
 
-absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) const {
+absl::StatusOr<SocialGraph> GraphBuilder::Build(
+    const BuildOptions& options) const {
   const auto t0 = std::chrono::steady_clock::now();
   INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
-  INVITEGRAPH_ASSIGN_OR_RETURN(const auto channel_weights, ResolveChannelWeights(config_));
+  INVITEGRAPH_ASSIGN_OR_RETURN(const auto channel_weights,
+                               ResolveChannelWeights(config_));
   const Staged& s = *staged_;
   if (s.users.size() == 0) {
     return absl::FailedPreconditionError(
-        "nothing to build: no friendships, interactions, purchases or campaigns were added");
+        "nothing to build: no friendships, interactions, purchases or "
+        "campaigns were added");
   }
-  Timestamp as_of = options.as_of.value_or(s.max_ts == kMissingTs ? 0 : s.max_ts);
+  Timestamp as_of =
+      options.as_of.value_or(s.max_ts == kMissingTs ? 0 : s.max_ts);
   INVITEGRAPH_RETURN_IF_ERROR(CheckNotAfter("interactions", s.inter_ts, as_of));
   INVITEGRAPH_RETURN_IF_ERROR(CheckNotAfter("purchases", s.purchase_ts, as_of));
   INVITEGRAPH_RETURN_IF_ERROR(CheckNotAfter("campaigns", s.campaign_ts, as_of));
@@ -565,8 +600,8 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) con
     return s.campaign_ts[r] == kMissingTs ? as_of : s.campaign_ts[r];
   };
 
-  // 1. Arcs: friendships both ways, interactions and campaign joins (joiner -> inviter),
-  // each with a presence record in the reverse direction.
+  // 1. Arcs: friendships both ways, interactions and campaign joins (joiner ->
+  // inviter), each with a presence record in the reverse direction.
   {
     ArcAggregator agg(n, config_.half_life_days, as_of);
     for (size_t i = 0; i < s.friend_src.size(); ++i) {
@@ -595,13 +630,14 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) con
     constexpr uint8_t kTeamJoin = static_cast<uint8_t>(Channel::kTeamJoin);
     for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
       for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-        agg.Place(s.joined[j], s.campaign_inviter[r], kTeamJoin, campaign_time(r));
+        agg.Place(s.joined[j], s.campaign_inviter[r], kTeamJoin,
+                  campaign_time(r));
         agg.Place(s.campaign_inviter[r], s.joined[j], kPresenceKind, 0);
       }
     }
     progress.Add(1);
-    INVITEGRAPH_RETURN_IF_ERROR(
-        agg.Finish(channel_weights, config_.friendship_weight, threads, data.get()));
+    INVITEGRAPH_RETURN_IF_ERROR(agg.Finish(
+        channel_weights, config_.friendship_weight, threads, data.get()));
     progress.Add(1);
   }
 
@@ -639,11 +675,12 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) con
   data->is_new.assign(n, 0);
   for (uint32_t u = 0; u < n; ++u) {
     const Timestamp f = data->first_seen[u];
-    data->is_new[u] =
-        f >= 0 && static_cast<double>(as_of - f) <= config_.new_user_days * kSecondsPerDay;
+    data->is_new[u] = f >= 0 && static_cast<double>(as_of - f) <=
+                                    config_.new_user_days * kSecondsPerDay;
   }
 
-  // 3. Join rates: exposures from `invited` lists, else from the inviter's contacts.
+  // 3. Join rates: exposures from `invited` lists, else from the inviter's
+  // contacts.
   data->joins.assign(n, 0);
   data->exposures.assign(n, 0);
   for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
@@ -651,11 +688,13 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) con
       data->joins[s.joined[j]] += 1;
     }
     if (s.campaign_has_invited[r]) {
-      for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1]; ++j) {
+      for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1];
+           ++j) {
         data->exposures[s.invited[j]] += 1;
       }
     } else {
-      for (NodeId v : data->neighbors(s.campaign_inviter[r])) data->exposures[v] += 1;
+      for (NodeId v : data->neighbors(s.campaign_inviter[r]))
+        data->exposures[v] += 1;
     }
   }
   data->join_rate.assign(n, 0);
@@ -664,22 +703,25 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) con
   for (uint32_t u = 0; u < n; ++u) {
     // Joiners missing from an `invited` list were still exposed.
     data->exposures[u] = std::max(data->exposures[u], data->joins[u]);
-    data->join_rate[u] = static_cast<float>((data->joins[u] + prior_m * prior_s) /
-                                            (data->exposures[u] + prior_s));
+    data->join_rate[u] = static_cast<float>(
+        (data->joins[u] + prior_m * prior_s) / (data->exposures[u] + prior_s));
   }
   progress.Add(1);
 
-  // 4. Purchases (including campaign joins and the inviter's own order): per-user item
-  // and category affinities, item buyers.
+  // 4. Purchases (including campaign joins and the inviter's own order):
+  // per-user item and category affinities, item buyers.
   std::vector<uint32_t> p_user, p_item;
   std::vector<float> p_weight;
-  const size_t num_p = s.purchase_user.size() + s.joined.size() + s.campaign_inviter.size();
+  const size_t num_p =
+      s.purchase_user.size() + s.joined.size() + s.campaign_inviter.size();
   p_user.reserve(num_p);
   p_item.reserve(num_p);
   p_weight.reserve(num_p);
-  const double inv_half_life_s = 1.0 / (config_.half_life_days * kSecondsPerDay);
+  const double inv_half_life_s =
+      1.0 / (config_.half_life_days * kSecondsPerDay);
   auto decay = [&](Timestamp ts) {
-    return static_cast<float>(std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s));
+    return static_cast<float>(
+        std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s));
   };
   for (size_t i = 0; i < s.purchase_user.size(); ++i) {
     p_user.push_back(s.purchase_user[i]);
@@ -702,7 +744,8 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) con
   for (uint32_t i = 0; i < num_items && i < s.item_category.size(); ++i) {
     if (s.item_category[i] != kNoCategory) {
       uint32_t dense;
-      data->categories.MapOrInsert(absl::MakeConstSpan(&s.item_category[i], 1), &dense);
+      data->categories.MapOrInsert(absl::MakeConstSpan(&s.item_category[i], 1),
+                                   &dense);
       data->item_category[i] = dense;
     }
   }
@@ -723,10 +766,13 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) con
   data->purchase_weight.assign(n, 0);
   data->category_norm.assign(n, 0);
   for (uint32_t u = 0; u < n; ++u) {
-    const auto& rows = data->user_categories;
+    // The total spans all purchases, uncategorised items included.
+    const auto& items = data->user_items;
     double total = 0, sq = 0;
+    for (uint64_t i = items.offsets[u]; i < items.offsets[u + 1]; ++i)
+      total += items.weights[i];
+    const auto& rows = data->user_categories;
     for (uint64_t i = rows.offsets[u]; i < rows.offsets[u + 1]; ++i) {
-      total += rows.weights[i];
       sq += static_cast<double>(rows.weights[i]) * rows.weights[i];
     }
     data->purchase_weight[u] = static_cast<float>(total);
@@ -740,19 +786,24 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(const BuildOptions& options) con
   st.num_arcs = static_cast<int64_t>(data->targets.size());
   st.num_items = num_items;
   st.num_categories = data->categories.size();
-  st.num_events = static_cast<int64_t>(s.friend_src.size() + s.inter_src.size() +
-                                       s.purchase_user.size() + s.campaign_inviter.size());
-  st.arc_bytes = st.num_arcs * static_cast<int64_t>(sizeof(NodeId) + sizeof(PackedArc));
-  st.offset_bytes = static_cast<int64_t>(data->offsets.size() * sizeof(uint64_t));
-  st.total_bytes = st.arc_bytes + st.offset_bytes + data->users.MemoryBytes() +
-                   data->items.MemoryBytes() + data->categories.MemoryBytes() +
-                   static_cast<int64_t>(n) * (7 * sizeof(float) + sizeof(Timestamp) + 1) +
-                   data->user_items.MemoryBytes() + data->user_categories.MemoryBytes() +
-                   data->item_buyers.MemoryBytes() +
-                   static_cast<int64_t>(data->item_category.size() * sizeof(uint32_t));
+  st.num_events =
+      static_cast<int64_t>(s.friend_src.size() + s.inter_src.size() +
+                           s.purchase_user.size() + s.campaign_inviter.size());
+  st.arc_bytes =
+      st.num_arcs * static_cast<int64_t>(sizeof(NodeId) + sizeof(PackedArc));
+  st.offset_bytes =
+      static_cast<int64_t>(data->offsets.size() * sizeof(uint64_t));
+  st.total_bytes =
+      st.arc_bytes + st.offset_bytes + data->users.MemoryBytes() +
+      data->items.MemoryBytes() + data->categories.MemoryBytes() +
+      static_cast<int64_t>(n) * (7 * sizeof(float) + sizeof(Timestamp) + 1) +
+      data->user_items.MemoryBytes() + data->user_categories.MemoryBytes() +
+      data->item_buyers.MemoryBytes() +
+      static_cast<int64_t>(data->item_category.size() * sizeof(uint32_t));
   st.as_of = as_of;
   st.build_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   return SocialGraph(std::move(data));
 }
 

@@ -5,8 +5,9 @@
 namespace invitegraph::internal {
 
 namespace {
-// The direct table may be at most this many times larger than the number of ids it
-// would hold (plus a fixed allowance), so sparse id spaces fall back to hashing.
+// The direct table may be at most this many times larger than the number of ids
+// it would hold (plus a fixed allowance), so sparse id spaces fall back to
+// hashing.
 constexpr int64_t kMaxSparsity = 4;
 constexpr int64_t kDirectAllowance = int64_t{1} << 16;
 }  // namespace
@@ -26,10 +27,12 @@ void IdMap::GrowDirect(int64_t limit) {
 void IdMap::MapOrInsert(absl::Span<const int64_t> ids, uint32_t* out) {
   if (ids.empty()) return;
   const int64_t max_id = *std::max_element(ids.begin(), ids.end());
-  const int64_t budget = kMaxSparsity * (size() + static_cast<int64_t>(ids.size())) +
-                         kDirectAllowance;
+  const int64_t budget =
+      kMaxSparsity * (size() + static_cast<int64_t>(ids.size())) +
+      kDirectAllowance;
   if (max_id >= static_cast<int64_t>(direct_.size()) && max_id < budget) {
-    GrowDirect(std::max<int64_t>(max_id + 1, 2 * static_cast<int64_t>(direct_.size())));
+    GrowDirect(std::max<int64_t>(max_id + 1,
+                                 2 * static_cast<int64_t>(direct_.size())));
   }
   const uint64_t direct_size = direct_.size();
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -42,7 +45,8 @@ void IdMap::MapOrInsert(absl::Span<const int64_t> ids, uint32_t* out) {
       }
       out[i] = slot;
     } else {
-      auto [it, inserted] = hash_.try_emplace(id, static_cast<uint32_t>(external_.size()));
+      auto [it, inserted] =
+          hash_.try_emplace(id, static_cast<uint32_t>(external_.size()));
       if (inserted) external_.push_back(id);
       out[i] = it->second;
     }
@@ -52,7 +56,8 @@ void IdMap::MapOrInsert(absl::Span<const int64_t> ids, uint32_t* out) {
 int64_t IdMap::MemoryBytes() const {
   return static_cast<int64_t>(direct_.capacity() * sizeof(uint32_t) +
                               external_.capacity() * sizeof(int64_t) +
-                              hash_.capacity() * (sizeof(int64_t) + sizeof(uint32_t) + 1));
+                              hash_.capacity() *
+                                  (sizeof(int64_t) + sizeof(uint32_t) + 1));
 }
 
 }  // namespace invitegraph::internal

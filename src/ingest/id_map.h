@@ -1,8 +1,8 @@
 // The one place where external int64 ids become dense uint32 ids (and back).
 //
-// Ids are assigned in first-seen order. Lookups use a direct table while the ids seen so
-// far are small and dense enough (the common case of auto-increment keys), and a hash
-// map otherwise; both give the same mapping.
+// Ids are assigned in first-seen order. Lookups use a direct table while the
+// ids seen so far are small and dense enough (the common case of auto-increment
+// keys), and a hash map otherwise; both give the same mapping.
 #ifndef INVITEGRAPH_INGEST_ID_MAP_H_
 #define INVITEGRAPH_INGEST_ID_MAP_H_
 
@@ -25,8 +25,8 @@ class IdMap {
     if (d == kAbsent) return std::nullopt;
     return d;
   }
-  // Maps every id (all must be >= 0) to its dense id, inserting unseen ones in order.
-  // The caller checks beforehand that size() + ids.size() < kAbsent.
+  // Maps every id (all must be >= 0) to its dense id, inserting unseen ones in
+  // order. The caller checks beforehand that size() + ids.size() < kAbsent.
   void MapOrInsert(absl::Span<const int64_t> ids, uint32_t* out);
 
   int64_t size() const { return static_cast<int64_t>(external_.size()); }
@@ -36,16 +36,18 @@ class IdMap {
 
  private:
   uint32_t Lookup(int64_t id) const {
-    if (id >= 0 && static_cast<uint64_t>(id) < direct_.size()) return direct_[id];
+    if (id >= 0 && static_cast<uint64_t>(id) < direct_.size())
+      return direct_[id];
     auto it = hash_.find(id);
     return it == hash_.end() ? kAbsent : it->second;
   }
-  // Grows the direct table to cover ids below `limit`, moving hashed ids into it.
+  // Grows the direct table to cover ids below `limit`, moving hashed ids into
+  // it.
   void GrowDirect(int64_t limit);
 
   std::vector<uint32_t> direct_;  // id -> dense, kAbsent when unseen
   absl::flat_hash_map<int64_t, uint32_t> hash_;  // ids beyond the direct table
-  std::vector<int64_t> external_;  // dense -> id
+  std::vector<int64_t> external_;                // dense -> id
 };
 
 }  // namespace invitegraph::internal

@@ -1,5 +1,5 @@
-// Batch validation helpers: each returns kInvalidArgument naming table, column, row and
-// value for the first bad row, so nothing is staged from a bad batch.
+// Batch validation helpers: each returns kInvalidArgument naming table, column,
+// row and value for the first bad row, so nothing is staged from a bad batch.
 #ifndef INVITEGRAPH_INGEST_VALIDATE_H_
 #define INVITEGRAPH_INGEST_VALIDATE_H_
 
@@ -15,8 +15,9 @@
 
 namespace invitegraph::internal {
 
-inline absl::Status RowError(std::string_view table, std::string_view column, int64_t row,
-                             std::string_view value, std::string_view why) {
+inline absl::Status RowError(std::string_view table, std::string_view column,
+                             int64_t row, std::string_view value,
+                             std::string_view why) {
   return absl::InvalidArgumentError(
       absl::StrCat(absl::string_view(table.data(), table.size()), ".",
                    absl::string_view(column.data(), column.size()), "[", row,
@@ -25,15 +26,16 @@ inline absl::Status RowError(std::string_view table, std::string_view column, in
 }
 
 // All (name, length) pairs must share the first one's length.
-inline absl::Status CheckLengths(std::string_view table,
-                                 std::initializer_list<std::pair<std::string_view, size_t>>
-                                     columns) {
+inline absl::Status CheckLengths(
+    std::string_view table,
+    std::initializer_list<std::pair<std::string_view, size_t>> columns) {
   const auto& first = *columns.begin();
   for (const auto& [name, size] : columns) {
     if (size != first.second) {
       return absl::InvalidArgumentError(absl::StrCat(
           absl::string_view(table.data(), table.size()), ": column '",
-          absl::string_view(name.data(), name.size()), "' has ", size, " rows but '",
+          absl::string_view(name.data(), name.size()), "' has ", size,
+          " rows but '",
           absl::string_view(first.first.data(), first.first.size()), "' has ",
           first.second));
     }
@@ -45,13 +47,15 @@ inline absl::Status CheckIds(std::string_view table, std::string_view column,
                              absl::Span<const int64_t> ids) {
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] < 0) {
-      return RowError(table, column, i, absl::StrCat(ids[i]), "ids must be >= 0");
+      return RowError(table, column, i, absl::StrCat(ids[i]),
+                      "ids must be >= 0");
     }
   }
   return absl::OkStatus();
 }
 
-inline absl::Status CheckTimestamps(std::string_view table, absl::Span<const int64_t> ts) {
+inline absl::Status CheckTimestamps(std::string_view table,
+                                    absl::Span<const int64_t> ts) {
   for (size_t i = 0; i < ts.size(); ++i) {
     if (ts[i] < 0) {
       return RowError(table, "ts", i, absl::StrCat(ts[i]),
@@ -61,7 +65,8 @@ inline absl::Status CheckTimestamps(std::string_view table, absl::Span<const int
   return absl::OkStatus();
 }
 
-inline absl::Status CheckNoSelfLoops(std::string_view table, std::string_view src_name,
+inline absl::Status CheckNoSelfLoops(std::string_view table,
+                                     std::string_view src_name,
                                      absl::Span<const int64_t> src,
                                      absl::Span<const int64_t> dst) {
   for (size_t i = 0; i < src.size(); ++i) {
@@ -73,19 +78,21 @@ inline absl::Status CheckNoSelfLoops(std::string_view table, std::string_view sr
   return absl::OkStatus();
 }
 
-// Offsets of a list column: size rows + 1, starting at 0, non-decreasing, ending at
-// `values`.
-inline absl::Status CheckOffsets(std::string_view table, std::string_view column,
+// Offsets of a list column: size rows + 1, starting at 0, non-decreasing,
+// ending at `values`.
+inline absl::Status CheckOffsets(std::string_view table,
+                                 std::string_view column,
                                  absl::Span<const int64_t> offsets, size_t rows,
                                  size_t values) {
   if (offsets.size() != rows + 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(absl::string_view(table.data(), table.size()), ".",
-                     absl::string_view(column.data(), column.size()), ": offsets have ",
-                     offsets.size(), " entries, expected rows + 1 = ", rows + 1));
+    return absl::InvalidArgumentError(absl::StrCat(
+        absl::string_view(table.data(), table.size()), ".",
+        absl::string_view(column.data(), column.size()), ": offsets have ",
+        offsets.size(), " entries, expected rows + 1 = ", rows + 1));
   }
   if (offsets[0] != 0) {
-    return RowError(table, column, 0, absl::StrCat(offsets[0]), "offsets must start at 0");
+    return RowError(table, column, 0, absl::StrCat(offsets[0]),
+                    "offsets must start at 0");
   }
   for (size_t r = 0; r < rows; ++r) {
     if (offsets[r + 1] < offsets[r]) {

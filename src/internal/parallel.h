@@ -1,6 +1,7 @@
-// ParallelFor: runs fn(i) for i in [0, n) on up to `threads` threads (0: all hardware
-// threads) in contiguous chunks, and returns the error of the lowest failing index, so
-// the outcome does not depend on the thread count or scheduling.
+// ParallelFor: runs fn(i) for i in [0, n) on up to `threads` threads (0: all
+// hardware threads) in contiguous chunks, and returns the error of the lowest
+// failing index, so the outcome does not depend on the thread count or
+// scheduling.
 #ifndef INVITEGRAPH_INTERNAL_PARALLEL_H_
 #define INVITEGRAPH_INTERNAL_PARALLEL_H_
 
@@ -48,7 +49,8 @@ class ProgressReporter {
   int64_t reported_ = -1;
 };
 
-// fn(begin, end) processes the half-open index range; chunks are claimed dynamically.
+// fn(begin, end) processes the half-open index range; chunks are claimed
+// dynamically.
 inline absl::Status ParallelForRange(
     int64_t n, int threads, int64_t chunk,
     const std::function<absl::Status(int64_t begin, int64_t end)>& fn) {

@@ -1,6 +1,6 @@
-// Deterministic per-work-item random numbers: Rng(seed, item) gives the same stream for
-// the same pair whatever thread runs it (SplitMix64 seeding a xoshiro256** generator,
-// after Blackman and Vigna, https://prng.di.unimi.it/).
+// Deterministic per-work-item random numbers: Rng(seed, item) gives the same
+// stream for the same pair whatever thread runs it (SplitMix64 seeding a
+// xoshiro256** generator, after Blackman and Vigna, https://prng.di.unimi.it/).
 #ifndef INVITEGRAPH_INTERNAL_RNG_H_
 #define INVITEGRAPH_INTERNAL_RNG_H_
 
@@ -35,9 +35,11 @@ class Rng {
   }
   // Uniform in [0, 1).
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
-  // Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; bias < n / 2^64).
+  // Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; bias < n /
+  // 2^64).
   uint64_t Below(uint64_t n) {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >>
+                                 64);
   }
   double Exponential() { return -std::log1p(-Uniform()); }
   double Normal() {

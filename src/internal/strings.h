@@ -1,5 +1,6 @@
-// Bridges std::string_view and Debian's Abseil 20220623, whose absl::string_view is its
-// own type (absl::StrCat does not accept std::string_view there).
+// Bridges std::string_view and Debian's Abseil 20220623, whose
+// absl::string_view is its own type (absl::StrCat does not accept
+// std::string_view there).
 #ifndef INVITEGRAPH_INTERNAL_STRINGS_H_
 #define INVITEGRAPH_INTERNAL_STRINGS_H_
 

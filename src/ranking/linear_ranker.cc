@@ -4,8 +4,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "invitegraph/ranker.h"
+#include "absl/strings/str_format.h"
 #include "internal/strings.h"
+#include "invitegraph/ranker.h"
 #include "invitegraph/status.h"
 #include "ranking/builtin.h"
 
@@ -52,8 +53,9 @@ float LinearTransform(int f, float x) {
 }
 
 const std::array<float, kNumFeatures>& LinearRankerWeights() {
-  // Hand-set so that, on the synthetic world and on Last.fm, strong recent ties, shared
-  // friends and interest in the item's category dominate; see README "Rankers".
+  // Hand-set so that, on the synthetic world and on Last.fm, strong recent
+  // ties, shared friends and interest in the item's category dominate; see
+  // README "Rankers".
   static constexpr std::array<float, kNumFeatures> kWeights = {
       1.0f,    // tie_strength
       0.6f,    // reverse_tie_strength
@@ -95,7 +97,9 @@ class LinearRanker final : public Ranker {
     const auto names = FeatureNames();
     std::vector<std::string> changed;
     for (int f = 0; f < kNumFeatures; ++f) {
-      if (w_[f] != d[f]) changed.push_back(absl::StrCat(names[f], "=", w_[f]));
+      if (w_[f] != d[f])
+        changed.push_back(
+            absl::StrFormat("%s=%.9g", names[f], w_[f]));  // exact float
     }
     if (changed.empty()) return "linear";
     return absl::StrCat("linear(", Join(changed, ","), ")");
@@ -107,12 +111,14 @@ class LinearRanker final : public Ranker {
       return absl::InvalidArgumentError(absl::StrCat("Explain: bad row ", row));
     }
     const float* r = x.values.row(row).data();
-    for (int f = 0; f < kNumFeatures; ++f) out[f] = w_[f] * LinearTransform(f, r[f]);
+    for (int f = 0; f < kNumFeatures; ++f)
+      out[f] = w_[f] * LinearTransform(f, r[f]);
     return absl::OkStatus();
   }
 
  private:
-  absl::Status ScoreImpl(const FeatureMatrix& x, absl::Span<float> out) const override {
+  absl::Status ScoreImpl(const FeatureMatrix& x,
+                         absl::Span<float> out) const override {
     for (int64_t i = 0; i < x.rows(); ++i) {
       const float* r = x.values.row(i).data();
       float s = 0;
@@ -140,8 +146,8 @@ absl::StatusOr<std::unique_ptr<Ranker>> MakeLinearRanker(
     }
     float v;
     if (!absl::SimpleAtof(value, &v) || !std::isfinite(v)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("linear: weight ", key, "=", value, " is not a finite number"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "linear: weight ", key, "=", value, " is not a finite number"));
     }
     w[*f] = v;
   }

@@ -1,29 +1,35 @@
+#include "invitegraph/ranker.h"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "invitegraph/ranker.h"
 #include "invitegraph/status.h"
 #include "ranking/builtin.h"
 
 namespace invitegraph {
 
-absl::Status Ranker::Score(const FeatureMatrix& x, absl::Span<float> out) const {
+absl::Status Ranker::Score(const FeatureMatrix& x,
+                           absl::Span<float> out) const {
   if (x.values.cols() != kNumFeatures) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        spec(), ": feature matrix has ", x.values.cols(), " columns, expected ", kNumFeatures));
+    return absl::InvalidArgumentError(
+        absl::StrCat(spec(), ": feature matrix has ", x.values.cols(),
+                     " columns, expected ", kNumFeatures));
   }
   if (static_cast<int64_t>(out.size()) != x.rows()) {
-    return absl::InvalidArgumentError(absl::StrCat(spec(), ": output has ", out.size(),
-                                                   " entries for ", x.rows(), " rows"));
+    return absl::InvalidArgumentError(absl::StrCat(spec(), ": output has ",
+                                                   out.size(), " entries for ",
+                                                   x.rows(), " rows"));
   }
   return ScoreImpl(x, out);
 }
 
-absl::Status Ranker::Explain(const FeatureMatrix&, int64_t, absl::Span<float>) const {
-  return absl::UnimplementedError(absl::StrCat(spec(), " does not explain its scores"));
+absl::Status Ranker::Explain(const FeatureMatrix&, int64_t,
+                             absl::Span<float>) const {
+  return absl::UnimplementedError(
+      absl::StrCat(spec(), " does not explain its scores"));
 }
 
 namespace {
@@ -66,8 +72,9 @@ absl::StatusOr<std::unique_ptr<Ranker>> MakeRanker(std::string_view spec) {
     if (it == r.factories.end()) {
       std::vector<std::string> names;
       for (const auto& [name, f] : r.factories) names.push_back(name);
-      return absl::InvalidArgumentError(absl::StrCat("unknown ranker '", parsed.first,
-                                                     "'; rankers: ", absl::StrJoin(names, ", ")));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown ranker '", parsed.first,
+                       "'; rankers: ", absl::StrJoin(names, ", ")));
     }
     factory = it->second;
   }

@@ -7,13 +7,14 @@
 
 namespace invitegraph {
 
-absl::StatusOr<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
+absl::StatusOr<
+    std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
 ParseSpec(std::string_view spec_in) {
   absl::string_view spec = absl::StripAsciiWhitespace(
       absl::string_view(spec_in.data(), spec_in.size()));
   auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("bad spec '", spec, "': ", why,
-                                                   "; expected name(key=value,...)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bad spec '", spec, "': ", why, "; expected name(key=value,...)"));
   };
   std::pair<std::string, std::vector<std::pair<std::string, std::string>>> out;
   const size_t open = spec.find('(');
@@ -32,10 +33,12 @@ ParseSpec(std::string_view spec_in) {
   if (absl::StripAsciiWhitespace(args).empty()) return out;
   for (absl::string_view part : absl::StrSplit(args, ',')) {
     const size_t eq = part.find('=');
-    if (eq == absl::string_view::npos) return bad(absl::StrCat("'", part, "' has no '='"));
+    if (eq == absl::string_view::npos)
+      return bad(absl::StrCat("'", part, "' has no '='"));
     absl::string_view key = absl::StripAsciiWhitespace(part.substr(0, eq));
     absl::string_view value = absl::StripAsciiWhitespace(part.substr(eq + 1));
-    if (key.empty() || value.empty()) return bad(absl::StrCat("empty key or value in '", part, "'"));
+    if (key.empty() || value.empty())
+      return bad(absl::StrCat("empty key or value in '", part, "'"));
     for (const auto& [k, v] : out.second) {
       if (k == key) return bad(absl::StrCat("key '", key, "' given twice"));
     }

@@ -36,7 +36,8 @@ struct Recommender::Impl {
   SocialGraph graph;
   RecommenderConfig config;
   std::shared_ptr<const Ranker> ranker;
-  std::shared_ptr<const Ranker> explainer;  // `ranker` if it explains, else linear
+  std::shared_ptr<const Ranker>
+      explainer;  // `ranker` if it explains, else linear
 
   // A pool of scratch objects, so concurrent requests never share one.
   mutable std::mutex mu;
@@ -53,7 +54,8 @@ struct Recommender::Impl {
         return s;
       }
     }
-    return std::make_unique<RequestScratch>(static_cast<uint32_t>(graph.num_nodes()));
+    return std::make_unique<RequestScratch>(
+        static_cast<uint32_t>(graph.num_nodes()));
   }
   void Release(std::unique_ptr<RequestScratch> s) const {
     std::lock_guard<std::mutex> lock(mu);
@@ -61,20 +63,24 @@ struct Recommender::Impl {
   }
 
   // Candidates and their feature rows into `s.features`.
-  void Featurize(NodeId inviter, const Campaign& campaign, RequestScratch& s) const {
+  void Featurize(NodeId inviter, const Campaign& campaign,
+                 RequestScratch& s) const {
     const internal::GraphData& g = graph.data();
     s.candidates.Find(g, inviter, config.candidates, &s.found);
-    const auto ctx = internal::ResolveCampaign(g, campaign.item, campaign.category);
+    const auto ctx =
+        internal::ResolveCampaign(g, campaign.item, campaign.category);
     internal::FillFeatures(g, inviter, ctx, s.found, &s.features.values);
   }
 
   absl::Status RecommendNode(NodeId inviter, const Campaign& campaign, int k,
-                             RequestScratch& s, std::vector<Suggestion>* out) const {
+                             RequestScratch& s,
+                             std::vector<Suggestion>* out) const {
     out->clear();
     Featurize(inviter, campaign, s);
     const int64_t rows = static_cast<int64_t>(s.found.size());
     s.scores.resize(rows);
-    INVITEGRAPH_RETURN_IF_ERROR(ranker->Score(s.features, absl::MakeSpan(s.scores)));
+    INVITEGRAPH_RETURN_IF_ERROR(
+        ranker->Score(s.features, absl::MakeSpan(s.scores)));
     const auto ids = graph.user_ids();
     // Best first: score descending (NaN last), then external id ascending.
     s.order.resize(rows);
@@ -86,7 +92,8 @@ struct Recommender::Impl {
       return ids[s.found[a].node] < ids[s.found[b].node];
     };
     const int64_t take = std::min<int64_t>(k, rows);
-    std::partial_sort(s.order.begin(), s.order.begin() + take, s.order.end(), better);
+    std::partial_sort(s.order.begin(), s.order.begin() + take, s.order.end(),
+                      better);
     out->reserve(take);
     for (int64_t r = 0; r < take; ++r) {
       const int32_t i = s.order[r];
@@ -98,8 +105,9 @@ struct Recommender::Impl {
         INVITEGRAPH_RETURN_IF_ERROR(
             explainer->Explain(s.features, i, absl::MakeSpan(s.contribution)));
         const float* x = s.features.values.row(i).data();
-        sug.reasons = internal::ReasonCodes(absl::MakeConstSpan(x, kNumFeatures),
-                                            s.contribution, config.max_reasons);
+        sug.reasons =
+            internal::ReasonCodes(absl::MakeConstSpan(x, kNumFeatures),
+                                  s.contribution, config.max_reasons);
       }
       out->push_back(std::move(sug));
     }
@@ -107,39 +115,45 @@ struct Recommender::Impl {
   }
 };
 
-Recommender::Recommender(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+Recommender::Recommender(std::shared_ptr<const Impl> impl)
+    : impl_(std::move(impl)) {}
 
-absl::StatusOr<Recommender> Recommender::Create(SocialGraph graph, RecommenderConfig config,
-                                                std::shared_ptr<const Ranker> ranker) {
+absl::StatusOr<Recommender> Recommender::Create(
+    SocialGraph graph, RecommenderConfig config,
+    std::shared_ptr<const Ranker> ranker) {
   if (config.candidates.max_two_hop < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "RecommenderConfig.candidates.max_two_hop=", config.candidates.max_two_hop,
-        ": must be >= 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("RecommenderConfig.candidates.max_two_hop=",
+                     config.candidates.max_two_hop, ": must be >= 0"));
   }
   if (config.candidates.hub_degree_cap < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "RecommenderConfig.candidates.hub_degree_cap=", config.candidates.hub_degree_cap,
-        ": must be >= 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("RecommenderConfig.candidates.hub_degree_cap=",
+                     config.candidates.hub_degree_cap, ": must be >= 0"));
   }
   if (config.max_reasons < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "RecommenderConfig.max_reasons=", config.max_reasons, ": must be >= 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("RecommenderConfig.max_reasons=", config.max_reasons,
+                     ": must be >= 0"));
   }
   auto impl = std::make_shared<Impl>(std::move(graph));
   impl->config = config;
   if (ranker == nullptr) {
-    INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r, MakeRanker("linear"));
+    INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r,
+                                 MakeRanker("linear"));
     ranker = std::move(r);
   }
   impl->ranker = std::move(ranker);
-  // Use the ranker's own explanation when it has one; else the default linear weights.
+  // Use the ranker's own explanation when it has one; else the default linear
+  // weights.
   FeatureMatrix probe;
   probe.values = FeatureArray::Zero(1, kNumFeatures);
   std::array<float, kNumFeatures> tmp;
   if (impl->ranker->Explain(probe, 0, absl::MakeSpan(tmp)).ok()) {
     impl->explainer = impl->ranker;
   } else {
-    INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r, MakeRanker("linear"));
+    INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r,
+                                 MakeRanker("linear"));
     impl->explainer = std::move(r);
   }
   return Recommender(std::move(impl));
@@ -152,14 +166,15 @@ const RecommenderConfig& Recommender::config() const { return impl_->config; }
 namespace {
 absl::StatusOr<NodeId> InviterNode(const SocialGraph& g, UserId inviter) {
   if (auto n = g.FindNode(inviter)) return *n;
-  return absl::NotFoundError(absl::StrCat("inviter ", inviter, " is not in the graph"));
+  return absl::NotFoundError(
+      absl::StrCat("inviter ", inviter, " is not in the graph"));
 }
 }  // namespace
 
-absl::StatusOr<std::vector<Suggestion>> Recommender::Recommend(UserId inviter,
-                                                               const Campaign& campaign,
-                                                               int k) const {
-  if (k < 0) return absl::InvalidArgumentError(absl::StrCat("k=", k, ": must be >= 0"));
+absl::StatusOr<std::vector<Suggestion>> Recommender::Recommend(
+    UserId inviter, const Campaign& campaign, int k) const {
+  if (k < 0)
+    return absl::InvalidArgumentError(absl::StrCat("k=", k, ": must be >= 0"));
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl_->graph, inviter));
   auto scratch = impl_->Acquire();
   std::vector<Suggestion> out;
@@ -169,8 +184,8 @@ absl::StatusOr<std::vector<Suggestion>> Recommender::Recommend(UserId inviter,
   return out;
 }
 
-absl::StatusOr<FeatureMatrix> Recommender::Features(UserId inviter,
-                                                    const Campaign& campaign) const {
+absl::StatusOr<FeatureMatrix> Recommender::Features(
+    UserId inviter, const Campaign& campaign) const {
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl_->graph, inviter));
   auto scratch = impl_->Acquire();
   impl_->Featurize(node, campaign, *scratch);
@@ -183,14 +198,15 @@ absl::StatusOr<FeatureMatrix> Recommender::Features(UserId inviter,
   return out;
 }
 
-absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(absl::Span<const UserId> inviters,
-                                                            absl::Span<const ItemId> items,
-                                                            int k,
-                                                            const BatchOptions& options) const {
-  if (k < 0) return absl::InvalidArgumentError(absl::StrCat("k=", k, ": must be >= 0"));
+absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
+    absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
+    const BatchOptions& options) const {
+  if (k < 0)
+    return absl::InvalidArgumentError(absl::StrCat("k=", k, ": must be >= 0"));
   if (inviters.size() != items.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("inviters has ", inviters.size(),
-                                                   " rows but items has ", items.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("inviters has ", inviters.size(), " rows but items has ",
+                     items.size()));
   }
   const int64_t n = static_cast<int64_t>(inviters.size());
   // Resolve all inviters first so an unknown one fails before any work.
@@ -198,20 +214,21 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(absl::Span<const Use
   for (int64_t i = 0; i < n; ++i) {
     auto node = impl_->graph.FindNode(inviters[i]);
     if (!node) {
-      return absl::NotFoundError(
-          absl::StrCat("inviters[", i, "]=", inviters[i], " is not in the graph"));
+      return absl::NotFoundError(absl::StrCat("inviters[", i, "]=", inviters[i],
+                                              " is not in the graph"));
     }
     nodes[i] = *node;
   }
   std::vector<std::vector<Suggestion>> results(n);
   internal::ProgressReporter progress(options.progress, n);
   INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
-      n, options.num_threads, 64, [&](int64_t begin, int64_t end) -> absl::Status {
+      n, options.num_threads, 64,
+      [&](int64_t begin, int64_t end) -> absl::Status {
         auto scratch = impl_->Acquire();
         absl::Status st;
         for (int64_t i = begin; i < end && st.ok(); ++i) {
-          st = impl_->RecommendNode(nodes[i], Campaign{.item = items[i]}, k, *scratch,
-                                    &results[i]);
+          st = impl_->RecommendNode(nodes[i], Campaign{.item = items[i]}, k,
+                                    *scratch, &results[i]);
         }
         impl_->Release(std::move(scratch));
         progress.Add(end - begin);

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The two commands of the README's quickstart, on a fresh Debian 12 machine:
+#   ./run.sh demo   installs what is missing, then runs `invitegraph demo`
+#   ./run.sh test   installs what is missing, then runs every test (ctest and pytest)
+# Both are idempotent: already-installed packages are skipped.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+export CMAKE_BUILD_PARALLEL_LEVEL=$JOBS
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+APT_PACKAGES=(g++ cmake ninja-build pkg-config libeigen3-dev libboost-graph-dev libabsl-dev
+              catch2)
+
+python_is_system() { [ "$(command -v python3)" = /usr/bin/python3 ]; }
+
+install_apt() {
+  local want=("${APT_PACKAGES[@]}") missing=()
+  if python_is_system; then want+=(python3-dev python3-venv python3-pip); fi
+  for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "apt-get install ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The Python to install into: an active virtualenv, else python3 unless the OS marks it
+# externally managed (PEP 668), in which case ./.venv.
+choose_python() {
+  if [ -n "${VIRTUAL_ENV:-}" ]; then PY="$VIRTUAL_ENV/bin/python"; return; fi
+  if python3 - <<'PY'
+import os, sys, sysconfig
+sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")) else 1)
+PY
+  then
+    [ -x .venv/bin/python ] || { say "creating .venv (system Python is externally managed)"; python3 -m venv .venv; }
+    PY=$ROOT/.venv/bin/python
+  else
+    PY=python3
+  fi
+}
+
+install_python() {
+  local extras=$1
+  say "pip install .$extras"
+  "$PY" -m pip install -q --disable-pip-version-check "$ROOT$extras"
+}
+
+case "${1:-}" in
+  demo)
+    install_apt
+    choose_python
+    install_python ""
+    shift
+    say "invitegraph demo $*"
+    "$PY" -m invitegraph.cli demo "$@"
+    ;;
+  test)
+    install_apt
+    choose_python
+    say "C++ build and ctest (build-ci/)"
+    cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DINVITEGRAPH_BUILD_TESTS=ON \
+      -DINVITEGRAPH_BUILD_EXAMPLES=ON -DINVITEGRAPH_BUILD_BENCHMARKS=ON -DINVITEGRAPH_INSTALL=ON \
+      -DCMAKE_INSTALL_PREFIX="$ROOT/build-ci/install" >/dev/null
+    cmake --build build-ci
+    ctest --test-dir build-ci --output-on-failure -j "$JOBS"
+    say "install the CMake package and link a consumer with find_package(invitegraph)"
+    cmake --install build-ci >/dev/null
+    cmake -S tests/cmake_consumer -B build-ci/consumer -G Ninja \
+      -DCMAKE_PREFIX_PATH="$ROOT/build-ci/install" >/dev/null
+    cmake --build build-ci/consumer
+    ./build-ci/consumer/consumer
+    install_python "[test]"
+    say "pytest"
+    (cd tests/python && "$PY" -m pytest -q -c "$ROOT/pyproject.toml" --rootdir "$ROOT" .)
+    ;;
+  *)
+    echo "usage: $0 demo [demo options] | test" >&2
+    exit 2
+    ;;
+esac
