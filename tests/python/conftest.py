@@ -30,7 +30,10 @@ def data_dir() -> Path:
     env = os.environ.get("INVITEGRAPH_DATA")
     if env:
         return Path(env)
-    return REPO_ROOT.parent / "shared" / "data"
+    beside = REPO_ROOT.parent / "shared" / "data"
+    # A clone made elsewhere (a CI scratch folder) still finds the workplace's copy.
+    workplace = Path("/work/shared/data")
+    return beside if beside.is_dir() or not workplace.is_dir() else workplace
 
 
 # --------------------------------------------------------------------------------------
