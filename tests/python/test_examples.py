@@ -18,8 +18,6 @@ def test_example_runs(name):
     if not script.is_file():
         pytest.skip(f"{script.relative_to(REPO_ROOT)} does not exist yet")
     env = dict(os.environ)
-    package_dir = str(REPO_ROOT / "bindings" / "python")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_dir, env.get("PYTHONPATH")) if p)
     env.setdefault("INVITEGRAPH_DATA", str(REPO_ROOT.parent / "shared" / "data"))
     proc = subprocess.run([sys.executable, str(script)], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=30)
