@@ -92,12 +92,7 @@ Thread-safe; long calls release the GIL. Use invitegraph.Recommender for DataFra
             }
             std::vector<Suggestion> v = ValueOrThrow(std::move(s));
             SuggestionTable t;
-            for (Suggestion& x : v) {
-              t.candidate.push_back(x.candidate);
-              t.score.push_back(x.score);
-              t.rank.push_back(x.rank);
-              t.reasons.push_back(std::move(x.reasons));
-            }
+            for (Suggestion& x : v) t.Append(inviter, item, std::move(x));
             return SuggestionColumns(std::move(t), false);
           },
           py::arg("inviter"), py::arg("item") = -1, py::arg("k") = 10,

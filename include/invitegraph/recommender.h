@@ -58,6 +58,15 @@ struct SuggestionTable {
   std::vector<int32_t> rank;
   std::vector<std::vector<std::string>> reasons;
   int64_t size() const { return static_cast<int64_t>(candidate.size()); }
+  // Appends one suggestion of the request (inviter, item).
+  void Append(UserId for_inviter, ItemId for_item, Suggestion&& s) {
+    inviter.push_back(for_inviter);
+    item.push_back(for_item);
+    candidate.push_back(s.candidate);
+    score.push_back(s.score);
+    rank.push_back(s.rank);
+    reasons.push_back(std::move(s.reasons));
+  }
 };
 
 struct BatchOptions {

@@ -43,6 +43,11 @@ constexpr std::array<double, kNumChannels> kDefaultChannelWeights = {
 constexpr uint8_t kFriendKind = kNumChannels;
 constexpr uint8_t kPresenceKind = kNumChannels + 1;
 
+// Weight of an event at `ts` seen from `as_of`: it halves every half-life.
+double DecayWeight(Timestamp as_of, Timestamp ts, double inv_half_life_s) {
+  return std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s);
+}
+
 struct Contribution {
   NodeId target;
   uint8_t kind;
@@ -131,12 +136,6 @@ struct GraphBuilder::Staged {
 
   Timestamp max_ts = kMissingTs;
 
-  template <typename T>
-  static std::vector<uint32_t> MapIds(IdMap& map, absl::Span<const T> ids) {
-    std::vector<uint32_t> out(ids.size());
-    map.MapOrInsert(ids, out.data());
-    return out;
-  }
   void NoteTimes(absl::Span<const Timestamp> ts) {
     for (Timestamp t : ts) max_ts = std::max(max_ts, t);
   }
@@ -422,8 +421,9 @@ class ArcAggregator {
     }
     counts_[n_] = total;
     bucket_start_ = counts_;
-    // Default-initialised: every slot is written by Place() before it is read, so the
-    // buffer (16 bytes per record, the largest allocation of a build) is not zeroed.
+    // Default-initialised: every slot is written by Place() before it is read,
+    // so the buffer (16 bytes per record, the largest allocation of a build) is
+    // not zeroed.
     records_.reset(new Contribution[total]);
   }
   void Place(NodeId src, NodeId dst, uint8_t kind, Timestamp ts) {
@@ -481,8 +481,7 @@ class ArcAggregator {
               }
               Acc& a = acc[s];
               if (r.kind < kNumChannels) {
-                a.w[r.kind] += std::exp2(-static_cast<double>(as_of_ - r.ts) *
-                                         inv_half_life_s_);
+                a.w[r.kind] += DecayWeight(as_of_, r.ts, inv_half_life_s_);
                 a.last = std::max(a.last, r.ts);
               } else if (r.kind == kFriendKind) {
                 a.is_friend = true;
@@ -723,8 +722,7 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
   const double inv_half_life_s =
       1.0 / (config_.half_life_days * kSecondsPerDay);
   auto decay = [&](Timestamp ts) {
-    return static_cast<float>(
-        std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s));
+    return static_cast<float>(DecayWeight(as_of, ts, inv_half_life_s));
   };
   for (size_t i = 0; i < s.purchase_user.size(); ++i) {
     p_user.push_back(s.purchase_user[i]);

@@ -244,14 +244,8 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
   t.rank.reserve(total);
   t.reasons.reserve(total);
   for (int64_t i = 0; i < n; ++i) {
-    for (Suggestion& s : results[i]) {
-      t.inviter.push_back(inviters[i]);
-      t.item.push_back(items[i]);
-      t.candidate.push_back(s.candidate);
-      t.score.push_back(s.score);
-      t.rank.push_back(s.rank);
-      t.reasons.push_back(std::move(s.reasons));
-    }
+    for (Suggestion& s : results[i])
+      t.Append(inviters[i], items[i], std::move(s));
   }
   return t;
 }
