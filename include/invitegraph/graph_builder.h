@@ -30,6 +30,9 @@
 #include "invitegraph/types.h"
 
 namespace invitegraph {
+namespace internal {
+struct StagedEvents;
+}  // namespace internal
 
 struct GraphConfig {
   // Each event's weight halves every `half_life_days` before `as_of`.
@@ -61,6 +64,11 @@ struct BuildOptions {
   // timestamp staged.
   std::optional<Timestamp> as_of = std::nullopt;
   ProgressFn progress = {};
+  // Keep the staged events with the graph (shared, not copied, until the
+  // builder changes) so that BuildTrainingSet() can rebuild it without a
+  // training record's own events or as of the record's time. Costs about the
+  // size of the input tables for as long as the graph lives.
+  bool keep_events = false;
 };
 
 // Counts of what a GraphBuilder holds: rows of each table as added. The
@@ -105,9 +113,9 @@ class GraphBuilder {
   absl::StatusOr<SocialGraph> Build(const BuildOptions& options = {}) const;
 
  private:
-  struct Staged;
+  internal::StagedEvents& Mutable();
   GraphConfig config_;
-  std::unique_ptr<Staged> staged_;
+  std::shared_ptr<internal::StagedEvents> staged_;
 };
 
 }  // namespace invitegraph

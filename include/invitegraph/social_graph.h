@@ -91,6 +91,9 @@ class SocialGraph {
   Timestamp as_of() const;
   const GraphConfig& config() const;
   GraphStats stats() const;
+  // True if built with BuildOptions::keep_events (needed by
+  // BuildTrainingSet()).
+  bool has_events() const;
 
   // External <-> internal ids.
   std::optional<NodeId> FindNode(UserId user) const;

@@ -18,6 +18,8 @@
 
 namespace invitegraph::internal {
 
+struct StagedEvents;
+
 // A compressed list of (dense key, weight) rows per owner: row r is
 // keys[offsets[r] .. offsets[r+1]), sorted by key.
 struct SparseRows {
@@ -67,6 +69,9 @@ struct GraphData {
   SparseRows item_buyers;  // item -> (buyer NodeId, decayed purchases)
 
   GraphStats stats;
+
+  // The events the graph was built from, when built with keep_events.
+  std::shared_ptr<const StagedEvents> events;
 
   uint32_t num_nodes() const {
     return static_cast<uint32_t>(offsets.size() - 1);

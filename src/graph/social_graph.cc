@@ -20,6 +20,7 @@ int64_t SocialGraph::num_arcs() const {
 Timestamp SocialGraph::as_of() const { return data_->as_of; }
 const GraphConfig& SocialGraph::config() const { return data_->config; }
 GraphStats SocialGraph::stats() const { return data_->stats; }
+bool SocialGraph::has_events() const { return data_->events != nullptr; }
 
 std::optional<NodeId> SocialGraph::FindNode(UserId user) const {
   return data_->users.Find(user);

@@ -11,6 +11,7 @@
 #include "graph/csr.h"
 #include "graph/graph_data.h"
 #include "ingest/id_map.h"
+#include "ingest/staged_events.h"
 #include "ingest/validate.h"
 #include "internal/parallel.h"
 #include "internal/strings.h"
@@ -20,12 +21,11 @@ namespace invitegraph {
 
 using internal::GraphData;
 using internal::IdMap;
+using internal::kMissingTs;
 using internal::PackedArc;
+using internal::StagedEvents;
 
 namespace {
-
-// Campaign rows without a timestamp are placed at as_of.
-constexpr Timestamp kMissingTs = std::numeric_limits<Timestamp>::min();
 
 constexpr std::array<double, kNumChannels> kDefaultChannelWeights = {
     1.0,  // chat
@@ -108,49 +108,20 @@ absl::Status ValidateConfig(const GraphConfig& c) {
   return ResolveChannelWeights(c).status();
 }
 
-// What the builder holds: validated rows with ids already mapped to dense ids.
-struct GraphBuilder::Staged {
-  IdMap users;
-  IdMap items;
-  std::vector<CategoryId>
-      item_category;  // by dense item, kNoCategory if unknown
-
-  std::vector<NodeId> friend_src, friend_dst;
-
-  std::vector<NodeId> inter_src, inter_dst;
-  std::vector<uint8_t> inter_kind;
-  std::vector<Timestamp> inter_ts;
-
-  std::vector<NodeId> purchase_user;
-  std::vector<uint32_t> purchase_item;
-  std::vector<Timestamp> purchase_ts;
-
-  std::vector<NodeId> campaign_inviter;
-  std::vector<uint32_t> campaign_item;
-  std::vector<Timestamp> campaign_ts;  // kMissingTs when absent
-  std::vector<int64_t> joined_offsets{0};
-  std::vector<NodeId> joined;
-  std::vector<uint8_t> campaign_has_invited;
-  std::vector<int64_t> invited_offsets{0};
-  std::vector<NodeId> invited;
-
-  Timestamp max_ts = kMissingTs;
-
-  void NoteTimes(absl::Span<const Timestamp> ts) {
-    for (Timestamp t : ts) max_ts = std::max(max_ts, t);
-  }
-  void NoteItemCategory(uint32_t item, CategoryId category) {
-    if (item >= item_category.size())
-      item_category.resize(item + 1, kNoCategory);
-    if (item_category[item] == kNoCategory) item_category[item] = category;
-  }
-};
-
 GraphBuilder::GraphBuilder(GraphConfig config)
-    : config_(std::move(config)), staged_(std::make_unique<Staged>()) {}
+    : config_(std::move(config)), staged_(std::make_shared<StagedEvents>()) {}
 GraphBuilder::~GraphBuilder() = default;
 GraphBuilder::GraphBuilder(GraphBuilder&&) noexcept = default;
 GraphBuilder& GraphBuilder::operator=(GraphBuilder&&) noexcept = default;
+
+// Graphs built with keep_events share the staged rows; the first change after
+// such a build copies them, so those graphs never see later batches.
+StagedEvents& GraphBuilder::Mutable() {
+  if (staged_.use_count() > 1) {
+    staged_ = std::make_shared<StagedEvents>(*staged_);
+  }
+  return *staged_;
+}
 
 StagedCounts GraphBuilder::counts() const {
   StagedCounts c;
@@ -174,7 +145,7 @@ absl::Status GraphBuilder::AddFriendships(const FriendshipBatch& b) {
   INVITEGRAPH_RETURN_IF_ERROR(
       CheckCapacity(staged_->users, 2 * b.src.size(), "user"));
   // Commit.
-  Staged& s = *staged_;
+  StagedEvents& s = Mutable();
   const size_t old = s.friend_src.size();
   s.friend_src.resize(old + b.src.size());
   s.friend_dst.resize(old + b.src.size());
@@ -205,7 +176,7 @@ absl::Status GraphBuilder::AddInteractions(const InteractionBatch& b) {
   }
   INVITEGRAPH_RETURN_IF_ERROR(
       CheckCapacity(staged_->users, 2 * b.src.size(), "user"));
-  Staged& s = *staged_;
+  StagedEvents& s = Mutable();
   const size_t old = s.inter_src.size();
   s.inter_src.resize(old + b.src.size());
   s.inter_dst.resize(old + b.src.size());
@@ -283,7 +254,7 @@ absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& b) {
   }
   INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->users, n, "user"));
   INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->items, n, "item"));
-  Staged& s = *staged_;
+  StagedEvents& s = Mutable();
   const size_t old = s.purchase_user.size();
   s.purchase_user.resize(old + n);
   s.purchase_item.resize(old + n);
@@ -353,7 +324,7 @@ absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
       staged_->users, n + b.joined.size() + b.invited.size(), "user"));
   INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->items, n, "item"));
   // Commit.
-  Staged& s = *staged_;
+  StagedEvents& s = Mutable();
   auto append = [&](IdMap& map, auto ids, auto& out) {
     const size_t old = out.size();
     out.resize(old + ids.size());
@@ -571,11 +542,68 @@ internal::SparseRows AggregateRows(uint32_t num_owners,
 
 absl::StatusOr<SocialGraph> GraphBuilder::Build(
     const BuildOptions& options) const {
+  return internal::BuildFromStaged(
+      *staged_, options.keep_events ? staged_ : nullptr, config_, options);
+}
+
+namespace internal {
+
+StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
+                    Timestamp as_of) {
+  auto keep_time = [&](Timestamp ts) {
+    return !filter.before || ts < *filter.before;
+  };
+  StagedEvents out;
+  out.users = s.users;
+  out.items = s.items;
+  out.item_category = s.item_category;
+  out.friend_src = s.friend_src;
+  out.friend_dst = s.friend_dst;
+  for (size_t i = 0; i < s.inter_src.size(); ++i) {
+    if (!keep_time(s.inter_ts[i])) continue;
+    out.inter_src.push_back(s.inter_src[i]);
+    out.inter_dst.push_back(s.inter_dst[i]);
+    out.inter_kind.push_back(s.inter_kind[i]);
+    out.inter_ts.push_back(s.inter_ts[i]);
+  }
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    if (!keep_time(s.purchase_ts[i])) continue;
+    const uint64_t key =
+        (static_cast<uint64_t>(s.purchase_user[i]) << 32) | s.purchase_item[i];
+    if (filter.drop_purchase.contains(key)) continue;
+    out.purchase_user.push_back(s.purchase_user[i]);
+    out.purchase_item.push_back(s.purchase_item[i]);
+    out.purchase_ts.push_back(s.purchase_ts[i]);
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    const Timestamp ts = s.campaign_ts[r];
+    if (!keep_time(ts == kMissingTs ? as_of : ts)) continue;
+    if (!filter.drop_campaign.empty() && filter.drop_campaign[r]) continue;
+    out.campaign_inviter.push_back(s.campaign_inviter[r]);
+    out.campaign_item.push_back(s.campaign_item[r]);
+    out.campaign_ts.push_back(ts);
+    out.joined.insert(out.joined.end(), s.joined.begin() + s.joined_offsets[r],
+                      s.joined.begin() + s.joined_offsets[r + 1]);
+    out.joined_offsets.push_back(static_cast<int64_t>(out.joined.size()));
+    out.campaign_has_invited.push_back(s.campaign_has_invited[r]);
+    out.invited.insert(out.invited.end(),
+                       s.invited.begin() + s.invited_offsets[r],
+                       s.invited.begin() + s.invited_offsets[r + 1]);
+    out.invited_offsets.push_back(static_cast<int64_t>(out.invited.size()));
+  }
+  for (Timestamp t : out.inter_ts) out.max_ts = std::max(out.max_ts, t);
+  for (Timestamp t : out.purchase_ts) out.max_ts = std::max(out.max_ts, t);
+  for (Timestamp t : out.campaign_ts) out.max_ts = std::max(out.max_ts, t);
+  return out;
+}
+
+absl::StatusOr<SocialGraph> BuildFromStaged(
+    const StagedEvents& s, std::shared_ptr<const StagedEvents> keep,
+    const GraphConfig& config, const BuildOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config));
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto channel_weights,
-                               ResolveChannelWeights(config_));
-  const Staged& s = *staged_;
+                               ResolveChannelWeights(config));
   if (s.users.size() == 0) {
     return absl::FailedPreconditionError(
         "nothing to build: no friendships, interactions, purchases or "
@@ -586,11 +614,11 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
   INVITEGRAPH_RETURN_IF_ERROR(CheckNotAfter("interactions", s.inter_ts, as_of));
   INVITEGRAPH_RETURN_IF_ERROR(CheckNotAfter("purchases", s.purchase_ts, as_of));
   INVITEGRAPH_RETURN_IF_ERROR(CheckNotAfter("campaigns", s.campaign_ts, as_of));
-  const int threads = internal::ResolveThreads(config_.num_threads);
+  const int threads = internal::ResolveThreads(config.num_threads);
   internal::ProgressReporter progress(options.progress, 4);
 
   auto data = std::make_shared<GraphData>();
-  data->config = config_;
+  data->config = config;
   data->as_of = as_of;
   for (int c = 0; c < kNumChannels; ++c) {
     data->channel_weights[c] = static_cast<float>(channel_weights[c]);
@@ -605,7 +633,7 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
   // 1. Arcs: friendships both ways, interactions and campaign joins (joiner ->
   // inviter), each with a presence record in the reverse direction.
   {
-    ArcAggregator agg(n, config_.half_life_days, as_of);
+    ArcAggregator agg(n, config.half_life_days, as_of);
     for (size_t i = 0; i < s.friend_src.size(); ++i) {
       agg.Count(s.friend_src[i]);
       agg.Count(s.friend_dst[i]);
@@ -639,7 +667,7 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
     }
     progress.Add(1);
     INVITEGRAPH_RETURN_IF_ERROR(agg.Finish(
-        channel_weights, config_.friendship_weight, threads, data.get()));
+        channel_weights, config.friendship_weight, threads, data.get()));
     progress.Add(1);
   }
 
@@ -678,7 +706,7 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
   for (uint32_t u = 0; u < n; ++u) {
     const Timestamp f = data->first_seen[u];
     data->is_new[u] = f >= 0 && static_cast<double>(as_of - f) <=
-                                    config_.new_user_days * kSecondsPerDay;
+                                    config.new_user_days * kSecondsPerDay;
   }
 
   // 3. Join rates: exposures from `invited` lists, else from the inviter's
@@ -700,8 +728,8 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
     }
   }
   data->join_rate.assign(n, 0);
-  const double prior_m = config_.join_rate_prior_mean;
-  const double prior_s = config_.join_rate_prior_strength;
+  const double prior_m = config.join_rate_prior_mean;
+  const double prior_s = config.join_rate_prior_strength;
   for (uint32_t u = 0; u < n; ++u) {
     // Joiners missing from an `invited` list were still exposed.
     data->exposures[u] = std::max(data->exposures[u], data->joins[u]);
@@ -719,8 +747,7 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
   p_user.reserve(num_p);
   p_item.reserve(num_p);
   p_weight.reserve(num_p);
-  const double inv_half_life_s =
-      1.0 / (config_.half_life_days * kSecondsPerDay);
+  const double inv_half_life_s = 1.0 / (config.half_life_days * kSecondsPerDay);
   auto decay = [&](Timestamp ts) {
     return static_cast<float>(DecayWeight(as_of, ts, inv_half_life_s));
   };
@@ -805,7 +832,9 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
   st.build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
+  data->events = std::move(keep);
   return SocialGraph(std::move(data));
 }
 
+}  // namespace internal
 }  // namespace invitegraph

@@ -1,0 +1,86 @@
+// The validated event rows a GraphBuilder holds, with ids already mapped to
+// dense ids. A built graph may keep them (BuildOptions::keep_events) so that
+// training sets can rebuild it without some events: without the campaigns a
+// training record contributed, or as of an earlier time.
+#ifndef INVITEGRAPH_INGEST_STAGED_EVENTS_H_
+#define INVITEGRAPH_INGEST_STAGED_EVENTS_H_
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "ingest/id_map.h"
+#include "invitegraph/graph_builder.h"
+#include "invitegraph/social_graph.h"
+
+namespace invitegraph::internal {
+
+// Campaign rows without a timestamp are placed at as_of.
+inline constexpr Timestamp kMissingTs = std::numeric_limits<Timestamp>::min();
+
+struct StagedEvents {
+  IdMap users;
+  IdMap items;
+  std::vector<CategoryId> item_category;  // by dense item; kNoCategory unknown
+
+  std::vector<NodeId> friend_src, friend_dst;
+
+  std::vector<NodeId> inter_src, inter_dst;
+  std::vector<uint8_t> inter_kind;
+  std::vector<Timestamp> inter_ts;
+
+  std::vector<NodeId> purchase_user;
+  std::vector<uint32_t> purchase_item;
+  std::vector<Timestamp> purchase_ts;
+
+  std::vector<NodeId> campaign_inviter;
+  std::vector<uint32_t> campaign_item;
+  std::vector<Timestamp> campaign_ts;  // kMissingTs when absent
+  std::vector<int64_t> joined_offsets{0};
+  std::vector<NodeId> joined;
+  std::vector<uint8_t> campaign_has_invited;
+  std::vector<int64_t> invited_offsets{0};
+  std::vector<NodeId> invited;
+
+  Timestamp max_ts = kMissingTs;
+
+  void NoteTimes(absl::Span<const Timestamp> ts) {
+    for (Timestamp t : ts) max_ts = std::max(max_ts, t);
+  }
+  void NoteItemCategory(uint32_t item, CategoryId category) {
+    if (item >= item_category.size())
+      item_category.resize(item + 1, kNoCategory);
+    if (item_category[item] == kNoCategory) item_category[item] = category;
+  }
+};
+
+// Which staged rows a filtered rebuild leaves out. Friendships carry no time
+// and are always kept.
+struct EventFilter {
+  // Keep only events strictly before this time (a campaign without ts counts
+  // as happening at the build's as_of).
+  std::optional<Timestamp> before;
+  // Staged campaign rows to drop (by index), if non-empty (size = campaigns).
+  std::vector<uint8_t> drop_campaign;
+  // Purchases (dense user << 32 | dense item) to drop.
+  absl::flat_hash_set<uint64_t> drop_purchase;
+};
+
+// The rows of `s` that pass `filter`; id maps and item categories are kept
+// whole, so dense ids are the same as in `s`.
+StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
+                    Timestamp as_of);
+
+// Builds a graph from staged rows; `keep` (may be null) is attached to the
+// graph as its source events.
+absl::StatusOr<SocialGraph> BuildFromStaged(
+    const StagedEvents& s, std::shared_ptr<const StagedEvents> keep,
+    const GraphConfig& config, const BuildOptions& options);
+
+}  // namespace invitegraph::internal
+
+#endif  // INVITEGRAPH_INGEST_STAGED_EVENTS_H_
