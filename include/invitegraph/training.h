@@ -1,0 +1,101 @@
+// File: training.h
+// Training sets for learned rankers, from campaign history, without leakage.
+//
+//   // The graph must keep its events: BuildOptions{.keep_events = true}.
+//   INVITEGRAPH_ASSIGN_OR_RETURN(TrainingSet t,
+//                                BuildTrainingSet(graph, history.view()));
+//   INVITEGRAPH_ASSIGN_OR_RETURN(auto ranker, FitRanker(t, {.model =
+//   "logistic"}));
+//
+// One training record is one past campaign: (inviter, item) with who joined,
+// and optionally when it started (`ts`) and whom the inviter invited. Its rows
+// are the candidates Recommender::Features() returns for (inviter, item) --
+// the inviter itself excluded -- labelled 1 if they joined, else 0.
+//
+// No leakage: a record's features never see its own outcome.
+//  * Records with `ts` get features as of that time: the graph is rebuilt
+//    from the events strictly before `ts` (friendships, which carry no time,
+//    are all kept), with as_of = ts. With as_of_step_days > 0, records are
+//    grouped into steps of that length and a step's records share the graph
+//    as of the step's start (never later than their own ts).
+//  * Records without `ts` are split into `folds` folds by a seeded hash of
+//    (inviter, item); a fold's records get features from the graph rebuilt
+//    without every staged campaign of the same (inviter, item) and without
+//    the purchases of the item by the record's inviter and joiners -- their
+//    team_join interactions, purchases and exposures. With folds equal to the
+//    number of records this is exact leave-one-out.
+//
+// Labels when `invited` is given: joiners are positives, invited non-joiners
+// explicit negatives; candidates never invited are dropped when
+// uninvited_weight is 0 (the default) or kept as negatives with that weight.
+// Joiners that are not among the candidates cannot be ranked at all; they are
+// counted in the report, never silently dropped.
+#ifndef INVITEGRAPH_TRAINING_H_
+#define INVITEGRAPH_TRAINING_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "invitegraph/events.h"
+#include "invitegraph/features.h"
+#include "invitegraph/progress.h"
+#include "invitegraph/recommender.h"
+#include "invitegraph/social_graph.h"
+
+namespace invitegraph {
+
+struct TrainingOptions {
+  // Candidate generation, as the Recommender that will use the model.
+  CandidateOptions candidates = {};
+  // Records without ts: number of folds (>= 2).
+  int folds = 10;
+  // Records with ts: 0 builds one graph per distinct ts; > 0 groups records
+  // into steps of this many days.
+  double as_of_step_days = 0;
+  // Weight of candidates that were never invited, when `invited` is given
+  // (0 drops them).
+  float uninvited_weight = 0;
+  uint64_t seed = 0;    // fold assignment
+  int num_threads = 0;  // 0: all hardware threads; results do not depend on it
+  ProgressFn progress = {};
+};
+
+struct TrainingReport {
+  int64_t records = 0;             // history rows
+  int64_t records_used = 0;        // records that produced at least one row
+  int64_t inviter_unknown = 0;     // inviter never seen in the events
+  int64_t without_candidates = 0;  // inviter known but no candidates
+  int64_t without_positives = 0;   // rows produced but no joiner among them
+  int64_t joiners = 0;             // distinct joiners over all records
+  int64_t joiners_found = 0;       // ... among their record's candidates
+  int64_t joiners_missing = 0;     // ... not among them (unrankable)
+  int64_t records_missing_joiners = 0;  // records with >= 1 missing joiner
+  int64_t rows = 0;
+  int64_t positives = 0;
+  int64_t graphs_built = 0;  // leakage-free rebuilds
+  double seconds = 0;
+};
+
+// Rows in record order, then candidate order.
+struct TrainingSet {
+  std::vector<int64_t> record;  // history row of each row (the group id)
+  std::vector<UserId> inviter;
+  std::vector<ItemId> item;
+  std::vector<UserId> candidate;
+  FeatureArray x;  // rows x kNumFeatures, columns as FeatureNames()
+  std::vector<float> label;
+  std::vector<float> weight;
+  TrainingReport report;
+  int64_t rows() const { return static_cast<int64_t>(label.size()); }
+};
+
+// kFailedPrecondition if `graph` was built without keep_events;
+// kInvalidArgument naming history.<column>[row]=value on bad input.
+absl::StatusOr<TrainingSet> BuildTrainingSet(
+    const SocialGraph& graph, const CampaignBatch& history,
+    const TrainingOptions& options = {});
+
+}  // namespace invitegraph
+
+#endif  // INVITEGRAPH_TRAINING_H_

@@ -1,0 +1,324 @@
+// Training sets from campaign history: group the records by the leakage-free
+// graph each needs, rebuild each graph once from the kept events, and take
+// the records' candidate feature rows from it.
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "graph/graph_data.h"
+#include "ingest/staged_events.h"
+#include "ingest/validate.h"
+#include "internal/parallel.h"
+#include "internal/rng.h"
+#include "invitegraph/status.h"
+#include "invitegraph/training.h"
+
+namespace invitegraph {
+
+using internal::StagedEvents;
+
+namespace {
+
+constexpr std::string_view kTable = "history";
+
+absl::Status ValidateHistory(const CampaignBatch& h) {
+  const size_t n = h.inviter.size();
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+      kTable, {{"inviter", n}, {"item", h.item.size()}}));
+  if (!h.ts.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        internal::CheckLengths(kTable, {{"inviter", n}, {"ts", h.ts.size()}}));
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, h.ts));
+  }
+  if (!h.category.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+        kTable, {{"inviter", n}, {"category", h.category.size()}}));
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckOffsets(
+      kTable, "joined", h.joined_offsets, n, h.joined.size()));
+  if (!h.invited_offsets.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckOffsets(
+        kTable, "invited", h.invited_offsets, n, h.invited.size()));
+  } else if (!h.invited.empty()) {
+    return absl::InvalidArgumentError(
+        "history.invited given without invited_offsets");
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "inviter", h.inviter));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", h.item));
+  for (const auto& [name, offsets, values] :
+       {std::tuple{"joined", h.joined_offsets, h.joined},
+        std::tuple{"invited", h.invited_offsets, h.invited}}) {
+    if (offsets.empty()) continue;
+    for (size_t r = 0; r < n; ++r) {
+      for (int64_t j = offsets[r]; j < offsets[r + 1]; ++j) {
+        if (values[j] < 0) {
+          return internal::RowError(kTable, name, r, absl::StrCat(values[j]),
+                                    "ids must be >= 0");
+        }
+        if (values[j] == h.inviter[r]) {
+          return internal::RowError(
+              kTable, name, r, absl::StrCat(values[j]),
+              "the inviter cannot be among its own invitees");
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Fold of a record without ts: a seeded hash of (inviter, item), so that all
+// records of one pair share a fold, whatever the record order.
+int FoldOf(UserId inviter, ItemId item, uint64_t seed, int folds) {
+  uint64_t x = seed ^ (static_cast<uint64_t>(inviter) * 0x9e3779b97f4a7c15ULL) ^
+               (static_cast<uint64_t>(item) + 0x632be59bd9b4e019ULL);
+  return static_cast<int>(internal::SplitMix64(x) %
+                          static_cast<uint64_t>(folds));
+}
+
+uint64_t PairKey(uint32_t user, uint32_t item) {
+  return (static_cast<uint64_t>(user) << 32) | item;
+}
+
+// Rows of one record and its report counts.
+struct RecordRows {
+  std::vector<UserId> candidate;
+  std::vector<float> label, weight;
+  FeatureArray x;
+  bool inviter_unknown = false;
+  int64_t candidates = 0;
+  int64_t joiners = 0, joiners_found = 0;
+};
+
+// A set of records that share one rebuilt graph.
+struct Group {
+  internal::EventFilter filter;
+  Timestamp as_of = 0;
+  std::vector<int64_t> records;
+};
+
+template <typename T>
+absl::Span<const T> Slice(absl::Span<const int64_t> offsets,
+                          absl::Span<const T> values, size_t r) {
+  if (offsets.empty()) return {};
+  return values.subspan(offsets[r], offsets[r + 1] - offsets[r]);
+}
+
+std::vector<UserId> SortedUnique(absl::Span<const UserId> ids) {
+  std::vector<UserId> v(ids.begin(), ids.end());
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+absl::Status RowsOfRecord(const Recommender& rec, const CampaignBatch& h,
+                          size_t r, float uninvited_weight, RecordRows* out) {
+  const Campaign campaign{
+      .item = h.item[r],
+      .category = h.category.empty() ? kNoCategory : h.category[r]};
+  absl::StatusOr<FeatureMatrix> f = rec.Features(h.inviter[r], campaign);
+  if (absl::IsNotFound(f.status())) {
+    out->inviter_unknown = true;
+    return absl::OkStatus();
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(f.status());
+  const std::vector<UserId> joined =
+      SortedUnique(Slice(h.joined_offsets, h.joined, r));
+  const bool has_invited = !h.invited_offsets.empty();
+  const std::vector<UserId> invited =
+      SortedUnique(Slice(h.invited_offsets, h.invited, r));
+  out->joiners = static_cast<int64_t>(joined.size());
+  std::vector<int64_t> keep;
+  for (int64_t i = 0; i < f->rows(); ++i) {
+    const UserId c = f->candidates[i];
+    if (c == h.inviter[r]) continue;
+    ++out->candidates;
+    const bool joined_c = std::binary_search(joined.begin(), joined.end(), c);
+    float w = 1;
+    if (joined_c) {
+      ++out->joiners_found;
+    } else if (has_invited &&
+               !std::binary_search(invited.begin(), invited.end(), c)) {
+      if (uninvited_weight <= 0) continue;
+      w = uninvited_weight;
+    }
+    keep.push_back(i);
+    out->candidate.push_back(c);
+    out->label.push_back(joined_c ? 1.0f : 0.0f);
+    out->weight.push_back(w);
+  }
+  out->x.resize(static_cast<Eigen::Index>(keep.size()), kNumFeatures);
+  for (size_t k = 0; k < keep.size(); ++k) {
+    out->x.row(static_cast<Eigen::Index>(k)) = f->values.row(keep[k]);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
+                                             const CampaignBatch& history,
+                                             const TrainingOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!graph.has_events()) {
+    return absl::FailedPreconditionError(
+        "BuildTrainingSet needs the graph's events to rebuild it without each "
+        "record's outcome: build with BuildOptions.keep_events = true (in "
+        "Python, build_graph(..., keep_events=True), the default)");
+  }
+  if (options.folds < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TrainingOptions.folds=", options.folds, ": must be >= 2"));
+  }
+  if (!(options.as_of_step_days >= 0) ||
+      !std::isfinite(options.as_of_step_days)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TrainingOptions.as_of_step_days=", options.as_of_step_days,
+        ": must be finite and >= 0"));
+  }
+  if (!(options.uninvited_weight >= 0) ||
+      !std::isfinite(options.uninvited_weight)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TrainingOptions.uninvited_weight=", options.uninvited_weight,
+        ": must be finite and >= 0"));
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateHistory(history));
+  const StagedEvents& ev = *graph.data().events;
+  const size_t n = history.inviter.size();
+
+  // Group the records by the graph they need.
+  std::vector<Group> groups;
+  if (!history.ts.empty()) {
+    const int64_t step = static_cast<int64_t>(
+        std::llround(options.as_of_step_days * kSecondsPerDay));
+    std::map<Timestamp, std::vector<int64_t>> by_cut;
+    for (size_t r = 0; r < n; ++r) {
+      const Timestamp ts = history.ts[r];
+      by_cut[step > 0 ? ts - ts % step : ts].push_back(static_cast<int64_t>(r));
+    }
+    for (auto& [cut, records] : by_cut) {
+      Group g;
+      g.filter.before = cut;
+      g.as_of = cut;
+      g.records = std::move(records);
+      groups.push_back(std::move(g));
+    }
+  } else {
+    groups.resize(options.folds);
+    for (size_t r = 0; r < n; ++r) {
+      groups[FoldOf(history.inviter[r], history.item[r], options.seed,
+                    options.folds)]
+          .records.push_back(static_cast<int64_t>(r));
+    }
+    for (Group& g : groups) {
+      g.as_of = graph.as_of();
+      // Leave out every trace of the fold's records: the staged campaigns of
+      // the same (inviter, item) and the item's purchases by the inviter and
+      // the joiners.
+      absl::flat_hash_set<uint64_t> campaigns;
+      for (int64_t r : g.records) {
+        const auto item = ev.items.Find(history.item[r]);
+        if (!item) continue;
+        const auto inviter = ev.users.Find(history.inviter[r]);
+        if (inviter) {
+          campaigns.insert(PairKey(*inviter, *item));
+          g.filter.drop_purchase.insert(PairKey(*inviter, *item));
+        }
+        for (UserId j : Slice(history.joined_offsets, history.joined, r)) {
+          if (const auto node = ev.users.Find(j)) {
+            g.filter.drop_purchase.insert(PairKey(*node, *item));
+          }
+        }
+      }
+      g.filter.drop_campaign.assign(ev.campaign_inviter.size(), 0);
+      for (size_t c = 0; c < ev.campaign_inviter.size(); ++c) {
+        g.filter.drop_campaign[c] = campaigns.contains(
+            PairKey(ev.campaign_inviter[c], ev.campaign_item[c]));
+      }
+    }
+    std::erase_if(groups, [](const Group& g) { return g.records.empty(); });
+  }
+
+  GraphConfig config = graph.config();
+  if (options.num_threads != 0) config.num_threads = options.num_threads;
+  RecommenderConfig rconfig;
+  rconfig.candidates = options.candidates;
+  rconfig.max_reasons = 0;
+  internal::ProgressReporter progress(options.progress,
+                                      static_cast<int64_t>(n));
+  std::vector<RecordRows> rows(n);
+  TrainingSet out;
+  for (const Group& g : groups) {
+    INVITEGRAPH_ASSIGN_OR_RETURN(
+        SocialGraph rebuilt,
+        internal::BuildFromStaged(internal::Filter(ev, g.filter, g.as_of),
+                                  nullptr, config,
+                                  BuildOptions{.as_of = g.as_of}));
+    ++out.report.graphs_built;
+    INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec,
+                                 Recommender::Create(rebuilt, rconfig));
+    INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
+        static_cast<int64_t>(g.records.size()), options.num_threads, 16,
+        [&](int64_t begin, int64_t end) -> absl::Status {
+          for (int64_t i = begin; i < end; ++i) {
+            const int64_t r = g.records[i];
+            INVITEGRAPH_RETURN_IF_ERROR(RowsOfRecord(
+                rec, history, r, options.uninvited_weight, &rows[r]));
+          }
+          progress.Add(end - begin);
+          return absl::OkStatus();
+        }));
+  }
+
+  // Concatenate in record order.
+  TrainingReport& rep = out.report;
+  rep.records = static_cast<int64_t>(n);
+  int64_t total = 0;
+  for (const RecordRows& rr : rows) total += rr.x.rows();
+  out.x.resize(total, kNumFeatures);
+  out.record.reserve(total);
+  out.inviter.reserve(total);
+  out.item.reserve(total);
+  out.candidate.reserve(total);
+  out.label.reserve(total);
+  out.weight.reserve(total);
+  int64_t at = 0;
+  for (size_t r = 0; r < n; ++r) {
+    RecordRows& rr = rows[r];
+    if (rr.inviter_unknown) {
+      ++rep.inviter_unknown;
+      continue;
+    }
+    rep.joiners += rr.joiners;
+    rep.joiners_found += rr.joiners_found;
+    if (rr.joiners_found < rr.joiners) ++rep.records_missing_joiners;
+    if (rr.candidates == 0) {
+      ++rep.without_candidates;
+      continue;
+    }
+    const int64_t m = rr.x.rows();
+    if (m == 0) continue;
+    ++rep.records_used;
+    if (rr.joiners_found == 0) ++rep.without_positives;
+    out.x.middleRows(at, m) = rr.x;
+    at += m;
+    out.record.insert(out.record.end(), m, static_cast<int64_t>(r));
+    out.inviter.insert(out.inviter.end(), m, history.inviter[r]);
+    out.item.insert(out.item.end(), m, history.item[r]);
+    out.candidate.insert(out.candidate.end(), rr.candidate.begin(),
+                         rr.candidate.end());
+    out.label.insert(out.label.end(), rr.label.begin(), rr.label.end());
+    out.weight.insert(out.weight.end(), rr.weight.begin(), rr.weight.end());
+    rr = RecordRows();
+  }
+  rep.joiners_missing = rep.joiners - rep.joiners_found;
+  rep.rows = total;
+  for (float l : out.label) rep.positives += l > 0;
+  rep.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  return out;
+}
+
+}  // namespace invitegraph
