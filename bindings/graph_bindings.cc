@@ -184,9 +184,10 @@ Use invitegraph.build_graph for DataFrames.
       .def(
           "build",
           [](const GraphBuilder& b, std::optional<int64_t> as_of,
-             py::object progress) {
+             py::object progress, bool keep_events) {
             BuildOptions options;
             options.as_of = as_of;
+            options.keep_events = keep_events;
             options.progress = WrapProgress(progress);
             absl::StatusOr<SocialGraph> g = absl::UnknownError("not built");
             {
@@ -196,8 +197,10 @@ Use invitegraph.build_graph for DataFrames.
             return ValueOrThrow(std::move(g));
           },
           py::arg("as_of") = py::none(), py::arg("progress") = py::none(),
+          py::arg("keep_events") = false,
           "Builds the immutable graph (GIL released). as_of defaults to the "
-          "latest ts.");
+          "latest ts; keep_events keeps the staged rows with the graph for "
+          "training sets.");
 
   py::class_<SocialGraph>(m, "SocialGraph", R"pbdoc(
 The immutable social graph: symmetric contact arcs with decayed per-channel weights and
@@ -227,6 +230,8 @@ tie strength, user profiles and an item index. Safe to share across threads.
                 "as_of"_a = s.as_of, "build_seconds"_a = s.build_seconds);
           },
           "Sizes, memory and build time.")
+      .def_property_readonly("has_events", &SocialGraph::has_events,
+                             "True if built with keep_events.")
       .def("__contains__", [](const SocialGraph& g,
                               UserId u) { return g.FindNode(u).has_value(); })
       .def("__len__", &SocialGraph::num_nodes)

@@ -17,6 +17,7 @@ py::object& ErrorType() {
 void InitGraph(py::module_& m);
 void InitRecommend(py::module_& m);
 void InitSynth(py::module_& m);
+void InitTraining(py::module_& m);
 
 }  // namespace invitegraph::py_bindings
 
@@ -32,4 +33,5 @@ PYBIND11_MODULE(_core, m) {
   InitGraph(m);
   InitRecommend(m);
   InitSynth(m);
+  InitTraining(m);
 }

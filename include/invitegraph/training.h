@@ -20,10 +20,16 @@
 //    as of the step's start (never later than their own ts).
 //  * Records without `ts` are split into `folds` folds by a seeded hash of
 //    (inviter, item); a fold's records get features from the graph rebuilt
-//    without every staged campaign of the same (inviter, item) and without
-//    the purchases of the item by the record's inviter and joiners -- their
-//    team_join interactions, purchases and exposures. With folds equal to the
-//    number of records this is exact leave-one-out.
+//    without every staged campaign of the same (inviter, item) -- without
+//    their team_join interactions, the purchases they imply and their
+//    exposures, as if those campaigns never happened. With folds >= the
+//    number of records (and no hash collision) this is exact leave-one-out.
+//    Rows of the purchases table are kept: without timestamps a purchase made
+//    through the campaign cannot be told apart from an independent one, and
+//    dropping the joiners' purchases only would bias against joiners. Give
+//    `ts`, or keep such purchases out of the purchases table.
+//  The item catalogue (item -> category) comes from all staged rows: it is
+//  catalogue data, not an outcome.
 //
 // Labels when `invited` is given: joiners are positives, invited non-joiners
 // explicit negatives; candidates never invited are dropped when

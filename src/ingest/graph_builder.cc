@@ -568,9 +568,6 @@ StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
   }
   for (size_t i = 0; i < s.purchase_user.size(); ++i) {
     if (!keep_time(s.purchase_ts[i])) continue;
-    const uint64_t key =
-        (static_cast<uint64_t>(s.purchase_user[i]) << 32) | s.purchase_item[i];
-    if (filter.drop_purchase.contains(key)) continue;
     out.purchase_user.push_back(s.purchase_user[i]);
     out.purchase_item.push_back(s.purchase_item[i]);
     out.purchase_ts.push_back(s.purchase_ts[i]);

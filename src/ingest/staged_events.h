@@ -11,7 +11,6 @@
 #include <optional>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "ingest/id_map.h"
 #include "invitegraph/graph_builder.h"
@@ -66,8 +65,6 @@ struct EventFilter {
   std::optional<Timestamp> before;
   // Staged campaign rows to drop (by index), if non-empty (size = campaigns).
   std::vector<uint8_t> drop_campaign;
-  // Purchases (dense user << 32 | dense item) to drop.
-  absl::flat_hash_set<uint64_t> drop_purchase;
 };
 
 // The rows of `s` that pass `filter`; id maps and item categories are kept

@@ -213,23 +213,13 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
     }
     for (Group& g : groups) {
       g.as_of = graph.as_of();
-      // Leave out every trace of the fold's records: the staged campaigns of
-      // the same (inviter, item) and the item's purchases by the inviter and
-      // the joiners.
+      // Leave out the staged campaigns of the fold's (inviter, item) pairs:
+      // their team_join interactions, implied purchases and exposures.
       absl::flat_hash_set<uint64_t> campaigns;
       for (int64_t r : g.records) {
         const auto item = ev.items.Find(history.item[r]);
-        if (!item) continue;
         const auto inviter = ev.users.Find(history.inviter[r]);
-        if (inviter) {
-          campaigns.insert(PairKey(*inviter, *item));
-          g.filter.drop_purchase.insert(PairKey(*inviter, *item));
-        }
-        for (UserId j : Slice(history.joined_offsets, history.joined, r)) {
-          if (const auto node = ev.users.Find(j)) {
-            g.filter.drop_purchase.insert(PairKey(*node, *item));
-          }
-        }
+        if (item && inviter) campaigns.insert(PairKey(*inviter, *item));
       }
       g.filter.drop_campaign.assign(ev.campaign_inviter.size(), 0);
       for (size_t c = 0; c < ev.campaign_inviter.size(); ++c) {

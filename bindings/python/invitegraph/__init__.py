@@ -7,6 +7,7 @@
 from . import synth
 from ._core import Error, channel_names, feature_names, linear_weights, ranker_names
 from ._frames import GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph
+from ._training import TrainingSet, training_frame, training_set
 
 __version__ = "0.1.0"
 
@@ -16,10 +17,13 @@ __all__ = [
     "GraphConfig",
     "Recommender",
     "SocialGraph",
+    "TrainingSet",
     "build_graph",
     "channel_names",
     "feature_names",
     "linear_weights",
     "ranker_names",
     "synth",
+    "training_frame",
+    "training_set",
 ]

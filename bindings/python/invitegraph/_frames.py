@@ -93,16 +93,23 @@ class GraphBuilder:
         """Rows and distinct ids staged so far."""
         return self._b.counts()
 
-    def build(self, as_of: Any = None, progress: ProgressArg = None) -> SocialGraph:
-        """Builds the graph as of ``as_of`` (default: the latest timestamp staged)."""
+    def build(self, as_of: Any = None, progress: ProgressArg = None,
+              keep_events: bool = True) -> SocialGraph:
+        """Builds the graph as of ``as_of`` (default: the latest timestamp staged).
+
+        ``keep_events`` keeps the staged rows with the graph (shared, not copied) so that
+        :func:`training_set` and :func:`fit_ranker` can rebuild it without each training
+        record's outcome; pass False to free them when you will not train on this graph.
+        """
         with progress_callback(progress, "build graph") as cb:
-            return self._b.build(as_of=_as_of_seconds(as_of), progress=cb)
+            return self._b.build(as_of=_as_of_seconds(as_of), progress=cb,
+                                 keep_events=bool(keep_events))
 
 
 def build_graph(friendships: Any = None, interactions: Any = None, purchases: Any = None,
                 campaigns: Any = None, as_of: Any = None,
                 config: Optional[GraphConfig] = None,
-                progress: ProgressArg = None) -> SocialGraph:
+                progress: ProgressArg = None, keep_events: bool = True) -> SocialGraph:
     """Builds a :class:`SocialGraph` from event tables.
 
     Parameters
@@ -123,6 +130,9 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
     config : GraphConfig, optional
     progress : None, bool or callable(done, total)
         None shows a bar when interactive.
+    keep_events : bool
+        Keep the event rows with the graph for :func:`training_set` / :func:`fit_ranker`
+        (about the size of the input tables); False frees them.
     """
     b = GraphBuilder(config)
     if friendships is not None:
@@ -133,7 +143,7 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
         b.add_purchases(purchases)
     if campaigns is not None:
         b.add_campaigns(campaigns)
-    return b.build(as_of=as_of, progress=progress)
+    return b.build(as_of=as_of, progress=progress, keep_events=keep_events)
 
 
 def _suggestion_frame(cols: dict) -> pd.DataFrame:

@@ -1,0 +1,124 @@
+"""Training sets from campaign history, without leakage (see ``training.h``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._columns import category_column, int_column, list_column, table_columns, ts_column
+from ._progress import ProgressArg, progress_callback
+
+_HISTORY = (("inviter", "item", "joined"), ("ts", "category", "invited"))
+
+
+def history_arrays(history: Any, table: str = "history") -> dict:
+    """The columns of a campaign-history table as the arrays the C++ core takes."""
+    c = table_columns(history, table, *_HISTORY)
+    joined_offsets, joined = list_column(c["joined"], table, "joined")
+    out = dict(inviter=int_column(c["inviter"], table, "inviter"),
+               item=int_column(c["item"], table, "item"),
+               joined_offsets=joined_offsets, joined=joined)
+    if "ts" in c:
+        out["ts"] = ts_column(c["ts"], table)
+    if "category" in c:
+        out["category"] = category_column(c["category"], table)
+    if "invited" in c:
+        out["invited_offsets"], out["invited"] = list_column(c["invited"], table, "invited")
+    return out
+
+
+@dataclass
+class TrainingSet:
+    """Labelled candidate rows of past campaigns.
+
+    ``frame`` has columns ``record, inviter, item, candidate``, one column per feature
+    (:func:`feature_names`), then ``label`` and ``weight``. ``record`` is the history row
+    the candidate row came from: the group (campaign) id for pairwise models.
+    ``report`` counts records, rows, positives and the joiners that were not among the
+    candidates (unrankable), and how many leakage-free graphs were rebuilt.
+    """
+
+    frame: pd.DataFrame
+    report: dict = field(default_factory=dict)
+
+    @property
+    def X(self) -> pd.DataFrame:
+        return self.frame[_core.feature_names()]
+
+    @property
+    def y(self) -> pd.Series:
+        return self.frame["label"]
+
+    @property
+    def group(self) -> pd.Series:
+        return self.frame["record"]
+
+    @property
+    def weight(self) -> pd.Series:
+        return self.frame["weight"]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def training_set(graph: Any, history: Any, *, folds: int = 10, as_of_step_days: float = 0.0,
+                 uninvited_weight: float = 0.0, seed: int = 0, include_two_hop: bool = True,
+                 max_two_hop: int = 100, hub_degree_cap: int = 1000, num_threads: int = 0,
+                 progress: ProgressArg = None) -> TrainingSet:
+    """Candidate rows of each past campaign, labelled by who joined, with leakage-free features.
+
+    Parameters
+    ----------
+    graph : SocialGraph
+        Built with ``keep_events=True`` (the default of :func:`build_graph`).
+    history : DataFrame, columns ``inviter, item, joined`` (list of user ids); optional
+        ``ts``, ``category``, ``invited`` (list of user ids)
+        One row per past campaign. It may or may not be among the campaigns the graph was
+        built from: either way a record never sees its own outcome.
+    folds : int
+        Records without ``ts``: their features come from the graph rebuilt without their
+        fold's campaigns (and those campaigns' purchases of the item). With as many folds
+        as records this is leave-one-out.
+    as_of_step_days : float
+        Records with ``ts``: features as of ``ts`` (events strictly before it). 0 rebuilds
+        one graph per distinct ``ts``; a positive step shares one graph, as of the step's
+        start, between the records of each step (faster, never later than ``ts``).
+    uninvited_weight : float
+        With ``invited`` lists: invited non-joiners are the negatives; candidates never
+        invited are dropped (0) or kept as negatives with this sample weight.
+    seed : int
+        Fold assignment.
+    include_two_hop, max_two_hop, hub_degree_cap
+        Candidate generation, as for :class:`Recommender`.
+    """
+    cols = history_arrays(history)
+    with progress_callback(progress, "training set") as cb:
+        d = _core.build_training_set(
+            graph, cols.pop("inviter"), cols.pop("item"), cols.pop("joined_offsets"),
+            cols.pop("joined"), **cols, folds=int(folds),
+            as_of_step_days=float(as_of_step_days), uninvited_weight=float(uninvited_weight),
+            seed=int(seed), include_two_hop=bool(include_two_hop),
+            max_two_hop=int(max_two_hop), hub_degree_cap=int(hub_degree_cap),
+            num_threads=int(num_threads), progress=cb)
+    frame = pd.DataFrame(d["x"], columns=_core.feature_names(), copy=False)
+    for i, name in enumerate(("record", "inviter", "item", "candidate")):
+        frame.insert(i, name, d[name])
+    frame["label"] = d["label"].astype(np.int8)
+    frame["weight"] = d["weight"]
+    return TrainingSet(frame=frame, report=d["report"])
+
+
+def training_frame(graph: Any, history: Any, **options: Any
+                   ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """``(X, y, group)`` of :func:`training_set`: named feature columns, 0/1 labels and the
+    history row (campaign id) of each row -- ready for scikit-learn or LightGBM.
+
+    The report is kept in ``X.attrs["training_report"]``.
+    """
+    t = training_set(graph, history, **options)
+    X = t.X
+    X.attrs["training_report"] = t.report
+    return X, t.y, t.group

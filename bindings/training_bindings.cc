@@ -1,0 +1,105 @@
+// Training sets from campaign history.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings/numpy.h"
+#include "bindings/status_conversion.h"
+#include "invitegraph/training.h"
+
+namespace invitegraph::py_bindings {
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace {
+
+// Hands a row-major matrix to NumPy without copying it.
+py::array_t<float> MatrixToNumpy(FeatureArray&& m) {
+  auto* owner = new FeatureArray(std::move(m));
+  py::capsule free_owner(owner,
+                         [](void* p) { delete static_cast<FeatureArray*>(p); });
+  const auto rows = static_cast<py::ssize_t>(owner->rows());
+  const auto cols = static_cast<py::ssize_t>(owner->cols());
+  return py::array_t<float>({rows, cols},
+                            {cols * static_cast<py::ssize_t>(sizeof(float)),
+                             static_cast<py::ssize_t>(sizeof(float))},
+                            owner->data(), free_owner);
+}
+
+py::dict ReportDict(const TrainingReport& r) {
+  return py::dict("records"_a = r.records, "records_used"_a = r.records_used,
+                  "inviter_unknown"_a = r.inviter_unknown,
+                  "without_candidates"_a = r.without_candidates,
+                  "without_positives"_a = r.without_positives,
+                  "joiners"_a = r.joiners, "joiners_found"_a = r.joiners_found,
+                  "joiners_missing"_a = r.joiners_missing,
+                  "records_missing_joiners"_a = r.records_missing_joiners,
+                  "rows"_a = r.rows, "positives"_a = r.positives,
+                  "graphs_built"_a = r.graphs_built, "seconds"_a = r.seconds);
+}
+
+}  // namespace
+
+void InitTraining(py::module_& m) {
+  m.def(
+      "build_training_set",
+      [](const SocialGraph& graph, const Column<int64_t>& inviter,
+         const Column<int64_t>& item, const Column<int64_t>& joined_offsets,
+         const Column<int64_t>& joined,
+         const std::optional<Column<int64_t>>& ts,
+         const std::optional<Column<int64_t>>& category,
+         const std::optional<Column<int64_t>>& invited_offsets,
+         const std::optional<Column<int64_t>>& invited, int folds,
+         double as_of_step_days, float uninvited_weight, uint64_t seed,
+         bool include_two_hop, int max_two_hop, int hub_degree_cap,
+         int num_threads, py::object progress) {
+        CampaignBatch h;
+        h.inviter = AsSpan(inviter);
+        h.item = AsSpan(item);
+        h.joined_offsets = AsSpan(joined_offsets);
+        h.joined = AsSpan(joined);
+        h.ts = AsSpan(ts);
+        h.category = AsSpan(category);
+        h.invited_offsets = AsSpan(invited_offsets);
+        h.invited = AsSpan(invited);
+        TrainingOptions o;
+        o.folds = folds;
+        o.as_of_step_days = as_of_step_days;
+        o.uninvited_weight = uninvited_weight;
+        o.seed = seed;
+        o.candidates.include_two_hop = include_two_hop;
+        o.candidates.max_two_hop = max_two_hop;
+        o.candidates.hub_degree_cap = hub_degree_cap;
+        o.num_threads = num_threads;
+        o.progress = WrapProgress(progress);
+        absl::StatusOr<TrainingSet> t = absl::UnknownError("");
+        {
+          py::gil_scoped_release nogil;
+          t = BuildTrainingSet(graph, h, o);
+        }
+        TrainingSet s = ValueOrThrow(std::move(t));
+        py::dict d;
+        d["record"] = ToNumpy(std::move(s.record));
+        d["inviter"] = ToNumpy(std::move(s.inviter));
+        d["item"] = ToNumpy(std::move(s.item));
+        d["candidate"] = ToNumpy(std::move(s.candidate));
+        d["x"] = MatrixToNumpy(std::move(s.x));
+        d["label"] = ToNumpy(std::move(s.label));
+        d["weight"] = ToNumpy(std::move(s.weight));
+        d["report"] = ReportDict(s.report);
+        return d;
+      },
+      py::arg("graph"), py::arg("inviter"), py::arg("item"),
+      py::arg("joined_offsets"), py::arg("joined"), py::kw_only(),
+      py::arg("ts") = py::none(), py::arg("category") = py::none(),
+      py::arg("invited_offsets") = py::none(), py::arg("invited") = py::none(),
+      py::arg("folds") = 10, py::arg("as_of_step_days") = 0.0,
+      py::arg("uninvited_weight") = 0.0f, py::arg("seed") = 0,
+      py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
+      py::arg("hub_degree_cap") = 1000, py::arg("num_threads") = 0,
+      py::arg("progress") = py::none(),
+      "Leakage-free training rows from campaign history (GIL released); see "
+      "invitegraph.training_set.");
+}
+
+}  // namespace invitegraph::py_bindings
