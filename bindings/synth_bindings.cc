@@ -61,6 +61,7 @@ void InitSynth(py::module_& m) {
         d["joined"] = ToNumpy(std::move(x.joined));
         d["invited_offsets"] = ToNumpy(std::move(x.invited_offsets));
         d["invited"] = ToNumpy(std::move(x.invited));
+        d["invited_join_prob"] = ToNumpy(std::move(x.invited_join_prob));
         d["user_community"] = ToNumpy(std::move(x.user_community));
         d["user_responsiveness"] = ToNumpy(std::move(x.user_responsiveness));
         d["user_activity"] = ToNumpy(std::move(x.user_activity));

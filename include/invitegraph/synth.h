@@ -69,6 +69,8 @@ struct World {
   std::vector<Timestamp> campaign_ts;
   std::vector<int64_t> joined_offsets, invited_offsets;
   std::vector<UserId> joined, invited;
+  // hidden truth: the planted join probability of each `invited` entry
+  std::vector<float> invited_join_prob;
   // hidden truth, indexed by user id (ids are 0..n_users-1)
   std::vector<int32_t> user_community;
   std::vector<float> user_responsiveness;  // in (0, 1)

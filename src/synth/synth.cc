@@ -960,6 +960,10 @@ absl::Status Generator::Campaigns() {
           out.counts.push_back(count);
         }
       }));
+  w_.invited_join_prob.resize(logits.size());
+  for (size_t k = 0; k < logits.size(); ++k) {
+    w_.invited_join_prob[k] = static_cast<float>(Sigmoid(logits[k] + intercept));
+  }
   w_.joined_offsets.assign(1, 0);
   w_.joined_offsets.reserve(n_campaigns + 1);
   for (const CampaignChunk& chunk : joins) {

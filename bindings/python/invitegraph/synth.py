@@ -19,6 +19,7 @@ class World:
     interactions: pd.DataFrame  # src, dst, kind, ts
     purchases: pd.DataFrame     # user, item, category, amount, ts
     campaigns: pd.DataFrame     # inviter, item, category, ts, invited, joined
+    invitations: pd.DataFrame   # campaign (row), inviter, invitee, joined, join_prob (hidden)
     users: pd.DataFrame         # user, community, responsiveness, activity
     items: pd.DataFrame         # item, category
     interest: np.ndarray        # users x categories, rows sum to 1
@@ -60,6 +61,16 @@ def generate(n_users: int, seed: int = 0, *, avg_friends: float = 25.0,
         "invited": _split(d["invited_offsets"], d["invited"]),
         "joined": _split(d["joined_offsets"], d["joined"]),
     })
+    sizes = np.diff(d["invited_offsets"])
+    row = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    joined_pairs = {(int(r), int(u)) for r, us in enumerate(campaigns["joined"]) for u in us}
+    invitations = pd.DataFrame({
+        "campaign": row, "inviter": d["campaign_inviter"][row], "invitee": d["invited"],
+        "joined": np.fromiter(((int(r), int(u)) in joined_pairs
+                               for r, u in zip(row, d["invited"])), dtype=bool,
+                              count=len(row)),
+        "join_prob": d["invited_join_prob"],
+    })
     n = int(n_users)
     return World(
         friendships=pd.DataFrame({"src": d["friend_src"], "dst": d["friend_dst"],
@@ -70,6 +81,7 @@ def generate(n_users: int, seed: int = 0, *, avg_friends: float = 25.0,
                                 "category": d["purchase_category"],
                                 "amount": d["purchase_amount"], "ts": d["purchase_ts"]}),
         campaigns=campaigns,
+        invitations=invitations,
         users=pd.DataFrame({"user": np.arange(n, dtype=np.int64),
                             "community": d["user_community"],
                             "responsiveness": d["user_responsiveness"],
