@@ -10,7 +10,9 @@
 //
 // Built-in: "linear" -- a hand-weighted sum over transformed features (see
 // LinearRankerWeights()); any key of the spec overrides the weight of that
-// feature. Users add their own with RegisterRanker().
+// feature. "logistic" and "pairwise" are learned linear models over
+// standardised transformed features, fitted by FitRanker() (fit.h). Users add
+// their own with RegisterRanker().
 //
 // Thread safety: Score() and Explain() are const and safe to call concurrently.
 #ifndef INVITEGRAPH_RANKER_H_

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "invitegraph/status.h"
 #include "ranking/builtin.h"
+#include "ranking/learned_ranker.h"
 
 namespace invitegraph {
 
@@ -78,7 +79,11 @@ namespace {
 struct Registry {
   std::mutex mu;
   std::map<std::string, RankerFactory> factories;
-  Registry() { factories.emplace("linear", internal::MakeLinearRanker); }
+  Registry() {
+    factories.emplace("linear", internal::MakeLinearRanker);
+    factories.emplace("logistic", internal::MakeLogisticRanker);
+    factories.emplace("pairwise", internal::MakePairwiseRanker);
+  }
 };
 
 Registry& GetRegistry() {
