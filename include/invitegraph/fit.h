@@ -33,6 +33,11 @@
 //    w.z_neg))) + l2/2 * |w|^2. Score() = w.z, a ranking score, not a
 //    probability.
 //
+// The fitted ranker's spec() holds intercept, a, b (logistic) and mean.<f>,
+// scale.<f>, w.<f> for every feature. Explain() gives out[f] = a * w_f * z_f,
+// so a * intercept + b + sum_f out[f] is exactly the logit of the score
+// (pairwise: a = 1, intercept = b = 0, and the sum is the score).
+//
 // Sums over rows are accumulated in fixed chunks of 16384 rows (or pairs),
 // each chunk's partial computed whole by one thread and the partials added in
 // chunk order, so the fitted ranker, its spec() and the report (but for
