@@ -2,6 +2,7 @@
 // re-exports it.
 #include <pybind11/pybind11.h>
 
+#include "bindings/fit_bindings.h"
 #include "bindings/status_conversion.h"
 #include "invitegraph/features.h"
 
@@ -31,6 +32,7 @@ PYBIND11_MODULE(_core, m) {
       PyExc_RuntimeError, nullptr));
   m.attr("Error") = ErrorType();
   InitGraph(m);
+  InitFit(m);
   InitRecommend(m);
   InitSynth(m);
   InitTraining(m);

@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "bindings/fit_bindings.h"
 #include "bindings/numpy.h"
 #include "bindings/status_conversion.h"
 #include "invitegraph/features.h"
@@ -62,7 +63,7 @@ void InitRecommend(py::module_& m) {
 Ranked, explained invitees for (inviter, item) requests over one SocialGraph.
 Thread-safe; long calls release the GIL. Use invitegraph.Recommender for DataFrames.
 )pbdoc")
-      .def(py::init([](const SocialGraph& graph, const std::string& ranker,
+      .def(py::init([](const SocialGraph& graph, const py::object& ranker,
                        bool include_two_hop, int max_two_hop,
                        int hub_degree_cap, int max_reasons) {
              RecommenderConfig config;
@@ -70,9 +71,8 @@ Thread-safe; long calls release the GIL. Use invitegraph.Recommender for DataFra
              config.candidates.max_two_hop = max_two_hop;
              config.candidates.hub_degree_cap = hub_degree_cap;
              config.max_reasons = max_reasons;
-             std::unique_ptr<Ranker> r = ValueOrThrow(MakeRanker(ranker));
              return ValueOrThrow(
-                 Recommender::Create(graph, config, std::move(r)));
+                 Recommender::Create(graph, config, RankerArg(ranker)));
            }),
            py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
            py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,

@@ -10,7 +10,9 @@
 //
 // Built-in: "linear" -- a hand-weighted sum over transformed features (see
 // LinearRankerWeights()); any key of the spec overrides the weight of that
-// feature. Users add their own with RegisterRanker().
+// feature. "logistic" and "pairwise" are learned linear models over
+// standardised transformed features, fitted by FitRanker() (fit.h). Users add
+// their own with RegisterRanker().
 //
 // Thread safety: Score() and Explain() are const and safe to call concurrently.
 #ifndef INVITEGRAPH_RANKER_H_
@@ -46,6 +48,11 @@ class Ranker {
   // A spec that MakeRanker() turns back into an equal ranker.
   virtual std::string spec() const = 0;
 
+  // The feature names, in column order, that the model was trained on; empty
+  // means "any schema" (hand-set rankers). Recommender::Create() rejects a
+  // ranker whose non-empty schema differs from FeatureNames().
+  virtual absl::Span<const std::string> schema() const { return {}; }
+
  private:
   virtual absl::Status ScoreImpl(const FeatureMatrix& x,
                                  absl::Span<float> out) const = 0;
@@ -66,6 +73,11 @@ std::vector<std::string> RankerNames();
 absl::StatusOr<
     std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
 ParseSpec(std::string_view spec);
+
+// OK if `schema` is empty or equals FeatureNames(); else kInvalidArgument
+// naming the first differing position with both names, and the names missing
+// from or extra to `schema`.
+absl::Status CheckFeatureSchema(absl::Span<const std::string> schema);
 
 // The built-in linear ranker's default weight per feature, indexed by Feature.
 // Count-like features (tie strengths, channel weights, common neighbours,

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "invitegraph/status.h"
 #include "ranking/builtin.h"
+#include "ranking/learned_ranker.h"
 
 namespace invitegraph {
 
@@ -32,13 +33,57 @@ absl::Status Ranker::Explain(const FeatureMatrix&, int64_t,
       absl::StrCat(spec(), " does not explain its scores"));
 }
 
+absl::Status CheckFeatureSchema(absl::Span<const std::string> schema) {
+  const absl::Span<const std::string> names = FeatureNames();
+  if (schema.empty() || schema == names) return absl::OkStatus();
+  size_t pos = 0;
+  while (pos < schema.size() && pos < names.size() &&
+         schema[pos] == names[pos]) {
+    ++pos;
+  }
+  auto at = [pos](absl::Span<const std::string> v) {
+    return pos < v.size() ? absl::StrCat("'", v[pos], "'")
+                          : std::string("<end>");
+  };
+  std::string msg = absl::StrCat(
+      "feature schema mismatch: the model has ", schema.size(),
+      " features, this build ", names.size(), "; first difference at position ",
+      pos, ": model ", at(schema), ", this build ", at(names));
+  auto absent = [](absl::Span<const std::string> a,
+                   absl::Span<const std::string> b) {
+    std::vector<std::string> out;
+    for (const std::string& x : a) {
+      if (std::find(b.begin(), b.end(), x) == b.end()) out.push_back(x);
+    }
+    return out;
+  };
+  const std::vector<std::string> missing = absent(names, schema);
+  const std::vector<std::string> extra = absent(schema, names);
+  if (!missing.empty()) {
+    absl::StrAppend(&msg,
+                    "; missing from the model: ", absl::StrJoin(missing, ", "));
+  }
+  if (!extra.empty()) {
+    absl::StrAppend(&msg,
+                    "; unknown to this build: ", absl::StrJoin(extra, ", "));
+  }
+  if (missing.empty() && extra.empty()) {
+    absl::StrAppend(&msg, "; same names, reordered");
+  }
+  return absl::InvalidArgumentError(msg);
+}
+
 namespace {
 
 // The one table of ranker kinds: built-ins first, users' additions on top.
 struct Registry {
   std::mutex mu;
   std::map<std::string, RankerFactory> factories;
-  Registry() { factories.emplace("linear", internal::MakeLinearRanker); }
+  Registry() {
+    factories.emplace("linear", internal::MakeLinearRanker);
+    factories.emplace("logistic", internal::MakeLogisticRanker);
+    factories.emplace("pairwise", internal::MakePairwiseRanker);
+  }
 };
 
 Registry& GetRegistry() {

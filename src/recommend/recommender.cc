@@ -143,6 +143,7 @@ absl::StatusOr<Recommender> Recommender::Create(
                                  MakeRanker("linear"));
     ranker = std::move(r);
   }
+  INVITEGRAPH_RETURN_IF_ERROR(CheckFeatureSchema(ranker->schema()));
   impl->ranker = std::move(ranker);
   // Use the ranker's own explanation when it has one; else the default linear
   // weights.

@@ -6,6 +6,7 @@
 """
 from . import synth
 from ._core import Error, channel_names, feature_names, linear_weights, ranker_names
+from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
 from ._frames import GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph
 from ._training import TrainingSet, training_frame, training_set
 
@@ -15,13 +16,18 @@ __all__ = [
     "Error",
     "GraphBuilder",
     "GraphConfig",
+    "Ranker",
     "Recommender",
     "SocialGraph",
     "TrainingSet",
     "build_graph",
     "channel_names",
     "feature_names",
+    "fit_ranker_arrays",
     "linear_weights",
+    "load_ranker",
+    "make_ranker",
+    "ranker_from_json",
     "ranker_names",
     "synth",
     "training_frame",

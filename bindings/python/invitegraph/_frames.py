@@ -9,6 +9,7 @@ import pandas as pd
 from . import _core
 from ._columns import (category_column, float_column, int_column, kind_column, list_column,
                        table_columns, ts_column)
+from ._fit import _ranker_or_spec
 from ._progress import ProgressArg, progress_callback
 
 GraphConfig = _core.GraphConfig
@@ -159,8 +160,9 @@ class Recommender:
     Parameters
     ----------
     graph : SocialGraph
-    ranker : str
-        A ranker spec, e.g. ``"linear"`` or ``"linear(adamic_adar=2.0)"``.
+    ranker : str or Ranker
+        A ranker spec, e.g. ``"linear"`` or ``"linear(adamic_adar=2.0)"``, or a
+        :class:`Ranker` object (fitted, loaded or made from a spec).
     include_two_hop : bool
         Consider friends of friends as well as direct contacts.
     max_two_hop : int
@@ -171,11 +173,9 @@ class Recommender:
         Reason codes per suggestion.
     """
 
-    def __init__(self, graph: SocialGraph, ranker: str = "linear", *, include_two_hop: bool = True,
+    def __init__(self, graph: SocialGraph, ranker: Any = "linear", *, include_two_hop: bool = True,
                  max_two_hop: int = 100, hub_degree_cap: int = 1000, max_reasons: int = 3):
-        if not isinstance(ranker, str):
-            raise TypeError(f"ranker: expected a spec string such as 'linear', "
-                            f"got {type(ranker).__name__}")
+        ranker = _ranker_or_spec(ranker)
         self._r = _core.Recommender(graph, ranker, include_two_hop=include_two_hop,
                                     max_two_hop=max_two_hop, hub_degree_cap=hub_degree_cap,
                                     max_reasons=max_reasons)

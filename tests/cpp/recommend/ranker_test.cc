@@ -132,7 +132,8 @@ TEST_CASE("linear(key=value) overrides one weight", "[recommend][ranker]") {
 
 TEST_CASE("unknown ranker names and keys list the valid ones",
           "[recommend][ranker]") {
-  CheckError(MakeRanker("logistic").status(), kInvalid, {"logistic", "linear"});
+  CheckError(MakeRanker("boosted").status(), kInvalid,
+             {"boosted", "linear", "logistic", "pairwise"});
   CheckError(MakeRanker("linear(bogus=1)").status(), kInvalid,
              {"bogus", "tie_strength", "adamic_adar", "candidate_degree"});
   CheckError(MakeRanker("linear(adamic_adar=abc)").status(), kInvalid,
