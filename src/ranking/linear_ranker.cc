@@ -32,6 +32,8 @@ Transform TransformOf(int f) {
     case kCandidateActivity7d:
     case kCandidateActivity30d:
     case kCandidateDegree:
+    case kCandidatePurchases:
+    case kCandidateFatigue:
       return Transform::kLog1p;
     case kDaysSinceLastInteraction:
       return Transform::kRecency;
@@ -81,6 +83,11 @@ const std::array<float, kNumFeatures>& LinearRankerWeights() {
       0.1f,    // candidate_is_new
       2.0f,    // candidate_join_rate
       -0.05f,  // candidate_degree
+      0.8f,    // item_similarity
+      0.1f,    // candidate_purchases
+      2.0f,    // candidate_accept_rate
+      -0.5f,   // candidate_fatigue: each recent invite makes another less
+               // welcome
   };
   return kWeights;
 }
