@@ -85,9 +85,9 @@ const std::array<float, kNumFeatures>& LinearRankerWeights() {
       -0.05f,  // candidate_degree
       0.8f,    // item_similarity
       0.1f,    // candidate_purchases
-      2.0f,    // candidate_accept_rate
-      -0.5f,   // candidate_fatigue: each recent invite makes another less
-               // welcome
+      3.0f,    // candidate_accept_rate: 0.6 from the prior alone
+      -1.0f,   // candidate_fatigue: 20 invites this week cost ~3, enough to
+               // drop a top suggestion below the next
   };
   return kWeights;
 }
