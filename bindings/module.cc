@@ -14,6 +14,7 @@ py::object& ErrorType() {
   return *error;
 }
 
+void InitFeedback(py::module_& m);
 void InitGraph(py::module_& m);
 void InitRecommend(py::module_& m);
 void InitSynth(py::module_& m);
@@ -31,5 +32,6 @@ PYBIND11_MODULE(_core, m) {
   m.attr("Error") = ErrorType();
   InitGraph(m);
   InitRecommend(m);
+  InitFeedback(m);
   InitSynth(m);
 }

@@ -2,11 +2,15 @@
 
     import invitegraph as ig
     g = ig.build_graph(friendships=df_f, interactions=df_i, purchases=df_p)
-    ig.Recommender(g).recommend(inviter=123, item=42, k=10)
+    rec = ig.Recommender(g)
+    rec.recommend(inviter=123, item=42, k=10)
+    rec.record_outcomes(df_outcomes)   # inviter, invitee, item, ts, outcome
 """
 from . import synth
-from ._core import Error, channel_names, feature_names, linear_weights, ranker_names
-from ._frames import GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph
+from ._core import (Error, channel_names, feature_names, linear_weights, outcome_names,
+                    ranker_names)
+from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph,
+                      history_from_outcomes)
 
 __version__ = "0.1.0"
 
@@ -19,7 +23,9 @@ __all__ = [
     "build_graph",
     "channel_names",
     "feature_names",
+    "history_from_outcomes",
     "linear_weights",
+    "outcome_names",
     "ranker_names",
     "synth",
 ]
