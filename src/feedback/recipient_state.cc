@@ -74,7 +74,7 @@ absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b) {
     ++(v ? report.applied : report.unknown_invitees);
     latest = std::max(latest, b.ts[i]);
   }
-  std::unique_lock<std::shared_mutex> lock(mu_);
+  std::unique_lock<RwLock> lock(mu_);
   if (records_.empty() && report.applied > 0) {
     records_.resize(graph_.num_nodes());
   }
@@ -88,7 +88,7 @@ absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b) {
 }
 
 RecipientFeedback RecipientState::Lookup(UserId user) const {
-  std::shared_lock<std::shared_mutex> lock(mu_);
+  std::shared_lock<RwLock> lock(mu_);
   RecipientFeedback out;
   RecipientRecord r;
   if (const std::optional<uint32_t> v = graph_.users.Find(user)) {

@@ -1,12 +1,11 @@
 // Per-recipient feedback state: invite-acceptance counts and decayed fatigue,
 // stored densely by NodeId, plus a side table for invitees outside the graph.
 //
-// Thread safety: Record() takes a writer lock for the commit only; Reader
+// Thread safety: Record() takes the writer lock for the commit only; Reader
 // holds a reader lock so a request sees one consistent state while it
-// featurises. The lock is a std::shared_mutex rather than absl::Mutex because
-// Debian's Abseil is not built with ThreadSanitizer annotations, so TSan
-// cannot see absl::Mutex's happens-before edges and reports false races;
-// pthread rwlocks are intercepted by TSan.
+// featurises. The lock is internal::RwLock (writer-preferring, and visible to
+// ThreadSanitizer; see rw_lock.h for why not absl::Mutex or
+// std::shared_mutex).
 #ifndef INVITEGRAPH_FEEDBACK_RECIPIENT_STATE_H_
 #define INVITEGRAPH_FEEDBACK_RECIPIENT_STATE_H_
 
@@ -21,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "graph/graph_data.h"
+#include "internal/rw_lock.h"
 #include "invitegraph/outcomes.h"
 
 namespace invitegraph::internal {
@@ -88,7 +88,7 @@ class RecipientState {
     const FeedbackView& view() const { return view_; }
 
    private:
-    std::shared_lock<std::shared_mutex> lock_;
+    std::shared_lock<RwLock> lock_;
     FeedbackView view_;
   };
 
@@ -100,7 +100,7 @@ class RecipientState {
   const FeedbackConfig config_;
   const double inv_half_life_s_;
 
-  mutable std::shared_mutex mu_;
+  mutable RwLock mu_;
   // Allocated on the first outcome for an invitee in the graph.
   std::vector<RecipientRecord> records_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<UserId, RecipientRecord> unknown_ ABSL_GUARDED_BY(mu_);

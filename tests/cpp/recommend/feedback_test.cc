@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -423,6 +424,44 @@ TEST_CASE("concurrent recording and recommending equal the sequential result",
     }
   }
   CHECK(bad == 0);
+}
+
+TEST_CASE("recording is not starved by a steady stream of requests",
+          "[feedback][concurrency]") {
+  const Workload w = MakeWorkload();
+  const Recommender rec = Unwrap(Recommender::Create(w.graph));
+  std::atomic<bool> stop{false};
+  std::atomic<int> running{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      ++running;
+      while (!stop.load()) {
+        for (UserId u : w.inviters) (void)rec.Features(u, Campaign{});
+      }
+    });
+  }
+  while (running.load() < 4) std::this_thread::yield();
+  // A liveness check: with a reader-preferring lock, overlapping requests can
+  // keep the writer out for long (here glibc's default made this case ~10x
+  // slower). Generous bound, then stop the readers either way.
+  std::atomic<bool> recorded{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 20; ++i) {
+      (void)rec.RecordOutcomes(w.rows.batch(i * 10, i * 10 + 10));
+    }
+    recorded = true;
+  });
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!recorded.load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const bool in_time = recorded.load();
+  stop = true;
+  for (std::thread& t : readers) t.join();
+  writer.join();
+  CHECK(in_time);
 }
 
 TEST_CASE("HistoryFromOutcomes groups outcomes into campaigns", "[feedback]") {
