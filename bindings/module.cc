@@ -15,6 +15,7 @@ py::object& ErrorType() {
   return *error;
 }
 
+void InitFeedback(py::module_& m);
 void InitGraph(py::module_& m);
 void InitRecommend(py::module_& m);
 void InitSynth(py::module_& m);
@@ -34,6 +35,7 @@ PYBIND11_MODULE(_core, m) {
   InitGraph(m);
   InitFit(m);
   InitRecommend(m);
+  InitFeedback(m);
   InitSynth(m);
   InitTraining(m);
 }

@@ -4,8 +4,10 @@
 
 #include "bindings/fit_bindings.h"
 #include "bindings/numpy.h"
+#include "bindings/outcome_columns.h"
 #include "bindings/status_conversion.h"
 #include "invitegraph/features.h"
+#include "invitegraph/outcomes.h"
 #include "invitegraph/ranker.h"
 #include "invitegraph/recommender.h"
 
@@ -61,22 +63,33 @@ void InitRecommend(py::module_& m) {
 
   py::class_<Recommender>(m, "Recommender", R"pbdoc(
 Ranked, explained invitees for (inviter, item) requests over one SocialGraph.
-Thread-safe; long calls release the GIL. Use invitegraph.Recommender for DataFrames.
+Thread-safe (record_outcomes included); long calls release the GIL. Use
+invitegraph.Recommender for DataFrames.
 )pbdoc")
       .def(py::init([](const SocialGraph& graph, const py::object& ranker,
                        bool include_two_hop, int max_two_hop,
-                       int hub_degree_cap, int max_reasons) {
+                       int hub_degree_cap, int max_reasons,
+                       double accept_prior_mean, double accept_prior_strength,
+                       double fatigue_half_life_days) {
              RecommenderConfig config;
              config.candidates.include_two_hop = include_two_hop;
              config.candidates.max_two_hop = max_two_hop;
              config.candidates.hub_degree_cap = hub_degree_cap;
              config.max_reasons = max_reasons;
+             config.feedback.accept_prior_mean = accept_prior_mean;
+             config.feedback.accept_prior_strength = accept_prior_strength;
+             config.feedback.fatigue_half_life_days = fatigue_half_life_days;
              return ValueOrThrow(
                  Recommender::Create(graph, config, RankerArg(ranker)));
            }),
            py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
            py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
-           py::arg("hub_degree_cap") = 1000, py::arg("max_reasons") = 3)
+           py::arg("hub_degree_cap") = 1000, py::arg("max_reasons") = 3,
+           py::arg("accept_prior_mean") = FeedbackConfig{}.accept_prior_mean,
+           py::arg("accept_prior_strength") =
+               FeedbackConfig{}.accept_prior_strength,
+           py::arg("fatigue_half_life_days") =
+               FeedbackConfig{}.fatigue_half_life_days)
       .def_property_readonly(
           "ranker_spec", [](const Recommender& r) { return r.ranker().spec(); })
       .def_property_readonly("graph", &Recommender::graph)
@@ -139,7 +152,39 @@ Thread-safe; long calls release the GIL. Use invitegraph.Recommender for DataFra
           },
           py::arg("inviter"), py::arg("item") = -1,
           py::arg("category") = kNoCategory,
-          "(candidates, feature matrix) of the rows recommend scores.");
+          "(candidates, feature matrix) of the rows recommend scores.")
+      .def(
+          "record_outcomes",
+          [](const Recommender& r, const Column<int64_t>& inviter,
+             const Column<int64_t>& invitee, const Column<int64_t>& item,
+             const Column<int64_t>& ts, const Column<uint8_t>& outcome) {
+            OutcomeColumns c(inviter, invitee, item, ts, outcome);
+            absl::StatusOr<OutcomeReport> report = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              report = r.RecordOutcomes(c.batch());
+            }
+            const OutcomeReport v = ValueOrThrow(std::move(report));
+            return py::dict("applied"_a = v.applied,
+                            "unknown_invitees"_a = v.unknown_invitees);
+          },
+          py::arg("inviter"), py::arg("invitee"), py::arg("item"),
+          py::arg("ts"), py::arg("outcome"), R"pbdoc(
+Applies invite outcomes (codes in outcome_names() order) to the state every
+copy of this recommender shares; all or nothing. Returns {applied,
+unknown_invitees}.
+)pbdoc")
+      .def(
+          "feedback_for",
+          [](const Recommender& r, UserId user) {
+            const RecipientFeedback f = r.FeedbackFor(user);
+            return py::dict(
+                "in_graph"_a = f.in_graph, "successes"_a = f.successes,
+                "failures"_a = f.failures, "accept_rate"_a = f.accept_rate,
+                "fatigue"_a = f.fatigue, "as_of"_a = f.as_of);
+          },
+          py::arg("user"),
+          "Recorded-outcome state of `user` at the recommender's current now.");
 }
 
 }  // namespace invitegraph::py_bindings

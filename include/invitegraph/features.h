@@ -47,6 +47,13 @@ enum Feature : int {
   kCandidateIsNew,        // 1 if first seen within new_user_days
   kCandidateJoinRate,     // Beta-smoothed campaign join rate
   kCandidateDegree,       // candidate's number of contacts
+  kItemSimilarity,        // cosine of inviter and candidate decayed item
+                          // purchase vectors
+  kCandidatePurchases,    // candidate's total decayed purchase weight
+  kCandidateAcceptRate,   // posterior mean of the candidate's invite accept
+                          // rate from recorded outcomes (outcomes.h)
+  kCandidateFatigue,      // decayed count of invites the candidate received,
+                          // as of the request's "now" (outcomes.h)
   kNumFeatures
 };
 

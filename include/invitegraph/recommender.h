@@ -11,8 +11,18 @@
 // each -> ranker score -> drop the inviter -> top k by (score desc, candidate
 // id asc) -> reasons from the largest positive feature contributions.
 //
-// Thread safety: all const methods may run concurrently; the object is
-// immutable after construction and cheap to copy (shared state).
+// Feedback: RecordOutcomes() feeds sent/accepted/declined/ignored invites back
+// (outcomes.h); the very next request sees them through the features
+// candidate_accept_rate and candidate_fatigue. Each request is evaluated at
+// "now" = the latest of the graph's as_of and every ts recorded so far.
+//
+// Thread safety: all methods are const and may run concurrently from many
+// threads, RecordOutcomes() included. The object is a cheap-to-copy handle:
+// copies share the graph, the ranker and the recorded-outcome state (a
+// Recommender made by another Create() call starts with its own, empty
+// state). That state sits behind a reader-writer lock: a request featurises
+// under a reader lock, so it sees each RecordOutcomes() batch entirely or not
+// at all.
 #ifndef INVITEGRAPH_RECOMMENDER_H_
 #define INVITEGRAPH_RECOMMENDER_H_
 
@@ -24,6 +34,7 @@
 #include "absl/types/span.h"
 #include "invitegraph/candidates.h"
 #include "invitegraph/features.h"
+#include "invitegraph/outcomes.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/ranker.h"
 #include "invitegraph/social_graph.h"
@@ -39,7 +50,8 @@ struct Campaign {
 
 struct RecommenderConfig {
   CandidateOptions candidates = {};
-  int max_reasons = 3;  // reason codes per suggestion
+  int max_reasons = 3;           // reason codes per suggestion
+  FeedbackConfig feedback = {};  // priors and decay of recorded outcomes
 };
 
 struct Suggestion {
@@ -100,6 +112,20 @@ class Recommender {
   // The feature rows Recommend() scores (before the cut), one per candidate.
   absl::StatusOr<FeatureMatrix> Features(UserId inviter,
                                          const Campaign& campaign) const;
+
+  // RecordOutcomes()
+  //
+  // Applies a batch of invite outcomes (semantics in outcomes.h) to the state
+  // this Recommender and its copies share. Validate-then-commit: a bad row is
+  // kInvalidArgument naming outcomes.<column>[row]=value and nothing of the
+  // batch is applied. Invitees outside the graph are counted in
+  // `unknown_invitees` and kept aside (see FeedbackFor()).
+  absl::StatusOr<OutcomeReport> RecordOutcomes(const OutcomeBatch& batch) const;
+
+  // The recorded-outcome state of `user` at the current "now": counts,
+  // posterior accept rate and fatigue. Users with no outcomes (or not in the
+  // graph and never an invitee) get zeros and the prior mean.
+  RecipientFeedback FeedbackFor(UserId user) const;
 
   const SocialGraph& graph() const;
   const Ranker& ranker() const;

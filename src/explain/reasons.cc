@@ -11,7 +11,12 @@ namespace {
 
 // Contributions below this do not make a reason.
 constexpr float kMinContribution = 0.05f;
+// "accepts_invites_often" needs a posterior accept rate of at least this: the
+// prior alone contributes to every score and explains nothing.
+constexpr float kOftenAcceptRate = 0.5f;
 
+// The reason code of feature `f` in row `x`; empty when the feature explains
+// nothing there.
 std::string Code(int f, absl::Span<const float> x) {
   switch (f) {
     case kTieStrength:
@@ -62,6 +67,14 @@ std::string Code(int f, absl::Span<const float> x) {
       return "often_joins";
     case kCandidateDegree:
       return "well_connected";
+    case kItemSimilarity:
+      return "similar_taste";
+    case kCandidatePurchases:
+      return "active_shopper";
+    case kCandidateAcceptRate:
+      return x[kCandidateAcceptRate] >= kOftenAcceptRate
+                 ? "accepts_invites_often"
+                 : "";
     default:
       return "other";
   }
@@ -82,6 +95,7 @@ std::vector<std::string> ReasonCodes(absl::Span<const float> x,
     if (static_cast<int>(out.size()) >= max_reasons) break;
     if (!(contribution[f] >= kMinContribution)) break;
     std::string code = Code(f, x);
+    if (code.empty()) continue;  // this feature explains nothing in this row
     if (std::find(out.begin(), out.end(), code) == out.end())
       out.push_back(std::move(code));
   }

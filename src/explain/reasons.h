@@ -14,7 +14,8 @@ namespace invitegraph::internal {
 
 // Up to `max_reasons` codes for the feature row `x`, from the features with the
 // largest positive `contribution`, strongest first; duplicates (shared-friend
-// features) merge.
+// features) merge. candidate_accept_rate gives "accepts_invites_often" only
+// when the posterior is at least 0.5.
 std::vector<std::string> ReasonCodes(absl::Span<const float> x,
                                      absl::Span<const float> contribution,
                                      int max_reasons);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "candidates/candidate_finder.h"
+#include "feedback/recipient_state.h"
 #include "graph/graph_data.h"
 #include "invitegraph/features.h"
 
@@ -19,11 +20,36 @@ struct CampaignContext {
 CampaignContext ResolveCampaign(const GraphData& g, ItemId item,
                                 CategoryId category);
 
+// The inviter's decayed item-purchase row scattered into a dense array over
+// items, so item_similarity costs O(candidate's row length) per candidate.
+// Reused across requests on one thread: a slot is valid only when its stamp
+// equals the current epoch, so nothing is cleared per request.
+class ItemScratch {
+ public:
+  explicit ItemScratch(uint32_t num_items) : slots_(num_items) {}
+
+  // Scatters row `u` of `rows` (user -> item weights).
+  void Load(const SparseRows& rows, NodeId u);
+  // Cosine of the loaded row and row `v` of `rows`; 0 if either is empty.
+  float Cosine(const SparseRows& rows, NodeId v) const;
+
+ private:
+  struct Slot {
+    uint32_t stamp = 0;
+    float weight = 0;
+  };
+  std::vector<Slot> slots_;
+  uint32_t epoch_ = 0;
+  double norm_ = 0;  // L2 norm of the loaded row
+};
+
 // Writes one row per candidate into `out` (resized to candidates x
-// kNumFeatures).
+// kNumFeatures). `feedback` supplies the recorded-outcome features; `items`
+// is this thread's scratch.
 void FillFeatures(const GraphData& g, NodeId inviter,
                   const CampaignContext& campaign,
                   const std::vector<CandidateScratch::Candidate>& candidates,
+                  const FeedbackView& feedback, ItemScratch* items,
                   FeatureArray* out);
 
 }  // namespace invitegraph::internal

@@ -1,6 +1,7 @@
 #include "invitegraph/features.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "features/feature_rows.h"
@@ -35,6 +36,10 @@ absl::Span<const std::string> FeatureNames() {
           "candidate_is_new",
           "candidate_join_rate",
           "candidate_degree",
+          "item_similarity",
+          "candidate_purchases",
+          "candidate_accept_rate",
+          "candidate_fatigue",
       };
   return *kNames;
 }
@@ -65,12 +70,41 @@ CampaignContext ResolveCampaign(const GraphData& g, ItemId item,
   return c;
 }
 
+void ItemScratch::Load(const SparseRows& rows, NodeId u) {
+  if (++epoch_ == 0) {  // wrapped: reset all stamps once every 2^32 requests
+    for (Slot& s : slots_) s.stamp = 0;
+    epoch_ = 1;
+  }
+  double sq = 0;
+  for (uint64_t i = rows.offsets[u]; i < rows.offsets[u + 1]; ++i) {
+    slots_[rows.keys[i]] = Slot{epoch_, rows.weights[i]};
+    sq += static_cast<double>(rows.weights[i]) * rows.weights[i];
+  }
+  norm_ = std::sqrt(sq);
+}
+
+float ItemScratch::Cosine(const SparseRows& rows, NodeId v) const {
+  if (norm_ <= 0) return 0.0f;
+  double dot = 0, sq = 0;
+  for (uint64_t i = rows.offsets[v]; i < rows.offsets[v + 1]; ++i) {
+    const double w = rows.weights[i];
+    sq += w * w;
+    const Slot& s = slots_[rows.keys[i]];
+    if (s.stamp == epoch_) dot += w * s.weight;
+  }
+  if (sq <= 0) return 0.0f;
+  // Rounding may push the cosine of parallel rows a hair above 1.
+  return static_cast<float>(std::min(1.0, dot / (norm_ * std::sqrt(sq))));
+}
+
 void FillFeatures(const GraphData& g, NodeId inviter,
                   const CampaignContext& campaign,
                   const std::vector<CandidateScratch::Candidate>& candidates,
+                  const FeedbackView& feedback, ItemScratch* items,
                   FeatureArray* out) {
   out->resize(static_cast<Eigen::Index>(candidates.size()), kNumFeatures);
   const float deg_u = static_cast<float>(g.degree(inviter));
+  items->Load(g.user_items, inviter);
   for (size_t r = 0; r < candidates.size(); ++r) {
     const CandidateScratch::Candidate& c = candidates[r];
     const NodeId v = c.node;
@@ -112,6 +146,10 @@ void FillFeatures(const GraphData& g, NodeId inviter,
     x[kCandidateIsNew] = g.is_new[v] ? 1.0f : 0.0f;
     x[kCandidateJoinRate] = g.join_rate[v];
     x[kCandidateDegree] = deg_v;
+    x[kItemSimilarity] = items->Cosine(g.user_items, v);
+    x[kCandidatePurchases] = g.purchase_weight[v];
+    x[kCandidateAcceptRate] = feedback.AcceptRate(v);
+    x[kCandidateFatigue] = feedback.Fatigue(v);
   }
 }
 

@@ -9,6 +9,7 @@
 #include "candidates/candidate_finder.h"
 #include "explain/reasons.h"
 #include "features/feature_rows.h"
+#include "feedback/recipient_state.h"
 #include "graph/graph_data.h"
 #include "internal/parallel.h"
 #include "invitegraph/status.h"
@@ -21,8 +22,10 @@ namespace {
 
 // Everything one request needs, reused across requests on the same thread.
 struct RequestScratch {
-  explicit RequestScratch(uint32_t num_nodes) : candidates(num_nodes) {}
+  RequestScratch(uint32_t num_nodes, uint32_t num_items)
+      : candidates(num_nodes), items(num_items) {}
   CandidateScratch candidates;
+  internal::ItemScratch items;
   std::vector<CandidateScratch::Candidate> found;
   FeatureMatrix features;
   std::vector<float> scores;
@@ -39,11 +42,16 @@ struct Recommender::Impl {
   std::shared_ptr<const Ranker>
       explainer;  // `ranker` if it explains, else linear
 
+  // Recorded outcomes, shared by every copy of the Recommender. Mutable: the
+  // Recommender is a const handle, and the state locks itself.
+  mutable internal::RecipientState recipients;
+
   // A pool of scratch objects, so concurrent requests never share one.
   mutable std::mutex mu;
   mutable std::vector<std::unique_ptr<RequestScratch>> pool;
 
-  Impl(SocialGraph g) : graph(std::move(g)) {}
+  Impl(SocialGraph g, const RecommenderConfig& c)
+      : graph(std::move(g)), config(c), recipients(graph.data(), c.feedback) {}
 
   std::unique_ptr<RequestScratch> Acquire() const {
     {
@@ -55,7 +63,8 @@ struct Recommender::Impl {
       }
     }
     return std::make_unique<RequestScratch>(
-        static_cast<uint32_t>(graph.num_nodes()));
+        static_cast<uint32_t>(graph.num_nodes()),
+        static_cast<uint32_t>(graph.data().items.size()));
   }
   void Release(std::unique_ptr<RequestScratch> s) const {
     std::lock_guard<std::mutex> lock(mu);
@@ -69,7 +78,10 @@ struct Recommender::Impl {
     s.candidates.Find(g, inviter, config.candidates, &s.found);
     const auto ctx =
         internal::ResolveCampaign(g, campaign.item, campaign.category);
-    internal::FillFeatures(g, inviter, ctx, s.found, &s.features.values);
+    // One consistent feedback state for the whole request.
+    const internal::RecipientState::Reader feedback(recipients);
+    internal::FillFeatures(g, inviter, ctx, s.found, feedback.view(), &s.items,
+                           &s.features.values);
   }
 
   absl::Status RecommendNode(NodeId inviter, const Campaign& campaign, int k,
@@ -136,8 +148,9 @@ absl::StatusOr<Recommender> Recommender::Create(
         absl::StrCat("RecommenderConfig.max_reasons=", config.max_reasons,
                      ": must be >= 0"));
   }
-  auto impl = std::make_shared<Impl>(std::move(graph));
-  impl->config = config;
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::ValidateFeedbackConfig(config.feedback));
+  auto impl = std::make_shared<Impl>(std::move(graph), config);
   if (ranker == nullptr) {
     INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r,
                                  MakeRanker("linear"));
@@ -161,6 +174,15 @@ absl::StatusOr<Recommender> Recommender::Create(
 }
 
 const SocialGraph& Recommender::graph() const { return impl_->graph; }
+
+absl::StatusOr<OutcomeReport> Recommender::RecordOutcomes(
+    const OutcomeBatch& batch) const {
+  return impl_->recipients.Record(batch);
+}
+
+RecipientFeedback Recommender::FeedbackFor(UserId user) const {
+  return impl_->recipients.Lookup(user);
+}
 const Ranker& Recommender::ranker() const { return *impl_->ranker; }
 const RecommenderConfig& Recommender::config() const { return impl_->config; }
 

@@ -78,19 +78,38 @@ def _item_category():
     return cats
 
 
-def ref_category_profile(user, as_of, half_life):
-    """Decayed purchase weight per category: orders, campaign joins, the inviter's order."""
+def _purchase_rows():
+    """(user, item, ts) of every purchase: orders, campaign joins, the inviter's order."""
     p, c = SHOP["purchases"], SHOP["campaigns"]
     rows = list(zip(p["user"], p["item"], p["ts"]))
     for inviter, item, joined, ts in zip(c["inviter"], c["item"], c["joined"], c["ts"]):
         rows.append((inviter, item, ts))
         rows += [(j, item, ts) for j in joined]
+    return rows
+
+
+def ref_category_profile(user, as_of, half_life):
+    """Decayed purchase weight per category."""
     cats = _item_category()
     prof = {}
-    for u, item, ts in rows:
+    for u, item, ts in _purchase_rows():
         if u == user:
             prof[cats[item]] = prof.get(cats[item], 0.0) + _decay(as_of - ts, half_life)
     return prof
+
+
+def ref_item_profile(user, as_of, half_life):
+    """Decayed purchase weight per item."""
+    prof = {}
+    for u, item, ts in _purchase_rows():
+        if u == user:
+            prof[item] = prof.get(item, 0.0) + _decay(as_of - ts, half_life)
+    return prof
+
+
+def cosine(a: dict, b: dict) -> float:
+    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
+    return sum(w * b.get(k, 0.0) for k, w in a.items()) / norm if norm else 0.0
 
 
 def ref_join_rate(user, prior_mean=0.1, prior_strength=10.0):
@@ -114,6 +133,7 @@ def ref_features(inviter, item, as_of, half_life):
     cats = _item_category()
     cat = cats.get(item)
     prof_u = ref_category_profile(inviter, as_of, half_life)
+    items_u = ref_item_profile(inviter, as_of, half_life)
     out = {}
     two_hop = {w for v in g[inviter] for w in g[v]} - set(g[inviter]) - {inviter}
     for v in sorted(set(g[inviter]) | two_hop):
@@ -145,6 +165,11 @@ def ref_features(inviter, item, as_of, half_life):
             "candidate_is_new": float(first is not None and as_of - first <= 30 * DAY),
             "candidate_join_rate": ref_join_rate(v),
             "candidate_degree": float(g.degree(v)),
+            "item_similarity": cosine(items_u, ref_item_profile(v, as_of, half_life)),
+            "candidate_purchases": sum(ref_item_profile(v, as_of, half_life).values()),
+            # No recorded outcomes: the prior mean and no fatigue.
+            "candidate_accept_rate": 0.2,
+            "candidate_fatigue": 0.0,
         }
         for kind in DEFAULT_CHANNEL_WEIGHTS:
             row[f"{kind}_weight"] = ref_channel(inviter, v, kind, as_of, half_life)
@@ -161,7 +186,8 @@ def linear_score(row: pd.Series, weights: dict) -> float:
     """score = sum_f w_f * T_f(x_f): log1p for counts and weights, exp(-days/30) for
     recency, identity for indicators, shares and rates."""
     log1p = {"tie_strength", "reverse_tie_strength", "common_neighbors", "adamic_adar",
-             "candidate_activity_7d", "candidate_activity_30d", "candidate_degree"}
+             "candidate_activity_7d", "candidate_activity_30d", "candidate_degree",
+             "candidate_purchases", "candidate_fatigue"}
     log1p |= {f"{k}_weight" for k in DEFAULT_CHANNEL_WEIGHTS}
     s = 0.0
     for name, w in weights.items():
@@ -285,6 +311,15 @@ def test_hand_values_spelled_out(shop_graph):
     assert f.loc[[6, 8], "candidate_bought_item"].tolist() == [0, 0]
     assert f.loc[8, "shopping_similarity"] == 0 and f.loc[5, "shopping_similarity"] == \
         pytest.approx(1.0, rel=1e-5)
+    # 123's only purchase is its campaign's item 42; 5 and 7 bought 42 only, 8 item 7.
+    assert f.loc[5, "item_similarity"] == pytest.approx(1.0, rel=1e-5)
+    assert f.loc[7, "item_similarity"] == pytest.approx(1.0, rel=1e-5)
+    assert f.loc[8, "item_similarity"] == 0 and f.loc[6, "item_similarity"] == 0
+    assert f.loc[5, "candidate_purchases"] == pytest.approx(2 ** (-5 / 30) + 2 ** (-20 / 30),
+                                                            rel=1e-5)  # order + campaign join
+    assert f.loc[6, "candidate_purchases"] == 0
+    np.testing.assert_allclose(f["candidate_accept_rate"], 0.2, rtol=1e-6)  # prior only
+    assert (f["candidate_fatigue"] == 0).all()
 
 
 def test_graph_accessors(shop_graph):
@@ -621,6 +656,9 @@ REASON_CLAIMS = {
     "active_this_month": lambda f: f["candidate_activity_30d"] > 0,
     "new_user": lambda f: f["candidate_is_new"] == 1,
     "well_connected": lambda f: f["candidate_degree"] > 0,
+    "similar_taste": lambda f: f["item_similarity"] > 0,
+    "active_shopper": lambda f: f["candidate_purchases"] > 0,
+    "accepts_invites_often": lambda f: f["candidate_accept_rate"] >= 0.5,
 }
 
 

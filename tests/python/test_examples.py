@@ -12,7 +12,7 @@ from conftest import REPO_ROOT
 EXAMPLES = REPO_ROOT / "examples" / "python"
 
 
-@pytest.mark.parametrize("name", ["01_quickstart.py"])
+@pytest.mark.parametrize("name", ["01_quickstart.py", "02_feedback.py"])
 def test_example_runs(name):
     script = EXAMPLES / name
     if not script.is_file():

@@ -2,12 +2,16 @@
 
     import invitegraph as ig
     g = ig.build_graph(friendships=df_f, interactions=df_i, purchases=df_p)
-    ig.Recommender(g).recommend(inviter=123, item=42, k=10)
+    rec = ig.Recommender(g)
+    rec.recommend(inviter=123, item=42, k=10)
+    rec.record_outcomes(df_outcomes)   # inviter, invitee, item, ts, outcome
 """
 from . import synth
-from ._core import Error, channel_names, feature_names, linear_weights, ranker_names
+from ._core import (Error, channel_names, feature_names, linear_weights, outcome_names,
+                    ranker_names)
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
-from ._frames import GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph
+from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph,
+                      history_from_outcomes)
 from ._training import TrainingSet, training_frame, training_set
 
 __version__ = "0.1.0"
@@ -24,9 +28,11 @@ __all__ = [
     "channel_names",
     "feature_names",
     "fit_ranker_arrays",
+    "history_from_outcomes",
     "linear_weights",
     "load_ranker",
     "make_ranker",
+    "outcome_names",
     "ranker_from_json",
     "ranker_names",
     "synth",

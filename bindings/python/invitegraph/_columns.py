@@ -175,3 +175,31 @@ def list_column(values: Any, table: str, column: str) -> tuple[np.ndarray, np.nd
     np.cumsum(lengths, out=offsets[1:])
     flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     return offsets, flat
+
+
+def outcome_column(values: Any, table: str, names: list[str]) -> np.ndarray:
+    """Outcome codes (uint8, in the order of ``names``) from strings or a pandas
+    Categorical; a missing or unknown outcome is rejected at its first row."""
+    if isinstance(values, pd.Series):
+        series = values
+    else:
+        arr = np.asarray(values, dtype=object)
+        if arr.ndim != 1:
+            raise ValueError(f"{table}.outcome: expected a one-dimensional column, "
+                             f"got shape {arr.shape}")
+        series = pd.Series(arr, dtype=object)
+    codes, uniques = pd.factorize(series)
+    codes = np.asarray(codes)
+    if (codes < 0).any():
+        row = _first_bad(codes < 0)
+        raise ValueError(f"{table}.outcome[{row}]={series.iloc[row]!r}: missing outcome; "
+                         f"known outcomes: {', '.join(names)}")
+    index = {n: i for i, n in enumerate(names)}
+    lookup = np.empty(len(uniques), dtype=np.uint8)
+    for k, v in enumerate(uniques):
+        if not isinstance(v, str) or v not in index:
+            row = _first_bad(codes == k)
+            raise ValueError(f"{table}.outcome[{row}]={v!r}: unknown outcome; "
+                             f"known outcomes: {', '.join(names)}")
+        lookup[k] = index[v]
+    return np.ascontiguousarray(lookup[codes], dtype=np.uint8)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import _core
 from ._columns import (category_column, float_column, int_column, kind_column, list_column,
-                       table_columns, ts_column)
+                       outcome_column, table_columns, ts_column)
 from ._fit import _ranker_or_spec
 from ._progress import ProgressArg, progress_callback
 
@@ -19,6 +19,7 @@ _FRIENDSHIPS = (("src", "dst"), ())
 _INTERACTIONS = (("src", "dst", "kind", "ts"), ())
 _PURCHASES = (("user", "item", "ts"), ("category", "amount"))
 _CAMPAIGNS = (("inviter", "item", "joined"), ("ts", "category", "invited"))
+_OUTCOMES = (("inviter", "invitee", "item", "ts", "outcome"), ())
 
 
 def _as_of_seconds(as_of: Any) -> Optional[int]:
@@ -147,6 +148,45 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
     return b.build(as_of=as_of, progress=progress, keep_events=keep_events)
 
 
+def _outcome_columns(table: Any) -> tuple:
+    """(inviter, invitee, item, ts, outcome codes) of an outcome table, validated."""
+    c = table_columns(table, "outcomes", *_OUTCOMES)
+    return (int_column(c["inviter"], "outcomes", "inviter"),
+            int_column(c["invitee"], "outcomes", "invitee"),
+            int_column(c["item"], "outcomes", "item"),
+            ts_column(c["ts"], "outcomes"),
+            outcome_column(c["outcome"], "outcomes", _core.outcome_names()))
+
+
+def _split(offsets: np.ndarray, values: np.ndarray) -> pd.Series:
+    """A column of Python lists from the offsets layout."""
+    cells = [values[offsets[r]:offsets[r + 1]].tolist() for r in range(len(offsets) - 1)]
+    return pd.Series(cells, dtype=object)
+
+
+def history_from_outcomes(outcomes: Any) -> pd.DataFrame:
+    """Past campaigns from an outcome log, ready for ``build_graph(campaigns=...)``.
+
+    Parameters
+    ----------
+    outcomes : DataFrame or dict of arrays, columns ``inviter, invitee, item, ts, outcome``
+        ``outcome`` is one of :func:`outcome_names` (strings or a pandas Categorical).
+
+    Returns
+    -------
+    DataFrame with one row per ``(inviter, item)``, sorted by both, and columns
+    ``inviter, item, ts`` (its earliest row, unix seconds), ``invited`` (list of the
+    distinct invitees, any outcome) and ``joined`` (list of those who accepted), lists
+    ascending. A bad row raises ``ValueError`` naming column, row and value.
+    """
+    d = _core.history_from_outcomes(*_outcome_columns(outcomes))
+    return pd.DataFrame({
+        "inviter": d["inviter"], "item": d["item"], "ts": d["ts"],
+        "invited": _split(d["invited_offsets"], d["invited"]),
+        "joined": _split(d["joined_offsets"], d["joined"]),
+    })
+
+
 def _suggestion_frame(cols: dict) -> pd.DataFrame:
     cols = dict(cols)
     # An object column of lists even when empty (an empty list alone would become float64).
@@ -171,14 +211,28 @@ class Recommender:
         Contacts with more contacts than this are not expanded for 2-hop candidates.
     max_reasons : int
         Reason codes per suggestion.
+    accept_prior_mean, accept_prior_strength : float
+        Beta prior of each invitee's accept rate (``candidate_accept_rate``): mean in
+        [0, 1] and strength in pseudo-invites (> 0).
+    fatigue_half_life_days : float
+        Each received invite's weight in ``candidate_fatigue`` halves every this many
+        days.
+
+    The recommender is thread-safe: :meth:`recommend` and :meth:`record_outcomes` may
+    run concurrently from Python threads (both release the GIL).
     """
 
     def __init__(self, graph: SocialGraph, ranker: Any = "linear", *, include_two_hop: bool = True,
-                 max_two_hop: int = 100, hub_degree_cap: int = 1000, max_reasons: int = 3):
+                 max_two_hop: int = 100, hub_degree_cap: int = 1000, max_reasons: int = 3,
+                 accept_prior_mean: float = 0.2, accept_prior_strength: float = 5.0,
+                 fatigue_half_life_days: float = 7.0):
         ranker = _ranker_or_spec(ranker)
         self._r = _core.Recommender(graph, ranker, include_two_hop=include_two_hop,
                                     max_two_hop=max_two_hop, hub_degree_cap=hub_degree_cap,
-                                    max_reasons=max_reasons)
+                                    max_reasons=max_reasons,
+                                    accept_prior_mean=float(accept_prior_mean),
+                                    accept_prior_strength=float(accept_prior_strength),
+                                    fatigue_half_life_days=float(fatigue_half_life_days))
         self.graph = graph
 
     @property
@@ -222,6 +276,34 @@ class Recommender:
         df = pd.DataFrame(x, columns=_core.feature_names())
         df.insert(0, "candidate", cands)
         return df
+
+    def record_outcomes(self, outcomes: Any) -> dict:
+        """Feeds invite outcomes back; the very next :meth:`recommend` sees them.
+
+        Parameters
+        ----------
+        outcomes : DataFrame or dict of arrays, columns ``inviter, invitee, item, ts, outcome``
+            ``outcome`` is one of :func:`outcome_names` (strings or a pandas Categorical):
+            ``sent`` is one invite received by ``invitee`` (its fatigue grows by one, decaying
+            with ``fatigue_half_life_days``); ``accepted`` is a success and ``declined`` /
+            ``ignored`` a failure of its accept-rate posterior. Log a ``sent`` row per invite
+            and, later, its outcome.
+
+        Returns
+        -------
+        dict with ``applied`` (rows whose invitee is in the graph) and ``unknown_invitees``
+        (rows whose invitee is not; their state is kept, see :meth:`feedback_for`).
+
+        A bad row raises ``ValueError`` naming column, row and value, and nothing of the
+        table is applied.
+        """
+        return self._r.record_outcomes(*_outcome_columns(outcomes))
+
+    def feedback_for(self, user: int) -> dict:
+        """Recorded-outcome state of ``user``: ``in_graph, successes, failures,
+        accept_rate, fatigue`` and ``as_of``, the "now" it is evaluated at (the latest of
+        the graph's as_of and every recorded ts)."""
+        return self._r.feedback_for(int(user))
 
     def __repr__(self) -> str:
         return f"<Recommender ranker={self.ranker_spec!r} graph={self.graph!r}>"

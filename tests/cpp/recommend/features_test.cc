@@ -9,11 +9,14 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "invitegraph/candidates.h"
+#include "invitegraph/graph_builder.h"
+#include "invitegraph/outcomes.h"
 #include "invitegraph/recommender.h"
 #include "testing/fixtures.h"
 #include "testing/oracles.h"
@@ -27,6 +30,7 @@ using testing::ContactsOf;
 using testing::FriendsOfFriends;
 using testing::MakeRandomEvents;
 using testing::RandomEvents;
+using testing::RequireOk;
 using testing::Unwrap;
 
 constexpr int kUnlimited = std::numeric_limits<int>::max();
@@ -286,6 +290,103 @@ TEST_CASE("campaign features follow the candidates' purchases",
   }
 }
 
+TEST_CASE("purchase and feedback features equal the brute-force oracle",
+          "[recommend][features][feedback]") {
+  const RandomEvents e = MakeRandomEvents({.num_users = 70, .seed = 12});
+  const SocialGraph g = Unwrap(testing::BuildGraph(e));
+  const ContactSets contacts = ContactsOf(e);
+  const Recommender rec = Unwrap(Recommender::Create(
+      g, RecommenderConfig{.candidates = {.max_two_hop = kUnlimited}}));
+
+  // Random outcomes over known and unknown users, recorded in three batches
+  // with timestamps out of order and partly after as_of.
+  std::mt19937_64 rng(3);
+  std::vector<UserId> users;
+  for (const auto& [u, c] : contacts) users.push_back(u);
+  testing::OutcomeRows rows;
+  for (int i = 0; i < 600; ++i) {
+    const UserId from = users[rng() % users.size()];
+    UserId to = users[rng() % users.size()];
+    if (to == from) to = 777777;  // outside the graph
+    const Timestamp ts = testing::kAsOf -
+                         static_cast<Timestamp>(rng() % (30 * testing::kDay)) +
+                         (i > 400 ? 2 * testing::kDay : 0);
+    rows.Add(from, to, 700, ts, static_cast<Outcome>(rng() % kNumOutcomes));
+  }
+  for (size_t b : {0, 150, 400}) {
+    const size_t end = b == 0 ? 150 : b == 150 ? 400 : 600;
+    RequireOk(rec.RecordOutcomes(rows.batch(b, end)).status());
+  }
+
+  int64_t checked = 0, similar = 0;
+  int bad_similarity = 0, bad_purchases = 0, bad_accept = 0, bad_fatigue = 0;
+  for (const auto& [u, direct] : contacts) {
+    const FeatureMatrix x = Unwrap(rec.Features(u, Campaign{.item = 701}));
+    const auto items_u = testing::ItemVector(e, u);
+    for (int64_t r = 0; r < x.rows(); ++r) {
+      const UserId v = x.candidates[r];
+      const auto items_v = testing::ItemVector(e, v);
+      const double cosine = testing::Cosine(items_u, items_v);
+      similar += cosine > 0;
+      if (std::abs(x.values(r, kItemSimilarity) - cosine) > 1e-5)
+        ++bad_similarity;
+      const double total = testing::Total(items_v);
+      if (std::abs(x.values(r, kCandidatePurchases) - total) >
+          1e-5 * (1 + total)) {
+        ++bad_purchases;
+      }
+      const testing::OracleFeedback f =
+          testing::BruteForceFeedback(rows, v, testing::kAsOf);
+      if (std::abs(x.values(r, kCandidateAcceptRate) - f.accept_rate) > 1e-6)
+        ++bad_accept;
+      if (std::abs(x.values(r, kCandidateFatigue) - f.fatigue) >
+          1e-5 * (1 + f.fatigue)) {
+        ++bad_fatigue;
+      }
+      ++checked;
+    }
+  }
+  CHECK(checked > 1000);
+  CHECK(similar > 50);
+  CHECK(bad_similarity == 0);
+  CHECK(bad_purchases == 0);
+  CHECK(bad_accept == 0);
+  CHECK(bad_fatigue == 0);
+  // The unknown invitee's rows were kept aside, not lost.
+  const testing::OracleFeedback aside =
+      testing::BruteForceFeedback(rows, 777777, testing::kAsOf);
+  const RecipientFeedback got = rec.FeedbackFor(777777);
+  CHECK_FALSE(got.in_graph);
+  CHECK(got.successes == aside.successes);
+  CHECK(got.failures == aside.failures);
+  CHECK(got.fatigue == Approx(aside.fatigue).epsilon(1e-9));
+}
+
+TEST_CASE("item similarity of identical and disjoint baskets",
+          "[recommend][features]") {
+  // 1 and 2 bought the same items at the same times, 3 bought others, 4
+  // bought nothing.
+  GraphBuilder b;
+  const std::vector<UserId> src = {1, 1, 1}, dst = {2, 3, 4};
+  RequireOk(b.AddFriendships({.src = src, .dst = dst}));
+  const std::vector<UserId> user = {1, 1, 2, 2, 3};
+  const std::vector<ItemId> item = {10, 11, 10, 11, 12};
+  const std::vector<Timestamp> ts = {
+      testing::kAsOf, testing::kAsOf - 30 * testing::kDay, testing::kAsOf,
+      testing::kAsOf - 30 * testing::kDay, testing::kAsOf};
+  RequireOk(b.AddPurchases({.user = user, .item = item, .ts = ts}));
+  const SocialGraph g = Unwrap(b.Build(testing::AsOf(testing::kAsOf)));
+  const FeatureMatrix x =
+      Unwrap(Unwrap(Recommender::Create(g)).Features(1, Campaign{}));
+  REQUIRE(x.candidates == std::vector<UserId>{2, 3, 4});
+  CHECK(x.values(0, kItemSimilarity) == Approx(1.0));
+  CHECK(x.values(1, kItemSimilarity) == 0);
+  CHECK(x.values(2, kItemSimilarity) == 0);
+  CHECK(x.values(0, kCandidatePurchases) == Approx(1.5));  // 1 + 2^-1
+  CHECK(x.values(1, kCandidatePurchases) == Approx(1.0));
+  CHECK(x.values(2, kCandidatePurchases) == 0);
+}
+
 TEST_CASE("feature names and indices agree", "[recommend][features]") {
   const auto names = FeatureNames();
   REQUIRE(static_cast<int>(names.size()) == kNumFeatures);
@@ -293,6 +394,11 @@ TEST_CASE("feature names and indices agree", "[recommend][features]") {
     CHECK(Unwrap(FeatureIndex(names[f])) == f);
   CHECK(Unwrap(FeatureIndex("adamic_adar")) == kAdamicAdar);
   CHECK(Unwrap(FeatureIndex("candidate_degree")) == kCandidateDegree);
+  CHECK(names[kItemSimilarity] == "item_similarity");
+  CHECK(names[kCandidatePurchases] == "candidate_purchases");
+  CHECK(names[kCandidateAcceptRate] == "candidate_accept_rate");
+  CHECK(names[kCandidateFatigue] == "candidate_fatigue");
+  CHECK(kNumFeatures == 28);
   CHECK(names[kChatWeight + static_cast<int>(Channel::kTeamJoin)] ==
         "team_join_weight");
   testing::CheckError(FeatureIndex("adamic").status(),

@@ -38,7 +38,8 @@ FeatureMatrix RandomFeatures(int rows, uint64_t seed) {
           f == kCandidateIsNew) {
         v = unit(rng) < 0.5f ? 0.0f : 1.0f;
       } else if (f == kJaccard || f == kCandidateCategoryAffinity ||
-                 f == kShoppingSimilarity || f == kCandidateJoinRate) {
+                 f == kShoppingSimilarity || f == kCandidateJoinRate ||
+                 f == kItemSimilarity || f == kCandidateAcceptRate) {
         v = unit(rng);
       } else if (f == kDaysSinceLastInteraction) {
         v = 400.0f * unit(rng);

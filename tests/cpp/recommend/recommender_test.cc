@@ -308,7 +308,10 @@ TEST_CASE("top suggestions carry reasons consistent with their features",
                                        "active_this_month",
                                        "new_user",
                                        "often_joins",
-                                       "well_connected"};
+                                       "well_connected",
+                                       "similar_taste",
+                                       "active_shopper",
+                                       "accepts_invites_often"};
   int with_suggestions = 0, bad = 0, empty_top = 0;
   for (size_t i = 0; i < f.inviters.size(); ++i) {
     const Campaign campaign{.item = f.items[i]};
@@ -335,6 +338,11 @@ TEST_CASE("top suggestions carry reasons consistent with their features",
           ++bad;
         if (reason == "friend_of_friend")
           ++bad;  // negative weight: never a reason
+        if (reason == "similar_taste" && !(value(kItemSimilarity) > 0)) ++bad;
+        if (reason == "active_shopper" && !(value(kCandidatePurchases) > 0))
+          ++bad;
+        // Without recorded outcomes the accept rate is the prior (0.2).
+        if (reason == "accepts_invites_often") ++bad;
         if (StartsWith(reason, "shared_friends:") &&
             reason != "shared_friends:" + std::to_string(static_cast<int>(
                                               value(kCommonNeighbors)))) {

@@ -1,5 +1,6 @@
 // Brute-force oracles the library is checked against: contact sets from raw
-// event rows, link-prediction counts by set algebra, the linear ranker's
+// event rows, link-prediction counts by set algebra, purchase vectors and
+// recorded-outcome state recomputed from every row, the linear ranker's
 // transform as documented, and a recommender that scores every candidate and
 // sorts them all.
 #ifndef INVITEGRAPH_TESTS_TESTING_ORACLES_H_
@@ -18,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "invitegraph/features.h"
+#include "invitegraph/outcomes.h"
 #include "invitegraph/ranker.h"
 #include "invitegraph/status.h"
 #include "invitegraph/types.h"
@@ -95,10 +97,100 @@ inline double DocumentedLinearTransform(int f, double x) {
       kLikeWeight,           kCommentWeight,        kShareWeight,
       kVisitWeight,          kAssistWeight,         kTeamJoinWeight,
       kInviteAcceptedWeight, kCommonNeighbors,      kAdamicAdar,
-      kCandidateActivity7d,  kCandidateActivity30d, kCandidateDegree};
+      kCandidateActivity7d,  kCandidateActivity30d, kCandidateDegree,
+      kCandidatePurchases,   kCandidateFatigue};
   if (f == kDaysSinceLastInteraction) return std::exp(-x / 30.0);
   if (kLog1p.count(f)) return std::log1p(x);
   return x;
+}
+
+// `user`'s purchases per item, each weighing 2^(-age / half_life) at `as_of`.
+inline std::map<ItemId, double> ItemVector(const RandomEvents& e, UserId user,
+                                           Timestamp as_of = kAsOf,
+                                           double half_life_days = 30.0) {
+  std::map<ItemId, double> out;
+  for (size_t i = 0; i < e.purchase_user.size(); ++i) {
+    if (e.purchase_user[i] != user) continue;
+    out[e.purchase_item[i]] +=
+        std::exp2(-static_cast<double>(as_of - e.purchase_ts[i]) /
+                  (half_life_days * kDay));
+  }
+  return out;
+}
+
+// Cosine of two sparse vectors; 0 if either is empty.
+inline double Cosine(const std::map<ItemId, double>& a,
+                     const std::map<ItemId, double>& b) {
+  double dot = 0, na = 0, nb = 0;
+  for (const auto& [k, w] : a) {
+    na += w * w;
+    if (auto it = b.find(k); it != b.end()) dot += w * it->second;
+  }
+  for (const auto& [k, w] : b) nb += w * w;
+  return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0.0;
+}
+
+inline double Total(const std::map<ItemId, double>& v) {
+  double t = 0;
+  for (const auto& [k, w] : v) t += w;
+  return t;
+}
+
+// Every outcome row ever recorded, as plain rows.
+struct OutcomeRows {
+  std::vector<UserId> inviter, invitee;
+  std::vector<ItemId> item;
+  std::vector<Timestamp> ts;
+  std::vector<Outcome> outcome;
+
+  void Add(UserId from, UserId to, ItemId it, Timestamp t, Outcome o) {
+    inviter.push_back(from);
+    invitee.push_back(to);
+    item.push_back(it);
+    ts.push_back(t);
+    outcome.push_back(o);
+  }
+  OutcomeBatch batch(size_t begin = 0, size_t end = SIZE_MAX) const {
+    end = std::min(end, inviter.size());
+    auto cut = [&](const auto& v) {
+      return absl::MakeConstSpan(v).subspan(begin, end - begin);
+    };
+    return {cut(inviter), cut(invitee), cut(item), cut(ts), cut(outcome)};
+  }
+};
+
+struct OracleFeedback {
+  int64_t successes = 0, failures = 0;
+  double accept_rate = 0, fatigue = 0;
+};
+
+// The feedback state of `user` from scratch: counts of accepted and of
+// declined/ignored rows, the Beta posterior mean, and the sum over its "sent"
+// rows of 2^(-(now - ts) / half_life) with now = max(as_of, every row's ts).
+inline OracleFeedback BruteForceFeedback(const OutcomeRows& rows, UserId user,
+                                         Timestamp as_of,
+                                         const FeedbackConfig& c = {}) {
+  Timestamp now = as_of;
+  for (Timestamp t : rows.ts) now = std::max(now, t);
+  OracleFeedback out;
+  for (size_t i = 0; i < rows.invitee.size(); ++i) {
+    if (rows.invitee[i] != user) continue;
+    switch (rows.outcome[i]) {
+      case Outcome::kSent:
+        out.fatigue += std::exp2(-static_cast<double>(now - rows.ts[i]) /
+                                 (c.fatigue_half_life_days * kDay));
+        break;
+      case Outcome::kAccepted:
+        ++out.successes;
+        break;
+      default:
+        ++out.failures;
+    }
+  }
+  out.accept_rate =
+      (out.successes + c.accept_prior_mean * c.accept_prior_strength) /
+      (out.successes + out.failures + c.accept_prior_strength);
+  return out;
 }
 
 struct ScoredCandidate {

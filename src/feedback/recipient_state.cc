@@ -1,0 +1,117 @@
+#include "feedback/recipient_state.h"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "invitegraph/status.h"
+
+namespace invitegraph::internal {
+
+absl::Status ValidateFeedbackConfig(const FeedbackConfig& c) {
+  auto bad = [](absl::string_view field, double v, absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("RecommenderConfig.feedback.", field, "=", v, ": ", why));
+  };
+  if (!(c.accept_prior_mean >= 0 && c.accept_prior_mean <= 1)) {
+    return bad("accept_prior_mean", c.accept_prior_mean, "must be in [0, 1]");
+  }
+  if (!(c.accept_prior_strength > 0) ||
+      !std::isfinite(c.accept_prior_strength)) {
+    return bad("accept_prior_strength", c.accept_prior_strength,
+               "must be finite and > 0");
+  }
+  if (!(c.fatigue_half_life_days > 0) ||
+      !std::isfinite(c.fatigue_half_life_days)) {
+    return bad("fatigue_half_life_days", c.fatigue_half_life_days,
+               "must be finite and > 0");
+  }
+  return absl::OkStatus();
+}
+
+RecipientState::RecipientState(const GraphData& graph,
+                               const FeedbackConfig& config)
+    : graph_(graph),
+      config_(config),
+      inv_half_life_s_(1.0 / (config.fatigue_half_life_days * kSecondsPerDay)),
+      now_(graph.as_of) {}
+
+void RecipientState::Apply(RecipientRecord& r, Timestamp ts, Outcome o) const {
+  constexpr uint32_t kMax = std::numeric_limits<uint32_t>::max();
+  switch (o) {
+    case Outcome::kSent:
+      // Keep the value at the latest send time, so decay never runs backwards
+      // and the order rows arrive in does not matter.
+      if (ts >= r.fatigue_ts) {
+        r.fatigue = FatigueAt(r, ts, inv_half_life_s_) + 1.0;
+        r.fatigue_ts = ts;
+      } else {
+        r.fatigue += std::exp2(-static_cast<double>(r.fatigue_ts - ts) *
+                               inv_half_life_s_);
+      }
+      break;
+    case Outcome::kAccepted:
+      if (r.successes < kMax) ++r.successes;
+      break;
+    case Outcome::kDeclined:
+    case Outcome::kIgnored:
+      if (r.failures < kMax) ++r.failures;
+      break;
+  }
+}
+
+absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b) {
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(b));
+  // Resolve ids before locking: the graph is immutable.
+  const size_t n = b.invitee.size();
+  std::vector<NodeId> nodes(n);
+  OutcomeReport report;
+  Timestamp latest = std::numeric_limits<Timestamp>::min();
+  for (size_t i = 0; i < n; ++i) {
+    const std::optional<uint32_t> v = graph_.users.Find(b.invitee[i]);
+    nodes[i] = v ? *v : kNoNode;
+    ++(v ? report.applied : report.unknown_invitees);
+    latest = std::max(latest, b.ts[i]);
+  }
+  std::unique_lock<RwLock> lock(mu_);
+  if (records_.empty() && report.applied > 0) {
+    records_.resize(graph_.num_nodes());
+  }
+  for (size_t i = 0; i < n; ++i) {
+    RecipientRecord& r =
+        nodes[i] != kNoNode ? records_[nodes[i]] : unknown_[b.invitee[i]];
+    Apply(r, b.ts[i], b.outcome[i]);
+  }
+  now_ = std::max(now_, latest);
+  return report;
+}
+
+RecipientFeedback RecipientState::Lookup(UserId user) const {
+  std::shared_lock<RwLock> lock(mu_);
+  RecipientFeedback out;
+  RecipientRecord r;
+  if (const std::optional<uint32_t> v = graph_.users.Find(user)) {
+    out.in_graph = true;
+    if (!records_.empty()) r = records_[*v];
+  } else if (auto it = unknown_.find(user); it != unknown_.end()) {
+    r = it->second;
+  }
+  out.successes = r.successes;
+  out.failures = r.failures;
+  out.accept_rate = AcceptPosterior(r, config_.accept_prior_mean,
+                                    config_.accept_prior_strength);
+  out.fatigue = FatigueAt(r, now_, inv_half_life_s_);
+  out.as_of = now_;
+  return out;
+}
+
+RecipientState::Reader::Reader(const RecipientState& s) : lock_(s.mu_) {
+  view_.records = s.records_;
+  view_.prior_mean = s.config_.accept_prior_mean;
+  view_.prior_strength = s.config_.accept_prior_strength;
+  view_.inv_half_life_s = s.inv_half_life_s_;
+  view_.now = s.now_;
+}
+
+}  // namespace invitegraph::internal

@@ -1,0 +1,116 @@
+// Per-recipient feedback state: invite-acceptance counts and decayed fatigue,
+// stored densely by NodeId, plus a side table for invitees outside the graph.
+//
+// Thread safety: Record() takes the writer lock for the commit only; Reader
+// holds a reader lock so a request sees one consistent state while it
+// featurises. The lock is internal::RwLock (writer-preferring, and visible to
+// ThreadSanitizer; see rw_lock.h for why not absl::Mutex or
+// std::shared_mutex).
+#ifndef INVITEGRAPH_FEEDBACK_RECIPIENT_STATE_H_
+#define INVITEGRAPH_FEEDBACK_RECIPIENT_STATE_H_
+
+#include <cmath>
+#include <cstdint>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "graph/graph_data.h"
+#include "internal/rw_lock.h"
+#include "invitegraph/outcomes.h"
+
+namespace invitegraph::internal {
+
+struct RecipientRecord {
+  uint32_t successes = 0;  // saturate at UINT32_MAX
+  uint32_t failures = 0;
+  double fatigue = 0;  // decayed invites received, valued at fatigue_ts
+  Timestamp fatigue_ts = 0;
+};
+
+// Beta-Bernoulli posterior mean (successes + m * s) / (trials + s).
+inline double AcceptPosterior(const RecipientRecord& r, double prior_mean,
+                              double prior_strength) {
+  return (r.successes + prior_mean * prior_strength) /
+         (static_cast<double>(r.successes) + r.failures + prior_strength);
+}
+
+// The record's fatigue seen from `now` (>= r.fatigue_ts).
+inline double FatigueAt(const RecipientRecord& r, Timestamp now,
+                        double inv_half_life_s) {
+  if (r.fatigue == 0) return 0;
+  return r.fatigue *
+         std::exp2(-static_cast<double>(now - r.fatigue_ts) * inv_half_life_s);
+}
+
+// What featurisation reads, valid while the Reader that made it lives.
+struct FeedbackView {
+  absl::Span<const RecipientRecord> records;  // by NodeId; empty: no outcomes
+  double prior_mean = 0;
+  double prior_strength = 1;
+  double inv_half_life_s = 0;
+  Timestamp now = 0;
+
+  float AcceptRate(NodeId v) const {
+    if (records.empty()) return static_cast<float>(prior_mean);
+    return static_cast<float>(
+        AcceptPosterior(records[v], prior_mean, prior_strength));
+  }
+  float Fatigue(NodeId v) const {
+    if (records.empty()) return 0.0f;
+    return static_cast<float>(FatigueAt(records[v], now, inv_half_life_s));
+  }
+};
+
+class RecipientState {
+ public:
+  // `graph` must outlive this object. `config` must be valid
+  // (ValidateFeedbackConfig).
+  RecipientState(const GraphData& graph, const FeedbackConfig& config);
+
+  RecipientState(const RecipientState&) = delete;
+  RecipientState& operator=(const RecipientState&) = delete;
+
+  // Validates the whole batch, then applies it under the writer lock.
+  absl::StatusOr<OutcomeReport> Record(const OutcomeBatch& b);
+
+  // The state of `user` (in the graph or in the side table) at now().
+  RecipientFeedback Lookup(UserId user) const;
+
+  // Holds a reader lock for its lifetime.
+  class Reader {
+   public:
+    explicit Reader(const RecipientState& s);
+    const FeedbackView& view() const { return view_; }
+
+   private:
+    std::shared_lock<RwLock> lock_;
+    FeedbackView view_;
+  };
+
+ private:
+  // Adds one outcome at `ts` to `r`.
+  void Apply(RecipientRecord& r, Timestamp ts, Outcome o) const;
+
+  const GraphData& graph_;
+  const FeedbackConfig config_;
+  const double inv_half_life_s_;
+
+  mutable RwLock mu_;
+  // Allocated on the first outcome for an invitee in the graph.
+  std::vector<RecipientRecord> records_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<UserId, RecipientRecord> unknown_ ABSL_GUARDED_BY(mu_);
+  // The latest of the graph's as_of and every recorded ts.
+  Timestamp now_ ABSL_GUARDED_BY(mu_);
+};
+
+// kInvalidArgument naming the first bad field of RecommenderConfig.feedback.
+absl::Status ValidateFeedbackConfig(const FeedbackConfig& c);
+
+}  // namespace invitegraph::internal
+
+#endif  // INVITEGRAPH_FEEDBACK_RECIPIENT_STATE_H_
