@@ -16,6 +16,7 @@ py::object& ErrorType() {
 
 void InitGraph(py::module_& m);
 void InitRecommend(py::module_& m);
+void InitPythonRanker(py::module_& m);
 void InitSynth(py::module_& m);
 
 }  // namespace invitegraph::py_bindings
@@ -31,5 +32,6 @@ PYBIND11_MODULE(_core, m) {
   m.attr("Error") = ErrorType();
   InitGraph(m);
   InitRecommend(m);
+  InitPythonRanker(m);  // adds Recommender.with_model
   InitSynth(m);
 }
