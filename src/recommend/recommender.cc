@@ -100,7 +100,7 @@ struct Recommender::Impl {
     while (i < end) {
       const int64_t first = i;
       s.offsets.assign(1, 0);
-      if (target_rows <= 0) {
+      if (target_rows <= 0 || end - i == 1) {  // nothing to stack
         Featurize(nodes[i], campaigns[i], s.candidates, &s.found,
                   &s.features.values);
         s.offsets.push_back(static_cast<int64_t>(s.found.size()));
