@@ -100,11 +100,11 @@ py::array_t<float> FeatureView(const float* data, int64_t rows,
   return a;
 }
 
-class PythonRanker final : public Ranker {
+class CallbackRanker final : public Ranker {
  public:
   // Builds the adapter; throws TypeError / ValueError (GIL held).
-  PythonRanker(py::object model, int64_t batch_rows);
-  ~PythonRanker() override;
+  CallbackRanker(py::object model, int64_t batch_rows);
+  ~CallbackRanker() override;
 
   std::string spec() const override { return spec_; }
   int64_t PreferredBatchRows() const override { return batch_rows_; }
@@ -152,7 +152,7 @@ class PythonRanker final : public Ranker {
   std::string model_name_, call_name_, spec_;
 };
 
-PythonRanker::PythonRanker(py::object model, int64_t batch_rows)
+CallbackRanker::CallbackRanker(py::object model, int64_t batch_rows)
     : model_(std::move(model)), batch_rows_(batch_rows) {
   if (batch_rows < 0) {
     throw py::value_error(
@@ -212,7 +212,7 @@ PythonRanker::PythonRanker(py::object model, int64_t batch_rows)
 
 // Which columns the model was fitted on, and whether it takes a NumPy array or
 // a DataFrame.
-void PythonRanker::ChooseColumns() {
+void CallbackRanker::ChooseColumns() {
   const auto names = FeatureNames();
   std::optional<std::vector<std::string>> fitted;
   std::optional<int64_t> n_features;
@@ -286,7 +286,7 @@ void PythonRanker::ChooseColumns() {
   }
 }
 
-void PythonRanker::ChooseExplainer() {
+void CallbackRanker::ChooseExplainer() {
   py::object lgb =
       py::module_::import("sys").attr("modules").attr("get")("lightgbm");
   if (!lgb.is_none() && (py::isinstance(model_, lgb.attr("LGBMModel")) ||
@@ -309,7 +309,7 @@ void PythonRanker::ChooseExplainer() {
   }
 }
 
-PythonRanker::~PythonRanker() {
+CallbackRanker::~CallbackRanker() {
   if (!Py_IsInitialized()) {
     // The interpreter is gone: leak rather than touch it.
     for (py::object* o : {&model_, &method_, &contrib_, &frame_type_, &columns_,
@@ -323,7 +323,7 @@ PythonRanker::~PythonRanker() {
       py::object();
 }
 
-py::object PythonRanker::ModelInput(py::array_t<float> view) const {
+py::object CallbackRanker::ModelInput(py::array_t<float> view) const {
   if (input_ == Input::kArray) return view;
   py::object frame =
       frame_type_(std::move(view), "columns"_a = columns_, "copy"_a = false);
@@ -331,8 +331,8 @@ py::object PythonRanker::ModelInput(py::array_t<float> view) const {
   return frame[model_columns_];
 }
 
-absl::Status PythonRanker::CopyScores(py::handle result,
-                                      absl::Span<float> out) const {
+absl::Status CallbackRanker::CopyScores(py::handle result,
+                                        absl::Span<float> out) const {
   const auto rows = static_cast<py::ssize_t>(out.size());
   auto a = py::array_t<double, py::array::forcecast>::ensure(result);
   if (!a) {
@@ -378,7 +378,7 @@ absl::Status PythonRanker::CopyScores(py::handle result,
   return absl::OkStatus();
 }
 
-absl::Status PythonRanker::CheckReturned(const py::capsule& owner) const {
+absl::Status CallbackRanker::CheckReturned(const py::capsule& owner) const {
   if (owner.ref_count() <= 1) return absl::OkStatus();
   // Reference cycles hold on until a collection; only then is it the model.
   py::module_::import("gc").attr("collect")();
@@ -390,8 +390,8 @@ absl::Status PythonRanker::CheckReturned(const py::capsule& owner) const {
       "the call; copy them (np.array(X), X.copy()) to keep them"));
 }
 
-absl::Status PythonRanker::ScoreImpl(const FeatureMatrix& x,
-                                     absl::Span<float> out) const {
+absl::Status CallbackRanker::ScoreImpl(const FeatureMatrix& x,
+                                       absl::Span<float> out) const {
   const int64_t rows = x.rows();
   if (rows == 0) return absl::OkStatus();  // no call for no candidates
   py::gil_scoped_acquire gil;
@@ -412,9 +412,9 @@ absl::Status PythonRanker::ScoreImpl(const FeatureMatrix& x,
   return status.ok() ? returned : status;
 }
 
-absl::Status PythonRanker::ExplainRowsImpl(const FeatureMatrix& x,
-                                           absl::Span<const int64_t> rows,
-                                           absl::Span<float> out) const {
+absl::Status CallbackRanker::ExplainRowsImpl(const FeatureMatrix& x,
+                                             absl::Span<const int64_t> rows,
+                                             absl::Span<float> out) const {
   if (explainer_ == Explainer::kNone) {
     return absl::UnimplementedError(
         absl::StrCat(spec_, ": no documented way to explain a ", model_name_));
@@ -486,7 +486,7 @@ absl::Status PythonRanker::ExplainRowsImpl(const FeatureMatrix& x,
 
 std::shared_ptr<const Ranker> MakePythonRanker(py::object model,
                                                int64_t batch_rows) {
-  return std::make_shared<const PythonRanker>(std::move(model), batch_rows);
+  return std::make_shared<const CallbackRanker>(std::move(model), batch_rows);
 }
 
 absl::Status StatusFromPythonError(py::error_already_set& e,

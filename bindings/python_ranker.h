@@ -1,5 +1,5 @@
-// Any Python model as a Ranker: the adapter behind
-// `invitegraph.Recommender(graph, ranker=model)`.
+// Any Python model as a Ranker (the CallbackRanker of STYLE.md): the adapter
+// behind `invitegraph.Recommender(graph, ranker=model)`.
 //
 //   std::shared_ptr<const Ranker> r = MakePythonRanker(model, 4096);  // GIL
 //   Recommender rec = ValueOrThrow(Recommender::Create(graph, config, r));

@@ -433,6 +433,20 @@ def test_batch_with_threads_equals_single_calls(synth_graph, synth_requests, mod
 # --------------------------------------------------------------------------------------
 # Reasons.
 # --------------------------------------------------------------------------------------
+def test_lightgbm_booster_ranks_and_explains_too(synth_graph, gbdt, requests):
+    booster = gbdt.booster_
+    rec = ig.Recommender(synth_graph, ranker=booster)
+    assert rec.ranker_spec == "python(model=Booster,method=predict)"
+    base = ig.Recommender(synth_graph)
+    check_against_oracle(rec, base, requests, booster.predict)
+    u, i = requests[2]
+    top = rec.recommend(u, item=i, k=5)
+    rows = base.features(u, item=i).set_index("candidate").loc[top["candidate"]]
+    contrib = booster.predict(rows, pred_contrib=True)[:, :-1]
+    assert top["reasons"].tolist() == [expected_reasons(r, c)
+                                       for (_, r), c in zip(rows.iterrows(), contrib)]
+
+
 def test_lightgbm_reasons_are_its_top_treeshap_contributions(synth_graph, gbdt, requests):
     rec = ig.Recommender(synth_graph, ranker=gbdt)
     base = ig.Recommender(synth_graph)
