@@ -18,6 +18,7 @@ py::object& ErrorType() {
 void InitFeedback(py::module_& m);
 void InitGraph(py::module_& m);
 void InitRecommend(py::module_& m);
+void InitPythonRanker(py::module_& m);
 void InitSynth(py::module_& m);
 void InitTraining(py::module_& m);
 
@@ -36,6 +37,7 @@ PYBIND11_MODULE(_core, m) {
   InitFit(m);
   InitRecommend(m);
   InitFeedback(m);
+  InitPythonRanker(m);  // adds Recommender.with_model
   InitSynth(m);
   InitTraining(m);
 }

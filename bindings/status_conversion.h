@@ -1,4 +1,5 @@
-// The one place where absl::Status becomes a Python exception:
+// The one place where absl::Status becomes a Python exception: a Python
+// model's own exception is raised again as it was; otherwise
 // kInvalidArgument -> ValueError, kNotFound -> KeyError, kOutOfRange ->
 // IndexError, anything else -> invitegraph.Error.
 #ifndef INVITEGRAPH_BINDINGS_STATUS_CONVERSION_H_
@@ -16,8 +17,13 @@ namespace invitegraph::py_bindings {
 // invitegraph.Error, created in module.cc.
 pybind11::object& ErrorType();
 
+// Raises the Python exception a Python model raised inside the call, if `s`
+// carries one (python_ranker.cc), so users see their own exception.
+void RethrowPythonError(const absl::Status& s);
+
 inline void ThrowIfError(const absl::Status& s) {
   if (s.ok()) return;
+  RethrowPythonError(s);
   const std::string msg(s.message());
   switch (s.code()) {
     case absl::StatusCode::kInvalidArgument:

@@ -14,7 +14,8 @@
 // standardised transformed features, fitted by FitRanker() (fit.h). Users add
 // their own with RegisterRanker().
 //
-// Thread safety: Score() and Explain() are const and safe to call concurrently.
+// Thread safety: Score(), Explain() and ExplainRows() are const and safe to
+// call concurrently.
 #ifndef INVITEGRAPH_RANKER_H_
 #define INVITEGRAPH_RANKER_H_
 
@@ -41,9 +42,27 @@ class Ranker {
 
   // Per-feature contributions to the score of row `row` (out.size() ==
   // kNumFeatures), used for reason codes. The default is kUnimplemented; the
-  // recommender then explains with the default linear weights.
+  // recommender then gives each suggestion the single reason
+  // kReasonsUnavailable instead of inventing one.
   virtual absl::Status Explain(const FeatureMatrix& x, int64_t row,
                                absl::Span<float> out) const;
+
+  // Explain() for several rows at once: `out` is rows.size() x kNumFeatures,
+  // row-major (row i of `out` explains row rows[i] of `x`). kInvalidArgument
+  // on a row out of range or a size mismatch; kUnimplemented when the ranker
+  // does not explain. The recommender calls this once per request (or per
+  // stacked group, see PreferredBatchRows()) with the chosen rows.
+  absl::Status ExplainRows(const FeatureMatrix& x,
+                           absl::Span<const int64_t> rows,
+                           absl::Span<float> out) const;
+
+  // A hint for RecommendBatch(): Score() prefers calls of at least this many
+  // rows, so consecutive requests' rows are stacked into one call (never
+  // across RecommendBatch's fixed 64-request chunks, so grouping does not
+  // depend on the thread count). 0 (the default): one request per call. A
+  // ranker that returns > 0 promises that a row's score does not depend on the
+  // other rows of the call, so batch results equal single calls.
+  virtual int64_t PreferredBatchRows() const { return 0; }
 
   // A spec that MakeRanker() turns back into an equal ranker.
   virtual std::string spec() const = 0;
@@ -56,6 +75,11 @@ class Ranker {
  private:
   virtual absl::Status ScoreImpl(const FeatureMatrix& x,
                                  absl::Span<float> out) const = 0;
+  // Called by ExplainRows() with validated arguments. The default calls
+  // Explain() per row; override it when one call per row is expensive.
+  virtual absl::Status ExplainRowsImpl(const FeatureMatrix& x,
+                                       absl::Span<const int64_t> rows,
+                                       absl::Span<float> out) const;
 };
 
 using RankerFactory = std::function<absl::StatusOr<std::unique_ptr<Ranker>>(

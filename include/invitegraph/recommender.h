@@ -9,7 +9,10 @@
 //
 // Pipeline per request: candidates (1-hop + capped 2-hop) -> one feature row
 // each -> ranker score -> drop the inviter -> top k by (score desc, candidate
-// id asc) -> reasons from the largest positive feature contributions.
+// id asc) -> reasons from the largest positive feature contributions, as the
+// ranker's ExplainRows() reports them. A ranker that does not explain (its
+// Explain() is kUnimplemented) gets the single reason kReasonsUnavailable per
+// suggestion: reasons are never made up from a model that was not used.
 //
 // Feedback: RecordOutcomes() feeds sent/accepted/declined/ignored invites back
 // (outcomes.h); the very next request sees them through the features
@@ -48,9 +51,14 @@ struct Campaign {
   CategoryId category = kNoCategory;
 };
 
+// The one reason code of every suggestion whose ranker cannot explain its
+// scores (Ranker::Explain() is kUnimplemented).
+inline constexpr char kReasonsUnavailable[] = "reasons_unavailable";
+
 struct RecommenderConfig {
   CandidateOptions candidates = {};
-  int max_reasons = 3;           // reason codes per suggestion
+  int max_reasons = 3;  // reason codes per suggestion; 0: none, not even
+                        // kReasonsUnavailable
   FeedbackConfig feedback = {};  // priors and decay of recorded outcomes
 };
 
@@ -104,7 +112,9 @@ class Recommender {
 
   // Recommend() for each (inviters[i], items[i]) across threads; the rows equal
   // those of the single calls, whatever the thread count. An unknown inviter is
-  // kNotFound naming its row.
+  // kNotFound naming its row. When Ranker::PreferredBatchRows() > 0, the
+  // feature rows of consecutive requests are scored (and their suggestions
+  // explained) in one call each.
   absl::StatusOr<SuggestionTable> RecommendBatch(
       absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
       const BatchOptions& options = {}) const;

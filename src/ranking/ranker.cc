@@ -73,6 +73,35 @@ absl::Status CheckFeatureSchema(absl::Span<const std::string> schema) {
   return absl::InvalidArgumentError(msg);
 }
 
+absl::Status Ranker::ExplainRows(const FeatureMatrix& x,
+                                 absl::Span<const int64_t> rows,
+                                 absl::Span<float> out) const {
+  if (out.size() != rows.size() * kNumFeatures) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        spec(), ": ExplainRows output has ", out.size(), " entries for ",
+        rows.size(), " rows x ", kNumFeatures, " features"));
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] < 0 || rows[i] >= x.rows()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(spec(), ": ExplainRows rows[", i, "]=", rows[i],
+                       " is outside [0, ", x.rows(), ")"));
+    }
+  }
+  if (rows.empty()) return absl::OkStatus();
+  return ExplainRowsImpl(x, rows, out);
+}
+
+absl::Status Ranker::ExplainRowsImpl(const FeatureMatrix& x,
+                                     absl::Span<const int64_t> rows,
+                                     absl::Span<float> out) const {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        Explain(x, rows[i], out.subspan(i * kNumFeatures, kNumFeatures)));
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 // The one table of ranker kinds: built-ins first, users' additions on top.

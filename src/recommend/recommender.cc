@@ -20,17 +20,30 @@ using internal::CandidateScratch;
 
 namespace {
 
-// Everything one request needs, reused across requests on the same thread.
+// Everything one group of requests needs, reused across groups on the same
+// thread. A group is one request unless the ranker asks for stacked rows
+// (Ranker::PreferredBatchRows()).
 struct RequestScratch {
   RequestScratch(uint32_t num_nodes, uint32_t num_items)
       : candidates(num_nodes), items(num_items) {}
   CandidateScratch candidates;
   internal::ItemScratch items;
+  // Candidates of the group's requests, concatenated; row i of `features` is
+  // found[i]. Request r owns rows [offsets[r], offsets[r + 1]).
   std::vector<CandidateScratch::Candidate> found;
+  std::vector<int64_t> offsets;
   FeatureMatrix features;
+  // One request's candidates and rows while stacking, and the stacked rows.
+  std::vector<CandidateScratch::Candidate> part_found;
+  FeatureArray part;
+  std::vector<float> stacked;
   std::vector<float> scores;
-  std::vector<int32_t> order;
-  std::array<float, kNumFeatures> contribution;
+  std::vector<int64_t> order;
+  // The suggested rows of the group in output order, how many per request,
+  // and their contributions (chosen.size() x kNumFeatures).
+  std::vector<int64_t> chosen;
+  std::vector<int64_t> taken;
+  std::vector<float> contributions;
 };
 
 }  // namespace
@@ -39,8 +52,6 @@ struct Recommender::Impl {
   SocialGraph graph;
   RecommenderConfig config;
   std::shared_ptr<const Ranker> ranker;
-  std::shared_ptr<const Ranker>
-      explainer;  // `ranker` if it explains, else linear
 
   // Recorded outcomes, shared by every copy of the Recommender. Mutable: the
   // Recommender is a const handle, and the state locks itself.
@@ -71,57 +82,127 @@ struct Recommender::Impl {
     pool.push_back(std::move(s));
   }
 
-  // Candidates and their feature rows into `s.features`.
+  // Candidates of one request into `found` and their feature rows into
+  // `values`.
   void Featurize(NodeId inviter, const Campaign& campaign,
-                 RequestScratch& s) const {
+                 CandidateScratch& candidates, internal::ItemScratch& items,
+                 std::vector<CandidateScratch::Candidate>* found,
+                 FeatureArray* values) const {
     const internal::GraphData& g = graph.data();
-    s.candidates.Find(g, inviter, config.candidates, &s.found);
+    candidates.Find(g, inviter, config.candidates, found);
     const auto ctx =
         internal::ResolveCampaign(g, campaign.item, campaign.category);
     // One consistent feedback state for the whole request.
     const internal::RecipientState::Reader feedback(recipients);
-    internal::FillFeatures(g, inviter, ctx, s.found, feedback.view(), &s.items,
-                           &s.features.values);
+    internal::FillFeatures(g, inviter, ctx, *found, feedback.view(), &items,
+                           values);
   }
 
-  absl::Status RecommendNode(NodeId inviter, const Campaign& campaign, int k,
-                             RequestScratch& s,
-                             std::vector<Suggestion>* out) const {
-    out->clear();
-    Featurize(inviter, campaign, s);
-    const int64_t rows = static_cast<int64_t>(s.found.size());
+  // Requests [begin, end) of (nodes, campaigns) into out[0, end - begin), in
+  // groups: each group's rows go to the ranker in one Score() call and its
+  // suggestions in one ExplainRows() call. Groups are formed from the given
+  // range only, so they depend on the range and not on the thread running it.
+  absl::Status RecommendRange(absl::Span<const NodeId> nodes,
+                              absl::Span<const Campaign> campaigns,
+                              int64_t begin, int64_t end, int k,
+                              RequestScratch& s,
+                              absl::Span<std::vector<Suggestion>> out) const {
+    const int64_t target_rows = ranker->PreferredBatchRows();
+    int64_t i = begin;
+    while (i < end) {
+      const int64_t first = i;
+      s.offsets.assign(1, 0);
+      if (target_rows <= 0 || end - i == 1) {  // nothing to stack
+        Featurize(nodes[i], campaigns[i], s.candidates, s.items, &s.found,
+                  &s.features.values);
+        s.offsets.push_back(static_cast<int64_t>(s.found.size()));
+        ++i;
+      } else {
+        s.found.clear();
+        s.stacked.clear();
+        do {
+          Featurize(nodes[i], campaigns[i], s.candidates, s.items, &s.part_found,
+                    &s.part);
+          s.found.insert(s.found.end(), s.part_found.begin(),
+                         s.part_found.end());
+          s.stacked.insert(s.stacked.end(), s.part.data(),
+                           s.part.data() + s.part.size());
+          s.offsets.push_back(static_cast<int64_t>(s.found.size()));
+          ++i;
+        } while (i < end && static_cast<int64_t>(s.found.size()) < target_rows);
+        s.features.values = Eigen::Map<const FeatureArray>(
+            s.stacked.data(), static_cast<Eigen::Index>(s.found.size()),
+            kNumFeatures);
+      }
+      INVITEGRAPH_RETURN_IF_ERROR(
+          SuggestGroup(k, s, out.subspan(first - begin, i - first)));
+    }
+    return absl::OkStatus();
+  }
+
+  // Scores the group in `s`, keeps each request's top k and explains them.
+  absl::Status SuggestGroup(int k, RequestScratch& s,
+                            absl::Span<std::vector<Suggestion>> out) const {
+    const int64_t rows = s.offsets.back();
     s.scores.resize(rows);
     INVITEGRAPH_RETURN_IF_ERROR(
         ranker->Score(s.features, absl::MakeSpan(s.scores)));
     const auto ids = graph.user_ids();
     // Best first: score descending (NaN last), then external id ascending.
-    s.order.resize(rows);
-    std::iota(s.order.begin(), s.order.end(), 0);
-    auto better = [&](int32_t a, int32_t b) {
+    auto better = [&](int64_t a, int64_t b) {
       const float x = std::isnan(s.scores[a]) ? -INFINITY : s.scores[a];
       const float y = std::isnan(s.scores[b]) ? -INFINITY : s.scores[b];
       if (x != y) return x > y;
       return ids[s.found[a].node] < ids[s.found[b].node];
     };
-    const int64_t take = std::min<int64_t>(k, rows);
-    std::partial_sort(s.order.begin(), s.order.begin() + take, s.order.end(),
-                      better);
-    out->reserve(take);
-    for (int64_t r = 0; r < take; ++r) {
-      const int32_t i = s.order[r];
-      Suggestion sug;
-      sug.candidate = ids[s.found[i].node];
-      sug.score = s.scores[i];
-      sug.rank = static_cast<int>(r + 1);
-      if (config.max_reasons > 0) {
-        INVITEGRAPH_RETURN_IF_ERROR(
-            explainer->Explain(s.features, i, absl::MakeSpan(s.contribution)));
-        const float* x = s.features.values.row(i).data();
-        sug.reasons =
-            internal::ReasonCodes(absl::MakeConstSpan(x, kNumFeatures),
-                                  s.contribution, config.max_reasons);
+    s.chosen.clear();
+    s.taken.clear();
+    for (size_t r = 0; r < out.size(); ++r) {
+      const int64_t lo = s.offsets[r], hi = s.offsets[r + 1];
+      s.order.resize(hi - lo);
+      std::iota(s.order.begin(), s.order.end(), lo);
+      const int64_t take = std::min<int64_t>(k, hi - lo);
+      std::partial_sort(s.order.begin(), s.order.begin() + take, s.order.end(),
+                        better);
+      s.chosen.insert(s.chosen.end(), s.order.begin(), s.order.begin() + take);
+      s.taken.push_back(take);
+    }
+    // One explanation call for all suggestions of the group. kUnimplemented
+    // means the ranker cannot explain: say so rather than guess.
+    bool explained = false;
+    if (config.max_reasons > 0 && !s.chosen.empty()) {
+      s.contributions.resize(s.chosen.size() * kNumFeatures);
+      const absl::Status st = ranker->ExplainRows(
+          s.features, s.chosen, absl::MakeSpan(s.contributions));
+      if (st.ok()) {
+        explained = true;
+      } else if (st.code() != absl::StatusCode::kUnimplemented) {
+        return st;
       }
-      out->push_back(std::move(sug));
+    }
+    size_t c = 0;
+    for (size_t r = 0; r < out.size(); ++r) {
+      std::vector<Suggestion>& v = out[r];
+      v.clear();
+      v.reserve(s.taken[r]);
+      for (int64_t t = 0; t < s.taken[r]; ++t, ++c) {
+        const int64_t i = s.chosen[c];
+        Suggestion sug;
+        sug.candidate = ids[s.found[i].node];
+        sug.score = s.scores[i];
+        sug.rank = static_cast<int>(t + 1);
+        if (explained) {
+          const float* x = s.features.values.row(i).data();
+          sug.reasons = internal::ReasonCodes(
+              absl::MakeConstSpan(x, kNumFeatures),
+              absl::MakeConstSpan(s.contributions)
+                  .subspan(c * kNumFeatures, kNumFeatures),
+              config.max_reasons);
+        } else if (config.max_reasons > 0) {
+          sug.reasons = {kReasonsUnavailable};
+        }
+        v.push_back(std::move(sug));
+      }
     }
     return absl::OkStatus();
   }
@@ -157,19 +238,10 @@ absl::StatusOr<Recommender> Recommender::Create(
     ranker = std::move(r);
   }
   INVITEGRAPH_RETURN_IF_ERROR(CheckFeatureSchema(ranker->schema()));
+  // Reasons come from this ranker's own ExplainRows() or not at all
+  // (kReasonsUnavailable): explaining another model's weights would invent
+  // reasons the ranker did not use.
   impl->ranker = std::move(ranker);
-  // Use the ranker's own explanation when it has one; else the default linear
-  // weights.
-  FeatureMatrix probe;
-  probe.values = FeatureArray::Zero(1, kNumFeatures);
-  std::array<float, kNumFeatures> tmp;
-  if (impl->ranker->Explain(probe, 0, absl::MakeSpan(tmp)).ok()) {
-    impl->explainer = impl->ranker;
-  } else {
-    INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r,
-                                 MakeRanker("linear"));
-    impl->explainer = std::move(r);
-  }
   return Recommender(std::move(impl));
 }
 
@@ -201,7 +273,9 @@ absl::StatusOr<std::vector<Suggestion>> Recommender::Recommend(
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl_->graph, inviter));
   auto scratch = impl_->Acquire();
   std::vector<Suggestion> out;
-  absl::Status st = impl_->RecommendNode(node, campaign, k, *scratch, &out);
+  absl::Status st = impl_->RecommendRange(
+      absl::MakeConstSpan(&node, 1), absl::MakeConstSpan(&campaign, 1), 0, 1, k,
+      *scratch, absl::MakeSpan(&out, 1));
   impl_->Release(std::move(scratch));
   if (!st.ok()) return st;
   return out;
@@ -211,9 +285,10 @@ absl::StatusOr<FeatureMatrix> Recommender::Features(
     UserId inviter, const Campaign& campaign) const {
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl_->graph, inviter));
   auto scratch = impl_->Acquire();
-  impl_->Featurize(node, campaign, *scratch);
   FeatureMatrix out;
-  out.values = scratch->features.values;
+  impl_->Featurize(node, campaign, scratch->candidates, scratch->items,
+                   &scratch->found,
+                   &out.values);
   const auto ids = impl_->graph.user_ids();
   out.candidates.reserve(scratch->found.size());
   for (const auto& c : scratch->found) out.candidates.push_back(ids[c.node]);
@@ -234,7 +309,9 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
   const int64_t n = static_cast<int64_t>(inviters.size());
   // Resolve all inviters first so an unknown one fails before any work.
   std::vector<NodeId> nodes(n);
+  std::vector<Campaign> campaigns(n);
   for (int64_t i = 0; i < n; ++i) {
+    campaigns[i].item = items[i];
     auto node = impl_->graph.FindNode(inviters[i]);
     if (!node) {
       return absl::NotFoundError(absl::StrCat("inviters[", i, "]=", inviters[i],
@@ -248,11 +325,9 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
       n, options.num_threads, 64,
       [&](int64_t begin, int64_t end) -> absl::Status {
         auto scratch = impl_->Acquire();
-        absl::Status st;
-        for (int64_t i = begin; i < end && st.ok(); ++i) {
-          st = impl_->RecommendNode(nodes[i], Campaign{.item = items[i]}, k,
-                                    *scratch, &results[i]);
-        }
+        const absl::Status st = impl_->RecommendRange(
+            nodes, campaigns, begin, end, k, *scratch,
+            absl::MakeSpan(results).subspan(begin, end - begin));
         impl_->Release(std::move(scratch));
         progress.Add(end - begin);
         return st;

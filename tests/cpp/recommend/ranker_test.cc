@@ -107,6 +107,28 @@ TEST_CASE("the linear ranker computes its documented weighted sum",
   CHECK(r->Explain(x, -1, absl::MakeSpan(parts)).code() == kInvalid);
 }
 
+TEST_CASE("ExplainRows equals Explain per row and checks its arguments",
+          "[recommend][ranker]") {
+  const std::unique_ptr<Ranker> r = Unwrap(MakeRanker("linear"));
+  const FeatureMatrix x = RandomFeatures(40, 8);
+  const std::vector<int64_t> rows = {39, 0, 7, 7};
+  std::vector<float> many(rows.size() * kNumFeatures);
+  testing::RequireOk(r->ExplainRows(x, rows, absl::MakeSpan(many)));
+  std::array<float, kNumFeatures> one;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    testing::RequireOk(r->Explain(x, rows[i], absl::MakeSpan(one)));
+    CHECK(std::equal(one.begin(), one.end(), many.begin() + i * kNumFeatures));
+  }
+  testing::RequireOk(r->ExplainRows(x, {}, absl::Span<float>()));
+  std::vector<float> short_out(kNumFeatures);
+  CheckError(r->ExplainRows(x, rows, absl::MakeSpan(short_out)), kInvalid,
+             {"linear", "ExplainRows", "4 rows"});
+  const std::vector<int64_t> bad_rows = {0, 40};
+  std::vector<float> out(2 * kNumFeatures);
+  CheckError(r->ExplainRows(x, bad_rows, absl::MakeSpan(out)), kInvalid,
+             {"rows[1]=40", "[0, 40)"});
+}
+
 TEST_CASE("linear(key=value) overrides one weight", "[recommend][ranker]") {
   const std::unique_ptr<Ranker> base = Unwrap(MakeRanker("linear"));
   const std::unique_ptr<Ranker> r = Unwrap(MakeRanker("linear(adamic_adar=2)"));
@@ -269,6 +291,11 @@ TEST_CASE("RegisterRanker adds a kind that MakeRanker finds",
   std::array<float, kNumFeatures> parts;
   CHECK(r->Explain(x, 0, absl::MakeSpan(parts)).code() ==
         absl::StatusCode::kUnimplemented);
+  const std::vector<int64_t> rows = {0, 1};
+  std::vector<float> many(2 * kNumFeatures);
+  CHECK(r->ExplainRows(x, rows, absl::MakeSpan(many)).code() ==
+        absl::StatusCode::kUnimplemented);
+  CHECK(r->PreferredBatchRows() == 0);
   // Unknown names now list the new kind too.
   CheckError(MakeRanker("nope").status(), kInvalid, {"by_degree", "linear"});
 

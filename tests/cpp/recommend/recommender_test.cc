@@ -4,6 +4,8 @@
 #include "invitegraph/recommender.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "explain/reasons.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/synth.h"
 #include "testing/fixtures.h"
@@ -397,13 +400,18 @@ class DegreeRanker final : public Ranker {
   }
 };
 
-TEST_CASE("a custom ranker orders suggestions and reasons fall back to linear",
-          "[recommend][recommender]") {
+TEST_CASE(
+    "a ranker without Explain orders suggestions and gives reasons_unavailable",
+    "[recommend][recommender]") {
   const SynthFixture& f = Synth();
   const Recommender rec = Unwrap(
       Recommender::Create(f.graph, {}, std::make_shared<DegreeRanker>()));
+  const Recommender quiet =
+      Unwrap(Recommender::Create(f.graph, {.candidates = {}, .max_reasons = 0},
+                                 std::make_shared<DegreeRanker>()));
   CHECK(rec.ranker().spec() == "test_degree");
-  int bad = 0, with_reasons = 0, total = 0;
+  CHECK(std::string(kReasonsUnavailable) == "reasons_unavailable");
+  int bad = 0, total = 0;
   for (size_t i = 0; i < f.inviters.size(); i += 3) {
     const std::vector<Suggestion> s =
         Unwrap(rec.Recommend(f.inviters[i], Campaign{.item = f.items[i]}, 10));
@@ -415,13 +423,123 @@ TEST_CASE("a custom ranker orders suggestions and reasons fall back to linear",
                      s[r].candidate < s[r - 1].candidate))) {
         ++bad;
       }
-      with_reasons += !s[r].reasons.empty();
+      // No reasons borrowed from another model: exactly the one code.
+      if (s[r].reasons != std::vector<std::string>{kReasonsUnavailable}) ++bad;
       ++total;
+    }
+    // max_reasons = 0 still means no reasons at all.
+    for (const Suggestion& x : Unwrap(quiet.Recommend(
+             f.inviters[i], Campaign{.item = f.items[i]}, 10))) {
+      if (!x.reasons.empty()) ++bad;
     }
   }
   CHECK(bad == 0);
   CHECK(total > 500);
-  CHECK(with_reasons > total / 2);
+  // The batch path says the same.
+  const SuggestionTable t = Unwrap(rec.RecommendBatch(
+      f.inviters, f.items, 5, {.num_threads = 2, .progress = {}}));
+  REQUIRE(t.size() > 0);
+  for (const auto& reasons : t.reasons)
+    CHECK(reasons == std::vector<std::string>{kReasonsUnavailable});
+}
+
+TEST_CASE("the linear ranker's reasons are exactly its own contributions",
+          "[recommend][recommender]") {
+  const SynthFixture& f = Synth();
+  const Recommender rec = Unwrap(Recommender::Create(f.graph));
+  const auto& w = LinearRankerWeights();
+  int checked = 0, bad = 0;
+  for (size_t i = 0; i < f.inviters.size(); i += 2) {
+    const Campaign campaign{.item = f.items[i]};
+    const std::vector<Suggestion> s =
+        Unwrap(rec.Recommend(f.inviters[i], campaign, 5));
+    const FeatureMatrix x = Unwrap(rec.Features(f.inviters[i], campaign));
+    for (const Suggestion& sug : s) {
+      const auto row =
+          std::find(x.candidates.begin(), x.candidates.end(), sug.candidate) -
+          x.candidates.begin();
+      REQUIRE(row < x.rows());
+      // w_f * T_f(x_f), in float as the ranker computes it (ranker_test pins
+      // LinearTransform to the documented formula), without going through
+      // LinearRanker::Explain().
+      std::array<float, kNumFeatures> parts;
+      for (int ft = 0; ft < kNumFeatures; ++ft)
+        parts[ft] = w[ft] * LinearTransform(ft, x.values(row, ft));
+      const std::vector<std::string> want = internal::ReasonCodes(
+          absl::MakeConstSpan(x.values.row(row).data(), kNumFeatures), parts,
+          3);
+      if (sug.reasons != want) {
+        UNSCOPED_INFO("candidate " << sug.candidate);
+        ++bad;
+      }
+      ++checked;
+    }
+  }
+  CHECK(checked > 300);
+  CHECK(bad == 0);
+}
+
+// Degree ranker that wants stacked batches and counts its Score() calls.
+class StackingRanker final : public Ranker {
+ public:
+  explicit StackingRanker(int64_t rows) : rows_(rows) {}
+  std::string spec() const override { return "test_stacking"; }
+  int64_t PreferredBatchRows() const override { return rows_; }
+  int64_t calls() const { return calls_.load(); }
+
+ private:
+  absl::Status ScoreImpl(const FeatureMatrix& x,
+                         absl::Span<float> out) const override {
+    calls_.fetch_add(1);
+    for (int64_t i = 0; i < x.rows(); ++i)
+      out[i] = x.values(i, kCandidateDegree) + x.values(i, kAdamicAdar);
+    return absl::OkStatus();
+  }
+  absl::Status ExplainRowsImpl(const FeatureMatrix& x,
+                               absl::Span<const int64_t> rows,
+                               absl::Span<float> out) const override {
+    std::fill(out.begin(), out.end(), 0.0f);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      out[i * kNumFeatures + kCandidateDegree] =
+          x.values(rows[i], kCandidateDegree);
+      out[i * kNumFeatures + kAdamicAdar] = x.values(rows[i], kAdamicAdar);
+    }
+    return absl::OkStatus();
+  }
+  int64_t rows_;
+  mutable std::atomic<int64_t> calls_{0};
+};
+
+TEST_CASE("stacked batches equal single calls, with fewer Score calls",
+          "[recommend][recommender]") {
+  const SynthFixture& f = Synth();
+  auto stacking = std::make_shared<StackingRanker>(1000);
+  auto plain = std::make_shared<StackingRanker>(0);
+  const Recommender a = Unwrap(Recommender::Create(f.graph, {}, stacking));
+  const Recommender b = Unwrap(Recommender::Create(f.graph, {}, plain));
+  const int64_t n = static_cast<int64_t>(f.inviters.size());
+  std::vector<SuggestionTable> tables;
+  for (int threads : {1, 2, 4}) {
+    tables.push_back(Unwrap(a.RecommendBatch(
+        f.inviters, f.items, 7, {.num_threads = threads, .progress = {}})));
+  }
+  const int64_t stacked_calls = stacking->calls();
+  SuggestionTable single;
+  for (int64_t i = 0; i < n; ++i) {
+    for (Suggestion& s :
+         Unwrap(b.Recommend(f.inviters[i], Campaign{.item = f.items[i]}, 7))) {
+      single.Append(f.inviters[i], f.items[i], std::move(s));
+    }
+  }
+  CHECK(plain->calls() == n);
+  CHECK(stacked_calls < 3 * n / 4);  // three batches, several requests a call
+  for (const SuggestionTable& t : tables) {
+    CHECK(t.inviter == single.inviter);
+    CHECK(t.candidate == single.candidate);
+    CHECK(t.score == single.score);
+    CHECK(t.rank == single.rank);
+    CHECK(t.reasons == single.reasons);
+  }
 }
 
 TEST_CASE("graph build does not depend on the thread count",
