@@ -75,6 +75,8 @@ std::string Code(int f, absl::Span<const float> x) {
       return x[kCandidateAcceptRate] >= kOftenAcceptRate
                  ? "accepts_invites_often"
                  : "";
+    case kCandidateFatigue:
+      return "";  // having had many invites is never a reason to invite
     default:
       return "other";
   }

@@ -45,6 +45,11 @@ REASON_CODES = {
     "candidate_is_new": "new_user",
     "candidate_join_rate": "often_joins",
     "candidate_degree": "well_connected",
+    "item_similarity": "similar_taste",
+    "candidate_purchases": "active_shopper",
+    "candidate_accept_rate": lambda x: ("accepts_invites_often"
+                                        if x["candidate_accept_rate"] >= 0.5 else None),
+    "candidate_fatigue": lambda x: None,
 }
 MIN_CONTRIBUTION = np.float32(0.05)  # src/explain/reasons.cc kMinContribution
 
@@ -62,7 +67,7 @@ def expected_reasons(row: pd.Series, contribution: np.ndarray, max_reasons: int 
                         f"'Reason codes')")
         code = REASON_CODES[name]
         code = code(row) if callable(code) else code
-        if code not in out:
+        if code is not None and code not in out:
             out.append(code)
     return out
 
