@@ -1,4 +1,5 @@
-// Learned rankers: fit "logistic" and "pairwise" on who joined past campaigns,
+// Learned rankers: leakage-free training rows from past campaigns
+// (BuildTrainingSet), then fit "logistic" and "pairwise" on who joined,
 // compare them with the hand-set "linear" ranker on held-out campaigns, save
 // the logistic model as JSON and recommend with the reloaded model.
 //
@@ -14,43 +15,18 @@
 
 #include "invitegraph/fit.h"
 #include "invitegraph/graph_builder.h"
+#include "invitegraph/history.h"
 #include "invitegraph/recommender.h"
 #include "invitegraph/status.h"
 #include "invitegraph/synth.h"
+#include "invitegraph/training.h"
 
 namespace ig = invitegraph;
 
-// Training rows: one per invited candidate of each campaign, label 1 if they
-// joined, grouped by campaign.
-struct Rows {
-  ig::FeatureArray x = ig::FeatureArray(0, ig::kNumFeatures);
-  std::vector<float> label;
-  std::vector<int64_t> group;
-};
-
-absl::Status AddCampaign(const ig::Recommender& rec, const ig::synth::World& w,
-                         int64_t c, Rows& rows) {
-  auto f = rec.Features(w.campaign_inviter[c], {.item = w.campaign_item[c]});
-  if (!f.ok()) return absl::OkStatus();  // inviter without contacts
-  const std::set<ig::UserId> invited(
-      w.invited.begin() + w.invited_offsets[c],
-      w.invited.begin() + w.invited_offsets[c + 1]);
-  const std::set<ig::UserId> joined(w.joined.begin() + w.joined_offsets[c],
-                                    w.joined.begin() + w.joined_offsets[c + 1]);
-  for (int64_t r = 0; r < f->rows(); ++r) {
-    const ig::UserId candidate = f->candidates[r];
-    if (!invited.count(candidate)) continue;  // outcome unknown
-    rows.x.conservativeResize(rows.x.rows() + 1, ig::kNumFeatures);
-    rows.x.row(rows.x.rows() - 1) = f->values.row(r);
-    rows.label.push_back(joined.count(candidate) ? 1.0f : 0.0f);
-    rows.group.push_back(c);
-  }
-  return absl::OkStatus();
-}
-
 // Mean over campaigns of the share of (joiner, non-joiner) pairs the ranker
 // orders correctly.
-absl::StatusOr<double> GroupAuc(const ig::Ranker& ranker, const Rows& rows) {
+absl::StatusOr<double> GroupAuc(const ig::Ranker& ranker,
+                                const ig::TrainingSet& rows) {
   ig::FeatureMatrix m;
   m.values = rows.x;
   std::vector<float> s(rows.x.rows());
@@ -59,7 +35,7 @@ absl::StatusOr<double> GroupAuc(const ig::Ranker& ranker, const Rows& rows) {
   int campaigns = 0;
   for (size_t lo = 0; lo < s.size();) {
     size_t hi = lo;
-    while (hi < s.size() && rows.group[hi] == rows.group[lo]) ++hi;
+    while (hi < s.size() && rows.record[hi] == rows.record[lo]) ++hi;
     double good = 0, all = 0;
     for (size_t p = lo; p < hi; ++p) {
       for (size_t q = lo; q < hi; ++q) {
@@ -78,8 +54,8 @@ absl::StatusOr<double> GroupAuc(const ig::Ranker& ranker, const Rows& rows) {
 }
 
 absl::Status Run() {
-  // 1. A synthetic world; the graph holds friendships, interactions and
-  //    purchases, and the campaigns are the labelled outcomes.
+  // 1. A synthetic world with its campaign history. The graph keeps its events
+  //    so that training rows can be computed without leakage.
   INVITEGRAPH_ASSIGN_OR_RETURN(
       ig::synth::World w,
       ig::synth::Generate(
@@ -97,20 +73,39 @@ absl::Status Run() {
                             .ts = w.purchase_ts,
                             .category = w.purchase_category,
                             .amount = w.purchase_amount}));
-  INVITEGRAPH_ASSIGN_OR_RETURN(ig::SocialGraph graph, builder.Build());
+  const ig::CampaignBatch campaigns{.inviter = w.campaign_inviter,
+                                    .item = w.campaign_item,
+                                    .joined_offsets = w.joined_offsets,
+                                    .joined = w.joined,
+                                    .ts = w.campaign_ts,
+                                    .category = w.campaign_category,
+                                    .invited_offsets = w.invited_offsets,
+                                    .invited = w.invited};
+  INVITEGRAPH_RETURN_IF_ERROR(builder.AddCampaigns(campaigns));
+  INVITEGRAPH_ASSIGN_OR_RETURN(ig::SocialGraph graph,
+                               builder.Build({.keep_events = true}));
   INVITEGRAPH_ASSIGN_OR_RETURN(ig::Recommender linear,
                                ig::Recommender::Create(graph));
 
-  // 2. Rows of the first 80 % of campaigns train, the rest test.
-  Rows train, test;
-  const int64_t n = static_cast<int64_t>(w.campaign_inviter.size());
-  for (int64_t c = 0; c < n; ++c) {
-    INVITEGRAPH_RETURN_IF_ERROR(
-        AddCampaign(linear, w, c, c < n * 4 / 5 ? train : test));
-  }
-  std::printf("%lld campaigns: %lld training rows, %lld test rows\n",
-              static_cast<long long>(n), static_cast<long long>(train.x.rows()),
-              static_cast<long long>(test.x.rows()));
+  // 2. The first 80 % of campaigns (they are in time order) train, the rest
+  //    test. Each record's features are computed as of its own start, from
+  //    the events before it: its own joins never leak into them.
+  const size_t n = w.campaign_inviter.size(), cut = n * 4 / 5;
+  const ig::CampaignHistory first = ig::CopyRows(campaigns, 0, cut);
+  const ig::CampaignHistory last = ig::CopyRows(campaigns, cut, n);
+  const ig::TrainingOptions options{.as_of_step_days = 1};
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      ig::TrainingSet train,
+      ig::BuildTrainingSet(graph, first.view(), options));
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      ig::TrainingSet test, ig::BuildTrainingSet(graph, last.view(), options));
+  std::printf(
+      "%zu campaigns: %lld training rows, %lld test rows (%lld leakage-free "
+      "graphs)\n",
+      n, static_cast<long long>(train.rows()),
+      static_cast<long long>(test.rows()),
+      static_cast<long long>(train.report.graphs_built +
+                             test.report.graphs_built));
 
   // 3. Fit both learned models; the same seed gives the same model on any
   //    number of threads.
@@ -121,10 +116,8 @@ absl::Status Run() {
     ig::FitOptions options;
     options.model = model;
     ig::FitReport report;
-    INVITEGRAPH_ASSIGN_OR_RETURN(
-        std::unique_ptr<ig::Ranker> ranker,
-        ig::FitRanker(train.x, train.label, /*weight=*/{}, train.group, options,
-                      &report));
+    INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<ig::Ranker> ranker,
+                                 ig::FitRanker(train, options, &report));
     INVITEGRAPH_ASSIGN_OR_RETURN(auc, GroupAuc(*ranker, test));
     std::printf(
         "  %-9s held-out AUC within campaigns %.3f  (%d Newton steps, "

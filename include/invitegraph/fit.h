@@ -64,6 +64,7 @@
 #include "invitegraph/features.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/ranker.h"
+#include "invitegraph/training.h"
 
 namespace invitegraph {
 
@@ -117,6 +118,12 @@ absl::StatusOr<std::unique_ptr<Ranker>> FitRanker(
 // understands. "features" is ranker.schema(), or FeatureNames() for a ranker
 // without a schema (such as "linear", whose spec is relative to this build's
 // features).
+// FitRanker() on a training set: its rows, labels, weights and records as
+// groups.
+absl::StatusOr<std::unique_ptr<Ranker>> FitRanker(const TrainingSet& training,
+                                                  const FitOptions& options,
+                                                  FitReport* report = nullptr);
+
 absl::StatusOr<std::string> RankerToJson(const Ranker& ranker);
 
 // RankerFromJson()

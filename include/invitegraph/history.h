@@ -29,16 +29,22 @@ namespace invitegraph {
 struct CampaignHistory {
   std::vector<UserId> inviter;
   std::vector<ItemId> item;
-  std::vector<Timestamp> ts;
+  std::vector<Timestamp> ts;         // empty: no timestamps
+  std::vector<CategoryId> category;  // empty: categories from the item index
   std::vector<int64_t> joined_offsets = {0};
   std::vector<UserId> joined;
   std::vector<int64_t> invited_offsets = {0};
   std::vector<UserId> invited;
 
   int64_t size() const { return static_cast<int64_t>(inviter.size()); }
-  // A view of these columns (no category), valid while `*this` is unchanged.
+  // A view of these columns, valid while `*this` is unchanged.
   CampaignBatch view() const;
 };
+
+// Rows [begin, end) of `batch` as an owned history (offsets rebased), e.g. to
+// split campaigns into train and test. Columns absent from `batch` stay empty.
+CampaignHistory CopyRows(const CampaignBatch& batch, int64_t begin,
+                         int64_t end);
 
 // HistoryFromOutcomes()
 //

@@ -13,9 +13,35 @@ CampaignBatch CampaignHistory::view() const {
                        .joined_offsets = joined_offsets,
                        .joined = joined,
                        .ts = ts,
-                       .category = {},
+                       .category = category,
                        .invited_offsets = invited_offsets,
                        .invited = invited};
+}
+
+CampaignHistory CopyRows(const CampaignBatch& b, int64_t begin, int64_t end) {
+  CampaignHistory h;
+  auto rows = [&](auto span, auto& out) {
+    if (!span.empty()) out.assign(span.begin() + begin, span.begin() + end);
+  };
+  rows(b.inviter, h.inviter);
+  rows(b.item, h.item);
+  rows(b.ts, h.ts);
+  rows(b.category, h.category);
+  auto lists = [&](absl::Span<const int64_t> offsets,
+                   absl::Span<const UserId> values, std::vector<int64_t>& o,
+                   std::vector<UserId>& v) {
+    if (offsets.empty()) {
+      o.clear();
+      return;
+    }
+    v.assign(values.begin() + offsets[begin], values.begin() + offsets[end]);
+    o.assign(1, 0);
+    for (int64_t r = begin; r < end; ++r)
+      o.push_back(offsets[r + 1] - offsets[begin]);
+  };
+  lists(b.joined_offsets, b.joined, h.joined_offsets, h.joined);
+  lists(b.invited_offsets, b.invited, h.invited_offsets, h.invited);
+  return h;
 }
 
 absl::StatusOr<CampaignHistory> HistoryFromOutcomes(const OutcomeBatch& b) {

@@ -452,3 +452,14 @@ absl::StatusOr<std::unique_ptr<Ranker>> FitRanker(
 }
 
 }  // namespace invitegraph
+
+namespace invitegraph {
+
+absl::StatusOr<std::unique_ptr<Ranker>> FitRanker(const TrainingSet& training,
+                                                  const FitOptions& options,
+                                                  FitReport* report) {
+  return FitRanker(training.x, training.label, training.weight, training.record,
+                   options, report);
+}
+
+}  // namespace invitegraph

@@ -12,7 +12,8 @@ from ._core import (Error, channel_names, feature_names, linear_weights, outcome
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
 from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph,
                       history_from_outcomes)
-from ._training import TrainingSet, training_frame, training_set
+from ._training import TrainingSet, fit_ranker, training_frame, training_set
+from . import datasets, evaluation
 
 __version__ = "0.1.0"
 
@@ -27,6 +28,9 @@ __all__ = [
     "build_graph",
     "channel_names",
     "feature_names",
+    "datasets",
+    "evaluation",
+    "fit_ranker",
     "fit_ranker_arrays",
     "history_from_outcomes",
     "linear_weights",

@@ -122,3 +122,32 @@ def training_frame(graph: Any, history: Any, **options: Any
     X = t.X
     X.attrs["training_report"] = t.report
     return X, t.y, t.group
+
+
+def fit_ranker(graph: Any, history: Any, model: str = "logistic", l2: float = 1.0, *,
+               class_weight: str = "balanced", max_iter: int = 100,
+               max_pairs_per_positive: int = 20, seed: int = 0, num_threads: int = 0,
+               progress: ProgressArg = None, **training_options: Any):
+    """Learns a ranker from campaign history: :func:`training_set`, then a fit in C++.
+
+    ``model`` is ``"logistic"`` (calibrated P(join)) or ``"pairwise"`` (RankNet-style,
+    pairs within each campaign); see :func:`fit_ranker_arrays` for ``l2``,
+    ``class_weight``, ``max_iter`` and ``max_pairs_per_positive``. Other keywords
+    (``folds``, ``as_of_step_days``, ``uninvited_weight``, candidate options) go to
+    :func:`training_set`. The returned :class:`Ranker` carries ``training_report`` and
+    ``fit_report`` dicts; pass it to :class:`Recommender` or ``save`` it.
+    """
+    from ._fit import fit_ranker_arrays
+
+    t = training_set(graph, history, seed=seed, num_threads=num_threads, progress=progress,
+                     **training_options)
+    if len(t) == 0:
+        raise ValueError(f"history gave no training rows: {t.report}")
+    ranker, report = fit_ranker_arrays(
+        t.frame[_core.feature_names()].to_numpy(), t.y.to_numpy(), weight=t.weight.to_numpy(),
+        group=t.group.to_numpy(), model=model, l2=l2, class_weight=class_weight,
+        max_iter=max_iter, max_pairs_per_positive=max_pairs_per_positive, seed=seed,
+        num_threads=num_threads, progress=progress)
+    ranker.training_report = t.report
+    ranker.fit_report = report
+    return ranker

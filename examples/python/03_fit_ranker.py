@@ -1,0 +1,69 @@
+"""Learning to rank from campaign history: leakage-free training rows, a ranker fitted
+in C++, a LightGBM model plugged in, and the feedback loop -- on a synthetic world.
+
+Run: python examples/python/03_fit_ranker.py
+"""
+import os
+import tempfile
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+import invitegraph as ig
+from invitegraph.evaluation import compare_rankers
+
+# A world with a campaign history: who started a team-up for which item, whom they
+# invited, who joined. The graph keeps its events (keep_events=True, the default), so
+# each training record's features can be computed as of its own start time.
+world = ig.synth.generate(n_users=3000, seed=5, campaigns_per_user=0.3, progress=False)
+tables = world.tables()
+g = ig.build_graph(**tables, progress=False)
+history = tables["campaigns"]                       # inviter, item, category, ts, invited, joined
+cut = history["ts"].quantile(0.8)
+train_df, test_df = history[history["ts"] < cut], history[history["ts"] >= cut]
+
+# 1. The built-in logistic model, fitted in C++ on leakage-free rows.
+ranker = ig.fit_ranker(g, train_df, model="logistic", l2=1.0, as_of_step_days=1)
+print("training rows:", ranker.training_report["rows"],
+      "positives:", ranker.training_report["positives"],
+      "leakage-free graphs:", ranker.training_report["graphs_built"])
+rec = ig.Recommender(g, ranker=ranker)
+inviter, item = int(test_df["inviter"].iloc[0]), int(test_df["item"].iloc[0])
+print(f"\nTop 5 for user {inviter}, item {item} (score = P(join)):")
+print(rec.recommend(inviter=inviter, item=item, k=5).to_string(index=False))
+
+path = os.path.join(tempfile.mkdtemp(), "ranker.json")
+ranker.save(path)
+ranker = ig.load_ranker(path)                      # spec, weights, feature schema, version
+
+# 2. Any model: the same rows as a pandas frame, LightGBM on top.
+X, y, group = ig.training_frame(g, train_df, as_of_step_days=1)
+model = lgb.LGBMClassifier(n_estimators=100, learning_rate=0.05, num_leaves=15,
+                           min_child_samples=20, verbose=-1).fit(X, y)
+rec_lgb = ig.Recommender(g, ranker=model)          # reasons from TreeSHAP
+print(f"\nLightGBM, same request:")
+print(rec_lgb.recommend(inviter=inviter, item=item, k=5).to_string(index=False))
+
+# 3. Held-out campaigns: learned models against the hand-set one and single features.
+test = ig.training_set(g, test_df, as_of_step_days=1, progress=False)
+table = compare_rankers(test, {"logistic": ranker, "lightgbm": model, "linear": "linear"},
+                        k=10, history=test_df.reset_index(drop=True))
+print("\nHeld-out campaigns (NDCG@10 counts every joiner):")
+print(table.head(6).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+# 4. Feedback: what happened to the invites just sent updates the next request. The
+#    learned model above never saw feedback in its training rows (accept rate and fatigue
+#    were constant there, so it gives them no weight); the hand-set ranker weighs them.
+rec = ig.Recommender(g)
+top = rec.recommend(inviter=inviter, item=item, k=3)
+print(f"\nHand-set ranker before feedback: {top['candidate'].tolist()}")
+outcomes = pd.DataFrame({
+    "inviter": inviter, "invitee": np.repeat(top["candidate"].to_numpy(), 2),
+    "item": item, "ts": int(g.as_of),
+    "outcome": ["sent", "declined"] * len(top)})
+print("recorded:", rec.record_outcomes(outcomes))
+after = rec.recommend(inviter=inviter, item=item, k=3)
+print(f"after all three declined: {after['candidate'].tolist()}")
+print("\nThe same log as training history:")
+print(ig.history_from_outcomes(outcomes).to_string(index=False))
