@@ -47,7 +47,9 @@ def learn_and_compare(name, graph, history, train_opts, test_opts=None, extra=No
           f"fit logistic {fits['logistic']['seconds']:.2f} s, "
           f"pairwise {fits['pairwise']['seconds']:.2f} s")
     print(f"test joiners reachable: {te.report['joiners_found']} of {te.report['joiners']}")
-    print(table.head(8).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    single = table["system"].str.startswith("feature:")
+    shown = pd.concat([table[~single], table[single].head(3)])
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     return table, tr, te, systems
 
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "invitegraph/graph_builder.h"
+#include "invitegraph/history.h"
 #include "invitegraph/recommender.h"
 #include "invitegraph/synth.h"
 #include "invitegraph/training.h"
@@ -334,6 +335,41 @@ TEST_CASE("training sets do not depend on the thread count") {
     CHECK(a.x == b.x);
     CHECK(a.report.graphs_built == b.report.graphs_built);
   }
+}
+
+}  // namespace
+}  // namespace invitegraph
+
+namespace invitegraph {
+namespace {
+
+TEST_CASE("CopyRows splits a history with rebased offsets") {
+  std::vector<UserId> inviter = {1, 2, 3}, joined = {10, 11, 12},
+                      invited = {10, 11, 12, 13};
+  std::vector<ItemId> item = {5, 6, 7};
+  std::vector<Timestamp> ts = {100, 200, 300};
+  std::vector<int64_t> jo = {0, 1, 1, 3}, io = {0, 2, 2, 4};
+  const CampaignBatch b{.inviter = inviter,
+                        .item = item,
+                        .joined_offsets = jo,
+                        .joined = joined,
+                        .ts = ts,
+                        .invited_offsets = io,
+                        .invited = invited};
+  const CampaignHistory tail = CopyRows(b, 1, 3);
+  CHECK(tail.inviter == std::vector<UserId>{2, 3});
+  CHECK(tail.ts == std::vector<Timestamp>{200, 300});
+  CHECK(tail.category.empty());
+  CHECK(tail.joined_offsets == std::vector<int64_t>{0, 0, 2});
+  CHECK(tail.joined == std::vector<UserId>{11, 12});
+  CHECK(tail.invited_offsets == std::vector<int64_t>{0, 0, 2});
+  CHECK(tail.invited == std::vector<UserId>{12, 13});
+  const CampaignBatch no_invited{
+      .inviter = inviter, .item = item, .joined_offsets = jo, .joined = joined};
+  const CampaignHistory head = CopyRows(no_invited, 0, 1);
+  CHECK(head.view().invited_offsets.empty());
+  CHECK(head.view().ts.empty());
+  CHECK(head.joined == std::vector<UserId>{10});
 }
 
 }  // namespace
