@@ -170,7 +170,15 @@ absl::StatusOr<LearnedLinearModel> ParseModel(
       has_w[*f] = true;
     }
   }
-  if (any_feature_key) {
+  if (!any_feature_key) {
+    // A bare "logistic" would be a model that knows nothing: refuse it rather
+    // than rank by a constant.
+    return absl::InvalidArgumentError(absl::StrCat(
+        Sv(kind), " has no weights: fit one (FitRanker; Python fit_ranker) or "
+                  "load a saved one (LoadRanker; Python load_ranker); its spec "
+                  "lists every w.<feature>"));
+  }
+  {
     std::vector<std::string> missing;
     for (int f = 0; f < kNumFeatures; ++f) {
       if (!has_w[f]) missing.push_back(absl::StrCat("w.", names[f]));
@@ -179,7 +187,7 @@ absl::StatusOr<LearnedLinearModel> ParseModel(
       return absl::InvalidArgumentError(absl::StrCat(
           Sv(kind), ": the spec has no weight for ", Join(missing, ", "),
           "; it was probably made for another feature set (give every "
-          "w.<feature>, or none for the untrained model)"));
+          "w.<feature>)"));
     }
   }
   return m;

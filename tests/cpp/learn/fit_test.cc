@@ -359,10 +359,11 @@ TEST_CASE("learned specs refuse unknown keys and foreign feature sets",
   const size_t sat = zero_scale.find(scale_key) + scale_key.size();
   zero_scale.replace(sat, zero_scale.find(',', sat) - sat, "0");
   CheckError(MakeRanker(zero_scale).status(), kInvalid, {scale_key, "> 0"});
-  // The untrained model: weights 0, so a constant 0.5 / 0.
-  const auto bare = Unwrap(MakeRanker("logistic"));
-  CHECK(testing::ScoreRows(*bare, s.x)[0] == 0.5f);
-  CHECK(testing::ScoreRows(*Unwrap(MakeRanker("pairwise")), s.x)[0] == 0.0f);
+  // A learned kind without weights is refused, not a constant ranker.
+  CheckError(MakeRanker("logistic").status(), kInvalid,
+             {"logistic has no weights", "FitRanker", "LoadRanker"});
+  CheckError(MakeRanker("pairwise(scale.jaccard=2)").status(), kInvalid,
+             {"no weight for"});
 }
 
 TEST_CASE("FitRanker refuses bad input naming argument, row and value",
