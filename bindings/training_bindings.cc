@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/numpy.h"
+#include "bindings/outcome_columns.h"
 #include "bindings/status_conversion.h"
 #include "invitegraph/training.h"
 
@@ -52,7 +53,9 @@ void InitTraining(py::module_& m) {
          const std::optional<Column<int64_t>>& invited, int folds,
          double as_of_step_days, float uninvited_weight, uint64_t seed,
          bool include_two_hop, int max_two_hop, int hub_degree_cap,
-         int num_threads, py::object progress) {
+         int num_threads, py::object progress, py::object outcomes,
+         double accept_prior_mean, double accept_prior_strength,
+         double fatigue_half_life_days) {
         CampaignBatch h;
         h.inviter = AsSpan(inviter);
         h.item = AsSpan(item);
@@ -72,6 +75,18 @@ void InitTraining(py::module_& m) {
         o.candidates.hub_degree_cap = hub_degree_cap;
         o.num_threads = num_threads;
         o.progress = WrapProgress(progress);
+        std::optional<OutcomeColumns> outcome_columns;
+        if (!outcomes.is_none()) {
+          auto t = outcomes.cast<py::tuple>();
+          outcome_columns.emplace(
+              t[0].cast<Column<int64_t>>(), t[1].cast<Column<int64_t>>(),
+              t[2].cast<Column<int64_t>>(), t[3].cast<Column<int64_t>>(),
+              t[4].cast<Column<uint8_t>>());
+          o.outcomes = outcome_columns->batch();
+        }
+        o.feedback.accept_prior_mean = accept_prior_mean;
+        o.feedback.accept_prior_strength = accept_prior_strength;
+        o.feedback.fatigue_half_life_days = fatigue_half_life_days;
         absl::StatusOr<TrainingSet> t = absl::UnknownError("");
         {
           py::gil_scoped_release nogil;
@@ -97,7 +112,11 @@ void InitTraining(py::module_& m) {
       py::arg("uninvited_weight") = 0.0f, py::arg("seed") = 0,
       py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
       py::arg("hub_degree_cap") = 1000, py::arg("num_threads") = 0,
-      py::arg("progress") = py::none(),
+      py::arg("progress") = py::none(), py::arg("outcomes") = py::none(),
+      py::arg("accept_prior_mean") = FeedbackConfig{}.accept_prior_mean,
+      py::arg("accept_prior_strength") = FeedbackConfig{}.accept_prior_strength,
+      py::arg("fatigue_half_life_days") =
+          FeedbackConfig{}.fatigue_half_life_days,
       "Leakage-free training rows from campaign history (GIL released); see "
       "invitegraph.training_set.");
 }

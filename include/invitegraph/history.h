@@ -42,7 +42,8 @@ struct CampaignHistory {
 };
 
 // Rows [begin, end) of `batch` as an owned history (offsets rebased), e.g. to
-// split campaigns into train and test. Columns absent from `batch` stay empty.
+// split campaigns into train and test; the range is clamped to the rows there
+// are. Columns absent from `batch` stay empty.
 CampaignHistory CopyRows(const CampaignBatch& batch, int64_t begin,
                          int64_t end);
 

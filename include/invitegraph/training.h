@@ -22,8 +22,10 @@
 //    (inviter, item); a fold's records get features from the graph rebuilt
 //    without every staged campaign of the same (inviter, item) -- without
 //    their team_join interactions, the purchases they imply and their
-//    exposures, as if those campaigns never happened. With folds >= the
-//    number of records (and no hash collision) this is exact leave-one-out.
+//    exposures, as if those campaigns never happened. A fold may hold several
+//    records (hashing modulo `folds`), so a record may lose other records'
+//    campaigns too -- never keep its own; with one record per fold this is
+//    exact leave-one-out.
 //    Rows of the purchases table are kept: without timestamps a purchase made
 //    through the campaign cannot be told apart from an independent one, and
 //    dropping the joiners' purchases only would bias against joiners. Give
@@ -45,6 +47,7 @@
 #include "absl/status/statusor.h"
 #include "invitegraph/events.h"
 #include "invitegraph/features.h"
+#include "invitegraph/outcomes.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/recommender.h"
 #include "invitegraph/social_graph.h"
@@ -62,7 +65,15 @@ struct TrainingOptions {
   // Weight of candidates that were never invited, when `invited` is given
   // (0 drops them).
   float uninvited_weight = 0;
-  uint64_t seed = 0;    // fold assignment
+  // Recorded invite outcomes (see outcomes.h), so that candidate_accept_rate
+  // and candidate_fatigue in the rows are what Recommend would have seen: a
+  // record with ts sees the outcomes strictly before ts; a record without ts
+  // sees all outcomes except those of its fold's (inviter, item) pairs.
+  // Without them those two columns are the prior and 0 in every row, and a
+  // learned model gives them no weight.
+  OutcomeBatch outcomes = {};
+  FeedbackConfig feedback = {};  // as the serving Recommender's
+  uint64_t seed = 0;             // fold assignment
   int num_threads = 0;  // 0: all hardware threads; results do not depend on it
   ProgressFn progress = {};
 };

@@ -19,6 +19,9 @@ CampaignBatch CampaignHistory::view() const {
 }
 
 CampaignHistory CopyRows(const CampaignBatch& b, int64_t begin, int64_t end) {
+  const int64_t n = static_cast<int64_t>(b.inviter.size());
+  end = std::clamp<int64_t>(end, 0, n);
+  begin = std::clamp<int64_t>(begin, 0, end);
   CampaignHistory h;
   auto rows = [&](auto span, auto& out) {
     if (!span.empty()) out.assign(span.begin() + begin, span.begin() + end);

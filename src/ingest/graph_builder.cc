@@ -549,7 +549,7 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
 namespace internal {
 
 StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
-                    Timestamp as_of) {
+                    Timestamp missing_ts_at) {
   auto keep_time = [&](Timestamp ts) {
     return !filter.before || ts < *filter.before;
   };
@@ -573,8 +573,10 @@ StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
     out.purchase_ts.push_back(s.purchase_ts[i]);
   }
   for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    const Timestamp ts = s.campaign_ts[r];
-    if (!keep_time(ts == kMissingTs ? as_of : ts)) continue;
+    // Pinned, so that a rebuild with another as_of does not move them.
+    const Timestamp ts =
+        s.campaign_ts[r] == kMissingTs ? missing_ts_at : s.campaign_ts[r];
+    if (!keep_time(ts)) continue;
     if (!filter.drop_campaign.empty() && filter.drop_campaign[r]) continue;
     out.campaign_inviter.push_back(s.campaign_inviter[r]);
     out.campaign_item.push_back(s.campaign_item[r]);

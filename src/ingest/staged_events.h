@@ -60,17 +60,17 @@ struct StagedEvents {
 // Which staged rows a filtered rebuild leaves out. Friendships carry no time
 // and are always kept.
 struct EventFilter {
-  // Keep only events strictly before this time (a campaign without ts counts
-  // as happening at the build's as_of).
+  // Keep only events strictly before this time.
   std::optional<Timestamp> before;
   // Staged campaign rows to drop (by index), if non-empty (size = campaigns).
   std::vector<uint8_t> drop_campaign;
 };
 
 // The rows of `s` that pass `filter`; id maps and item categories are kept
-// whole, so dense ids are the same as in `s`.
+// whole, so dense ids are the same as in `s`. Campaigns without ts are placed
+// at `missing_ts_at` (the original build's as_of), filtered and kept there.
 StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
-                    Timestamp as_of);
+                    Timestamp missing_ts_at);
 
 // Builds a graph from staged rows; `keep` (may be null) is attached to the
 // graph as its source events.

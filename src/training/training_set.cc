@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -77,6 +79,34 @@ int FoldOf(UserId inviter, ItemId item, uint64_t seed, int folds) {
                           static_cast<uint64_t>(folds));
 }
 
+// The outcome rows a group's records may see, recorded into `rec`.
+absl::Status RecordVisibleOutcomes(
+    const OutcomeBatch& o, std::optional<Timestamp> before,
+    const absl::flat_hash_set<std::pair<UserId, ItemId>>& hidden_pairs,
+    const Recommender& rec) {
+  if (o.inviter.empty()) return absl::OkStatus();
+  std::vector<UserId> inviter, invitee;
+  std::vector<ItemId> item;
+  std::vector<Timestamp> ts;
+  std::vector<Outcome> outcome;
+  for (size_t i = 0; i < o.inviter.size(); ++i) {
+    if (before && o.ts[i] >= *before) continue;
+    if (hidden_pairs.contains(std::pair(o.inviter[i], o.item[i]))) continue;
+    inviter.push_back(o.inviter[i]);
+    invitee.push_back(o.invitee[i]);
+    item.push_back(o.item[i]);
+    ts.push_back(o.ts[i]);
+    outcome.push_back(o.outcome[i]);
+  }
+  return rec
+      .RecordOutcomes({.inviter = inviter,
+                       .invitee = invitee,
+                       .item = item,
+                       .ts = ts,
+                       .outcome = outcome})
+      .status();
+}
+
 uint64_t PairKey(uint32_t user, uint32_t item) {
   return (static_cast<uint64_t>(user) << 32) | item;
 }
@@ -96,6 +126,8 @@ struct Group {
   internal::EventFilter filter;
   Timestamp as_of = 0;
   std::vector<int64_t> records;
+  // Records without ts: their (inviter, item) pairs, whose outcomes are hidden.
+  absl::flat_hash_set<std::pair<UserId, ItemId>> pairs;
 };
 
 template <typename T>
@@ -184,6 +216,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
         ": must be finite and >= 0"));
   }
   INVITEGRAPH_RETURN_IF_ERROR(ValidateHistory(history));
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(options.outcomes));
   const StagedEvents& ev = *graph.data().events;
   const size_t n = history.inviter.size();
 
@@ -217,6 +250,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
       // their team_join interactions, implied purchases and exposures.
       absl::flat_hash_set<uint64_t> campaigns;
       for (int64_t r : g.records) {
+        g.pairs.insert(std::pair(history.inviter[r], history.item[r]));
         const auto item = ev.items.Find(history.item[r]);
         const auto inviter = ev.users.Find(history.inviter[r]);
         if (item && inviter) campaigns.insert(PairKey(*inviter, *item));
@@ -235,6 +269,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   RecommenderConfig rconfig;
   rconfig.candidates = options.candidates;
   rconfig.max_reasons = 0;
+  rconfig.feedback = options.feedback;
   internal::ProgressReporter progress(options.progress,
                                       static_cast<int64_t>(n));
   std::vector<RecordRows> rows(n);
@@ -242,12 +277,14 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   for (const Group& g : groups) {
     INVITEGRAPH_ASSIGN_OR_RETURN(
         SocialGraph rebuilt,
-        internal::BuildFromStaged(internal::Filter(ev, g.filter, g.as_of),
+        internal::BuildFromStaged(internal::Filter(ev, g.filter, graph.as_of()),
                                   nullptr, config,
                                   BuildOptions{.as_of = g.as_of}));
     ++out.report.graphs_built;
     INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec,
                                  Recommender::Create(rebuilt, rconfig));
+    INVITEGRAPH_RETURN_IF_ERROR(
+        RecordVisibleOutcomes(options.outcomes, g.filter.before, g.pairs, rec));
     INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
         static_cast<int64_t>(g.records.size()), options.num_threads, 16,
         [&](int64_t begin, int64_t end) -> absl::Status {

@@ -240,7 +240,7 @@ def test_errors_name_the_argument(data, tmp_path):
         ig.Recommender(ig.build_graph(friendships={"src": [1], "dst": [2]}, progress=False),
                        ranker=3)
     # Persistence.
-    with pytest.raises(KeyError, match="absent.json"):
+    with pytest.raises(FileNotFoundError, match="absent.json"):
         ig.load_ranker(str(tmp_path / "absent.json"))
     with pytest.raises(ValueError, match="malformed"):
         ig.ranker_from_json('{"format": "invitegraph.ranker", ')

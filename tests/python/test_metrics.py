@@ -38,3 +38,8 @@ def test_auc_hand_computed():
     score = np.array([0.8, 0.8, 0.3, 0.1, 0.5])
     # Pairs (pos, neg): 0.8 vs {0.8 tie, 0.1, 0.5} = 2.5; 0.3 vs {0.8, 0.1, 0.5} = 1.
     assert math.isclose(auc(label, score), 3.5 / 6)
+
+
+def test_auc_ranks_nan_last():
+    label = np.array([1, 0, 0])
+    assert auc(label, np.array([0.5, np.nan, 0.9])) == 0.5

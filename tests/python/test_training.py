@@ -112,3 +112,21 @@ def test_training_set_errors(shop_frames):
         ig.training_set(lean, history.iloc[:1], progress=False)
     with pytest.raises(ValueError, match="joined"):
         ig.training_set(g, history.drop(columns=["joined"]), progress=False)
+
+
+def test_training_rows_see_earlier_outcomes(shop_frames):
+    g = ig.build_graph(**shop_frames, progress=False)
+    T0 = int(g.as_of)
+    outcomes = pd.DataFrame({"inviter": [123, 123], "invitee": [6, 6], "item": [42, 42],
+                             "ts": [T0 - 100, T0 - 100], "outcome": ["sent", "accepted"]})
+    history = pd.DataFrame({"inviter": [123, 123], "item": [42, 42], "joined": [[6], [6]],
+                            "ts": [T0 - 200, T0]})
+    t = ig.training_set(g, history, outcomes=outcomes, progress=False).frame
+    rate = t[t["candidate"] == 6].set_index("record")["candidate_accept_rate"]
+    assert rate[0] == pytest.approx(0.2)                    # before the outcome: the prior
+    assert rate[1] == pytest.approx((1 + 0.2 * 5) / (1 + 5))  # after it
+    fatigue = t[t["candidate"] == 6].set_index("record")["candidate_fatigue"]
+    assert fatigue[0] == 0 and fatigue[1] == pytest.approx(2 ** (-100 / (7 * 86400)), rel=1e-4)
+    with pytest.raises(ValueError, match=r"outcomes\.outcome\[0\]"):
+        ig.training_set(g, history, outcomes=outcomes.assign(outcome=["bogus", "sent"]),
+                        progress=False)

@@ -15,9 +15,17 @@ from ._columns import int_column
 from ._progress import ProgressArg, progress_callback
 
 Ranker = _core.Ranker
-load_ranker = _core.load_ranker
 ranker_from_json = _core.ranker_from_json
 make_ranker = _core.make_ranker
+
+
+def load_ranker(path: Any) -> Ranker:
+    """Loads a ranker saved with ``Ranker.save``; checks format, version and feature schema."""
+    import os
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no ranker file at {path}")
+    return _core.load_ranker(os.fspath(path))
 
 
 def _float_column(values: Any, name: str) -> np.ndarray:

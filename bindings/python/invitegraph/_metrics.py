@@ -43,7 +43,9 @@ def ndcg_at_k(group: np.ndarray, candidate: np.ndarray, label: np.ndarray, score
 def auc(label: np.ndarray, score: np.ndarray) -> float:
     """Area under the ROC curve (ties count one half), by ranks."""
     label = np.asarray(label) > 0
-    r = pd.Series(np.asarray(score, dtype=np.float64)).rank(method="average").to_numpy()
+    s = np.asarray(score, dtype=np.float64)
+    s = np.where(np.isnan(s), -np.inf, s)  # NaN ranks last, as in ranking
+    r = pd.Series(s).rank(method="average").to_numpy()
     n_pos, n_neg = label.sum(), (~label).sum()
     if n_pos == 0 or n_neg == 0:
         return float("nan")

@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import _core
 from ._columns import category_column, int_column, list_column, table_columns, ts_column
+from ._frames import _outcome_columns
 from ._progress import ProgressArg, progress_callback
 
 _HISTORY = (("inviter", "item", "joined"), ("ts", "category", "invited"))
@@ -67,7 +68,9 @@ class TrainingSet:
 def training_set(graph: Any, history: Any, *, folds: int = 10, as_of_step_days: float = 0.0,
                  uninvited_weight: float = 0.0, seed: int = 0, include_two_hop: bool = True,
                  max_two_hop: int = 100, hub_degree_cap: int = 1000, num_threads: int = 0,
-                 progress: ProgressArg = None) -> TrainingSet:
+                 progress: ProgressArg = None, outcomes: Any = None,
+                 accept_prior_mean: float = 0.2, accept_prior_strength: float = 5.0,
+                 fatigue_half_life_days: float = 7.0) -> TrainingSet:
     """Candidate rows of each past campaign, labelled by who joined, with leakage-free features.
 
     Parameters
@@ -80,8 +83,9 @@ def training_set(graph: Any, history: Any, *, folds: int = 10, as_of_step_days: 
         built from: either way a record never sees its own outcome.
     folds : int
         Records without ``ts``: their features come from the graph rebuilt without their
-        fold's campaigns (and those campaigns' purchases of the item). With as many folds
-        as records this is leave-one-out.
+        fold's campaigns. Folds are a hash of (inviter, item) modulo ``folds``, so a fold
+        may hold several records (a record then also loses their campaigns, never keeps
+        its own); with one record per fold this is leave-one-out.
     as_of_step_days : float
         Records with ``ts``: features as of ``ts`` (events strictly before it). 0 rebuilds
         one graph per distinct ``ts``; a positive step shares one graph, as of the step's
@@ -93,6 +97,14 @@ def training_set(graph: Any, history: Any, *, folds: int = 10, as_of_step_days: 
         Fold assignment.
     include_two_hop, max_two_hop, hub_degree_cap
         Candidate generation, as for :class:`Recommender`.
+    outcomes : DataFrame, columns ``inviter, invitee, item, ts, outcome``, optional
+        Recorded invite outcomes (as for :meth:`Recommender.record_outcomes`), so that
+        ``candidate_accept_rate`` and ``candidate_fatigue`` are what ``recommend`` would
+        have seen: a record with ``ts`` sees the outcomes strictly before it, one without
+        sees all but those of its fold's (inviter, item) pairs. Without outcomes the two
+        columns are constant and a learned model gives them no weight.
+    accept_prior_mean, accept_prior_strength, fatigue_half_life_days
+        As the serving :class:`Recommender`'s.
     """
     cols = history_arrays(history)
     with progress_callback(progress, "training set") as cb:
@@ -102,7 +114,11 @@ def training_set(graph: Any, history: Any, *, folds: int = 10, as_of_step_days: 
             as_of_step_days=float(as_of_step_days), uninvited_weight=float(uninvited_weight),
             seed=int(seed), include_two_hop=bool(include_two_hop),
             max_two_hop=int(max_two_hop), hub_degree_cap=int(hub_degree_cap),
-            num_threads=int(num_threads), progress=cb)
+            num_threads=int(num_threads), progress=cb,
+            outcomes=None if outcomes is None else _outcome_columns(outcomes),
+            accept_prior_mean=float(accept_prior_mean),
+            accept_prior_strength=float(accept_prior_strength),
+            fatigue_half_life_days=float(fatigue_half_life_days))
     frame = pd.DataFrame(d["x"], columns=_core.feature_names(), copy=False)
     for i, name in enumerate(("record", "inviter", "item", "candidate")):
         frame.insert(i, name, d[name])

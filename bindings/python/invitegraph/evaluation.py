@@ -32,7 +32,9 @@ def _scorer(system: Any) -> Scorer:
     if hasattr(system, "score") and hasattr(system, "spec"):  # a C++ ranker
         return lambda X: np.asarray(system.score(X), dtype=np.float64)
     if hasattr(system, "predict_proba"):
-        return lambda X: np.asarray(system.predict_proba(X))[:, 1]
+        classes = list(getattr(system, "classes_", [0, 1]))
+        col = classes.index(1) if 1 in classes else 1
+        return lambda X: np.asarray(system.predict_proba(X))[:, col]
     if hasattr(system, "predict"):
         return lambda X: np.asarray(system.predict(X), dtype=np.float64)
     if callable(system):
@@ -70,7 +72,12 @@ def compare_rankers(test: Any, systems: Mapping[str, Any], k: int = 10,
     label = frame["label"].to_numpy()
     relevant = None
     if history is not None:
-        relevant = pd.Series([len(j) for j in history["joined"]], dtype=np.int64)
+        records = test.report.get("records", len(history))
+        if len(history) != records:
+            raise ValueError(f"history has {len(history)} rows but the training set was "
+                             f"built from {records} records: pass the same history")
+        relevant = pd.Series([len(set(np.asarray(j).tolist())) for j in history["joined"]],
+                             dtype=np.int64)
     all_systems = dict(systems)
     if include_single_features:
         all_systems.update(single_feature_systems())

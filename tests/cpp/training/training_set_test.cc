@@ -370,6 +370,107 @@ TEST_CASE("CopyRows splits a history with rebased offsets") {
   CHECK(head.view().invited_offsets.empty());
   CHECK(head.view().ts.empty());
   CHECK(head.joined == std::vector<UserId>{10});
+  // Out-of-range bounds are clamped, never read past the columns.
+  CHECK(CopyRows(b, 2, 99).inviter == std::vector<UserId>{3});
+  CHECK(CopyRows(b, 3, 1).size() == 0);
+}
+
+}  // namespace
+}  // namespace invitegraph
+
+namespace invitegraph {
+namespace {
+
+TEST_CASE("training rows see the outcomes recorded before them") {
+  // 1 - 2, 1 - 3 friends. Outcomes for invitee 2: accepted at t=100 (pair 1,
+  // item 9) and declined at t=300 (pair 1, item 8).
+  std::vector<UserId> fs = {1, 1}, fd = {2, 3};
+  GraphBuilder b;
+  testing::RequireOk(b.AddFriendships({.src = fs, .dst = fd}));
+  SocialGraph g = Unwrap(b.Build({.as_of = 1000, .keep_events = true}));
+  std::vector<UserId> o_inviter = {1, 1, 1, 1}, o_invitee = {2, 2, 2, 2};
+  std::vector<ItemId> o_item = {9, 9, 8, 8};
+  std::vector<Timestamp> o_ts = {100, 100, 300, 300};
+  std::vector<Outcome> o_out = {Outcome::kSent, Outcome::kAccepted,
+                                Outcome::kSent, Outcome::kDeclined};
+  const FeedbackConfig fb{.accept_prior_mean = 0.2,
+                          .accept_prior_strength = 5.0,
+                          .fatigue_half_life_days = 7.0};
+  TrainingOptions opt;
+  opt.outcomes = {.inviter = o_inviter,
+                  .invitee = o_invitee,
+                  .item = o_item,
+                  .ts = o_ts,
+                  .outcome = o_out};
+  opt.feedback = fb;
+  std::vector<UserId> inviter = {1, 1}, joined = {2, 2};
+  std::vector<ItemId> item = {9, 8};
+  std::vector<int64_t> jo = {0, 1, 2};
+  auto accept_rate_of_2 = [](const TrainingSet& t, int64_t record) {
+    for (int64_t i = 0; i < t.rows(); ++i) {
+      if (t.record[i] == record && t.candidate[i] == 2)
+        return t.x(i, kCandidateAcceptRate);
+    }
+    return -1.0f;
+  };
+  SECTION("timed: only outcomes strictly before ts") {
+    std::vector<Timestamp> ts = {200, 100};
+    TrainingSet t = Unwrap(BuildTrainingSet(g,
+                                            {.inviter = inviter,
+                                             .item = item,
+                                             .joined_offsets = jo,
+                                             .joined = joined,
+                                             .ts = ts},
+                                            opt));
+    // Record 0 at t=200 sees the acceptance: (1 + 0.2 * 5) / (1 + 5).
+    CHECK(accept_rate_of_2(t, 0) == Approx(2.0 / 6.0));
+    // Record 1 at t=100 sees nothing: the prior.
+    CHECK(accept_rate_of_2(t, 1) == Approx(0.2));
+  }
+  SECTION("untimed: all outcomes but those of the record's own pair") {
+    opt.folds = 1000;
+    TrainingSet t = Unwrap(BuildTrainingSet(g,
+                                            {.inviter = inviter,
+                                             .item = item,
+                                             .joined_offsets = jo,
+                                             .joined = joined},
+                                            opt));
+    REQUIRE(t.report.graphs_built == 2);
+    // Record 0 (item 9) sees only the decline: 1 / 6; record 1 the accept.
+    CHECK(accept_rate_of_2(t, 0) == Approx(1.0 / 6.0));
+    CHECK(accept_rate_of_2(t, 1) == Approx(2.0 / 6.0));
+  }
+}
+
+TEST_CASE("campaigns without ts stay at the graph's as_of in timed rebuilds") {
+  std::vector<UserId> fs = {1}, fd = {2};
+  GraphBuilder b;
+  testing::RequireOk(b.AddFriendships({.src = fs, .dst = fd}));
+  std::vector<UserId> c_inviter = {1}, c_joined = {3};
+  std::vector<ItemId> c_item = {9};
+  std::vector<int64_t> c_jo = {0, 1};
+  testing::RequireOk(b.AddCampaigns({.inviter = c_inviter,
+                                     .item = c_item,
+                                     .joined_offsets = c_jo,
+                                     .joined = c_joined}));
+  SocialGraph g = Unwrap(b.Build({.as_of = 900, .keep_events = true}));
+  std::vector<UserId> inviter = {1}, joined = {};
+  std::vector<ItemId> item = {5};
+  std::vector<int64_t> jo = {0, 0};
+  // A record after the graph's as_of sees the untimed campaign (at 900): 3 is
+  // a contact; a record before it does not.
+  for (Timestamp ts : {Timestamp{5000}, Timestamp{100}}) {
+    std::vector<Timestamp> t_ts = {ts};
+    TrainingSet t = Unwrap(BuildTrainingSet(g, {.inviter = inviter,
+                                                .item = item,
+                                                .joined_offsets = jo,
+                                                .joined = joined,
+                                                .ts = t_ts}));
+    const bool has_3 = std::find(t.candidate.begin(), t.candidate.end(), 3) !=
+                       t.candidate.end();
+    CAPTURE(ts);
+    CHECK(has_3 == (ts > 900));
+  }
 }
 
 }  // namespace
