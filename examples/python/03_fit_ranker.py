@@ -53,8 +53,9 @@ print("\nHeld-out campaigns (NDCG@10 counts every joiner):")
 print(table.head(6).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 # 4. Feedback: what happened to the invites just sent updates the next request. The
-#    learned model above never saw feedback in its training rows (accept rate and fatigue
-#    were constant there, so it gives them no weight); the hand-set ranker weighs them.
+#    learned model above was trained without an outcome log (accept rate and fatigue were
+#    constant in its rows, so it gives them no weight; pass ``outcomes=log`` to
+#    fit_ranker / training_set to learn them); the hand-set ranker weighs them.
 rec = ig.Recommender(g)
 top = rec.recommend(inviter=inviter, item=item, k=3)
 print(f"\nHand-set ranker before feedback: {top['candidate'].tolist()}")
