@@ -532,8 +532,10 @@ void InitPythonRanker(py::module_& m) {
       [](const SocialGraph& graph, py::object model, int64_t batch_rows,
          bool include_two_hop, int max_two_hop, int hub_degree_cap,
          int max_reasons, double accept_prior_mean,
-         double accept_prior_strength, double fatigue_half_life_days) {
+         double accept_prior_strength, double fatigue_half_life_days,
+         const Policy* policy) {
         RecommenderConfig config;
+        if (policy != nullptr) config.policy = *policy;
         config.candidates.include_two_hop = include_two_hop;
         config.candidates.max_two_hop = max_two_hop;
         config.candidates.hub_degree_cap = hub_degree_cap;
@@ -551,7 +553,9 @@ void InitPythonRanker(py::module_& m) {
       py::arg("max_reasons") = 3,
       py::arg("accept_prior_mean") = FeedbackConfig{}.accept_prior_mean,
       py::arg("accept_prior_strength") = FeedbackConfig{}.accept_prior_strength,
-      py::arg("fatigue_half_life_days") = FeedbackConfig{}.fatigue_half_life_days,
+      py::arg("fatigue_half_life_days") =
+          FeedbackConfig{}.fatigue_half_life_days,
+      py::arg("policy") = nullptr,
       R"pbdoc(
 A Recommender whose ranker is a Python model.
 
@@ -567,6 +571,8 @@ batch_rows : int
     recommend_batch stacks consecutive requests' rows until this many per model
     call; 0 calls the model once per request. Stacking assumes that a row's
     score does not depend on the other rows of the call.
+policy : Policy, optional
+    Filters and score adjustments applied before the top-k cut.
 )pbdoc");
 }
 

@@ -8,6 +8,7 @@
 #include "bindings/status_conversion.h"
 #include "invitegraph/features.h"
 #include "invitegraph/outcomes.h"
+#include "invitegraph/policy.h"
 #include "invitegraph/ranker.h"
 #include "invitegraph/recommender.h"
 
@@ -42,6 +43,47 @@ py::dict SuggestionColumns(SuggestionTable&& t, bool with_request) {
 }  // namespace
 
 void InitRecommend(py::module_& m) {
+  py::class_<Policy>(m, "Policy", R"pbdoc(
+Filters and score adjustments run before the top-k cut (see
+invitegraph.Policy for the documented semantics). Caps are
+(window_seconds, max) pairs.
+)pbdoc")
+      .def(py::init([](std::vector<UserId> exclude,
+                       std::vector<std::pair<UserId, UserId>> blocked_pairs,
+                       std::vector<std::pair<int64_t, int64_t>> caps,
+                       double new_user_boost, double active_user_boost,
+                       double fatigue_penalty) {
+             Policy p;
+             p.exclude = std::move(exclude);
+             p.blocked_pairs = std::move(blocked_pairs);
+             for (const auto& [w, n] : caps)
+               p.max_invites_per_recipient.push_back({w, n});
+             p.new_user_boost = new_user_boost;
+             p.active_user_boost = active_user_boost;
+             p.fatigue_penalty = fatigue_penalty;
+             ThrowIfError(ValidatePolicy(p));
+             return p;
+           }),
+           py::kw_only(), py::arg("exclude") = std::vector<UserId>{},
+           py::arg("blocked_pairs") = std::vector<std::pair<UserId, UserId>>{},
+           py::arg("max_invites_per_recipient") =
+               std::vector<std::pair<int64_t, int64_t>>{},
+           py::arg("new_user_boost") = 0.0, py::arg("active_user_boost") = 0.0,
+           py::arg("fatigue_penalty") = 0.0)
+      .def_readonly("exclude", &Policy::exclude)
+      .def_readonly("blocked_pairs", &Policy::blocked_pairs)
+      .def_property_readonly(
+          "max_invites_per_recipient",
+          [](const Policy& p) {
+            std::vector<std::pair<int64_t, int64_t>> out;
+            for (const InviteCap& c : p.max_invites_per_recipient)
+              out.emplace_back(c.window_seconds, c.max);
+            return out;
+          })
+      .def_readonly("new_user_boost", &Policy::new_user_boost)
+      .def_readonly("active_user_boost", &Policy::active_user_boost)
+      .def_readonly("fatigue_penalty", &Policy::fatigue_penalty);
+
   m.def(
       "feature_names",
       [] {
@@ -70,8 +112,9 @@ invitegraph.Recommender for DataFrames.
                        bool include_two_hop, int max_two_hop,
                        int hub_degree_cap, int max_reasons,
                        double accept_prior_mean, double accept_prior_strength,
-                       double fatigue_half_life_days) {
+                       double fatigue_half_life_days, const Policy* policy) {
              RecommenderConfig config;
+             if (policy != nullptr) config.policy = *policy;
              config.candidates.include_two_hop = include_two_hop;
              config.candidates.max_two_hop = max_two_hop;
              config.candidates.hub_degree_cap = hub_degree_cap;
@@ -89,19 +132,23 @@ invitegraph.Recommender for DataFrames.
            py::arg("accept_prior_strength") =
                FeedbackConfig{}.accept_prior_strength,
            py::arg("fatigue_half_life_days") =
-               FeedbackConfig{}.fatigue_half_life_days)
+               FeedbackConfig{}.fatigue_half_life_days,
+           py::arg("policy") = nullptr)
       .def_property_readonly(
           "ranker_spec", [](const Recommender& r) { return r.ranker().spec(); })
       .def_property_readonly("graph", &Recommender::graph)
       .def(
           "recommend",
           [](const Recommender& r, UserId inviter, ItemId item, int k,
-             CategoryId category) {
+             CategoryId category, std::vector<UserId> members) {
             absl::StatusOr<std::vector<Suggestion>> s = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
               s = r.Recommend(inviter,
-                              Campaign{.item = item, .category = category}, k);
+                              Campaign{.item = item,
+                                       .category = category,
+                                       .members = std::move(members)},
+                              k);
             }
             std::vector<Suggestion> v = ValueOrThrow(std::move(s));
             SuggestionTable t;
@@ -110,7 +157,9 @@ invitegraph.Recommender for DataFrames.
           },
           py::arg("inviter"), py::arg("item") = -1, py::arg("k") = 10,
           py::arg("category") = kNoCategory,
-          "Top-k invitees as columns candidate, score, rank, reasons.")
+          py::arg("members") = std::vector<UserId>{},
+          "Top-k invitees as columns candidate, score, rank, reasons; "
+          "`members` (the team so far) are never suggested.")
       .def(
           "recommend_batch",
           [](const Recommender& r, const Column<int64_t>& inviters,
@@ -174,6 +223,30 @@ Applies invite outcomes (codes in outcome_names() order) to the state every
 copy of this recommender shares; all or nothing. Returns {applied,
 unknown_invitees}.
 )pbdoc")
+      .def(
+          "reserve_invites",
+          [](const Recommender& r, UserId inviter,
+             const Column<int64_t>& invitees, ItemId item, Timestamp ts) {
+            auto inv = AsSpan(invitees);
+            absl::StatusOr<std::vector<bool>> g = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              g = r.ReserveInvites(inviter, inv, item, ts);
+            }
+            const std::vector<bool> v = ValueOrThrow(std::move(g));
+            py::array_t<bool> out(static_cast<py::ssize_t>(v.size()));
+            for (size_t i = 0; i < v.size(); ++i) out.mutable_data()[i] = v[i];
+            return out;
+          },
+          py::arg("inviter"), py::arg("invitees"), py::arg("item"),
+          py::arg("ts"), R"pbdoc(
+Atomically records a "sent" outcome for each invitee whose caps allow one more
+send; returns a bool array, True where granted (and recorded).
+)pbdoc")
+      .def("recent_sends", &Recommender::RecentSends, py::arg("user"),
+           py::arg("window_seconds"),
+           "Recorded sends to `user` in (now - window_seconds, now] (kept "
+           "only with caps, within the longest cap window).")
       .def(
           "feedback_for",
           [](const Recommender& r, UserId user) {

@@ -8,9 +8,12 @@
 //   x.reasons[0];
 //
 // Pipeline per request: candidates (1-hop + capped 2-hop) -> one feature row
-// each -> ranker score -> drop the inviter -> top k by (score desc, candidate
-// id asc) -> reasons from the largest positive feature contributions, as the
-// ranker's ExplainRows() reports them. A ranker that does not explain (its
+// each -> ranker score -> policy chain (policy.h: drops the inviter, team
+// members, opt-outs, blocked pairs and capped recipients; adds boosts and the
+// fatigue penalty) -> top k of the surviving rows by (adjusted score desc,
+// candidate id asc) -> reasons from the largest positive feature
+// contributions, as the ranker's ExplainRows() reports them, then the
+// policy's reason codes. A ranker that does not explain (its
 // Explain() is kUnimplemented) gets the single reason kReasonsUnavailable per
 // suggestion: reasons are never made up from a model that was not used.
 //
@@ -25,7 +28,7 @@
 // Recommender made by another Create() call starts with its own, empty
 // state). That state sits behind a reader-writer lock: a request featurises
 // under a reader lock, so it sees each RecordOutcomes() batch entirely or not
-// at all.
+// at all, and its features and cap counts come from the same state.
 #ifndef INVITEGRAPH_RECOMMENDER_H_
 #define INVITEGRAPH_RECOMMENDER_H_
 
@@ -38,6 +41,7 @@
 #include "invitegraph/candidates.h"
 #include "invitegraph/features.h"
 #include "invitegraph/outcomes.h"
+#include "invitegraph/policy.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/ranker.h"
 #include "invitegraph/social_graph.h"
@@ -45,10 +49,11 @@
 namespace invitegraph {
 
 // What the inviter is recruiting for. `category` overrides the item index's
-// category.
+// category. `members` are the team's current members: never suggested.
 struct Campaign {
   ItemId item = -1;
   CategoryId category = kNoCategory;
+  std::vector<UserId> members = {};
 };
 
 // The one reason code of every suggestion whose ranker cannot explain its
@@ -60,12 +65,14 @@ struct RecommenderConfig {
   int max_reasons = 3;  // reason codes per suggestion; 0: none, not even
                         // kReasonsUnavailable
   FeedbackConfig feedback = {};  // priors and decay of recorded outcomes
+  Policy policy = {};            // filters and score adjustments (policy.h)
 };
 
 struct Suggestion {
   UserId candidate = -1;
-  float score = 0;
-  int rank = 0;  // 1-based
+  float score = 0;         // the ranker's score plus the policy's adjustments
+  float ranker_score = 0;  // the ranker's score alone
+  int rank = 0;            // 1-based
   std::vector<std::string> reasons;
 };
 
@@ -104,8 +111,10 @@ class Recommender {
 
   // Recommend()
   //
-  // Returns at most `k` suggestions, best first. kNotFound if `inviter` is not
-  // in the graph; kInvalidArgument if k < 0. Deterministic.
+  // Returns at most `k` suggestions, best first: exactly k when at least k
+  // candidates pass the policy's filters. kNotFound if `inviter` is not in the
+  // graph; kInvalidArgument if k < 0. Deterministic for a given recorded
+  // state.
   absl::StatusOr<std::vector<Suggestion>> Recommend(UserId inviter,
                                                     const Campaign& campaign,
                                                     int k) const;
@@ -131,6 +140,31 @@ class Recommender {
   // batch is applied. Invitees outside the graph are counted in
   // `unknown_invitees` and kept aside (see FeedbackFor()).
   absl::StatusOr<OutcomeReport> RecordOutcomes(const OutcomeBatch& batch) const;
+
+  // ReserveInvites()
+  //
+  // The atomic way to send under caps: for each invitees[i] in order, if one
+  // more send keeps every RecommenderConfig.policy.max_invites_per_recipient
+  // cap, records a "sent" outcome (inviter, invitees[i], item) and sets
+  // granted[i]; otherwise records nothing for it. Check and record happen
+  // under one writer lock, so however many threads reserve, recommend and
+  // record at once, the sends recorded through this call never exceed a cap.
+  // Sends are recorded at max(ts, now) (now: the feedback clock), so windows
+  // ending at any later "now" stay within the cap. Rows are validated as
+  // RecordOutcomes() does (kInvalidArgument); an invitee outside the graph is
+  // kNotFound naming invitees[i]; on error nothing is applied. Without caps
+  // every invitee is granted.
+  //
+  // RecordOutcomes() with "sent" rows records what already happened and is
+  // never refused, so a product that sends without reserving can exceed a
+  // cap; Recommend() then filters the recipient until its windows drain.
+  absl::StatusOr<std::vector<bool>> ReserveInvites(
+      UserId inviter, absl::Span<const UserId> invitees, ItemId item,
+      Timestamp ts) const;
+
+  // Recorded sends to `user` in (now - window_seconds, now]. Send times are
+  // kept only with caps and only within the longest cap window; 0 otherwise.
+  int64_t RecentSends(UserId user, int64_t window_seconds) const;
 
   // The recorded-outcome state of `user` at the current "now": counts,
   // posterior accept rate and fatigue. Users with no outcomes (or not in the

@@ -31,11 +31,32 @@ absl::Status ValidateFeedbackConfig(const FeedbackConfig& c) {
 }
 
 RecipientState::RecipientState(const GraphData& graph,
-                               const FeedbackConfig& config)
+                               const FeedbackConfig& config,
+                               absl::Span<const InviteCap> caps)
     : graph_(graph),
       config_(config),
       inv_half_life_s_(1.0 / (config.fatigue_half_life_days * kSecondsPerDay)),
+      caps_(caps.begin(), caps.end()),
+      longest_window_([&] {
+        int64_t w = 0;
+        for (const InviteCap& c : caps) w = std::max(w, c.window_seconds);
+        return w;
+      }()),
       now_(graph.as_of) {}
+
+void RecipientState::EnsureDense() {
+  if (!records_.empty()) return;
+  records_.resize(graph_.num_nodes());
+  if (longest_window_ > 0) sends_.resize(graph_.num_nodes());
+}
+
+void RecipientState::Prune(NodeId v) {
+  std::vector<Timestamp>& ts = sends_[v];
+  const Timestamp cutoff = now_ - longest_window_;
+  ts.erase(std::remove_if(ts.begin(), ts.end(),
+                          [&](Timestamp t) { return t <= cutoff; }),
+           ts.end());
+}
 
 void RecipientState::Apply(RecipientRecord& r, Timestamp ts, Outcome o) const {
   constexpr uint32_t kMax = std::numeric_limits<uint32_t>::max();
@@ -75,16 +96,82 @@ absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b) {
     latest = std::max(latest, b.ts[i]);
   }
   std::unique_lock<RwLock> lock(mu_);
-  if (records_.empty() && report.applied > 0) {
-    records_.resize(graph_.num_nodes());
-  }
+  if (report.applied > 0) EnsureDense();
   for (size_t i = 0; i < n; ++i) {
     RecipientRecord& r =
         nodes[i] != kNoNode ? records_[nodes[i]] : unknown_[b.invitee[i]];
     Apply(r, b.ts[i], b.outcome[i]);
+    if (longest_window_ > 0 && nodes[i] != kNoNode &&
+        b.outcome[i] == Outcome::kSent) {
+      sends_[nodes[i]].push_back(b.ts[i]);
+    }
   }
   now_ = std::max(now_, latest);
+  if (longest_window_ > 0) {
+    for (size_t i = 0; i < n; ++i) {
+      if (nodes[i] != kNoNode && b.outcome[i] == Outcome::kSent)
+        Prune(nodes[i]);
+    }
+  }
   return report;
+}
+
+absl::StatusOr<std::vector<bool>> RecipientState::Reserve(
+    UserId inviter, absl::Span<const UserId> invitees, ItemId item,
+    Timestamp ts) {
+  const size_t n = invitees.size();
+  const std::vector<UserId> inviters(n, inviter);
+  const std::vector<ItemId> items(n, item);
+  const std::vector<Timestamp> times(n, ts);
+  const std::vector<Outcome> sent(n, Outcome::kSent);
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes({.inviter = inviters,
+                                                .invitee = invitees,
+                                                .item = items,
+                                                .ts = times,
+                                                .outcome = sent}));
+  std::vector<NodeId> nodes(n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::optional<uint32_t> v = graph_.users.Find(invitees[i]);
+    if (!v) {
+      return absl::NotFoundError(absl::StrCat("invitees[", i, "]=", invitees[i],
+                                              " is not in the graph"));
+    }
+    nodes[i] = *v;
+  }
+  std::vector<bool> granted(n, false);
+  if (n == 0) return granted;
+  std::unique_lock<RwLock> lock(mu_);
+  EnsureDense();
+  // Sends are recorded at the clock's new value, so every window that ends
+  // at any later "now" holds at most what was checked here.
+  const Timestamp at = std::max(now_, ts);
+  for (size_t i = 0; i < n; ++i) {
+    if (longest_window_ > 0) {
+      if (FeedbackView::CapReached(sends_[nodes[i]], caps_, at)) continue;
+      sends_[nodes[i]].push_back(at);
+    }
+    Apply(records_[nodes[i]], at, Outcome::kSent);
+    granted[i] = true;
+  }
+  // The clock moves only with what was recorded.
+  if (std::find(granted.begin(), granted.end(), true) != granted.end()) {
+    now_ = at;
+    if (longest_window_ > 0) {
+      for (size_t i = 0; i < n; ++i) {
+        if (granted[i]) Prune(nodes[i]);
+      }
+    }
+  }
+  return granted;
+}
+
+int64_t RecipientState::RecentSends(UserId user, int64_t window_seconds) const {
+  std::shared_lock<RwLock> lock(mu_);
+  const std::optional<uint32_t> v = graph_.users.Find(user);
+  if (!v || sends_.empty()) return 0;
+  int64_t n = 0;
+  for (Timestamp t : sends_[*v]) n += t > now_ - window_seconds ? 1 : 0;
+  return n;
 }
 
 RecipientFeedback RecipientState::Lookup(UserId user) const {
@@ -112,6 +199,8 @@ RecipientState::Reader::Reader(const RecipientState& s) : lock_(s.mu_) {
   view_.prior_strength = s.config_.accept_prior_strength;
   view_.inv_half_life_s = s.inv_half_life_s_;
   view_.now = s.now_;
+  view_.sends = s.sends_;
+  view_.caps = s.caps_;
 }
 
 }  // namespace invitegraph::internal

@@ -22,6 +22,7 @@
 #include "graph/graph_data.h"
 #include "internal/rw_lock.h"
 #include "invitegraph/outcomes.h"
+#include "invitegraph/policy.h"
 
 namespace invitegraph::internal {
 
@@ -54,6 +55,28 @@ struct FeedbackView {
   double prior_strength = 1;
   double inv_half_life_s = 0;
   Timestamp now = 0;
+  // Recent send times by NodeId (empty without caps) and the caps.
+  absl::Span<const std::vector<Timestamp>> sends;
+  absl::Span<const InviteCap> caps;
+
+  // Whether some cap's window (now - window, now] already holds max sends.
+  bool AtCap(NodeId v) const {
+    if (sends.empty()) return false;
+    return CapReached(sends[v], caps, now);
+  }
+
+  // Whether some window (now - window_seconds, now] of `caps` holds `max` or
+  // more of the send times `ts`, i.e. one more send at `now` would break it.
+  static bool CapReached(const std::vector<Timestamp>& ts,
+                         absl::Span<const InviteCap> caps, Timestamp now) {
+    for (const InviteCap& c : caps) {
+      const Timestamp after = now - c.window_seconds;
+      int64_t n = 0;
+      for (Timestamp t : ts) n += t > after ? 1 : 0;
+      if (n >= c.max) return true;
+    }
+    return false;
+  }
 
   float AcceptRate(NodeId v) const {
     if (records.empty()) return static_cast<float>(prior_mean);
@@ -69,14 +92,28 @@ struct FeedbackView {
 class RecipientState {
  public:
   // `graph` must outlive this object. `config` must be valid
-  // (ValidateFeedbackConfig).
-  RecipientState(const GraphData& graph, const FeedbackConfig& config);
+  // (ValidateFeedbackConfig), and so must `caps` (ValidatePolicy). With caps,
+  // the state keeps each recipient's send times within the longest window.
+  RecipientState(const GraphData& graph, const FeedbackConfig& config,
+                 absl::Span<const InviteCap> caps = {});
 
   RecipientState(const RecipientState&) = delete;
   RecipientState& operator=(const RecipientState&) = delete;
 
   // Validates the whole batch, then applies it under the writer lock.
   absl::StatusOr<OutcomeReport> Record(const OutcomeBatch& b);
+
+  // Atomically, for each invitees[i] in order: if one more send keeps every
+  // cap, records a "sent" outcome for it at max(ts, now) and sets granted[i].
+  // Validates first (as Record() does); an invitee outside the graph is
+  // kNotFound naming its row, and nothing is applied.
+  absl::StatusOr<std::vector<bool>> Reserve(UserId inviter,
+                                            absl::Span<const UserId> invitees,
+                                            ItemId item, Timestamp ts);
+
+  // Sends recorded for `user` in (now - window_seconds, now]; only kept with
+  // caps, and only within the longest cap window.
+  int64_t RecentSends(UserId user, int64_t window_seconds) const;
 
   // The state of `user` (in the graph or in the side table) at now().
   RecipientFeedback Lookup(UserId user) const;
@@ -95,15 +132,24 @@ class RecipientState {
  private:
   // Adds one outcome at `ts` to `r`.
   void Apply(RecipientRecord& r, Timestamp ts, Outcome o) const;
+  // Allocates the dense tables on first use.
+  void EnsureDense() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops send times of `v` at or before now_ - longest window.
+  void Prune(NodeId v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const GraphData& graph_;
   const FeedbackConfig config_;
   const double inv_half_life_s_;
+  const std::vector<InviteCap> caps_;
+  const int64_t longest_window_;  // 0: no caps, send times are not kept
 
   mutable RwLock mu_;
   // Allocated on the first outcome for an invitee in the graph.
   std::vector<RecipientRecord> records_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<UserId, RecipientRecord> unknown_ ABSL_GUARDED_BY(mu_);
+  // Send times by NodeId within the longest cap window, allocated with
+  // records_ when there are caps.
+  std::vector<std::vector<Timestamp>> sends_ ABSL_GUARDED_BY(mu_);
   // The latest of the graph's as_of and every recorded ts.
   Timestamp now_ ABSL_GUARDED_BY(mu_);
 };

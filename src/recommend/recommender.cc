@@ -13,6 +13,7 @@
 #include "graph/graph_data.h"
 #include "internal/parallel.h"
 #include "invitegraph/status.h"
+#include "policy/policy_chain.h"
 
 namespace invitegraph {
 
@@ -38,6 +39,15 @@ struct RequestScratch {
   FeatureArray part;
   std::vector<float> stacked;
   std::vector<float> scores;
+  // Policy inputs and outputs per row of the group: cap flags (taken with
+  // the features), candidate ids, adjusted scores, kept flags and the
+  // (row, code) reasons the steps added; and each request's feedback "now".
+  std::vector<uint8_t> at_cap, part_at_cap;
+  std::vector<Timestamp> nows;
+  std::vector<UserId> candidate_ids;
+  std::vector<float> adjusted;
+  std::vector<uint8_t> keep;
+  std::vector<std::pair<int64_t, std::string_view>> policy_reasons;
   std::vector<int64_t> order;
   // The suggested rows of the group in output order, how many per request,
   // and their contributions (chosen.size() x kNumFeatures).
@@ -52,6 +62,7 @@ struct Recommender::Impl {
   SocialGraph graph;
   RecommenderConfig config;
   std::shared_ptr<const Ranker> ranker;
+  internal::PolicyChain policy;
 
   // Recorded outcomes, shared by every copy of the Recommender. Mutable: the
   // Recommender is a const handle, and the state locks itself.
@@ -61,8 +72,12 @@ struct Recommender::Impl {
   mutable std::mutex mu;
   mutable std::vector<std::unique_ptr<RequestScratch>> pool;
 
-  Impl(SocialGraph g, const RecommenderConfig& c)
-      : graph(std::move(g)), config(c), recipients(graph.data(), c.feedback) {}
+  Impl(SocialGraph g, const RecommenderConfig& c, internal::PolicyChain p)
+      : graph(std::move(g)),
+        config(c),
+        policy(std::move(p)),
+        recipients(graph.data(), c.feedback,
+                   c.policy.max_invites_per_recipient) {}
 
   std::unique_ptr<RequestScratch> Acquire() const {
     {
@@ -83,19 +98,30 @@ struct Recommender::Impl {
   }
 
   // Candidates of one request into `found` and their feature rows into
-  // `values`.
+  // `values`; if `at_cap` is set, whether each candidate is at a cap, and if
+  // `now` is, the feedback clock.
   void Featurize(NodeId inviter, const Campaign& campaign,
                  CandidateScratch& candidates, internal::ItemScratch& items,
                  std::vector<CandidateScratch::Candidate>* found,
-                 FeatureArray* values) const {
+                 FeatureArray* values, std::vector<uint8_t>* at_cap = nullptr,
+                 Timestamp* now = nullptr) const {
     const internal::GraphData& g = graph.data();
     candidates.Find(g, inviter, config.candidates, found);
     const auto ctx =
         internal::ResolveCampaign(g, campaign.item, campaign.category);
-    // One consistent feedback state for the whole request.
+    // One consistent feedback state for the whole request: features and cap
+    // counts see the same recorded outcomes.
     const internal::RecipientState::Reader feedback(recipients);
     internal::FillFeatures(g, inviter, ctx, *found, feedback.view(), &items,
                            values);
+    if (at_cap != nullptr) {
+      at_cap->resize(found->size());
+      const bool caps = policy.has_caps();
+      for (size_t i = 0; i < found->size(); ++i) {
+        (*at_cap)[i] = caps && feedback.view().AtCap((*found)[i].node);
+      }
+    }
+    if (now != nullptr) *now = feedback.view().now;
   }
 
   // Requests [begin, end) of (nodes, campaigns) into out[0, end - begin), in
@@ -112,19 +138,24 @@ struct Recommender::Impl {
     while (i < end) {
       const int64_t first = i;
       s.offsets.assign(1, 0);
+      s.nows.clear();
       if (target_rows <= 0 || end - i == 1) {  // nothing to stack
         Featurize(nodes[i], campaigns[i], s.candidates, s.items, &s.found,
-                  &s.features.values);
+                  &s.features.values, &s.at_cap, &s.nows.emplace_back());
         s.offsets.push_back(static_cast<int64_t>(s.found.size()));
         ++i;
       } else {
         s.found.clear();
         s.stacked.clear();
+        s.at_cap.clear();
         do {
-          Featurize(nodes[i], campaigns[i], s.candidates, s.items, &s.part_found,
-                    &s.part);
+          Featurize(nodes[i], campaigns[i], s.candidates, s.items,
+                    &s.part_found, &s.part, &s.part_at_cap,
+                    &s.nows.emplace_back());
           s.found.insert(s.found.end(), s.part_found.begin(),
                          s.part_found.end());
+          s.at_cap.insert(s.at_cap.end(), s.part_at_cap.begin(),
+                          s.part_at_cap.end());
           s.stacked.insert(s.stacked.end(), s.part.data(),
                            s.part.data() + s.part.size());
           s.offsets.push_back(static_cast<int64_t>(s.found.size()));
@@ -135,33 +166,73 @@ struct Recommender::Impl {
             kNumFeatures);
       }
       INVITEGRAPH_RETURN_IF_ERROR(
-          SuggestGroup(k, s, out.subspan(first - begin, i - first)));
+          SuggestGroup(k, nodes.subspan(first, i - first),
+                       campaigns.subspan(first, i - first), s,
+                       out.subspan(first - begin, i - first)));
     }
     return absl::OkStatus();
   }
 
-  // Scores the group in `s`, keeps each request's top k and explains them.
-  absl::Status SuggestGroup(int k, RequestScratch& s,
+  // Scores the group in `s`, runs the policy chain on each request's rows,
+  // keeps each request's top k of the surviving rows and explains them.
+  absl::Status SuggestGroup(int k, absl::Span<const NodeId> nodes,
+                            absl::Span<const Campaign> campaigns,
+                            RequestScratch& s,
                             absl::Span<std::vector<Suggestion>> out) const {
     const int64_t rows = s.offsets.back();
     s.scores.resize(rows);
     INVITEGRAPH_RETURN_IF_ERROR(
         ranker->Score(s.features, absl::MakeSpan(s.scores)));
     const auto ids = graph.user_ids();
-    // Best first: score descending (NaN last), then external id ascending.
+    s.candidate_ids.resize(rows);
+    for (int64_t i = 0; i < rows; ++i)
+      s.candidate_ids[i] = ids[s.found[i].node];
+    s.adjusted.assign(s.scores.begin(), s.scores.end());
+    s.keep.assign(rows, 1);
+    s.policy_reasons.clear();
+    const absl::Span<const float> values(s.features.values.data(),
+                                         s.features.values.size());
+    for (size_t r = 0; r < out.size(); ++r) {
+      const int64_t lo = s.offsets[r], hi = s.offsets[r + 1];
+      const size_t first_reason = s.policy_reasons.size();
+      PolicyContext ctx;
+      ctx.inviter = ids[nodes[r]];
+      ctx.item = campaigns[r].item;
+      ctx.members = campaigns[r].members;
+      ctx.now = s.nows[r];
+      CandidateRows view(
+          absl::MakeConstSpan(s.candidate_ids).subspan(lo, hi - lo),
+          values.subspan(lo * kNumFeatures, (hi - lo) * kNumFeatures),
+          absl::MakeConstSpan(s.at_cap).subspan(lo, hi - lo),
+          absl::MakeSpan(s.adjusted).subspan(lo, hi - lo),
+          absl::MakeSpan(s.keep).subspan(lo, hi - lo), &s.policy_reasons);
+      INVITEGRAPH_RETURN_IF_ERROR(policy.Apply(ctx, view));
+      for (size_t j = first_reason; j < s.policy_reasons.size(); ++j)
+        s.policy_reasons[j].first += lo;
+    }
+    // Reasons by row, each row's codes in the order the steps added them.
+    std::stable_sort(
+        s.policy_reasons.begin(), s.policy_reasons.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    // Best first: adjusted score descending (NaN last), then external id
+    // ascending.
     auto better = [&](int64_t a, int64_t b) {
-      const float x = std::isnan(s.scores[a]) ? -INFINITY : s.scores[a];
-      const float y = std::isnan(s.scores[b]) ? -INFINITY : s.scores[b];
+      const float x = std::isnan(s.adjusted[a]) ? -INFINITY : s.adjusted[a];
+      const float y = std::isnan(s.adjusted[b]) ? -INFINITY : s.adjusted[b];
       if (x != y) return x > y;
-      return ids[s.found[a].node] < ids[s.found[b].node];
+      return s.candidate_ids[a] < s.candidate_ids[b];
     };
     s.chosen.clear();
     s.taken.clear();
     for (size_t r = 0; r < out.size(); ++r) {
       const int64_t lo = s.offsets[r], hi = s.offsets[r + 1];
-      s.order.resize(hi - lo);
-      std::iota(s.order.begin(), s.order.end(), lo);
-      const int64_t take = std::min<int64_t>(k, hi - lo);
+      // Filters run before the cut: only surviving rows compete.
+      s.order.clear();
+      for (int64_t i = lo; i < hi; ++i) {
+        if (s.keep[i]) s.order.push_back(i);
+      }
+      const int64_t take =
+          std::min<int64_t>(k, static_cast<int64_t>(s.order.size()));
       std::partial_sort(s.order.begin(), s.order.begin() + take, s.order.end(),
                         better);
       s.chosen.insert(s.chosen.end(), s.order.begin(), s.order.begin() + take);
@@ -188,8 +259,9 @@ struct Recommender::Impl {
       for (int64_t t = 0; t < s.taken[r]; ++t, ++c) {
         const int64_t i = s.chosen[c];
         Suggestion sug;
-        sug.candidate = ids[s.found[i].node];
-        sug.score = s.scores[i];
+        sug.candidate = s.candidate_ids[i];
+        sug.score = s.adjusted[i];
+        sug.ranker_score = s.scores[i];
         sug.rank = static_cast<int>(t + 1);
         if (explained) {
           const float* x = s.features.values.row(i).data();
@@ -200,6 +272,17 @@ struct Recommender::Impl {
               config.max_reasons);
         } else if (config.max_reasons > 0) {
           sug.reasons = {kReasonsUnavailable};
+        }
+        if (config.max_reasons > 0 && !s.policy_reasons.empty()) {
+          auto it = std::lower_bound(
+              s.policy_reasons.begin(), s.policy_reasons.end(), i,
+              [](const auto& a, int64_t row) { return a.first < row; });
+          for (; it != s.policy_reasons.end() && it->first == i; ++it) {
+            std::string code(it->second);
+            if (std::find(sug.reasons.begin(), sug.reasons.end(), code) ==
+                sug.reasons.end())
+              sug.reasons.push_back(std::move(code));
+          }
         }
         v.push_back(std::move(sug));
       }
@@ -231,7 +314,10 @@ absl::StatusOr<Recommender> Recommender::Create(
   }
   INVITEGRAPH_RETURN_IF_ERROR(
       internal::ValidateFeedbackConfig(config.feedback));
-  auto impl = std::make_shared<Impl>(std::move(graph), config);
+  INVITEGRAPH_ASSIGN_OR_RETURN(internal::PolicyChain chain,
+                               internal::PolicyChain::Make(config.policy));
+  auto impl =
+      std::make_shared<Impl>(std::move(graph), config, std::move(chain));
   if (ranker == nullptr) {
     INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r,
                                  MakeRanker("linear"));
@@ -250,6 +336,16 @@ const SocialGraph& Recommender::graph() const { return impl_->graph; }
 absl::StatusOr<OutcomeReport> Recommender::RecordOutcomes(
     const OutcomeBatch& batch) const {
   return impl_->recipients.Record(batch);
+}
+
+absl::StatusOr<std::vector<bool>> Recommender::ReserveInvites(
+    UserId inviter, absl::Span<const UserId> invitees, ItemId item,
+    Timestamp ts) const {
+  return impl_->recipients.Reserve(inviter, invitees, item, ts);
+}
+
+int64_t Recommender::RecentSends(UserId user, int64_t window_seconds) const {
+  return impl_->recipients.RecentSends(user, window_seconds);
 }
 
 RecipientFeedback Recommender::FeedbackFor(UserId user) const {
@@ -287,8 +383,7 @@ absl::StatusOr<FeatureMatrix> Recommender::Features(
   auto scratch = impl_->Acquire();
   FeatureMatrix out;
   impl_->Featurize(node, campaign, scratch->candidates, scratch->items,
-                   &scratch->found,
-                   &out.values);
+                   &scratch->found, &out.values);
   const auto ids = impl_->graph.user_ids();
   out.candidates.reserve(scratch->found.size());
   for (const auto& c : scratch->found) out.candidates.push_back(ids[c.node]);

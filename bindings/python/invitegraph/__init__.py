@@ -12,15 +12,18 @@ from ._core import (Error, channel_names, feature_names, linear_weights, outcome
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
 from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph,
                       history_from_outcomes)
+from ._policy import Campaign, Policy
 from ._training import TrainingSet, fit_ranker, training_frame, training_set
 from . import datasets, evaluation
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Campaign",
     "Error",
     "GraphBuilder",
     "GraphConfig",
+    "Policy",
     "Ranker",
     "Recommender",
     "SocialGraph",

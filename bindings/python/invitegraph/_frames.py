@@ -10,6 +10,7 @@ from . import _core
 from ._columns import (category_column, float_column, int_column, kind_column, list_column,
                        outcome_column, table_columns, ts_column)
 from ._fit import Ranker
+from ._policy import Campaign, Policy, _seconds
 from ._progress import ProgressArg, progress_callback
 
 GraphConfig = _core.GraphConfig
@@ -225,6 +226,9 @@ class Recommender:
     fatigue_half_life_days : float
         Each received invite's weight in ``candidate_fatigue`` halves every this many
         days.
+    policy : Policy, optional
+        Filters (opt-outs, blocked pairs, caps) and score adjustments (boosts, fatigue
+        penalty) applied before the top-k cut; see :class:`Policy`.
     batch_rows : int
         For a model ranker. ``0`` (default): one model call per request, so
         :meth:`recommend_batch` returns exactly what :meth:`recommend` does. ``> 0``:
@@ -242,12 +246,16 @@ class Recommender:
     def __init__(self, graph: SocialGraph, ranker: Any = "linear", *, include_two_hop: bool = True,
                  max_two_hop: int = 100, hub_degree_cap: int = 1000, max_reasons: int = 3,
                  accept_prior_mean: float = 0.2, accept_prior_strength: float = 5.0,
-                 fatigue_half_life_days: float = 7.0, batch_rows: int = 0):
+                 fatigue_half_life_days: float = 7.0, batch_rows: int = 0,
+                 policy: Optional[Policy] = None):
+        if policy is not None and not isinstance(policy, Policy):
+            raise TypeError(f"policy: expected an invitegraph.Policy, got {type(policy).__name__}")
         options = dict(include_two_hop=include_two_hop, max_two_hop=max_two_hop,
                        hub_degree_cap=hub_degree_cap, max_reasons=max_reasons,
                        accept_prior_mean=float(accept_prior_mean),
                        accept_prior_strength=float(accept_prior_strength),
-                       fatigue_half_life_days=float(fatigue_half_life_days))
+                       fatigue_half_life_days=float(fatigue_half_life_days),
+                       policy=None if policy is None else policy._p)
         if isinstance(ranker, (str, Ranker)):
             self._r = _core.Recommender(graph, ranker, **options)
         elif ranker is None:
@@ -257,21 +265,59 @@ class Recommender:
             self._r = _core.Recommender.with_model(graph, ranker, batch_rows=int(batch_rows),
                                                    **options)
         self.graph = graph
+        self.policy = policy
 
     @property
     def ranker_spec(self) -> str:
         return self._r.ranker_spec
 
     def recommend(self, inviter: int, item: Optional[int] = None, k: int = 10,
-                  category: Optional[int] = None) -> pd.DataFrame:
+                  category: Optional[int] = None,
+                  campaign: Optional[Campaign] = None) -> pd.DataFrame:
         """Top-``k`` invitees for ``inviter`` starting a campaign for ``item``.
 
-        Returns a DataFrame with columns ``candidate, score, rank, reasons`` (best first).
-        Raises ``KeyError`` if the inviter is not in the graph.
+        ``campaign`` (a :class:`Campaign`) gives the item and category when those
+        arguments are None, and its ``members``, who are never suggested.
+
+        Returns a DataFrame with columns ``candidate, score, rank, reasons`` (best first;
+        ``score`` includes the policy's adjustments). Raises ``KeyError`` if the inviter
+        is not in the graph.
         """
+        members: list = []
+        if campaign is not None:
+            if not isinstance(campaign, Campaign):
+                raise TypeError("campaign: expected an invitegraph.Campaign, got "
+                                f"{type(campaign).__name__}")
+            item = campaign.item if item is None else item
+            category = campaign.category if category is None else category
+            members = int_column(np.asarray(list(campaign.members), dtype=np.int64),
+                                 "campaign", "members").tolist()
         cols = self._r.recommend(int(inviter), -1 if item is None else int(item), int(k),
-                                 -1 if category is None else int(category))
+                                 -1 if category is None else int(category), members)
         return _suggestion_frame(cols)
+
+    def reserve_invites(self, inviter: int, invitees: Iterable[int], item: int,
+                        ts: Any) -> np.ndarray:
+        """Atomically reserves sends under the policy's caps.
+
+        For each invitee in order, if one more send keeps every cap of
+        ``policy.max_invites_per_recipient``, records a ``sent`` outcome
+        ``(inviter, invitee, item)`` at ``max(ts, now)`` and marks it granted; otherwise
+        records nothing for it. Safe to call from many threads at once: sends recorded
+        this way never exceed a cap. Send only the granted invitees.
+
+        Returns a bool array, True where granted. Raises ``KeyError`` for an invitee not
+        in the graph and ``ValueError`` for a bad row; then nothing is recorded.
+        """
+        inv = int_column(np.asarray(list(invitees), dtype=np.int64), "reserve_invites",
+                         "invitees")
+        seconds = _as_of_seconds(ts)
+        return self._r.reserve_invites(int(inviter), inv, int(item), int(seconds))
+
+    def recent_sends(self, user: int, window: Any) -> int:
+        """Recorded sends to ``user`` in the last ``window`` ("1d", seconds, ...) before
+        "now"; kept only with caps, within the longest cap window."""
+        return self._r.recent_sends(int(user), _seconds(window))
 
     def recommend_batch(self, inviters: Iterable[int], items: Any = None, k: int = 10,
                         num_threads: int = 0, progress: ProgressArg = None) -> pd.DataFrame:
