@@ -128,7 +128,7 @@ class SocialGraph {
   // Users who bought `item`, as sorted NodeIds.
   absl::Span<const NodeId> item_buyers(ItemId item) const;
 
-  // Communities found at build time by weighted label propagation over tie
+  // Communities found at build time by Louvain local moving (level 1) over tie
   // strength (symmetrised: tie(u->v) + tie(v->u)), with a fixed seed. Labels
   // are dense in [0, stats().num_communities), numbered in order of first
   // appearance by NodeId, and identical for every GraphConfig::num_threads.

@@ -11,9 +11,10 @@ namespace invitegraph::internal {
 namespace {
 
 // Fixed-point scale of arc weights: integer sums do not depend on the order
-// of a node's contacts, so neither do ties. Weights are at most 2 * 2^18 (see
-// packed_arc.h), so a row of up to 2^24 arcs cannot overflow.
-constexpr double kWeightScale = 0x1p20;
+// of a node's contacts, so neither do ties. The smallest tie strength (2^-14,
+// see packed_arc.h) is still 4 units; the largest (2 * 2^18) is 2^35, so the
+// total weight 2m overflows int64 only past 2^28 such arcs.
+constexpr double kWeightScale = 0x1p16;
 
 int64_t Fixed(float w) {
   return static_cast<int64_t>(static_cast<double>(w) * kWeightScale + 0.5);
@@ -52,8 +53,8 @@ uint32_t CanonicalizeLabels(std::vector<uint32_t>& labels) {
   return next;
 }
 
-std::vector<uint32_t> LabelPropagation(const GraphData& d,
-                                       const CommunityOptions& options) {
+std::vector<uint32_t> DetectCommunities(const GraphData& d,
+                                        const CommunityOptions& options) {
   const uint32_t n = d.num_nodes();
   std::vector<uint32_t> label(n);
   if (n == 0) return label;
@@ -71,6 +72,22 @@ std::vector<uint32_t> LabelPropagation(const GraphData& d,
             [&](NodeId a, NodeId b) { return ids[a] < ids[b]; });
   for (uint32_t r = 0; r < n; ++r) label[by_rank[r]] = r;
 
+  // Weighted degrees k(u) and community totals tot(c), in fixed point.
+  std::vector<int64_t> k(n, 0);
+  int64_t two_m = 0;
+  for (NodeId u = 0; u < n; ++u) {
+    for (uint64_t i = d.offsets[u]; i < d.offsets[u + 1]; ++i) {
+      k[u] += Fixed(w[i]);
+    }
+    two_m += k[u];
+  }
+  if (two_m == 0) {
+    CanonicalizeLabels(label);
+    return label;
+  }
+  std::vector<int64_t> tot(n, 0);
+  for (NodeId u = 0; u < n; ++u) tot[label[u]] = k[u];
+
   // Fisher-Yates over ranks with one fixed stream: the same order every build.
   std::vector<NodeId> order(by_rank);
   Rng rng(options.seed, 0);
@@ -78,30 +95,41 @@ std::vector<uint32_t> LabelPropagation(const GraphData& d,
     std::swap(order[i], order[rng.Below(uint64_t{i} + 1)]);
   }
 
-  std::vector<int64_t> score(n, 0);  // by label; all zero between nodes
+  // Modularity gain of putting u (removed from its community) into c, times
+  // 2m: k_in(u, c) * 2m - tot(c) * k(u), up to a factor common to all c.
+  // Exact integers, so ties are ties whatever the summation order.
+  std::vector<int64_t> k_in(n, 0);  // by label; all zero between nodes
   std::vector<uint32_t> touched;
   for (int it = 0; it < options.max_iterations; ++it) {
     int64_t moves = 0;
     for (NodeId u : order) {
+      if (k[u] == 0) continue;
       for (uint64_t i = d.offsets[u]; i < d.offsets[u + 1]; ++i) {
+        const NodeId v = d.targets[i];
         const int64_t wi = Fixed(w[i]);
-        if (wi <= 0) continue;
-        const uint32_t l = label[d.targets[i]];
-        if (score[l] == 0) touched.push_back(l);
-        score[l] += wi;
+        if (wi <= 0 || v == u) continue;
+        const uint32_t l = label[v];
+        if (k_in[l] == 0) touched.push_back(l);
+        k_in[l] += wi;
       }
-      if (touched.empty()) continue;
-      int64_t best_score = 0;
-      for (uint32_t l : touched) best_score = std::max(best_score, score[l]);
       const uint32_t cur = label[u];
+      tot[cur] -= k[u];
+      auto gain = [&](uint32_t c) {
+        return static_cast<__int128>(k_in[c]) * two_m -
+               static_cast<__int128>(tot[c]) * k[u];
+      };
+      const __int128 stay = gain(cur);
+      __int128 best_gain = stay;
+      for (uint32_t l : touched) best_gain = std::max(best_gain, gain(l));
       uint32_t best = cur;
-      if (score[cur] < best_score) {
+      if (stay < best_gain) {
         best = ~uint32_t{0};
         for (uint32_t l : touched) {
-          if (score[l] == best_score) best = std::min(best, l);
+          if (gain(l) == best_gain) best = std::min(best, l);
         }
       }
-      for (uint32_t l : touched) score[l] = 0;
+      tot[best] += k[u];
+      for (uint32_t l : touched) k_in[l] = 0;
       touched.clear();
       if (best != cur) {
         label[u] = best;

@@ -1,10 +1,10 @@
-// Community detection over the built CSR graph: weighted label propagation
-// (Raghavan, Albert, Kumara 2007) with asynchronous updates in a fixed, seeded
+// Community detection over the built CSR graph: the local-moving phase of
+// Louvain (Blondel et al. 2008; level 1, no aggregation), in a fixed, seeded
 // node order. Internal: called once per graph build.
 //
 // Determinism: the pass is sequential, visits users in an order fixed by the
-// seed and their external ids, and sums weights in fixed point, so the
-// partition depends only on the graph and the seed: not on
+// seed and their external ids, and compares modularity gains in exact integer
+// arithmetic, so the partition depends only on the graph and the seed: not on
 // GraphConfig::num_threads, nor on the order in which rows were added.
 #ifndef INVITEGRAPH_GRAPH_COMMUNITIES_H_
 #define INVITEGRAPH_GRAPH_COMMUNITIES_H_
@@ -34,14 +34,15 @@ struct CommunityOptions {
 //
 // Each arc u-v weighs tie(u->v) + tie(v->u), the same both ways. Starting from
 // one community per node, each sweep visits the nodes in a seeded random order
-// and moves each to the label with the largest total weight among its
-// contacts; a node keeps its label if that label is among the best, other ties
-// go to the label started by the smallest user id. Stops after a sweep with no
+// and moves each to the neighbouring community with the largest modularity
+// gain; a node stays if its own community is among the best, other ties go to
+// the community started by the smallest user id. Stops after a sweep with no
 // move or after `max_iterations` sweeps. Nodes without weighted contacts stay
-// alone. Cost: O(arcs) per sweep plus O(arcs log degree) once for the symmetric
-// weights; memory 4 bytes per arc and about 24 bytes per node.
-std::vector<uint32_t> LabelPropagation(const GraphData& d,
-                                       const CommunityOptions& options = {});
+// alone.
+// Cost: O(arcs) per sweep plus O(arcs log degree) once for the symmetric
+// weights; memory 4 bytes per arc and about 32 bytes per node.
+std::vector<uint32_t> DetectCommunities(const GraphData& d,
+                                        const CommunityOptions& options = {});
 
 // Renumbers `labels` densely in order of first appearance; returns the number
 // of distinct labels.

@@ -812,7 +812,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   GraphStats& st = data->stats;
   {
     const auto c0 = std::chrono::steady_clock::now();
-    data->community = LabelPropagation(*data);
+    data->community = DetectCommunities(*data);
     st.num_communities =
         data->community.empty()
             ? 0

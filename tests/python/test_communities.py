@@ -1,14 +1,14 @@
 """Communities found at build time (``SocialGraph.communities()``).
 
 Quality is checked against NetworkX on the Last.fm friend graph (Cantador, Brusilovsky,
-Kuflik, HetRec 2011), built from friendships only, so every arc weighs the same and our
-weighted label propagation is plain asynchronous label propagation. The honest yardstick
-is modularity (``networkx.algorithms.community.modularity``) of the partition, compared
-with NetworkX's own label propagation (``label_propagation_communities``, the
-semi-synchronous variant of Cordasco and Gargano): both optimise the same local rule, so
-ours should score at least as well, up to a small tolerance for the different update
-schedules. Louvain maximises modularity directly and is reported as the ceiling, not
-asserted against. The case skips when the shared data folder is absent.
+Kuflik, HetRec 2011), built from friendships only, so every arc weighs the same and the
+weighted modularity we optimise is plain modularity. The yardstick is modularity
+(``networkx.algorithms.community.modularity``) of the partition. We run only the first
+level of Louvain (local moving, no aggregation), so full Louvain
+(``louvain_communities``, seed 42) is the ceiling we should come close to but need not
+reach, and NetworkX's label propagation (``label_propagation_communities``), the other
+cheap linear-time method the issue names, is the floor we must beat clearly. The case
+skips when the shared data folder is absent.
 """
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from networkx.algorithms import community as nx_comm
 
 import invitegraph as ig
 
-# Modularity points we may trail NetworkX's label propagation by. Measured on Last.fm:
-# see test_lastfm_modularity_vs_networkx.
-MODULARITY_TOLERANCE = 0.02
+# Modularity points we may trail full Louvain by, and must lead label propagation by.
+# Measured on Last.fm: see test_lastfm_modularity_vs_networkx.
+BEHIND_LOUVAIN = 0.06
+AHEAD_OF_LPA = 0.2
 
 
 def _partition(g: ig.SocialGraph) -> list:
@@ -75,10 +76,9 @@ def test_communities_deterministic():
 
 
 def test_lastfm_modularity_vs_networkx(lastfm_friends):
-    """Measured: ours 0.029 (60 communities), NetworkX label propagation 0.036, Louvain
-    (seed 42) 0.459. Both label propagations let one community swallow most of this
-    dense, hub-heavy graph, so the check is "as good as the same algorithm elsewhere",
-    not "good"."""
+    """Measured: ours 0.437 (148 communities), NetworkX label propagation 0.036, Louvain
+    (seed 42) 0.459. Label propagation lets one community swallow most of this dense,
+    hub-heavy graph; Louvain's later levels merge our level-1 communities further."""
     G = nx.from_pandas_edgelist(lastfm_friends, "src", "dst")
     g = ig.build_graph(friendships=lastfm_friends, progress=False)
     ours = _partition(g)
@@ -88,5 +88,5 @@ def test_lastfm_modularity_vs_networkx(lastfm_friends):
     q_louvain = nx_comm.modularity(G, nx_comm.louvain_communities(G, seed=42))
     print(f"Last.fm modularity: ours {q_ours:.4f} ({len(ours)} communities), "
           f"networkx LPA {q_lpa:.4f}, Louvain {q_louvain:.4f}")
-    assert q_ours >= q_lpa - MODULARITY_TOLERANCE
-    assert q_ours <= q_louvain + 0.05  # sanity: not above the ceiling by much
+    assert q_ours >= q_louvain - BEHIND_LOUVAIN
+    assert q_ours >= q_lpa + AHEAD_OF_LPA

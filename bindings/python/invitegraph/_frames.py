@@ -19,8 +19,9 @@ SocialGraph = _core.SocialGraph
 def _communities(self: SocialGraph) -> pd.DataFrame:
     """Communities found at build time, one row per user.
 
-    Weighted label propagation over tie strength (symmetrised), with a fixed seed: the
-    same graph gives the same partition whatever ``num_threads`` or the row order.
+    The local-moving phase of Louvain (level 1) over tie strength (symmetrised), in a
+    fixed seeded order with exact integer gains: the same events give the same partition
+    whatever ``num_threads`` or the row order.
 
     Returns
     -------
