@@ -227,9 +227,12 @@ tie strength, user profiles and an item index. Safe to share across threads.
                 "total_bytes"_a = s.total_bytes,
                 "bytes_per_arc"_a =
                     s.num_arcs ? double(s.arc_bytes) / s.num_arcs : 0.0,
-                "as_of"_a = s.as_of, "build_seconds"_a = s.build_seconds);
+                "as_of"_a = s.as_of, "num_communities"_a = s.num_communities,
+                "build_seconds"_a = s.build_seconds,
+                "community_seconds"_a = s.community_seconds);
           },
-          "Sizes, memory and build time.")
+          "Sizes, memory and build time (community_seconds is part of "
+          "build_seconds).")
       .def_property_readonly("has_events", &SocialGraph::has_events,
                              "True if built with keep_events.")
       .def("__contains__", [](const SocialGraph& g,
@@ -251,6 +254,31 @@ tie strength, user profiles and an item index. Safe to share across threads.
           },
           "(row offsets, targets) of the CSR over internal node ids (read-only "
           "views).")
+      .def(
+          "community_columns",
+          [](py::object self) {
+            const SocialGraph& g = self.cast<const SocialGraph&>();
+            return py::dict("user"_a = ReadOnlyView(g.user_ids(), self),
+                            "community"_a =
+                                ReadOnlyView(g.communities(), self));
+          },
+          R"pbdoc(
+Columns of the communities found at build time.
+
+Returns
+-------
+dict
+    ``user`` (int64, external ids) and ``community`` (uint32, dense labels in order of
+    first appearance), both read-only views indexed by internal node id. Use
+    ``SocialGraph.communities()`` for a DataFrame.
+)pbdoc")
+      .def(
+          "community",
+          [](const SocialGraph& g, UserId user) {
+            return g.community(NodeOrThrow(g, user));
+          },
+          py::arg("user"),
+          "The user's community label (KeyError for an unknown user).")
       .def(
           "neighbors",
           [](const SocialGraph& g, UserId user) {

@@ -135,6 +135,10 @@ int Run(int64_t n_users, int64_t requests, uint64_t seed) {
   std::printf("%-44s %14.2f %14s\n", "build throughput, 1 thread (M events/s)",
               events / build_1t / 1e6, ">= 30");
   std::printf("%-44s %14.2f %14s\n", "build, all threads (s)", build_all, "");
+  std::printf("%-44s %14.2f %14s\n", "  of which communities (s)",
+              st.community_seconds, "");
+  std::printf("%-44s %14lld %14s\n", "communities found",
+              static_cast<long long>(st.num_communities), "");
   std::printf("%-44s %14.2f %14s\n", "bytes per directed arc (target + record)",
               double(st.arc_bytes) / st.num_arcs, "<= 16");
   std::printf("%-44s %14.2f %14s\n", "row offsets, bytes per arc",

@@ -79,7 +79,9 @@ struct GraphStats {
   int64_t offset_bytes = 0;  // CSR row offsets
   int64_t total_bytes = 0;   // everything the graph holds
   Timestamp as_of = 0;
+  int64_t num_communities = 0;  // distinct values of SocialGraph::communities()
   double build_seconds = 0;
+  double community_seconds = 0;  // part of build_seconds spent on communities
 };
 
 class SocialGraph {
@@ -125,6 +127,14 @@ class SocialGraph {
   CategoryId item_category(ItemId item) const;
   // Users who bought `item`, as sorted NodeIds.
   absl::Span<const NodeId> item_buyers(ItemId item) const;
+
+  // Communities found at build time by Louvain local moving (level 1) over tie
+  // strength (symmetrised: tie(u->v) + tie(v->u)), with a fixed seed. Labels
+  // are dense in [0, stats().num_communities), numbered in order of first
+  // appearance by NodeId, and identical for every GraphConfig::num_threads.
+  // Isolated users form their own community.
+  uint32_t community(NodeId node) const;
+  absl::Span<const uint32_t> communities() const;  // indexed by NodeId
 
   // For the library's own hot paths (src/); not part of the stable API.
   const internal::GraphData& data() const { return *data_; }

@@ -68,6 +68,10 @@ struct GraphData {
       item_category;       // dense category, IdMap::kAbsent if unknown
   SparseRows item_buyers;  // item -> (buyer NodeId, decayed purchases)
 
+  // Community of each user, indexed by NodeId, dense in
+  // [0, stats.num_communities) (see graph/communities.h).
+  std::vector<uint32_t> community;
+
   GraphStats stats;
 
   // The events the graph was built from, when built with keep_events.

@@ -41,6 +41,12 @@ absl::Span<const NodeId> SocialGraph::neighbors(NodeId node) const {
   return data_->neighbors(node);
 }
 int64_t SocialGraph::degree(NodeId node) const { return data_->degree(node); }
+uint32_t SocialGraph::community(NodeId node) const {
+  return data_->community[node];
+}
+absl::Span<const uint32_t> SocialGraph::communities() const {
+  return data_->community;
+}
 
 namespace {
 ArcInfo Decode(const internal::GraphData& d, uint64_t index) {

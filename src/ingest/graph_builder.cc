@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "graph/communities.h"
 #include "graph/csr.h"
 #include "graph/graph_data.h"
 #include "ingest/id_map.h"
@@ -807,8 +808,23 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   }
   progress.Add(1);
 
-  // 5. Statistics.
+  // 5. Communities, once per build, over the finished CSR.
   GraphStats& st = data->stats;
+  {
+    const auto c0 = std::chrono::steady_clock::now();
+    data->community = DetectCommunities(*data);
+    st.num_communities =
+        data->community.empty()
+            ? 0
+            : int64_t{*std::max_element(data->community.begin(),
+                                        data->community.end())} +
+                  1;
+    st.community_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - c0)
+            .count();
+  }
+
+  // 6. Statistics.
   st.num_nodes = n;
   st.num_arcs = static_cast<int64_t>(data->targets.size());
   st.num_items = num_items;
@@ -826,7 +842,8 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
       static_cast<int64_t>(n) * (7 * sizeof(float) + sizeof(Timestamp) + 1) +
       data->user_items.MemoryBytes() + data->user_categories.MemoryBytes() +
       data->item_buyers.MemoryBytes() +
-      static_cast<int64_t>(data->item_category.size() * sizeof(uint32_t));
+      static_cast<int64_t>(data->item_category.size() * sizeof(uint32_t)) +
+      static_cast<int64_t>(data->community.size() * sizeof(uint32_t));
   st.as_of = as_of;
   st.build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)

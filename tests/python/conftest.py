@@ -176,6 +176,7 @@ def _graph_snapshot(g: ig.SocialGraph) -> dict:
             arcs[(u, int(v))] = g.arc(u, int(v))
     stats = dict(g.stats())
     stats.pop("build_seconds")
+    stats.pop("community_seconds")
     return {
         "as_of": g.as_of,
         "users": users,

@@ -262,6 +262,7 @@ def _external_view(g: ig.SocialGraph) -> dict:
     users = sorted(int(u) for u in g.user_ids())
     stats = dict(g.stats())
     stats.pop("build_seconds")
+    stats.pop("community_seconds")
     return {
         "users": users,
         "arcs": {(u, int(v)): g.arc(u, int(v)) for u in users for v in g.neighbors(u)},

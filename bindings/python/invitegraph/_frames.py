@@ -16,6 +16,28 @@ from ._progress import ProgressArg, progress_callback
 GraphConfig = _core.GraphConfig
 SocialGraph = _core.SocialGraph
 
+
+def _communities(self: SocialGraph) -> pd.DataFrame:
+    """Communities found at build time, one row per user.
+
+    The local-moving phase of Louvain (level 1) over tie strength (symmetrised), in a
+    fixed seeded order with exact integer gains: the same events give the same partition
+    whatever ``num_threads`` or the row order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``user`` (int64) and ``community`` (int64, dense labels ``0..C-1`` numbered in
+        order of first appearance), in internal node order; ``C`` is
+        ``stats()["num_communities"]``.
+    """
+    cols = self.community_columns()
+    return pd.DataFrame({"user": np.array(cols["user"], dtype=np.int64),
+                         "community": np.array(cols["community"], dtype=np.int64)})
+
+
+SocialGraph.communities = _communities
+
 _FRIENDSHIPS = (("src", "dst"), ())
 _INTERACTIONS = (("src", "dst", "kind", "ts"), ())
 _PURCHASES = (("user", "item", "ts"), ("category", "amount"))
