@@ -184,10 +184,11 @@ Use invitegraph.build_graph for DataFrames.
       .def(
           "build",
           [](const GraphBuilder& b, std::optional<int64_t> as_of,
-             py::object progress, bool keep_events) {
+             py::object progress, bool keep_events, bool communities) {
             BuildOptions options;
             options.as_of = as_of;
             options.keep_events = keep_events;
+            options.communities = communities;
             options.progress = WrapProgress(progress);
             absl::StatusOr<SocialGraph> g = absl::UnknownError("not built");
             {
@@ -197,7 +198,7 @@ Use invitegraph.build_graph for DataFrames.
             return ValueOrThrow(std::move(g));
           },
           py::arg("as_of") = py::none(), py::arg("progress") = py::none(),
-          py::arg("keep_events") = false,
+          py::arg("keep_events") = false, py::arg("communities") = true,
           "Builds the immutable graph (GIL released). as_of defaults to the "
           "latest ts; keep_events keeps the staged rows with the graph for "
           "training sets.");
@@ -258,9 +259,13 @@ tie strength, user profiles and an item index. Safe to share across threads.
           "community_columns",
           [](py::object self) {
             const SocialGraph& g = self.cast<const SocialGraph&>();
-            return py::dict("user"_a = ReadOnlyView(g.user_ids(), self),
-                            "community"_a =
-                                ReadOnlyView(g.communities(), self));
+            if (g.communities().empty() && g.num_nodes() > 0) {
+              throw py::value_error(
+                  "this graph was built with communities=False");
+            }
+            return py::dict(
+                "user"_a = ReadOnlyView(g.user_ids(), self),
+                "community"_a = ReadOnlyView(g.communities(), self));
           },
           R"pbdoc(
 Columns of the communities found at build time.

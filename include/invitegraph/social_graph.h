@@ -40,6 +40,9 @@ namespace internal {
 struct GraphData;
 }  // namespace internal
 
+// SocialGraph::community() of a graph built without communities.
+inline constexpr uint32_t kNoCommunity = UINT32_MAX;
+
 // `days_since_last_interaction` of an arc without any interaction (friendship
 // only, or a 2-hop candidate): ten years.
 inline constexpr float kNeverDays = 3650.0f;
@@ -132,7 +135,8 @@ class SocialGraph {
   // strength (symmetrised: tie(u->v) + tie(v->u)), with a fixed seed. Labels
   // are dense in [0, stats().num_communities), numbered in order of first
   // appearance by NodeId, and identical for every GraphConfig::num_threads.
-  // Isolated users form their own community.
+  // Isolated users form their own community. Empty (community() is
+  // kNoCommunity) when built with BuildOptions::communities = false.
   uint32_t community(NodeId node) const;
   absl::Span<const uint32_t> communities() const;  // indexed by NodeId
 

@@ -42,6 +42,7 @@ absl::Span<const NodeId> SocialGraph::neighbors(NodeId node) const {
 }
 int64_t SocialGraph::degree(NodeId node) const { return data_->degree(node); }
 uint32_t SocialGraph::community(NodeId node) const {
+  if (data_->community.empty()) return kNoCommunity;
   return data_->community[node];
 }
 absl::Span<const uint32_t> SocialGraph::communities() const {

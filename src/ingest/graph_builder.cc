@@ -810,7 +810,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
 
   // 5. Communities, once per build, over the finished CSR.
   GraphStats& st = data->stats;
-  {
+  if (options.communities) {
     const auto c0 = std::chrono::steady_clock::now();
     data->community = DetectCommunities(*data);
     st.num_communities =

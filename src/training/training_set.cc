@@ -277,9 +277,9 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   for (const Group& g : groups) {
     INVITEGRAPH_ASSIGN_OR_RETURN(
         SocialGraph rebuilt,
-        internal::BuildFromStaged(internal::Filter(ev, g.filter, graph.as_of()),
-                                  nullptr, config,
-                                  BuildOptions{.as_of = g.as_of}));
+        internal::BuildFromStaged(
+            internal::Filter(ev, g.filter, graph.as_of()), nullptr, config,
+            BuildOptions{.as_of = g.as_of, .communities = false}));
     ++out.report.graphs_built;
     INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec,
                                  Recommender::Create(rebuilt, rconfig));

@@ -90,3 +90,11 @@ def test_lastfm_modularity_vs_networkx(lastfm_friends):
           f"networkx LPA {q_lpa:.4f}, Louvain {q_louvain:.4f}")
     assert q_ours >= q_louvain - BEHIND_LOUVAIN
     assert q_ours >= q_lpa + AHEAD_OF_LPA
+
+
+def test_communities_can_be_skipped(shop_frames):
+    g = ig.build_graph(**shop_frames, progress=False, communities=False)
+    assert g.stats()["num_communities"] == 0
+    with pytest.raises(ValueError, match="communities=False"):
+        g.communities()
+    assert ig.build_graph(**shop_frames, progress=False).stats()["num_communities"] > 0
