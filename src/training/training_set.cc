@@ -203,11 +203,11 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
     return absl::InvalidArgumentError(absl::StrCat(
         "TrainingOptions.folds=", options.folds, ": must be >= 2"));
   }
-  if (!(options.as_of_step_days >= 0) ||
-      !std::isfinite(options.as_of_step_days)) {
+  // Bounded so that the step in seconds fits an int64.
+  if (!(options.as_of_step_days >= 0 && options.as_of_step_days <= 1e6)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "TrainingOptions.as_of_step_days=", options.as_of_step_days,
-        ": must be finite and >= 0"));
+        ": must be in [0, 1e6]"));
   }
   if (!(options.uninvited_weight >= 0) ||
       !std::isfinite(options.uninvited_weight)) {

@@ -318,6 +318,8 @@ TEST_CASE("training sets report unknown inviters and bad input") {
              {"history.inviter[1]=-4", "ids must be >= 0"});
   CheckError(BuildTrainingSet(kept, h, {.folds = 1}).status(),
              absl::StatusCode::kInvalidArgument, {"folds=1"});
+  CheckError(BuildTrainingSet(kept, h, {.as_of_step_days = 1e300}).status(),
+             absl::StatusCode::kInvalidArgument, {"as_of_step_days"});
 }
 
 TEST_CASE("training sets do not depend on the thread count") {
