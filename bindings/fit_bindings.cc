@@ -102,7 +102,8 @@ std::shared_ptr<const Ranker> RankerArg(const py::handle& ranker) {
 }
 
 void InitFit(py::module_& m) {
-  py::class_<Ranker, std::shared_ptr<Ranker>>(m, "Ranker", py::dynamic_attr(), R"pbdoc(
+  py::class_<Ranker, std::shared_ptr<Ranker>>(m, "Ranker", py::dynamic_attr(),
+                                              R"pbdoc(
 A scoring model over feature rows: built-in ("linear"), learned
 (fit_ranker_arrays) or loaded (load_ranker). Immutable and thread-safe; pass
 it to Recommender(graph, ranker=...).

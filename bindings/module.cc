@@ -18,7 +18,6 @@ py::object& ErrorType() {
 void InitFeedback(py::module_& m);
 void InitGraph(py::module_& m);
 void InitRecommend(py::module_& m);
-void InitPythonRanker(py::module_& m);
 void InitSynth(py::module_& m);
 void InitTraining(py::module_& m);
 
@@ -37,7 +36,6 @@ PYBIND11_MODULE(_core, m) {
   InitFit(m);
   InitRecommend(m);
   InitFeedback(m);
-  InitPythonRanker(m);  // adds Recommender.with_model
   InitSynth(m);
   InitTraining(m);
 }

@@ -60,9 +60,6 @@ absl::Status StatusFromPythonError(pybind11::error_already_set& e,
 // ThrowIfError() in status_conversion.h.
 void RethrowPythonError(const absl::Status& s);
 
-// Adds _core.Recommender.with_model(graph, model, ...).
-void InitPythonRanker(pybind11::module_& m);
-
 }  // namespace invitegraph::py_bindings
 
 #endif  // INVITEGRAPH_BINDINGS_PYTHON_RANKER_H_

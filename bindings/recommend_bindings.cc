@@ -5,6 +5,7 @@
 #include "bindings/fit_bindings.h"
 #include "bindings/numpy.h"
 #include "bindings/outcome_columns.h"
+#include "bindings/python_ranker.h"
 #include "bindings/status_conversion.h"
 #include "invitegraph/features.h"
 #include "invitegraph/outcomes.h"
@@ -112,7 +113,8 @@ invitegraph.Recommender for DataFrames.
                        bool include_two_hop, int max_two_hop,
                        int hub_degree_cap, int max_reasons,
                        double accept_prior_mean, double accept_prior_strength,
-                       double fatigue_half_life_days, const Policy* policy) {
+                       double fatigue_half_life_days, const Policy* policy,
+                       int64_t batch_rows) {
              RecommenderConfig config;
              if (policy != nullptr) config.policy = *policy;
              config.candidates.include_two_hop = include_two_hop;
@@ -122,8 +124,14 @@ invitegraph.Recommender for DataFrames.
              config.feedback.accept_prior_mean = accept_prior_mean;
              config.feedback.accept_prior_strength = accept_prior_strength;
              config.feedback.fatigue_half_life_days = fatigue_half_life_days;
+             // A spec or a Ranker object; anything else is a Python model.
+             std::shared_ptr<const Ranker> r =
+                 py::isinstance<py::str>(ranker) ||
+                         py::isinstance<Ranker>(ranker)
+                     ? RankerArg(ranker)
+                     : MakePythonRanker(ranker, batch_rows);
              return ValueOrThrow(
-                 Recommender::Create(graph, config, RankerArg(ranker)));
+                 Recommender::Create(graph, config, std::move(r)));
            }),
            py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
            py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
@@ -133,7 +141,7 @@ invitegraph.Recommender for DataFrames.
                FeedbackConfig{}.accept_prior_strength,
            py::arg("fatigue_half_life_days") =
                FeedbackConfig{}.fatigue_half_life_days,
-           py::arg("policy") = nullptr)
+           py::arg("policy") = nullptr, py::arg("batch_rows") = 0)
       .def_property_readonly(
           "ranker_spec", [](const Recommender& r) { return r.ranker().spec(); })
       .def_property_readonly("graph", &Recommender::graph)

@@ -273,54 +273,8 @@ absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& b) {
 absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
   constexpr std::string_view kTable = "campaigns";
   const size_t n = b.inviter.size();
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
-      kTable, {{"inviter", n}, {"item", b.item.size()}}));
-  if (!b.ts.empty()) {
-    INVITEGRAPH_RETURN_IF_ERROR(
-        internal::CheckLengths(kTable, {{"inviter", n}, {"ts", b.ts.size()}}));
-    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
-  }
-  if (!b.category.empty()) {
-    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
-        kTable, {{"inviter", n}, {"category", b.category.size()}}));
-  }
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckOffsets(
-      kTable, "joined", b.joined_offsets, n, b.joined.size()));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckCampaigns(kTable, b));
   const bool has_invited = !b.invited_offsets.empty();
-  if (has_invited) {
-    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckOffsets(
-        kTable, "invited", b.invited_offsets, n, b.invited.size()));
-  } else if (!b.invited.empty()) {
-    return absl::InvalidArgumentError(
-        "campaigns.invited given without invited_offsets");
-  }
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "inviter", b.inviter));
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", b.item));
-  for (const auto& [name, offsets, values] :
-       {std::tuple{"joined", b.joined_offsets, b.joined},
-        std::tuple{"invited", b.invited_offsets, b.invited}}) {
-    if (offsets.empty()) continue;
-    for (size_t r = 0; r < n; ++r) {
-      for (int64_t j = offsets[r]; j < offsets[r + 1]; ++j) {
-        if (values[j] < 0) {
-          return internal::RowError(kTable, name, r, absl::StrCat(values[j]),
-                                    "ids must be >= 0");
-        }
-        if (values[j] == b.inviter[r]) {
-          return internal::RowError(
-              kTable, name, r, absl::StrCat(values[j]),
-              "the inviter cannot be among its own invitees");
-        }
-      }
-    }
-  }
-  for (size_t i = 0; i < b.category.size(); ++i) {
-    if (b.category[i] < kNoCategory) {
-      return internal::RowError(kTable, "category", i,
-                                absl::StrCat(b.category[i]),
-                                "categories must be >= 0 (or -1 for unknown)");
-    }
-  }
   INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(
       staged_->users, n + b.joined.size() + b.invited.size(), "user"));
   INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->items, n, "item"));

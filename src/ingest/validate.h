@@ -7,11 +7,15 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "invitegraph/events.h"
+#include "invitegraph/status.h"
+#include "invitegraph/types.h"
 
 namespace invitegraph::internal {
 
@@ -105,6 +109,61 @@ inline absl::Status CheckOffsets(std::string_view table,
         absl::string_view(table.data(), table.size()), ".",
         absl::string_view(column.data(), column.size()), ": offsets end at ",
         offsets[rows], " but there are ", values, " values"));
+  }
+  return absl::OkStatus();
+}
+
+// A campaign table (`table` is "campaigns" when staged, "history" when it
+// labels training rows): column lengths, list offsets, ids >= 0, timestamps,
+// categories >= -1, and no inviter among its own joiners or invitees.
+inline absl::Status CheckCampaigns(std::string_view table,
+                                   const CampaignBatch& b) {
+  const size_t n = b.inviter.size();
+  INVITEGRAPH_RETURN_IF_ERROR(
+      CheckLengths(table, {{"inviter", n}, {"item", b.item.size()}}));
+  if (!b.ts.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        CheckLengths(table, {{"inviter", n}, {"ts", b.ts.size()}}));
+    INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamps(table, b.ts));
+  }
+  if (!b.category.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        CheckLengths(table, {{"inviter", n}, {"category", b.category.size()}}));
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(
+      CheckOffsets(table, "joined", b.joined_offsets, n, b.joined.size()));
+  if (!b.invited_offsets.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        CheckOffsets(table, "invited", b.invited_offsets, n, b.invited.size()));
+  } else if (!b.invited.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(absl::string_view(table.data(), table.size()),
+                     ".invited given without invited_offsets"));
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(CheckIds(table, "inviter", b.inviter));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckIds(table, "item", b.item));
+  for (const auto& [name, offsets, values] :
+       {std::tuple{"joined", b.joined_offsets, b.joined},
+        std::tuple{"invited", b.invited_offsets, b.invited}}) {
+    if (offsets.empty()) continue;
+    for (size_t r = 0; r < n; ++r) {
+      for (int64_t j = offsets[r]; j < offsets[r + 1]; ++j) {
+        if (values[j] < 0) {
+          return RowError(table, name, r, absl::StrCat(values[j]),
+                          "ids must be >= 0");
+        }
+        if (values[j] == b.inviter[r]) {
+          return RowError(table, name, r, absl::StrCat(values[j]),
+                          "the inviter cannot be among its own invitees");
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < b.category.size(); ++i) {
+    if (b.category[i] < kNoCategory) {
+      return RowError(table, "category", i, absl::StrCat(b.category[i]),
+                      "categories must be >= 0 (or -1 for unknown)");
+    }
   }
   return absl::OkStatus();
 }

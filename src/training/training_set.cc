@@ -25,51 +25,6 @@ namespace {
 
 constexpr std::string_view kTable = "history";
 
-absl::Status ValidateHistory(const CampaignBatch& h) {
-  const size_t n = h.inviter.size();
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
-      kTable, {{"inviter", n}, {"item", h.item.size()}}));
-  if (!h.ts.empty()) {
-    INVITEGRAPH_RETURN_IF_ERROR(
-        internal::CheckLengths(kTable, {{"inviter", n}, {"ts", h.ts.size()}}));
-    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, h.ts));
-  }
-  if (!h.category.empty()) {
-    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
-        kTable, {{"inviter", n}, {"category", h.category.size()}}));
-  }
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckOffsets(
-      kTable, "joined", h.joined_offsets, n, h.joined.size()));
-  if (!h.invited_offsets.empty()) {
-    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckOffsets(
-        kTable, "invited", h.invited_offsets, n, h.invited.size()));
-  } else if (!h.invited.empty()) {
-    return absl::InvalidArgumentError(
-        "history.invited given without invited_offsets");
-  }
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "inviter", h.inviter));
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", h.item));
-  for (const auto& [name, offsets, values] :
-       {std::tuple{"joined", h.joined_offsets, h.joined},
-        std::tuple{"invited", h.invited_offsets, h.invited}}) {
-    if (offsets.empty()) continue;
-    for (size_t r = 0; r < n; ++r) {
-      for (int64_t j = offsets[r]; j < offsets[r + 1]; ++j) {
-        if (values[j] < 0) {
-          return internal::RowError(kTable, name, r, absl::StrCat(values[j]),
-                                    "ids must be >= 0");
-        }
-        if (values[j] == h.inviter[r]) {
-          return internal::RowError(
-              kTable, name, r, absl::StrCat(values[j]),
-              "the inviter cannot be among its own invitees");
-        }
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
 // Fold of a record without ts: a seeded hash of (inviter, item), so that all
 // records of one pair share a fold, whatever the record order.
 int FoldOf(UserId inviter, ItemId item, uint64_t seed, int folds) {
@@ -215,7 +170,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
         "TrainingOptions.uninvited_weight=", options.uninvited_weight,
         ": must be finite and >= 0"));
   }
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateHistory(history));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckCampaigns(kTable, history));
   INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(options.outcomes));
   const StagedEvents& ev = *graph.data().events;
   const size_t n = history.inviter.size();

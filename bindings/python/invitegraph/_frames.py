@@ -9,7 +9,6 @@ import pandas as pd
 from . import _core
 from ._columns import (category_column, float_column, int_column, kind_column, list_column,
                        outcome_column, table_columns, ts_column)
-from ._fit import Ranker
 from ._policy import Campaign, Policy, _seconds
 from ._progress import ProgressArg, progress_callback
 
@@ -285,14 +284,10 @@ class Recommender:
                        accept_prior_strength=float(accept_prior_strength),
                        fatigue_half_life_days=float(fatigue_half_life_days),
                        policy=None if policy is None else policy._p)
-        if isinstance(ranker, (str, Ranker)):
-            self._r = _core.Recommender(graph, ranker, **options)
-        elif ranker is None:
+        if ranker is None:
             raise TypeError("ranker: expected a spec string such as 'linear', a Ranker, a "
                             "model with predict_proba/predict or a callable, got None")
-        else:
-            self._r = _core.Recommender.with_model(graph, ranker, batch_rows=int(batch_rows),
-                                                   **options)
+        self._r = _core.Recommender(graph, ranker, batch_rows=int(batch_rows), **options)
         self.graph = graph
         self.policy = policy
 
