@@ -89,9 +89,9 @@ def test_training_frame_and_report(shop_frames):
                             "invited": [[6, 7]]})
     X, y, group = ig.training_frame(g, history, progress=False)
     assert list(X.columns) == ig.feature_names()
-    rows = ts_rows = ig.training_set(g, history, progress=False).frame
+    rows = ig.training_set(g, history, progress=False).frame
     assert dict(zip(rows["candidate"], rows["label"])) == {6: 1, 7: 0}
-    assert list(y) == list(ts_rows["label"]) and list(group) == [0, 0]
+    assert list(y) == list(rows["label"]) and list(group) == [0, 0]
     rep = X.attrs["training_report"]
     assert rep["joiners"] == 2 and rep["joiners_found"] == 1 and rep["joiners_missing"] == 1
     kept = ig.training_set(g, history, uninvited_weight=0.5, progress=False).frame
