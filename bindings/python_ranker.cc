@@ -108,6 +108,10 @@ class CallbackRanker final : public Ranker {
 
   std::string spec() const override { return spec_; }
   int64_t PreferredBatchRows() const override { return batch_rows_; }
+  // predict_proba's class-1 column is taken as a calibrated P(join).
+  bool calibrated() const override {
+    return method_kind_ == ScoreMethod::kPredictProba;
+  }
   absl::Status Explain(const FeatureMatrix& x, int64_t row,
                        absl::Span<float> out) const override {
     return ExplainRows(x, absl::MakeConstSpan(&row, 1), out);

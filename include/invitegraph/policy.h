@@ -36,6 +36,27 @@
 // a recommendation is not a send. See Recommender::ReserveInvites() for the
 // atomic check-and-record that keeps caps exact under concurrency.
 //
+// Diversity (Policy::diversity = d in [0, 1]): after the chain, the list is
+// picked greedily, maximal-marginal-relevance style, over the communities of
+// the graph (SocialGraph::communities()). With r_i the kept rows' adjusted
+// scores rescaled to [0, 1] (min -> 0, max -> 1; all equal -> 1) and n_c the
+// number already picked from community c, each pick takes the row maximising
+//   r_i - d * n_{c(i)}        (ties: the better-scored row),
+// so d = 0 is the plain score order and d = 1 takes one candidate per
+// community before any community gets a second. A row picked ahead of a
+// better-scored one gets the reason kReasonDiversity. Needs a graph built
+// with communities (BuildOptions::communities).
+//
+// Urgency (Campaign::ends_at): u = clamp(1 - (ends_at - now) /
+// urgency_window_seconds, 0, 1), 0 when the campaign has no end or the end
+// is further than the window, 1 at or after the end. Then
+//   * the 2-hop pool widens: max_two_hop * (1 + u * (urgency_two_hop_factor
+//     - 1)), rounded;
+//   * diversity relaxes to d * (1 - u);
+//   * with Campaign::team_size and urgency_raises_k, k rises towards what the
+//     team still needs: k + round(u * (still_needed - k)) when still_needed >
+//     k.
+//
 // Thread safety: a Policy is plain configuration. PolicyStep::Apply() must be
 // thread-safe (it runs concurrently for many requests) and must not keep
 // references into the rows beyond the call.
@@ -59,6 +80,7 @@ namespace invitegraph {
 inline constexpr char kReasonNewUserBoost[] = "new_user_boost";
 inline constexpr char kReasonActiveUserBoost[] = "active_user_boost";
 inline constexpr char kReasonFatigued[] = "fatigued";
+inline constexpr char kReasonDiversity[] = "diversifies_list";
 
 // At most `max` recorded sends per recipient in any window of
 // `window_seconds`. window_seconds > 0, max >= 1.
@@ -137,6 +159,13 @@ struct Policy {
   double new_user_boost = 0;     // finite
   double active_user_boost = 0;  // finite
   double fatigue_penalty = 0;    // finite, >= 0
+  double diversity = 0;          // in [0, 1]; 0: plain score order
+  // Urgency (Campaign::ends_at): the time before the end over which urgency
+  // grows from 0 to 1 (> 0), how far the 2-hop pool widens at full urgency
+  // (>= 1), and whether k may rise towards what the team still needs.
+  int64_t urgency_window_seconds = 86400;
+  double urgency_two_hop_factor = 3;
+  bool urgency_raises_k = true;
   // Run after the built-ins, in order.
   std::vector<std::shared_ptr<const PolicyStep>> extra_steps = {};
 };
@@ -146,6 +175,14 @@ absl::Status ValidatePolicy(const Policy& p);
 
 // The longest cap window in seconds; 0 without caps.
 int64_t LongestCapWindow(const Policy& p);
+
+// Urgency in [0, 1] of a campaign ending at `ends_at` when it is `now`
+// (formula above).
+double Urgency(const Policy& p, Timestamp ends_at, Timestamp now);
+
+// P(at least `needed` successes) among independent Bernoulli trials with
+// success probabilities `p` (each clamped to [0, 1]); 1 when needed <= 0.
+double AtLeastProbability(absl::Span<const double> p, int needed);
 
 }  // namespace invitegraph
 

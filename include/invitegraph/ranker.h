@@ -64,6 +64,11 @@ class Ranker {
   // other rows of the call, so batch results equal single calls.
   virtual int64_t PreferredBatchRows() const { return 0; }
 
+  // Whether Score() is a calibrated probability of joining, in [0, 1]. Then
+  // the recommender reports Suggestion::join_probability, the team's fill
+  // probability and recommend-wave expected joins from it. Default: false.
+  virtual bool calibrated() const { return false; }
+
   // A spec that MakeRanker() turns back into an equal ranker.
   virtual std::string spec() const = 0;
 

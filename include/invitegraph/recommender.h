@@ -7,13 +7,14 @@
 //   for (const Suggestion& x : s) std::cout << x.candidate << " " <<
 //   x.reasons[0];
 //
-// Pipeline per request: candidates (1-hop + capped 2-hop) -> one feature row
-// each -> ranker score -> policy chain (policy.h: drops the inviter, team
-// members, opt-outs, blocked pairs and capped recipients; adds boosts and the
-// fatigue penalty) -> top k of the surviving rows by (adjusted score desc,
-// candidate id asc) -> reasons from the largest positive feature
-// contributions, as the ranker's ExplainRows() reports them, then the
-// policy's reason codes. A ranker that does not explain (its
+// Pipeline per request: candidates (1-hop + capped 2-hop, widened by urgency)
+// -> one feature row each -> ranker score -> policy chain (policy.h: drops the
+// inviter, team members, opt-outs, blocked pairs and capped recipients; adds
+// boosts and the fatigue penalty) -> top k of the surviving rows by (adjusted
+// score desc, candidate id asc), or the diversity pick over communities when
+// Policy::diversity > 0 (k raised by urgency, policy.h) -> reasons from the
+// largest positive feature contributions, as the ranker's ExplainRows() reports
+// them, then the policy's reason codes. A ranker that does not explain (its
 // Explain() is kUnimplemented) gets the single reason kReasonsUnavailable per
 // suggestion: reasons are never made up from a model that was not used.
 //
@@ -32,7 +33,9 @@
 #ifndef INVITEGRAPH_RECOMMENDER_H_
 #define INVITEGRAPH_RECOMMENDER_H_
 
+#include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,11 +52,16 @@
 namespace invitegraph {
 
 // What the inviter is recruiting for. `category` overrides the item index's
-// category. `members` are the team's current members: never suggested.
+// category. `members` are the team's current members besides the inviter:
+// never suggested. `team_size` counts everyone the team needs, the inviter
+// included (0: not a team campaign), so the team still needs
+// team_size - 1 - |members| joiners. `ends_at` drives urgency (policy.h).
 struct Campaign {
   ItemId item = -1;
   CategoryId category = kNoCategory;
   std::vector<UserId> members = {};
+  int team_size = 0;
+  std::optional<Timestamp> ends_at = {};
 };
 
 // The one reason code of every suggestion whose ranker cannot explain its
@@ -72,8 +80,27 @@ struct Suggestion {
   UserId candidate = -1;
   float score = 0;         // the ranker's score plus the policy's adjustments
   float ranker_score = 0;  // the ranker's score alone
-  int rank = 0;            // 1-based
+  // P(join) when the ranker is calibrated (Ranker::calibrated(): its score,
+  // clamped to [0, 1]); NaN otherwise.
+  float join_probability = NAN;
+  int rank = 0;  // 1-based
   std::vector<std::string> reasons;
+};
+
+// One request's list and what it means for the campaign.
+struct InviteList {
+  std::vector<Suggestion> suggestions;
+  int k = 0;           // the k served: the requested k, or more by urgency
+  double urgency = 0;  // in [0, 1] (policy.h); 0 without Campaign::ends_at
+  // Joiners the team still needs (team_size - 1 - members, >= 0); -1 when
+  // Campaign::team_size is 0.
+  int still_needed = -1;
+  // With a calibrated ranker: sum of join_probability over the list, and the
+  // probability that at least still_needed of them join if all are invited
+  // (independent joins; 1 when still_needed is 0). NaN otherwise (and the
+  // fill probability is NaN without team_size).
+  double expected_joins = NAN;
+  double fill_probability = NAN;
 };
 
 // Column-wise suggestions of many requests, in request order then rank order.
@@ -82,6 +109,7 @@ struct SuggestionTable {
   std::vector<ItemId> item;
   std::vector<UserId> candidate;
   std::vector<float> score;
+  std::vector<float> join_probability;
   std::vector<int32_t> rank;
   std::vector<std::vector<std::string>> reasons;
   int64_t size() const { return static_cast<int64_t>(candidate.size()); }
@@ -91,6 +119,7 @@ struct SuggestionTable {
     item.push_back(for_item);
     candidate.push_back(s.candidate);
     score.push_back(s.score);
+    join_probability.push_back(s.join_probability);
     rank.push_back(s.rank);
     reasons.push_back(std::move(s.reasons));
   }
@@ -118,6 +147,13 @@ class Recommender {
   absl::StatusOr<std::vector<Suggestion>> Recommend(UserId inviter,
                                                     const Campaign& campaign,
                                                     int k) const;
+
+  // Recommend() with what the list means for the campaign: the k served
+  // (urgency may raise it), the urgency, and with Campaign::team_size how
+  // many joiners the team still needs and the probability the list fills it.
+  absl::StatusOr<InviteList> RecommendList(UserId inviter,
+                                           const Campaign& campaign,
+                                           int k) const;
 
   // Recommend() for each (inviters[i], items[i]) across threads; the rows equal
   // those of the single calls, whatever the thread count. An unknown inviter is

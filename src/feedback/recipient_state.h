@@ -9,8 +9,10 @@
 #ifndef INVITEGRAPH_FEEDBACK_RECIPIENT_STATE_H_
 #define INVITEGRAPH_FEEDBACK_RECIPIENT_STATE_H_
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <mutex>
 #include <shared_mutex>
 #include <vector>
@@ -60,22 +62,31 @@ struct FeedbackView {
   absl::Span<const InviteCap> caps;
 
   // Whether some cap's window (now - window, now] already holds max sends.
-  bool AtCap(NodeId v) const {
-    if (sends.empty()) return false;
-    return CapReached(sends[v], caps, now);
+  bool AtCap(NodeId v) const { return Headroom(v) <= 0; }
+
+  // How many more sends to `v` at `now` keep every cap; INT64_MAX without
+  // caps.
+  int64_t Headroom(NodeId v) const {
+    if (sends.empty()) return std::numeric_limits<int64_t>::max();
+    return HeadroomOf(sends[v], caps, now);
   }
 
-  // Whether some window (now - window_seconds, now] of `caps` holds `max` or
-  // more of the send times `ts`, i.e. one more send at `now` would break it.
-  static bool CapReached(const std::vector<Timestamp>& ts,
-                         absl::Span<const InviteCap> caps, Timestamp now) {
+  // min over `caps` of (max - the send times `ts` in (now - window, now]);
+  // <= 0 means one more send at `now` would break a cap.
+  static int64_t HeadroomOf(const std::vector<Timestamp>& ts,
+                            absl::Span<const InviteCap> caps, Timestamp now) {
+    int64_t room = std::numeric_limits<int64_t>::max();
     for (const InviteCap& c : caps) {
       const Timestamp after = now - c.window_seconds;
       int64_t n = 0;
       for (Timestamp t : ts) n += t > after ? 1 : 0;
-      if (n >= c.max) return true;
+      room = std::min(room, c.max - n);
     }
-    return false;
+    return room;
+  }
+  static bool CapReached(const std::vector<Timestamp>& ts,
+                         absl::Span<const InviteCap> caps, Timestamp now) {
+    return HeadroomOf(ts, caps, now) <= 0;
   }
 
   float AcceptRate(NodeId v) const {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -49,6 +50,18 @@ absl::Status ValidatePolicy(const Policy& p) {
   if (!(p.fatigue_penalty >= 0) || !std::isfinite(p.fatigue_penalty)) {
     return bad("fatigue_penalty", p.fatigue_penalty, "must be finite and >= 0");
   }
+  if (!(p.diversity >= 0 && p.diversity <= 1)) {
+    return bad("diversity", p.diversity, "must be in [0, 1]");
+  }
+  if (p.urgency_window_seconds <= 0) {
+    return bad("urgency_window_seconds", p.urgency_window_seconds,
+               "must be > 0");
+  }
+  if (!(p.urgency_two_hop_factor >= 1) ||
+      !std::isfinite(p.urgency_two_hop_factor)) {
+    return bad("urgency_two_hop_factor", p.urgency_two_hop_factor,
+               "must be finite and >= 1");
+  }
   for (size_t i = 0; i < p.extra_steps.size(); ++i) {
     if (p.extra_steps[i] == nullptr) {
       return bad(absl::StrCat("extra_steps[", i, "]"), "null", "must be set");
@@ -62,6 +75,29 @@ int64_t LongestCapWindow(const Policy& p) {
   for (const InviteCap& c : p.max_invites_per_recipient)
     w = std::max(w, c.window_seconds);
   return w;
+}
+
+double Urgency(const Policy& p, Timestamp ends_at, Timestamp now) {
+  const double left = static_cast<double>(ends_at) - static_cast<double>(now);
+  const double u = 1 - left / static_cast<double>(p.urgency_window_seconds);
+  return std::clamp(u, 0.0, 1.0);
+}
+
+double AtLeastProbability(absl::Span<const double> p, int needed) {
+  if (needed <= 0) return 1;
+  if (static_cast<size_t>(needed) > p.size()) return 0;
+  // dist[j] = P(exactly j successes so far), j < needed; dist[needed] holds
+  // P(at least needed).
+  std::vector<double> dist(needed + 1, 0.0);
+  dist[0] = 1;
+  for (double q : p) {
+    q = std::isnan(q) ? 0 : std::clamp(q, 0.0, 1.0);
+    dist[needed] += dist[needed - 1] * q;
+    for (int j = needed - 1; j > 0; --j)
+      dist[j] = dist[j] * (1 - q) + dist[j - 1] * q;
+    dist[0] *= 1 - q;
+  }
+  return std::clamp(dist[needed], 0.0, 1.0);
 }
 
 namespace internal {

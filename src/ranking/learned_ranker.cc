@@ -58,6 +58,7 @@ class LearnedLinearRanker : public Ranker {
   }
 
   absl::Span<const std::string> schema() const override { return schema_; }
+  bool calibrated() const override { return calibrated_; }
 
   // out[f] = coef_f * (T_f(x_f) - mean_f): feature f's part of the calibrated
   // logit (logistic) or of the score (pairwise); bias + sum(out) = logit.
@@ -174,9 +175,10 @@ absl::StatusOr<LearnedLinearModel> ParseModel(
     // A bare "logistic" would be a model that knows nothing: refuse it rather
     // than rank by a constant.
     return absl::InvalidArgumentError(absl::StrCat(
-        Sv(kind), " has no weights: fit one (FitRanker; Python fit_ranker) or "
-                  "load a saved one (LoadRanker; Python load_ranker); its spec "
-                  "lists every w.<feature>"));
+        Sv(kind),
+        " has no weights: fit one (FitRanker; Python fit_ranker) or "
+        "load a saved one (LoadRanker; Python load_ranker); its spec "
+        "lists every w.<feature>"));
   }
   {
     std::vector<std::string> missing;

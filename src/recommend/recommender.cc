@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <numeric>
 
@@ -44,6 +45,7 @@ struct RequestScratch {
   // (row, code) reasons the steps added; and each request's feedback "now".
   std::vector<uint8_t> at_cap, part_at_cap;
   std::vector<Timestamp> nows;
+  std::vector<double> urgencies;
   std::vector<UserId> candidate_ids;
   std::vector<float> adjusted;
   std::vector<uint8_t> keep;
@@ -52,8 +54,24 @@ struct RequestScratch {
   // The suggested rows of the group in output order, how many per request,
   // and their contributions (chosen.size() x kNumFeatures).
   std::vector<int64_t> chosen;
+  std::vector<uint8_t> promoted;  // by chosen row: picked for diversity
   std::vector<int64_t> taken;
   std::vector<float> contributions;
+  // The diversity pick: rescaled scores, picked flags and (community, picks).
+  std::vector<float> relevance;
+  std::vector<uint8_t> picked;
+  std::vector<std::pair<uint32_t, int>> community_picks;
+  std::vector<double> probabilities;
+};
+
+// How SuggestGroup serves a group of requests.
+struct ServeOptions {
+  int k = 0;
+  bool explain = true;    // reasons (config.max_reasons permitting)
+  bool diversify = true;  // Policy::diversity and urgency's k
+  // If set, per request of the group: the only candidates it may return
+  // (sorted ascending).
+  absl::Span<const std::vector<UserId>> allowed = {};
 };
 
 }  // namespace
@@ -98,20 +116,33 @@ struct Recommender::Impl {
   }
 
   // Candidates of one request into `found` and their feature rows into
-  // `values`; if `at_cap` is set, whether each candidate is at a cap, and if
-  // `now` is, the feedback clock.
+  // `values`; if `at_cap` is set, whether each candidate is at a cap, if `now`
+  // is, the feedback clock, and if `urgency` is, the campaign's urgency.
   void Featurize(NodeId inviter, const Campaign& campaign,
                  CandidateScratch& candidates, internal::ItemScratch& items,
                  std::vector<CandidateScratch::Candidate>* found,
                  FeatureArray* values, std::vector<uint8_t>* at_cap = nullptr,
-                 Timestamp* now = nullptr) const {
+                 Timestamp* now = nullptr, double* urgency = nullptr) const {
     const internal::GraphData& g = graph.data();
-    candidates.Find(g, inviter, config.candidates, found);
+    // One consistent feedback state for the whole request: urgency, features
+    // and cap counts see the same recorded outcomes and clock.
+    const internal::RecipientState::Reader feedback(recipients);
+    const double u =
+        campaign.ends_at.has_value()
+            ? Urgency(config.policy, *campaign.ends_at, feedback.view().now)
+            : 0.0;
+    if (u > 0) {
+      CandidateOptions wide = config.candidates;
+      wide.max_two_hop = static_cast<int>(std::min<double>(
+          std::llround(wide.max_two_hop *
+                       (1 + u * (config.policy.urgency_two_hop_factor - 1))),
+          std::numeric_limits<int>::max()));
+      candidates.Find(g, inviter, wide, found);
+    } else {
+      candidates.Find(g, inviter, config.candidates, found);
+    }
     const auto ctx =
         internal::ResolveCampaign(g, campaign.item, campaign.category);
-    // One consistent feedback state for the whole request: features and cap
-    // counts see the same recorded outcomes.
-    const internal::RecipientState::Reader feedback(recipients);
     internal::FillFeatures(g, inviter, ctx, *found, feedback.view(), &items,
                            values);
     if (at_cap != nullptr) {
@@ -122,6 +153,7 @@ struct Recommender::Impl {
       }
     }
     if (now != nullptr) *now = feedback.view().now;
+    if (urgency != nullptr) *urgency = u;
   }
 
   // Requests [begin, end) of (nodes, campaigns) into out[0, end - begin), in
@@ -130,18 +162,20 @@ struct Recommender::Impl {
   // range only, so they depend on the range and not on the thread running it.
   absl::Status RecommendRange(absl::Span<const NodeId> nodes,
                               absl::Span<const Campaign> campaigns,
-                              int64_t begin, int64_t end, int k,
-                              RequestScratch& s,
-                              absl::Span<std::vector<Suggestion>> out) const {
+                              int64_t begin, int64_t end,
+                              const ServeOptions& options, RequestScratch& s,
+                              absl::Span<InviteList> out) const {
     const int64_t target_rows = ranker->PreferredBatchRows();
     int64_t i = begin;
     while (i < end) {
       const int64_t first = i;
       s.offsets.assign(1, 0);
       s.nows.clear();
+      s.urgencies.clear();
       if (target_rows <= 0 || end - i == 1) {  // nothing to stack
         Featurize(nodes[i], campaigns[i], s.candidates, s.items, &s.found,
-                  &s.features.values, &s.at_cap, &s.nows.emplace_back());
+                  &s.features.values, &s.at_cap, &s.nows.emplace_back(),
+                  &s.urgencies.emplace_back());
         s.offsets.push_back(static_cast<int64_t>(s.found.size()));
         ++i;
       } else {
@@ -151,7 +185,7 @@ struct Recommender::Impl {
         do {
           Featurize(nodes[i], campaigns[i], s.candidates, s.items,
                     &s.part_found, &s.part, &s.part_at_cap,
-                    &s.nows.emplace_back());
+                    &s.nows.emplace_back(), &s.urgencies.emplace_back());
           s.found.insert(s.found.end(), s.part_found.begin(),
                          s.part_found.end());
           s.at_cap.insert(s.at_cap.end(), s.part_at_cap.begin(),
@@ -165,8 +199,11 @@ struct Recommender::Impl {
             s.stacked.data(), static_cast<Eigen::Index>(s.found.size()),
             kNumFeatures);
       }
+      ServeOptions group = options;
+      if (!options.allowed.empty())
+        group.allowed = options.allowed.subspan(first, i - first);
       INVITEGRAPH_RETURN_IF_ERROR(
-          SuggestGroup(k, nodes.subspan(first, i - first),
+          SuggestGroup(group, nodes.subspan(first, i - first),
                        campaigns.subspan(first, i - first), s,
                        out.subspan(first - begin, i - first)));
     }
@@ -174,11 +211,13 @@ struct Recommender::Impl {
   }
 
   // Scores the group in `s`, runs the policy chain on each request's rows,
-  // keeps each request's top k of the surviving rows and explains them.
-  absl::Status SuggestGroup(int k, absl::Span<const NodeId> nodes,
+  // keeps each request's top k of the surviving rows (or the diversity pick)
+  // and explains them.
+  absl::Status SuggestGroup(const ServeOptions& options,
+                            absl::Span<const NodeId> nodes,
                             absl::Span<const Campaign> campaigns,
                             RequestScratch& s,
-                            absl::Span<std::vector<Suggestion>> out) const {
+                            absl::Span<InviteList> out) const {
     const int64_t rows = s.offsets.back();
     s.scores.resize(rows);
     INVITEGRAPH_RETURN_IF_ERROR(
@@ -209,39 +248,44 @@ struct Recommender::Impl {
       INVITEGRAPH_RETURN_IF_ERROR(policy.Apply(ctx, view));
       for (size_t j = first_reason; j < s.policy_reasons.size(); ++j)
         s.policy_reasons[j].first += lo;
+      if (!options.allowed.empty()) {
+        const std::vector<UserId>& allowed = options.allowed[r];
+        for (int64_t i = lo; i < hi; ++i) {
+          if (!std::binary_search(allowed.begin(), allowed.end(),
+                                  s.candidate_ids[i]))
+            s.keep[i] = 0;
+        }
+      }
     }
     // Reasons by row, each row's codes in the order the steps added them.
     std::stable_sort(
         s.policy_reasons.begin(), s.policy_reasons.end(),
         [](const auto& a, const auto& b) { return a.first < b.first; });
-    // Best first: adjusted score descending (NaN last), then external id
-    // ascending.
-    auto better = [&](int64_t a, int64_t b) {
-      const float x = std::isnan(s.adjusted[a]) ? -INFINITY : s.adjusted[a];
-      const float y = std::isnan(s.adjusted[b]) ? -INFINITY : s.adjusted[b];
-      if (x != y) return x > y;
-      return s.candidate_ids[a] < s.candidate_ids[b];
-    };
     s.chosen.clear();
+    s.promoted.clear();
     s.taken.clear();
     for (size_t r = 0; r < out.size(); ++r) {
-      const int64_t lo = s.offsets[r], hi = s.offsets[r + 1];
-      // Filters run before the cut: only surviving rows compete.
-      s.order.clear();
-      for (int64_t i = lo; i < hi; ++i) {
-        if (s.keep[i]) s.order.push_back(i);
+      InviteList& list = out[r];
+      list = InviteList{};
+      list.urgency = s.urgencies[r];
+      list.still_needed = StillNeeded(ids[nodes[r]], campaigns[r]);
+      list.k = options.k;
+      double diversity = 0;
+      if (options.diversify) {
+        if (config.policy.urgency_raises_k && list.still_needed > options.k) {
+          list.k =
+              options.k + static_cast<int>(std::llround(
+                              list.urgency * (list.still_needed - options.k)));
+        }
+        diversity = config.policy.diversity * (1 - list.urgency);
       }
-      const int64_t take =
-          std::min<int64_t>(k, static_cast<int64_t>(s.order.size()));
-      std::partial_sort(s.order.begin(), s.order.begin() + take, s.order.end(),
-                        better);
-      s.chosen.insert(s.chosen.end(), s.order.begin(), s.order.begin() + take);
-      s.taken.push_back(take);
+      Cut(s, s.offsets[r], s.offsets[r + 1], list.k, diversity);
     }
     // One explanation call for all suggestions of the group. kUnimplemented
     // means the ranker cannot explain: say so rather than guess.
+    const bool want_reasons = options.explain && config.max_reasons > 0;
     bool explained = false;
-    if (config.max_reasons > 0 && !s.chosen.empty()) {
+    if (want_reasons && !s.chosen.empty()) {
       s.contributions.resize(s.chosen.size() * kNumFeatures);
       const absl::Status st = ranker->ExplainRows(
           s.features, s.chosen, absl::MakeSpan(s.contributions));
@@ -251,10 +295,11 @@ struct Recommender::Impl {
         return st;
       }
     }
+    const bool calibrated = ranker->calibrated();
     size_t c = 0;
     for (size_t r = 0; r < out.size(); ++r) {
-      std::vector<Suggestion>& v = out[r];
-      v.clear();
+      InviteList& list = out[r];
+      std::vector<Suggestion>& v = list.suggestions;
       v.reserve(s.taken[r]);
       for (int64_t t = 0; t < s.taken[r]; ++t, ++c) {
         const int64_t i = s.chosen[c];
@@ -262,6 +307,8 @@ struct Recommender::Impl {
         sug.candidate = s.candidate_ids[i];
         sug.score = s.adjusted[i];
         sug.ranker_score = s.scores[i];
+        if (calibrated)
+          sug.join_probability = std::clamp(s.scores[i], 0.f, 1.f);
         sug.rank = static_cast<int>(t + 1);
         if (explained) {
           const float* x = s.features.values.row(i).data();
@@ -270,24 +317,135 @@ struct Recommender::Impl {
               absl::MakeConstSpan(s.contributions)
                   .subspan(c * kNumFeatures, kNumFeatures),
               config.max_reasons);
-        } else if (config.max_reasons > 0) {
+        } else if (want_reasons) {
           sug.reasons = {kReasonsUnavailable};
         }
-        if (config.max_reasons > 0 && !s.policy_reasons.empty()) {
+        if (want_reasons) {
           auto it = std::lower_bound(
               s.policy_reasons.begin(), s.policy_reasons.end(), i,
               [](const auto& a, int64_t row) { return a.first < row; });
-          for (; it != s.policy_reasons.end() && it->first == i; ++it) {
-            std::string code(it->second);
-            if (std::find(sug.reasons.begin(), sug.reasons.end(), code) ==
-                sug.reasons.end())
-              sug.reasons.push_back(std::move(code));
-          }
+          for (; it != s.policy_reasons.end() && it->first == i; ++it)
+            AddReason(std::string(it->second), &sug.reasons);
+          if (s.promoted[c]) AddReason(kReasonDiversity, &sug.reasons);
         }
         v.push_back(std::move(sug));
       }
+      if (calibrated) {
+        s.probabilities.clear();
+        for (const Suggestion& x : v)
+          s.probabilities.push_back(x.join_probability);
+        list.expected_joins = 0;
+        for (double p : s.probabilities)
+          list.expected_joins += std::isnan(p) ? 0 : p;
+        if (list.still_needed >= 0) {
+          list.fill_probability =
+              AtLeastProbability(s.probabilities, list.still_needed);
+        }
+      }
     }
     return absl::OkStatus();
+  }
+
+  // Joiners the team still needs; -1 without a team size.
+  static int StillNeeded(UserId inviter, const Campaign& c) {
+    if (c.team_size <= 0) return -1;
+    std::vector<UserId> m = c.members;
+    std::sort(m.begin(), m.end());
+    m.erase(std::unique(m.begin(), m.end()), m.end());
+    const int64_t others =
+        static_cast<int64_t>(m.size()) -
+        (std::binary_search(m.begin(), m.end(), inviter) ? 1 : 0);
+    return static_cast<int>(std::max<int64_t>(0, c.team_size - 1 - others));
+  }
+
+  static void AddReason(std::string code, std::vector<std::string>* reasons) {
+    if (std::find(reasons->begin(), reasons->end(), code) == reasons->end())
+      reasons->push_back(std::move(code));
+  }
+
+  // Appends the chosen rows of [lo, hi) to s.chosen (and s.promoted, s.taken):
+  // the top k kept rows by (adjusted score desc, candidate id asc), or with
+  // diversity > 0 the greedy pick of policy.h.
+  void Cut(RequestScratch& s, int64_t lo, int64_t hi, int k,
+           double diversity) const {
+    // Best first: adjusted score descending (NaN last), then external id
+    // ascending.
+    auto better = [&](int64_t a, int64_t b) {
+      const float x = std::isnan(s.adjusted[a]) ? -INFINITY : s.adjusted[a];
+      const float y = std::isnan(s.adjusted[b]) ? -INFINITY : s.adjusted[b];
+      if (x != y) return x > y;
+      return s.candidate_ids[a] < s.candidate_ids[b];
+    };
+    // Filters run before the cut: only surviving rows compete.
+    s.order.clear();
+    for (int64_t i = lo; i < hi; ++i) {
+      if (s.keep[i]) s.order.push_back(i);
+    }
+    const int64_t n = static_cast<int64_t>(s.order.size());
+    const int64_t take = std::min<int64_t>(k, n);
+    s.taken.push_back(take);
+    if (diversity <= 0 || take <= 1) {
+      std::partial_sort(s.order.begin(), s.order.begin() + take, s.order.end(),
+                        better);
+      s.chosen.insert(s.chosen.end(), s.order.begin(), s.order.begin() + take);
+      s.promoted.insert(s.promoted.end(), take, 0);
+      return;
+    }
+    std::sort(s.order.begin(), s.order.end(), better);
+    // Scores rescaled to [0, 1]; non-increasing along s.order.
+    float top = -INFINITY, bottom = INFINITY;
+    for (int64_t i : s.order) {
+      if (std::isfinite(s.adjusted[i])) {
+        top = std::max(top, s.adjusted[i]);
+        bottom = std::min(bottom, s.adjusted[i]);
+      }
+    }
+    s.relevance.resize(n);
+    for (int64_t j = 0; j < n; ++j) {
+      const float a = s.adjusted[s.order[j]];
+      if (std::isnan(a) || a == -INFINITY) {
+        s.relevance[j] = 0;
+      } else if (a == INFINITY || !(top > bottom)) {
+        s.relevance[j] = 1;
+      } else {
+        s.relevance[j] = (a - bottom) / (top - bottom);
+      }
+    }
+    const auto communities = graph.communities();
+    s.picked.assign(n, 0);
+    s.community_picks.clear();
+    auto picks_of = [&](uint32_t community) -> int* {
+      for (auto& [c, m] : s.community_picks) {
+        if (c == community) return &m;
+      }
+      return nullptr;
+    };
+    int64_t first_open = 0;  // the best-scored row not yet picked
+    for (int64_t t = 0; t < take; ++t) {
+      int64_t best = -1;
+      double best_gain = -INFINITY;
+      for (int64_t j = first_open; j < n; ++j) {
+        if (s.picked[j]) continue;
+        // gain <= relevance, which only falls along the order.
+        if (best >= 0 && s.relevance[j] <= best_gain) break;
+        const int* m = picks_of(communities[s.found[s.order[j]].node]);
+        const double gain = s.relevance[j] - diversity * (m ? *m : 0);
+        if (gain > best_gain) {
+          best_gain = gain;
+          best = j;
+        }
+      }
+      s.picked[best] = 1;
+      s.chosen.push_back(s.order[best]);
+      s.promoted.push_back(best != first_open ? 1 : 0);
+      const uint32_t community = communities[s.found[s.order[best]].node];
+      if (int* m = picks_of(community)) {
+        ++*m;
+      } else {
+        s.community_picks.emplace_back(community, 1);
+      }
+      while (first_open < n && s.picked[first_open]) ++first_open;
+    }
   }
 };
 
@@ -316,6 +474,12 @@ absl::StatusOr<Recommender> Recommender::Create(
       internal::ValidateFeedbackConfig(config.feedback));
   INVITEGRAPH_ASSIGN_OR_RETURN(internal::PolicyChain chain,
                                internal::PolicyChain::Make(config.policy));
+  if (config.policy.diversity > 0 && graph.communities().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "RecommenderConfig.policy.diversity=", config.policy.diversity,
+        ": needs the graph's communities, but it was built without them "
+        "(BuildOptions::communities = false)"));
+  }
   auto impl =
       std::make_shared<Impl>(std::move(graph), config, std::move(chain));
   if (ranker == nullptr) {
@@ -362,19 +526,31 @@ absl::StatusOr<NodeId> InviterNode(const SocialGraph& g, UserId inviter) {
 }
 }  // namespace
 
-absl::StatusOr<std::vector<Suggestion>> Recommender::Recommend(
-    UserId inviter, const Campaign& campaign, int k) const {
+absl::StatusOr<InviteList> Recommender::RecommendList(UserId inviter,
+                                                      const Campaign& campaign,
+                                                      int k) const {
   if (k < 0)
     return absl::InvalidArgumentError(absl::StrCat("k=", k, ": must be >= 0"));
+  if (campaign.team_size < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "campaign.team_size=", campaign.team_size, ": must be >= 0"));
+  }
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl_->graph, inviter));
   auto scratch = impl_->Acquire();
-  std::vector<Suggestion> out;
+  InviteList out;
   absl::Status st = impl_->RecommendRange(
-      absl::MakeConstSpan(&node, 1), absl::MakeConstSpan(&campaign, 1), 0, 1, k,
-      *scratch, absl::MakeSpan(&out, 1));
+      absl::MakeConstSpan(&node, 1), absl::MakeConstSpan(&campaign, 1), 0, 1,
+      ServeOptions{.k = k}, *scratch, absl::MakeSpan(&out, 1));
   impl_->Release(std::move(scratch));
   if (!st.ok()) return st;
   return out;
+}
+
+absl::StatusOr<std::vector<Suggestion>> Recommender::Recommend(
+    UserId inviter, const Campaign& campaign, int k) const {
+  INVITEGRAPH_ASSIGN_OR_RETURN(InviteList list,
+                               RecommendList(inviter, campaign, k));
+  return std::move(list.suggestions);
 }
 
 absl::StatusOr<FeatureMatrix> Recommender::Features(
@@ -414,14 +590,14 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
     }
     nodes[i] = *node;
   }
-  std::vector<std::vector<Suggestion>> results(n);
+  std::vector<InviteList> results(n);
   internal::ProgressReporter progress(options.progress, n);
   INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
       n, options.num_threads, 64,
       [&](int64_t begin, int64_t end) -> absl::Status {
         auto scratch = impl_->Acquire();
         const absl::Status st = impl_->RecommendRange(
-            nodes, campaigns, begin, end, k, *scratch,
+            nodes, campaigns, begin, end, ServeOptions{.k = k}, *scratch,
             absl::MakeSpan(results).subspan(begin, end - begin));
         impl_->Release(std::move(scratch));
         progress.Add(end - begin);
@@ -429,15 +605,17 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
       }));
   SuggestionTable t;
   int64_t total = 0;
-  for (const auto& r : results) total += static_cast<int64_t>(r.size());
+  for (const auto& r : results)
+    total += static_cast<int64_t>(r.suggestions.size());
   t.inviter.reserve(total);
   t.item.reserve(total);
   t.candidate.reserve(total);
   t.score.reserve(total);
+  t.join_probability.reserve(total);
   t.rank.reserve(total);
   t.reasons.reserve(total);
   for (int64_t i = 0; i < n; ++i) {
-    for (Suggestion& s : results[i])
+    for (Suggestion& s : results[i].suggestions)
       t.Append(inviters[i], items[i], std::move(s));
   }
   return t;
