@@ -2,6 +2,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
+
 #include "bindings/fit_bindings.h"
 #include "bindings/numpy.h"
 #include "bindings/outcome_columns.h"
@@ -36,6 +38,8 @@ py::dict SuggestionColumns(SuggestionTable&& t, bool with_request) {
   }
   d["candidate"] = ToNumpy(std::move(t.candidate));
   d["score"] = ToNumpy(std::move(t.score));
+  d["ranker_score"] = ToNumpy(std::move(t.ranker_score));
+  d["join_probability"] = ToNumpy(std::move(t.join_probability));
   d["rank"] = ToNumpy(std::move(t.rank));
   d["reasons"] = std::move(reasons);
   return d;
@@ -53,7 +57,9 @@ invitegraph.Policy for the documented semantics). Caps are
                        std::vector<std::pair<UserId, UserId>> blocked_pairs,
                        std::vector<std::pair<int64_t, int64_t>> caps,
                        double new_user_boost, double active_user_boost,
-                       double fatigue_penalty) {
+                       double fatigue_penalty, double diversity,
+                       int64_t urgency_window_seconds,
+                       double urgency_two_hop_factor, bool urgency_raises_k) {
              Policy p;
              p.exclude = std::move(exclude);
              p.blocked_pairs = std::move(blocked_pairs);
@@ -62,6 +68,10 @@ invitegraph.Policy for the documented semantics). Caps are
              p.new_user_boost = new_user_boost;
              p.active_user_boost = active_user_boost;
              p.fatigue_penalty = fatigue_penalty;
+             p.diversity = diversity;
+             p.urgency_window_seconds = urgency_window_seconds;
+             p.urgency_two_hop_factor = urgency_two_hop_factor;
+             p.urgency_raises_k = urgency_raises_k;
              ThrowIfError(ValidatePolicy(p));
              return p;
            }),
@@ -70,7 +80,10 @@ invitegraph.Policy for the documented semantics). Caps are
            py::arg("max_invites_per_recipient") =
                std::vector<std::pair<int64_t, int64_t>>{},
            py::arg("new_user_boost") = 0.0, py::arg("active_user_boost") = 0.0,
-           py::arg("fatigue_penalty") = 0.0)
+           py::arg("fatigue_penalty") = 0.0, py::arg("diversity") = 0.0,
+           py::arg("urgency_window_seconds") = Policy{}.urgency_window_seconds,
+           py::arg("urgency_two_hop_factor") = Policy{}.urgency_two_hop_factor,
+           py::arg("urgency_raises_k") = Policy{}.urgency_raises_k)
       .def_readonly("exclude", &Policy::exclude)
       .def_readonly("blocked_pairs", &Policy::blocked_pairs)
       .def_property_readonly(
@@ -83,7 +96,11 @@ invitegraph.Policy for the documented semantics). Caps are
           })
       .def_readonly("new_user_boost", &Policy::new_user_boost)
       .def_readonly("active_user_boost", &Policy::active_user_boost)
-      .def_readonly("fatigue_penalty", &Policy::fatigue_penalty);
+      .def_readonly("fatigue_penalty", &Policy::fatigue_penalty)
+      .def_readonly("diversity", &Policy::diversity)
+      .def_readonly("urgency_window_seconds", &Policy::urgency_window_seconds)
+      .def_readonly("urgency_two_hop_factor", &Policy::urgency_two_hop_factor)
+      .def_readonly("urgency_raises_k", &Policy::urgency_raises_k);
 
   m.def(
       "feature_names",
@@ -148,26 +165,37 @@ invitegraph.Recommender for DataFrames.
       .def(
           "recommend",
           [](const Recommender& r, UserId inviter, ItemId item, int k,
-             CategoryId category, std::vector<UserId> members) {
-            absl::StatusOr<std::vector<Suggestion>> s = absl::UnknownError("");
+             CategoryId category, std::vector<UserId> members, int team_size,
+             std::optional<Timestamp> ends_at) {
+            absl::StatusOr<InviteList> s = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
-              s = r.Recommend(inviter,
-                              Campaign{.item = item,
-                                       .category = category,
-                                       .members = std::move(members)},
-                              k);
+              s = r.RecommendList(inviter,
+                                  Campaign{.item = item,
+                                           .category = category,
+                                           .members = std::move(members),
+                                           .team_size = team_size,
+                                           .ends_at = ends_at},
+                                  k);
             }
-            std::vector<Suggestion> v = ValueOrThrow(std::move(s));
+            InviteList v = ValueOrThrow(std::move(s));
             SuggestionTable t;
-            for (Suggestion& x : v) t.Append(inviter, item, std::move(x));
-            return SuggestionColumns(std::move(t), false);
+            for (Suggestion& x : v.suggestions)
+              t.Append(inviter, item, std::move(x));
+            py::dict list("k"_a = v.k, "urgency"_a = v.urgency,
+                          "still_needed"_a = v.still_needed,
+                          "expected_joins"_a = v.expected_joins,
+                          "fill_probability"_a = v.fill_probability);
+            return py::make_tuple(SuggestionColumns(std::move(t), false),
+                                  std::move(list));
           },
           py::arg("inviter"), py::arg("item") = -1, py::arg("k") = 10,
           py::arg("category") = kNoCategory,
-          py::arg("members") = std::vector<UserId>{},
-          "Top-k invitees as columns candidate, score, rank, reasons; "
-          "`members` (the team so far) are never suggested.")
+          py::arg("members") = std::vector<UserId>{}, py::arg("team_size") = 0,
+          py::arg("ends_at") = py::none(),
+          "(columns candidate, score, ranker_score, join_probability, rank, "
+          "reasons; {k, urgency, still_needed, expected_joins, "
+          "fill_probability}) of one campaign request.")
       .def(
           "recommend_batch",
           [](const Recommender& r, const Column<int64_t>& inviters,

@@ -109,6 +109,7 @@ struct SuggestionTable {
   std::vector<ItemId> item;
   std::vector<UserId> candidate;
   std::vector<float> score;
+  std::vector<float> ranker_score;
   std::vector<float> join_probability;
   std::vector<int32_t> rank;
   std::vector<std::vector<std::string>> reasons;
@@ -119,6 +120,7 @@ struct SuggestionTable {
     item.push_back(for_item);
     candidate.push_back(s.candidate);
     score.push_back(s.score);
+    ranker_score.push_back(s.ranker_score);
     join_probability.push_back(s.join_probability);
     rank.push_back(s.rank);
     reasons.push_back(std::move(s.reasons));

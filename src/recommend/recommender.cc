@@ -611,6 +611,7 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
   t.item.reserve(total);
   t.candidate.reserve(total);
   t.score.reserve(total);
+  t.ranker_score.reserve(total);
   t.join_probability.reserve(total);
   t.rank.reserve(total);
   t.reasons.reserve(total);

@@ -24,8 +24,9 @@ DEFAULT_CHANNEL_WEIGHTS = {"chat": 1.0, "like": 0.3, "comment": 0.5, "share": 0.
                            "visit": 0.2, "assist": 1.5, "team_join": 2.0,
                            "invite_accepted": 2.0}
 NEVER_DAYS = 3650.0
-SUGGESTION_COLUMNS = ["candidate", "score", "rank", "reasons"]
-BATCH_COLUMNS = ["inviter", "item", "candidate", "score", "rank", "reasons"]
+SUGGESTION_COLUMNS = ["candidate", "score", "ranker_score", "join_probability", "rank", "reasons"]
+BATCH_COLUMNS = ["inviter", "item", "candidate", "score", "ranker_score", "join_probability",
+                 "rank", "reasons"]
 
 
 # --------------------------------------------------------------------------------------

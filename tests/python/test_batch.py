@@ -10,7 +10,8 @@ import pytest
 
 import invitegraph as ig
 
-BATCH_COLUMNS = ["inviter", "item", "candidate", "score", "rank", "reasons"]
+BATCH_COLUMNS = ["inviter", "item", "candidate", "score", "ranker_score", "join_probability",
+                 "rank", "reasons"]
 
 
 def stacked_single_calls(rec: ig.Recommender, inviters, items, k: int) -> pd.DataFrame:

@@ -7,7 +7,7 @@ columns that passed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -203,3 +203,26 @@ def outcome_column(values: Any, table: str, names: list[str]) -> np.ndarray:
                              f"known outcomes: {', '.join(names)}")
         lookup[k] = index[v]
     return np.ascontiguousarray(lookup[codes], dtype=np.uint8)
+
+
+def unix_seconds(value: Any, name: str) -> Optional[int]:
+    """Unix seconds of an int, a float (floored), a pandas/NumPy/datetime timestamp or a
+    date string; None stays None. A bad value raises ValueError naming ``name``."""
+    if value is None:
+        return None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        # Unix seconds, e.g. time.time(); pd.Timestamp would read a float as nanoseconds.
+        if not np.isfinite(value):
+            raise ValueError(f"{name}={value!r}: expected unix seconds or a timestamp")
+        return int(np.floor(value))
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r}: expected unix seconds or a timestamp") from None
+    if ts is pd.NaT:
+        raise ValueError(f"{name}={value!r}: missing timestamp")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return int(ts.value // 1_000_000_000)

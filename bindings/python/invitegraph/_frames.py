@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import _core
 from ._columns import (category_column, float_column, int_column, kind_column, list_column,
-                       outcome_column, table_columns, ts_column)
+                       outcome_column, table_columns, ts_column, unix_seconds)
 from ._policy import Campaign, Policy, _seconds
 from ._progress import ProgressArg, progress_callback
 
@@ -42,27 +42,6 @@ _INTERACTIONS = (("src", "dst", "kind", "ts"), ())
 _PURCHASES = (("user", "item", "ts"), ("category", "amount"))
 _CAMPAIGNS = (("inviter", "item", "joined"), ("ts", "category", "invited"))
 _OUTCOMES = (("inviter", "invitee", "item", "ts", "outcome"), ())
-
-
-def _as_of_seconds(as_of: Any) -> Optional[int]:
-    if as_of is None:
-        return None
-    if isinstance(as_of, (int, np.integer)) and not isinstance(as_of, bool):
-        return int(as_of)
-    if isinstance(as_of, (float, np.floating)):
-        # Unix seconds, e.g. time.time(); pd.Timestamp would read a float as nanoseconds.
-        if not np.isfinite(as_of):
-            raise ValueError(f"as_of={as_of!r}: expected unix seconds or a timestamp")
-        return int(np.floor(as_of))
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise ValueError(f"as_of={as_of!r}: expected unix seconds or a timestamp") from None
-    if ts is pd.NaT:
-        raise ValueError(f"as_of={as_of!r}: missing timestamp")
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    return int(ts.value // 1_000_000_000)
 
 
 class GraphBuilder:
@@ -128,7 +107,7 @@ class GraphBuilder:
         1 M users), leaving :meth:`SocialGraph.communities` empty.
         """
         with progress_callback(progress, "build graph") as cb:
-            return self._b.build(as_of=_as_of_seconds(as_of), progress=cb,
+            return self._b.build(as_of=unix_seconds(as_of, "as_of"), progress=cb,
                                  keep_events=bool(keep_events),
                                  communities=bool(communities))
 
@@ -301,24 +280,38 @@ class Recommender:
         """Top-``k`` invitees for ``inviter`` starting a campaign for ``item``.
 
         ``campaign`` (a :class:`Campaign`) gives the item and category when those
-        arguments are None, and its ``members``, who are never suggested.
+        arguments are None, its ``members`` (never suggested), its ``team_size`` and its
+        ``ends_at`` (urgency; see :class:`Policy`).
 
-        Returns a DataFrame with columns ``candidate, score, rank, reasons`` (best first;
-        ``score`` includes the policy's adjustments). Raises ``KeyError`` if the inviter
-        is not in the graph.
+        Returns a DataFrame with columns ``candidate, score, ranker_score,
+        join_probability, rank, reasons``, best first: ``score`` is the ranker's score
+        plus the policy's adjustments, ``ranker_score`` the ranker's own, and
+        ``join_probability`` the calibrated P(join) when the ranker gives one (a fitted
+        ``"logistic"`` ranker, or a model with ``predict_proba``), else NaN. Its ``attrs``
+        describe the list: ``k`` (as served; urgency may raise it), ``urgency`` in
+        [0, 1], ``still_needed`` (joiners the team needs, -1 without ``team_size``),
+        ``expected_joins`` (sum of ``join_probability``) and ``fill_probability`` (the
+        probability that at least ``still_needed`` of the suggestions join if all are
+        invited, joins taken as independent; NaN without calibrated probabilities or a
+        team size), so a product can show "invite 3 more". Raises ``KeyError`` if the
+        inviter is not in the graph.
         """
         members: list = []
+        team_size, ends_at = 0, None
         if campaign is not None:
             if not isinstance(campaign, Campaign):
                 raise TypeError("campaign: expected an invitegraph.Campaign, got "
                                 f"{type(campaign).__name__}")
             item = campaign.item if item is None else item
             category = campaign.category if category is None else category
-            members = int_column(np.asarray(list(campaign.members), dtype=np.int64),
-                                 "campaign", "members").tolist()
-        cols = self._r.recommend(int(inviter), -1 if item is None else int(item), int(k),
-                                 -1 if category is None else int(category), members)
-        return _suggestion_frame(cols)
+            members = list(campaign.members)
+            team_size, ends_at = int(campaign.team_size), campaign.ends_at
+        cols, about = self._r.recommend(int(inviter), -1 if item is None else int(item),
+                                        int(k), -1 if category is None else int(category),
+                                        members, team_size, ends_at)
+        df = _suggestion_frame(cols)
+        df.attrs.update(about)
+        return df
 
     def reserve_invites(self, inviter: int, invitees: Iterable[int], item: int,
                         ts: Any) -> np.ndarray:
@@ -335,7 +328,7 @@ class Recommender:
         """
         inv = int_column(np.asarray(list(invitees), dtype=np.int64), "reserve_invites",
                          "invitees")
-        seconds = _as_of_seconds(ts)
+        seconds = unix_seconds(ts, "ts")
         return self._r.reserve_invites(int(inviter), inv, int(item), int(seconds))
 
     def recent_sends(self, user: int, window: Any) -> int:
@@ -348,8 +341,9 @@ class Recommender:
         """:meth:`recommend` for each ``(inviters[i], items[i])`` on all cores.
 
         ``items`` may be a sequence as long as ``inviters``, one item for all, or None.
-        Returns columns ``inviter, item, candidate, score, rank, reasons``; rows equal
-        those of the single calls for any ``num_threads``.
+        Returns columns ``inviter, item, candidate, score, ranker_score,
+        join_probability, rank, reasons``; rows equal those of the single calls for any
+        ``num_threads``.
         """
         inv = int_column(np.asarray(list(inviters) if not hasattr(inviters, "__len__")
                                     else inviters), "recommend_batch", "inviters")

@@ -9,26 +9,25 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import int_column
+from ._columns import int_column, unix_seconds
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 
 
-def _seconds(window: Any) -> int:
-    """Seconds of a cap window: "1d", "12h", "30m", "45s", "2w", an int or a Timedelta."""
+def _seconds(window: Any, name: str = "max_invites_per_recipient") -> int:
+    """Seconds of a window: "1d", "12h", "30m", "45s", "2w", an int or a Timedelta."""
     if isinstance(window, str):
         m = _DURATION.match(window)
         if not m:
-            raise ValueError(f"max_invites_per_recipient: window {window!r}: expected e.g. "
+            raise ValueError(f"{name}: window {window!r}: expected e.g. "
                              "'1d', '12h', '30m', '45s', '2w' or seconds")
         return int(m.group(1)) * _UNITS[m.group(2)]
     if isinstance(window, (pd.Timedelta, np.timedelta64)) or hasattr(window, "total_seconds"):
         return int(pd.Timedelta(window).total_seconds())
     if isinstance(window, (int, np.integer)) and not isinstance(window, bool):
         return int(window)
-    raise ValueError(f"max_invites_per_recipient: window {window!r}: expected e.g. '1d' or "
-                     "seconds")
+    raise ValueError(f"{name}: window {window!r}: expected e.g. '1d' or seconds")
 
 
 def _pairs(blocked: Any) -> list[tuple[int, int]]:
@@ -79,6 +78,23 @@ class Policy:
         (``candidate_activity_7d > 0``; reason ``"active_user_boost"``).
     fatigue_penalty : float, >= 0
         ``fatigue_penalty * log1p(candidate_fatigue)`` is subtracted (reason ``"fatigued"``).
+    diversity : float in [0, 1]
+        0 (default) keeps the score order. Higher spreads the list across the graph's
+        communities (:meth:`SocialGraph.communities`): with ``r`` the adjusted scores
+        rescaled to [0, 1] over the request's surviving candidates and ``n`` how many
+        were already picked from a candidate's community, each pick takes the candidate
+        maximising ``r - diversity * n``. At 1 every community gets one pick before any
+        gets a second. A candidate picked ahead of a better-scored one carries the reason
+        ``"diversifies_list"``. Needs a graph built with communities.
+    urgency_window : window, default ``"1d"``
+        Urgency grows linearly from 0, this long before a campaign's ``ends_at``, to 1 at
+        the end (the recommender's "now" is the latest of the graph's ``as_of`` and every
+        recorded outcome). As it grows, the 2-hop pool widens to ``max_two_hop * (1 +
+        urgency * (urgency_two_hop_factor - 1))``, diversity relaxes to ``diversity *
+        (1 - urgency)``, and, with ``urgency_raises_k`` and a ``team_size``, ``k`` rises to
+        ``k + round(urgency * (still_needed - k))`` when the team needs more than ``k``.
+    urgency_two_hop_factor : float, >= 1
+    urgency_raises_k : bool
 
     The inviter and the campaign's ``members`` are always removed. Filters run before the
     cut, so a list has exactly ``k`` rows whenever ``k`` candidates survive them. The
@@ -88,7 +104,9 @@ class Policy:
     def __init__(self, max_invites_per_recipient: Optional[dict] = None,
                  exclude: Optional[Iterable[int]] = None, blocked_pairs: Any = None,
                  new_user_boost: float = 0.0, active_user_boost: float = 0.0,
-                 fatigue_penalty: float = 0.0):
+                 fatigue_penalty: float = 0.0, diversity: float = 0.0,
+                 urgency_window: Any = "1d", urgency_two_hop_factor: float = 3.0,
+                 urgency_raises_k: bool = True):
         caps = [(_seconds(w), int(n)) for w, n in (max_invites_per_recipient or {}).items()]
         ex = [] if exclude is None else int_column(
             np.asarray(list(exclude), dtype=np.int64), "policy", "exclude").tolist()
@@ -96,7 +114,12 @@ class Policy:
                                max_invites_per_recipient=caps,
                                new_user_boost=float(new_user_boost),
                                active_user_boost=float(active_user_boost),
-                               fatigue_penalty=float(fatigue_penalty))
+                               fatigue_penalty=float(fatigue_penalty),
+                               diversity=float(diversity),
+                               urgency_window_seconds=_seconds(urgency_window,
+                                                               "urgency_window"),
+                               urgency_two_hop_factor=float(urgency_two_hop_factor),
+                               urgency_raises_k=bool(urgency_raises_k))
 
     @property
     def max_invites_per_recipient(self) -> dict:
@@ -123,23 +146,58 @@ class Policy:
     def fatigue_penalty(self) -> float:
         return self._p.fatigue_penalty
 
+    @property
+    def diversity(self) -> float:
+        return self._p.diversity
+
+    @property
+    def urgency_window(self) -> int:
+        """Seconds."""
+        return self._p.urgency_window_seconds
+
+    @property
+    def urgency_two_hop_factor(self) -> float:
+        return self._p.urgency_two_hop_factor
+
+    @property
+    def urgency_raises_k(self) -> bool:
+        return self._p.urgency_raises_k
+
     def __repr__(self) -> str:
         return (f"Policy(max_invites_per_recipient={self.max_invites_per_recipient}, "
                 f"exclude=<{len(self._p.exclude)} ids>, "
                 f"blocked_pairs=<{len(self._p.blocked_pairs)} pairs>, "
                 f"new_user_boost={self.new_user_boost}, "
                 f"active_user_boost={self.active_user_boost}, "
-                f"fatigue_penalty={self.fatigue_penalty})")
+                f"fatigue_penalty={self.fatigue_penalty}, diversity={self.diversity}, "
+                f"urgency_window={self.urgency_window}, "
+                f"urgency_two_hop_factor={self.urgency_two_hop_factor}, "
+                f"urgency_raises_k={self.urgency_raises_k})")
 
 
 @dataclass(frozen=True)
 class Campaign:
     """What an inviter is recruiting for.
 
-    ``item`` and ``category`` as in :meth:`Recommender.recommend`; ``members`` are the
-    team's current members, never suggested.
+    ``item`` and ``category`` as in :meth:`Recommender.recommend`. ``members`` are the
+    team's current members besides the inviter, never suggested. ``team_size`` counts
+    everyone the team needs, the inviter included (0: not a team campaign), so the team
+    still needs ``team_size - 1 - len(members)`` joiners. ``ends_at`` (unix seconds, a
+    timestamp or a date string) drives the policy's urgency.
     """
 
     item: Optional[int] = None
     category: Optional[int] = None
     members: tuple = field(default_factory=tuple)
+    team_size: int = 0
+    ends_at: Any = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.team_size, bool) or not isinstance(self.team_size,
+                                                              (int, np.integer)):
+            raise TypeError(f"team_size={self.team_size!r}: expected an int")
+        if self.team_size < 0:
+            raise ValueError(f"team_size={self.team_size}: must be >= 0")
+        object.__setattr__(self, "members", tuple(int_column(
+            np.asarray(list(self.members), dtype=np.int64), "campaign", "members").tolist()))
+        object.__setattr__(self, "ends_at", unix_seconds(self.ends_at, "ends_at"))
