@@ -48,6 +48,7 @@
 #include "invitegraph/progress.h"
 #include "invitegraph/ranker.h"
 #include "invitegraph/social_graph.h"
+#include "invitegraph/wave.h"
 
 namespace invitegraph {
 
@@ -132,6 +133,12 @@ struct BatchOptions {
   ProgressFn progress = {};
 };
 
+// RecommendWave()'s suggestions and what they achieve against naive top-k.
+struct Wave {
+  SuggestionTable suggestions;
+  WaveReport report;
+};
+
 class Recommender {
  public:
   // `ranker` defaults to MakeRanker("linear"). kInvalidArgument on a bad
@@ -165,6 +172,29 @@ class Recommender {
   absl::StatusOr<SuggestionTable> RecommendBatch(
       absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
       const BatchOptions& options = {}) const;
+
+  // RecommendWave()
+  //
+  // One campaign wave: suggestions for every (inviters[i], items[i]) at once,
+  // at most k each, such that no recipient is suggested in more than
+  // options.recipient_capacity lists, nor in more lists than its invite caps
+  // (Policy::max_invites_per_recipient) still allow, maximising the expected
+  // joins: the sum of the suggestions' calibrated join probabilities (wave.h
+  // for the methods). Eligibility is Recommend()'s: the policy's filters
+  // apply; its score adjustments and diversity do not enter the objective, as
+  // they are not probabilities. Each list is ordered as Recommend() orders
+  // (adjusted score) and explained the same way; the report compares the
+  // assignment with naive per-request top k over the same candidates.
+  //
+  // Needs a calibrated ranker (Ranker::calibrated(); kFailedPrecondition
+  // otherwise). kInvalidArgument on k < 0, recipient_capacity < 1, mismatched
+  // lengths or a repeated (inviter, item) pair; kNotFound naming the row of an
+  // unknown inviter. Deterministic for a given recorded state, whatever the
+  // thread count. The assignment is made from the state at the call's start;
+  // a recipient that reaches a cap during the call is left out of its lists.
+  absl::StatusOr<Wave> RecommendWave(absl::Span<const UserId> inviters,
+                                     absl::Span<const ItemId> items, int k,
+                                     const WaveOptions& options = {}) const;
 
   // The feature rows Recommend() scores (before the cut), one per candidate.
   absl::StatusOr<FeatureMatrix> Features(UserId inviter,

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "invitegraph/wave.h"
 
 namespace invitegraph::internal {
 
@@ -37,28 +38,14 @@ struct WaveProblem {
   std::vector<WaveEdge> edges = {};    // at most one per (inviter, recipient)
 };
 
-enum class WaveMethod {
-  // kExact when the estimated work is at most `exact_work_limit`, else kGreedy.
-  kAuto,
-  // Edges by (weight desc, inviter asc, recipient asc), each taken while its
-  // inviter and recipient have room. At least half the optimum; O(E log E).
-  kGreedy,
-  // Min-cost flow (successive shortest paths, Dijkstra with potentials): an
-  // optimal assignment. Costs are quantised to multiples of 2^-40, so the
-  // total is optimal to within 2^-40 per chosen edge. Time is about 8 ns per
-  // EstimateWaveWork unit.
-  kExact,
-};
+// WaveMethod and kDefaultExactWorkLimit are public (invitegraph/wave.h); the
+// limit's measurements are in wave_assign.cc.
 
 struct WaveSolution {
   std::vector<int64_t> chosen;  // indices into WaveProblem::edges, ascending
   double total_weight = 0;      // sum of the chosen edges' weights
   bool exact = false;           // true if solved by the exact method
 };
-
-// Work units (see EstimateWaveWork) up to which kAuto solves exactly: about
-// 0.4 s of exact solving on one core (measurements in wave_assign.cc).
-inline constexpr int64_t kDefaultExactWorkLimit = 50'000'000;
 
 // The work estimate kAuto compares with `exact_work_limit`: the flow bound
 // sum_i min(k, degree(i)) times the number of network arcs plus vertices.

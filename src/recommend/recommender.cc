@@ -1,11 +1,14 @@
 #include "invitegraph/recommender.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <numeric>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "candidates/candidate_finder.h"
 #include "explain/reasons.h"
@@ -15,6 +18,7 @@
 #include "internal/parallel.h"
 #include "invitegraph/status.h"
 #include "policy/policy_chain.h"
+#include "policy/wave_assign.h"
 
 namespace invitegraph {
 
@@ -155,6 +159,20 @@ struct Recommender::Impl {
     if (now != nullptr) *now = feedback.view().now;
     if (urgency != nullptr) *urgency = u;
   }
+
+  // All requests, in chunks of 64 across `num_threads` threads; each chunk's
+  // lists go to `sink` (called concurrently for disjoint chunks).
+  absl::Status ServeAll(
+      const std::vector<NodeId>& nodes, const std::vector<Campaign>& campaigns,
+      const ServeOptions& options, int num_threads,
+      internal::ProgressReporter& progress,
+      const std::function<void(int64_t begin, absl::Span<InviteList>)>& sink)
+      const;
+
+  // Request i's suggestions as rows (inviters[i], items[i], ...); moves them.
+  static SuggestionTable ToTable(absl::Span<const UserId> inviters,
+                                 absl::Span<const ItemId> items,
+                                 std::vector<InviteList>& results);
 
   // Requests [begin, end) of (nodes, campaigns) into out[0, end - begin), in
   // groups: each group's rows go to the ranker in one Score() call and its
@@ -567,9 +585,19 @@ absl::StatusOr<FeatureMatrix> Recommender::Features(
   return out;
 }
 
-absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
-    absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
-    const BatchOptions& options) const {
+namespace {
+
+// Requests checked and resolved to nodes: an unknown inviter fails before any
+// work.
+struct Requests {
+  std::vector<NodeId> nodes;
+  std::vector<Campaign> campaigns;
+};
+
+absl::StatusOr<Requests> ResolveRequests(const SocialGraph& g,
+                                         absl::Span<const UserId> inviters,
+                                         absl::Span<const ItemId> items,
+                                         int k) {
   if (k < 0)
     return absl::InvalidArgumentError(absl::StrCat("k=", k, ": must be >= 0"));
   if (inviters.size() != items.size()) {
@@ -578,31 +606,65 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
                      items.size()));
   }
   const int64_t n = static_cast<int64_t>(inviters.size());
-  // Resolve all inviters first so an unknown one fails before any work.
-  std::vector<NodeId> nodes(n);
-  std::vector<Campaign> campaigns(n);
+  Requests r;
+  r.nodes.resize(n);
+  r.campaigns.resize(n);
   for (int64_t i = 0; i < n; ++i) {
-    campaigns[i].item = items[i];
-    auto node = impl_->graph.FindNode(inviters[i]);
+    r.campaigns[i].item = items[i];
+    auto node = g.FindNode(inviters[i]);
     if (!node) {
       return absl::NotFoundError(absl::StrCat("inviters[", i, "]=", inviters[i],
                                               " is not in the graph"));
     }
-    nodes[i] = *node;
+    r.nodes[i] = *node;
   }
+  return r;
+}
+
+}  // namespace
+
+absl::Status Recommender::Impl::ServeAll(
+    const std::vector<NodeId>& nodes, const std::vector<Campaign>& campaigns,
+    const ServeOptions& options, int num_threads,
+    internal::ProgressReporter& progress,
+    const std::function<void(int64_t begin, absl::Span<InviteList>)>& sink)
+    const {
+  const int64_t n = static_cast<int64_t>(nodes.size());
+  return internal::ParallelForRange(
+      n, num_threads, 64, [&](int64_t begin, int64_t end) -> absl::Status {
+        auto scratch = Acquire();
+        std::vector<InviteList> lists(end - begin);
+        const absl::Status st =
+            RecommendRange(nodes, campaigns, begin, end, options, *scratch,
+                           absl::MakeSpan(lists));
+        Release(std::move(scratch));
+        if (!st.ok()) return st;
+        sink(begin, absl::MakeSpan(lists));
+        progress.Add(end - begin);
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
+    absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
+    const BatchOptions& options) const {
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      Requests req, ResolveRequests(impl_->graph, inviters, items, k));
+  const int64_t n = static_cast<int64_t>(inviters.size());
   std::vector<InviteList> results(n);
   internal::ProgressReporter progress(options.progress, n);
-  INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
-      n, options.num_threads, 64,
-      [&](int64_t begin, int64_t end) -> absl::Status {
-        auto scratch = impl_->Acquire();
-        const absl::Status st = impl_->RecommendRange(
-            nodes, campaigns, begin, end, ServeOptions{.k = k}, *scratch,
-            absl::MakeSpan(results).subspan(begin, end - begin));
-        impl_->Release(std::move(scratch));
-        progress.Add(end - begin);
-        return st;
+  INVITEGRAPH_RETURN_IF_ERROR(impl_->ServeAll(
+      req.nodes, req.campaigns, ServeOptions{.k = k}, options.num_threads,
+      progress, [&](int64_t begin, absl::Span<InviteList> lists) {
+        for (size_t i = 0; i < lists.size(); ++i)
+          results[begin + i] = std::move(lists[i]);
       }));
+  return Impl::ToTable(inviters, items, results);
+}
+
+SuggestionTable Recommender::Impl::ToTable(absl::Span<const UserId> inviters,
+                                           absl::Span<const ItemId> items,
+                                           std::vector<InviteList>& results) {
   SuggestionTable t;
   int64_t total = 0;
   for (const auto& r : results)
@@ -615,11 +677,159 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
   t.join_probability.reserve(total);
   t.rank.reserve(total);
   t.reasons.reserve(total);
-  for (int64_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < results.size(); ++i) {
     for (Suggestion& s : results[i].suggestions)
       t.Append(inviters[i], items[i], std::move(s));
   }
   return t;
+}
+
+absl::StatusOr<Wave> Recommender::RecommendWave(
+    absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
+    const WaveOptions& options) const {
+  const auto start = std::chrono::steady_clock::now();
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      Requests req, ResolveRequests(impl_->graph, inviters, items, k));
+  if (options.recipient_capacity < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "WaveOptions.recipient_capacity=", options.recipient_capacity,
+        ": must be >= 1"));
+  }
+  if (options.exact_work_limit < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("WaveOptions.exact_work_limit=", options.exact_work_limit,
+                     ": must be >= 0"));
+  }
+  if (!impl_->ranker->calibrated()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "RecommendWave maximises expected joins and needs calibrated join "
+        "probabilities, but ranker '",
+        impl_->ranker->spec().substr(0, 40),
+        "' scores are not probabilities: fit a \"logistic\" ranker"));
+  }
+  const int64_t n = static_cast<int64_t>(inviters.size());
+  {
+    absl::flat_hash_map<std::pair<UserId, ItemId>, int64_t> seen;
+    for (int64_t i = 0; i < n; ++i) {
+      auto [it, fresh] = seen.try_emplace({inviters[i], items[i]}, i);
+      if (!fresh) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("wave row ", i, " (inviter ", inviters[i], ", item ",
+                         items[i], ") repeats row ", it->second));
+      }
+    }
+  }
+  internal::ProgressReporter progress(options.progress, 2 * n);
+
+  // 1. Every request's eligible candidates, best adjusted score first, with
+  // their join probabilities (no reasons yet).
+  struct Eligible {
+    UserId candidate;
+    float p;
+  };
+  std::vector<std::vector<Eligible>> eligible(n);
+  INVITEGRAPH_RETURN_IF_ERROR(impl_->ServeAll(
+      req.nodes, req.campaigns,
+      ServeOptions{.k = std::numeric_limits<int>::max(),
+                   .explain = false,
+                   .diversify = false},
+      options.num_threads, progress,
+      [&](int64_t begin, absl::Span<InviteList> lists) {
+        for (size_t i = 0; i < lists.size(); ++i) {
+          auto& e = eligible[begin + i];
+          e.reserve(lists[i].suggestions.size());
+          for (const Suggestion& x : lists[i].suggestions) {
+            const float p =
+                std::isnan(x.join_probability) ? 0.f : x.join_probability;
+            e.push_back({x.candidate, p});
+          }
+        }
+      }));
+
+  // 2. The assignment problem: recipients numbered in order of first
+  // appearance, each with room min(recipient_capacity, cap headroom).
+  internal::WaveProblem problem;
+  problem.num_inviters = static_cast<int32_t>(n);
+  problem.k = k;
+  absl::flat_hash_map<UserId, int32_t> recipient_of;
+  std::vector<UserId> recipients;
+  WaveReport report;
+  report.requests = n;
+  absl::flat_hash_map<UserId, int64_t> naive_load;
+  for (int64_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < eligible[i].size(); ++j) {
+      const Eligible& e = eligible[i][j];
+      auto [it, fresh] = recipient_of.try_emplace(
+          e.candidate, static_cast<int32_t>(recipients.size()));
+      if (fresh) recipients.push_back(e.candidate);
+      problem.edges.push_back(
+          {static_cast<int32_t>(i), it->second, static_cast<double>(e.p)});
+      if (static_cast<int64_t>(j) < k) {  // naive top k
+        ++report.naive_suggestions;
+        report.naive_expected_joins += e.p;
+        report.naive_max_recipient_load = std::max(
+            report.naive_max_recipient_load, ++naive_load[e.candidate]);
+      }
+    }
+  }
+  for (const auto& [user, load] : naive_load)
+    report.naive_recipients_over_capacity += load > options.recipient_capacity;
+  problem.num_recipients = static_cast<int32_t>(recipients.size());
+  problem.capacity.resize(recipients.size());
+  {
+    const internal::RecipientState::Reader feedback(impl_->recipients);
+    for (size_t r = 0; r < recipients.size(); ++r) {
+      const NodeId node = *impl_->graph.FindNode(recipients[r]);
+      problem.capacity[r] = static_cast<int32_t>(std::clamp<int64_t>(
+          feedback.view().Headroom(node), 0, options.recipient_capacity));
+    }
+  }
+  const auto solve_start = std::chrono::steady_clock::now();
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      internal::WaveSolution solution,
+      internal::SolveWave(problem, options.method, options.exact_work_limit));
+  report.solve_seconds = std::chrono::duration<double>(
+                             std::chrono::steady_clock::now() - solve_start)
+                             .count();
+  report.exact = solution.exact;
+  std::vector<std::vector<UserId>> allowed(n);
+  for (int64_t e : solution.chosen) {
+    const internal::WaveEdge& edge = problem.edges[e];
+    allowed[edge.inviter].push_back(recipients[edge.recipient]);
+  }
+  for (auto& a : allowed) std::sort(a.begin(), a.end());
+  eligible.clear();
+  eligible.shrink_to_fit();
+
+  // 3. Serve each request restricted to its assigned recipients, so lists are
+  // ordered and explained as Recommend() does.
+  std::vector<InviteList> results(n);
+  INVITEGRAPH_RETURN_IF_ERROR(impl_->ServeAll(
+      req.nodes, req.campaigns,
+      ServeOptions{.k = k, .diversify = false, .allowed = allowed},
+      options.num_threads, progress,
+      [&](int64_t begin, absl::Span<InviteList> lists) {
+        for (size_t i = 0; i < lists.size(); ++i)
+          results[begin + i] = std::move(lists[i]);
+      }));
+  absl::flat_hash_map<UserId, int64_t> load;
+  for (const InviteList& list : results) {
+    report.short_requests += static_cast<int64_t>(list.suggestions.size()) < k;
+    for (const Suggestion& x : list.suggestions) {
+      ++report.suggestions;
+      report.expected_joins +=
+          std::isnan(x.join_probability) ? 0 : x.join_probability;
+      report.max_recipient_load =
+          std::max(report.max_recipient_load, ++load[x.candidate]);
+    }
+  }
+  Wave wave;
+  wave.suggestions = Impl::ToTable(inviters, items, results);
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  wave.report = report;
+  return wave;
 }
 
 }  // namespace invitegraph
