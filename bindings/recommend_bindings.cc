@@ -218,6 +218,58 @@ invitegraph.Recommender for DataFrames.
           "Recommend for every (inviters[i], items[i]) on all cores; same rows "
           "as recommend.")
       .def(
+          "recommend_wave",
+          [](const Recommender& r, const Column<int64_t>& inviters,
+             const Column<int64_t>& items, int k, int recipient_capacity,
+             const std::string& method, int64_t exact_work_limit,
+             int num_threads, py::object progress) {
+            auto inv = AsSpan(inviters);
+            auto it = AsSpan(items);
+            WaveOptions o;
+            o.recipient_capacity = recipient_capacity;
+            if (method == "auto") {
+              o.method = WaveMethod::kAuto;
+            } else if (method == "greedy") {
+              o.method = WaveMethod::kGreedy;
+            } else if (method == "exact") {
+              o.method = WaveMethod::kExact;
+            } else {
+              throw py::value_error("method='" + method +
+                                    "': expected 'auto', 'greedy' or 'exact'");
+            }
+            o.exact_work_limit = exact_work_limit;
+            o.num_threads = num_threads;
+            o.progress = WrapProgress(progress);
+            absl::StatusOr<Wave> w = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              w = r.RecommendWave(inv, it, k, o);
+            }
+            Wave v = ValueOrThrow(std::move(w));
+            const WaveReport& x = v.report;
+            py::dict report(
+                "requests"_a = x.requests, "suggestions"_a = x.suggestions,
+                "expected_joins"_a = x.expected_joins,
+                "max_recipient_load"_a = x.max_recipient_load,
+                "short_requests"_a = x.short_requests,
+                "naive_suggestions"_a = x.naive_suggestions,
+                "naive_expected_joins"_a = x.naive_expected_joins,
+                "naive_max_recipient_load"_a = x.naive_max_recipient_load,
+                "naive_recipients_over_capacity"_a =
+                    x.naive_recipients_over_capacity,
+                "method"_a = x.exact ? "exact" : "greedy",
+                "solve_seconds"_a = x.solve_seconds, "seconds"_a = x.seconds);
+            return py::make_tuple(
+                SuggestionColumns(std::move(v.suggestions), true),
+                std::move(report));
+          },
+          py::arg("inviters"), py::arg("items"), py::arg("k") = 5,
+          py::arg("recipient_capacity") = 1, py::arg("method") = "auto",
+          py::arg("exact_work_limit") = kDefaultExactWorkLimit,
+          py::arg("num_threads") = 0, py::arg("progress") = py::none(),
+          "One campaign wave: (columns, report) with no recipient in more "
+          "than recipient_capacity lists, maximising expected joins.")
+      .def(
           "features",
           [](const Recommender& r, UserId inviter, ItemId item,
              CategoryId category) {

@@ -1,6 +1,6 @@
 """Policies: filters before the cut, caps from recorded sends and atomic reservations,
 boosts and the fatigue penalty in scores and reasons, and hypothesis properties on small
-random graphs (exclusions, caps, exactly-k, thread-count invariance)."""
+random graphs (exclusions, caps, exactly-k, thread-count invariance, with diversity)."""
 from __future__ import annotations
 
 import threading
@@ -177,11 +177,12 @@ def _graph(edges):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(worlds())
-def test_property_exclusions_and_exactly_k(world):
+@given(worlds(), st.floats(0, 1))
+def test_property_exclusions_and_exactly_k(world, diversity):
     n, edges, exclude, blocked, members, k, cap, _ = world
     g = _graph(edges)
-    rec = ig.Recommender(g, policy=ig.Policy(exclude=exclude, blocked_pairs=blocked))
+    rec = ig.Recommender(g, policy=ig.Policy(exclude=exclude, blocked_pairs=blocked,
+                                             diversity=diversity))
     plain = ig.Recommender(g)
     for inviter in g.user_ids():
         inviter = int(inviter)
@@ -217,13 +218,13 @@ def test_property_caps_never_exceeded(world):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(worlds(), st.integers(2, 4))
-def test_property_batch_independent_of_thread_count(world, threads):
+@given(worlds(), st.integers(2, 4), st.floats(0, 1))
+def test_property_batch_independent_of_thread_count(world, threads, diversity):
     n, edges, exclude, blocked, _, k, cap, sends = world
     g = _graph(edges)
     rec = ig.Recommender(g, policy=ig.Policy(exclude=exclude, blocked_pairs=blocked,
                                              max_invites_per_recipient={"1d": cap},
-                                             fatigue_penalty=0.7))
+                                             fatigue_penalty=0.7, diversity=diversity))
     users = [int(u) for u in g.user_ids()]
     for inviter, invitee, dt in sends:
         if inviter != invitee and invitee in users:
