@@ -117,6 +117,9 @@ it to Recommender(graph, ranker=...).
             return std::vector<std::string>(s.begin(), s.end());
           },
           "Feature names the model was trained on; [] = any.")
+      .def_property_readonly(
+          "calibrated", &Ranker::calibrated,
+          "Whether score() is a calibrated probability of joining, in [0, 1].")
       .def(
           "to_json",
           [](const Ranker& r) { return ValueOrThrow(RankerToJson(r)); },

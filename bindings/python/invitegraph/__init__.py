@@ -15,12 +15,14 @@ from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build
 from ._policy import Campaign, Policy
 from ._training import TrainingSet, fit_ranker, training_frame, training_set
 from . import datasets, evaluation
+from .evaluation import EvaluationReport, evaluate, split_campaigns
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Campaign",
     "Error",
+    "EvaluationReport",
     "GraphBuilder",
     "GraphConfig",
     "Policy",
@@ -32,6 +34,7 @@ __all__ = [
     "channel_names",
     "feature_names",
     "datasets",
+    "evaluate",
     "evaluation",
     "fit_ranker",
     "fit_ranker_arrays",
@@ -42,6 +45,7 @@ __all__ = [
     "outcome_names",
     "ranker_from_json",
     "ranker_names",
+    "split_campaigns",
     "synth",
     "training_frame",
     "training_set",

@@ -269,6 +269,12 @@ class Recommender:
         self._r = _core.Recommender(graph, ranker, batch_rows=int(batch_rows), **options)
         self.graph = graph
         self.policy = policy
+        # What ig.evaluate needs to score training rows as recommend() would: the ranker
+        # as given (spec, Ranker or model) and the candidate/feedback options.
+        self.ranker = ranker
+        self.candidate_options = {k: options[k] for k in (
+            "include_two_hop", "max_two_hop", "hub_degree_cap", "accept_prior_mean",
+            "accept_prior_strength", "fatigue_half_life_days")}
 
     @property
     def ranker_spec(self) -> str:
