@@ -1,8 +1,10 @@
-"""The `invitegraph` command: demo | build | recommend.
+"""The `invitegraph` command: demo | build | recommend | evaluate.
 
     invitegraph demo                       # synthetic world, explained lists, hit rate
     invitegraph build --friendships f.csv --interactions i.parquet
     invitegraph recommend --interactions i.csv --requests r.csv --k 10 --out s.csv
+    invitegraph evaluate --interactions i.csv --history h.csv --split time --fit logistic \
+        --out report.csv --plot report.png
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import pandas as pd
 
 from . import _core, synth
 from ._frames import GraphConfig, Recommender, build_graph
+from ._training import fit_ranker
+from .evaluation import evaluate, split_campaigns
 
 
 def _read_table(path: Optional[str]) -> Optional[pd.DataFrame]:
@@ -178,6 +182,39 @@ def cmd_recommend(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    try:
+        ks = tuple(int(x) for x in args.k.split(","))
+    except ValueError:
+        raise ValueError(f"--k {args.k!r}: expected cut-offs such as 5,10,20") from None
+    history = _read_campaigns(args.history)
+    g = _graph_from_files(args)
+    options = {} if args.as_of_step_days is None else {"as_of_step_days": args.as_of_step_days}
+    if args.split == "none":
+        train, test = None, history
+    else:
+        train, test = split_campaigns(history, by=args.split, test_fraction=args.test_fraction,
+                                      seed=args.seed)
+    ranker = args.ranker
+    if args.fit:
+        if train is None or len(train) == 0:
+            raise ValueError("--fit needs training records: pass --split time, "
+                             "leave_last_out or random")
+        ranker = fit_ranker(g, train, model=args.fit, seed=args.seed, **options)
+    report = evaluate(Recommender(g, ranker=ranker), test, k=ks, protocol=args.protocol,
+                      negatives=args.negatives, n_boot=args.n_boot, seed=args.seed, **options)
+    print(f"invitegraph evaluate: {report.attrs['note']}", file=sys.stderr)
+    _write(report.reset_index(), args.out)
+    if args.plot:
+        import matplotlib.pyplot as plt
+
+        fig = report.plot()
+        fig.savefig(args.plot, dpi=120)
+        plt.close(fig)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
 def _add_input_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("input tables (CSV, TSV or Parquet)")
     g.add_argument("--friendships", help="columns src, dst")
@@ -213,6 +250,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     r.add_argument("--ranker", default="linear", help="ranker spec, e.g. linear")
     r.add_argument("--out", help="output CSV or Parquet (default: print)")
     r.set_defaults(func=cmd_recommend)
+    e = sub.add_parser("evaluate", help="replay held-out campaigns: metrics vs baselines")
+    _add_input_args(e)
+    e.add_argument("--history", required=True,
+                   help="campaign records: inviter, item, joined[, ts, category, invited]")
+    e.add_argument("--split", choices=("none", "time", "leave_last_out", "random"),
+                   default="none", help="hold out part of --history (none: evaluate it all)")
+    e.add_argument("--test-fraction", type=float, default=0.2)
+    e.add_argument("--fit", choices=("logistic", "pairwise"),
+                   help="fit this ranker on the training part instead of using --ranker")
+    e.add_argument("--ranker", default="linear", help="ranker spec (without --fit)")
+    e.add_argument("--k", default="5,10,20", help="cut-offs, comma-separated")
+    e.add_argument("--protocol", choices=("full", "sampled"), default="full")
+    e.add_argument("--negatives", type=int, default=99, help="per joiner, with sampled")
+    e.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
+    e.add_argument("--as-of-step-days", type=float, default=None,
+                   help="share feature rebuilds within steps of this many days")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--out", help="report CSV or Parquet (default: print)")
+    e.add_argument("--plot", help="PNG of recall@k and NDCG@k with CIs")
+    e.set_defaults(func=cmd_evaluate)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

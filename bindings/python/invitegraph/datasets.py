@@ -166,3 +166,43 @@ def ciao_campaigns(ds: Dataset, window_days: float = 90.0, cut_quantile: float =
     history["joined"] = [joined.get(r, []) for r in rec["record"]]
     history["split"] = np.where(rec["ts"] >= cut, "test", "train")
     return dict(ds.tables), history
+
+
+def collegemsg_campaigns(ds: Dataset, gap_days: float = 1.0, window_days: float = 7.0,
+                         cut_quantile: float = 0.8, max_records: int = 4000,
+                         seed: int = 0) -> tuple[dict, pd.DataFrame]:
+    """Campaign records from the CollegeMsg message log, split in time.
+
+    The log has no purchases, so a "campaign" is a user starting to talk again: a record
+    is a message of sender u at ``ts`` that comes more than ``gap_days`` after u's
+    previous message (or is u's first), and ``joined`` are the distinct people u messages
+    within ``window_days`` from ``ts`` on (the recipient at ``ts`` included) -- whom u
+    turns to, as an inviter turns to friends. There are no items: every record has the
+    placeholder ``item = 0``, which nobody bought, so the item features are all zero.
+    Records whose window ends before the ``cut_quantile`` time quantile are "train",
+    records from the cut on are "test". Features are computed as of each record's ts
+    (:func:`invitegraph.training_set`), so the graph tables are the whole log; with
+    second-resolution ``ts``, pass ``as_of_step_days`` (e.g. 1) to share rebuilds.
+    """
+    m = ds.tables["interactions"].sort_values(["ts", "src", "dst"], kind="stable")
+    m = m.reset_index(drop=True)
+    src, dst, ts = (m[c].to_numpy(np.int64) for c in ("src", "dst", "ts"))
+    prev = m.groupby("src")["ts"].shift(1).to_numpy(dtype=np.float64)
+    start = np.isnan(prev) | (ts - prev > gap_days * _DAY)
+    cut = int(np.quantile(ts, cut_quantile))
+    window = int(window_days * _DAY)
+    rec = pd.DataFrame({"inviter": src[start], "ts": ts[start]})
+    rec = rec[(rec["ts"] + window <= cut) | (rec["ts"] >= cut)]
+    if len(rec) > max_records:
+        rec = rec.sample(n=max_records, random_state=seed)
+    rec = rec.sort_values(["ts", "inviter"], kind="stable").reset_index(drop=True)
+    rec["record"] = np.arange(len(rec))
+    sent = pd.DataFrame({"inviter": src, "v": dst, "t2": ts})
+    later = rec.merge(sent, on="inviter")
+    later = later[(later["t2"] >= later["ts"]) & (later["t2"] < later["ts"] + window)]
+    joined = later.groupby("record")["v"].apply(lambda s: sorted(set(s.tolist())))
+    history = pd.DataFrame({"inviter": rec["inviter"], "item": np.zeros(len(rec), np.int64),
+                            "ts": rec["ts"]})
+    history["joined"] = [joined.get(r, []) for r in rec["record"]]
+    history["split"] = np.where(rec["ts"] >= cut, "test", "train")
+    return dict(ds.tables), history
