@@ -342,8 +342,9 @@ def evaluate(recommender: Any, test: pd.DataFrame, k: Union[int, Sequence[int]] 
         ``full`` (default): each record's joiners are ranked among all its candidates.
         ``sampled``: each reachable joiner is ranked against ``negatives`` non-joiners
         of its record drawn at random (seeded, the same draw for every system), as many
-        papers do; a joiner's metrics are then averaged per record. Sampled numbers are
-        much higher than full ones and are not comparable with them.
+        papers do; a joiner's metrics (with that joiner as the only relevant row) are
+        then averaged per record. Sampled numbers are not comparable with full ones:
+        with pools much larger than ``negatives`` they are far higher.
     systems : mapping name -> ranker spec, Ranker, model or callable, optional
         Further systems to score on the same rows.
     baselines : bool
