@@ -8,8 +8,16 @@ from typing import Any, Callable, Iterator, Optional
 ProgressArg = Any  # None (auto), bool, or a callable(done, total)
 
 
+def _in_notebook() -> bool:
+    """Whether this code runs inside a Jupyter kernel (not merely imports ipykernel)."""
+    if "IPython" not in sys.modules:
+        return False
+    shell = sys.modules["IPython"].get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def _interactive() -> bool:
-    if "ipykernel" in sys.modules:
+    if _in_notebook():
         return True
     try:
         return sys.stderr.isatty()
