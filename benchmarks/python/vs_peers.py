@@ -310,8 +310,9 @@ def part_networkx_aa(data: str, meta: dict, out: str) -> dict:
                 continue
             contacts = set(g[u])
             cands = {w for z in contacts for w in g[z]} - contacts - {u}
-            best = heapq.nsmallest(
-                TOP_K, ((-s, v) for _, v, s in nx.adamic_adar_index(g, ((u, v) for v in cands))))
+            # A list: NetworkX walks the ebunch twice (a generator would give nothing).
+            scored = nx.adamic_adar_index(g, [(u, v) for v in cands])
+            best = heapq.nsmallest(TOP_K, ((-s, v) for _, v, s in scored))
             rows.extend((u, v, -ns) for ns, v in best)
         return rows
 
@@ -485,6 +486,8 @@ def check_top(work: str, ours: dict, peer: dict, tol: float = 1e-9) -> dict:
         bad.append(f"{len(set(lb) - set(la))} inviters only in the peer's output")
     if len(lb) < len(la) and peer["part"] != "networkx_aa":
         bad.append(f"peer answered {len(lb)} of {len(la)} inviters")
+    if not lb:
+        bad.append("the peer returned no candidates at all")
     res = {"inviters_checked": len(lb), "ok": not bad}
     if bad:
         res["why"] = "; ".join(bad[:5])
