@@ -27,6 +27,7 @@
 #include "invitegraph/recommender.h"
 #include "invitegraph/status.h"
 #include "invitegraph/synth.h"
+#include "world_graph.h"
 
 namespace ig = invitegraph;
 
@@ -41,26 +42,6 @@ struct Setup {
 };
 
 Setup* g_setup = nullptr;
-
-absl::StatusOr<ig::SocialGraph> Build(const ig::synth::World& w) {
-  ig::GraphBuilder b;
-  INVITEGRAPH_RETURN_IF_ERROR(b.AddFriendships({w.friend_src, w.friend_dst}));
-  INVITEGRAPH_RETURN_IF_ERROR(b.AddInteractions(ig::InteractionBatch{
-      w.inter_src, w.inter_dst, w.inter_kind, w.inter_ts}));
-  INVITEGRAPH_RETURN_IF_ERROR(
-      b.AddPurchases({w.purchase_user, w.purchase_item, w.purchase_ts,
-                      w.purchase_category, w.purchase_amount}));
-  ig::CampaignBatch c;
-  c.inviter = w.campaign_inviter;
-  c.item = w.campaign_item;
-  c.joined_offsets = w.joined_offsets;
-  c.joined = w.joined;
-  c.ts = w.campaign_ts;
-  c.invited_offsets = w.invited_offsets;
-  c.invited = w.invited;
-  INVITEGRAPH_RETURN_IF_ERROR(b.AddCampaigns(c));
-  return b.Build();
-}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -178,7 +159,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto t1 = std::chrono::steady_clock::now();
-  auto graph = Build(*world);
+  auto graph = ig::bench::BuildWorldGraph(*world);
   if (!graph.ok()) {
     std::fprintf(stderr, "%s\n", graph.status().ToString().c_str());
     return 1;

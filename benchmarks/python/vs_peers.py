@@ -49,6 +49,8 @@ HALF_LIFE_DAYS = 30.0
 TOP_K = 20
 # Relative error bound of a stored channel weight (social_graph.h), plus float slack.
 WEIGHT_RTOL = 0.033
+# Parts whose warm-up run takes longer than this are timed once, not `reps` times.
+CHEAP_SECONDS = 30.0
 
 SCALES = {
     # users, declared friendships per user, interaction events per friendship,
@@ -82,8 +84,14 @@ def _load(data: str, *names: str) -> dict:
 
 
 def _timed(fn: Callable[[], Any], reps: int) -> tuple:
-    """(output of a warm-up run, list of `reps` wall times of further runs)."""
+    """(output of a warm-up run, list of `reps` wall times of further runs).
+
+    A run that takes longer than CHEAP_SECONDS is not cheap: then one timed run only.
+    """
+    t0 = time.perf_counter()
     out = fn()
+    if time.perf_counter() - t0 > CHEAP_SECONDS:
+        reps = min(reps, 1)
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
@@ -421,14 +429,21 @@ def run_part(part: str, work: str, meta_path: str, missing: Optional[str]) -> di
     return r
 
 
+def _outputs(work: str, ours: dict, peer: dict) -> tuple:
+    """(our saved output, the peer's, None), or (None, None, verdict) if one did not run."""
+    if "skipped" in peer:
+        return None, None, {"ok": None, "why": peer["skipped"]}
+    if "error" in peer or "error" in ours:
+        return None, None, {"ok": False, "why": "part did not run"}
+    return (np.load(os.path.join(work, ours["part"] + ".npz")),
+            np.load(os.path.join(work, peer["part"] + ".npz")), None)
+
+
 def check_edges(work: str, ours: dict, peer: dict) -> dict:
     """Same (src, dst, kind) groups, weights within the storage error."""
-    if "skipped" in peer:
-        return {"ok": None, "why": peer["skipped"]}
-    if "error" in peer or "error" in ours:
-        return {"ok": False, "why": "part did not run"}
-    a = np.load(os.path.join(work, ours["part"] + ".npz"))
-    b = np.load(os.path.join(work, peer["part"] + ".npz"))
+    a, b, verdict = _outputs(work, ours, peer)
+    if verdict:
+        return verdict
 
     def sort(z):
         o = np.lexsort((z["kind"], z["dst"], z["src"]))
@@ -452,12 +467,9 @@ def check_edges(work: str, ours: dict, peer: dict) -> dict:
 
 def check_top(work: str, ours: dict, peer: dict, tol: float = 1e-9) -> dict:
     """Per inviter: same scores rank by rank; same candidates except ties at the cut."""
-    if "skipped" in peer:
-        return {"ok": None, "why": peer["skipped"]}
-    if "error" in peer or "error" in ours:
-        return {"ok": False, "why": "part did not run"}
-    a = np.load(os.path.join(work, ours["part"] + ".npz"))
-    b = np.load(os.path.join(work, peer["part"] + ".npz"))
+    a, b, verdict = _outputs(work, ours, peer)
+    if verdict:
+        return verdict
 
     def lists(z):
         out: dict = {}
@@ -566,11 +578,12 @@ def markdown(res: dict) -> str:
         ("**Smoke run: parts ran concurrently, so times are meaningless; only the checks "
          "count.**\n\n" if m["scale"] == "smoke" else "") +
         f"Machine: {res['machine']}. Command: `{res['command']}`. Median of "
-        f"{m['reps']} timed runs after a checked warm-up (pandas: {m['pandas_reps']}). "
+        f"up to {m['reps']} timed runs after a checked warm-up (pandas: {m['pandas_reps']}; "
+        f"one when the warm-up took over {CHEAP_SECONDS:.0f} s). "
         "Peak RSS is that part's process, input columns included (loaded: the RSS "
         "after loading them).",
         "",
-        "| work | tool | time | vs invitegraph | peak RSS (loaded) | check |",
+        "| work | tool | time (runs) | vs invitegraph | peak RSS (loaded) | check |",
         "|---|---|---:|---:|---:|---|"]
 
     def row(work, name, part, ours_part, check, time_s=None, note=""):
@@ -583,7 +596,8 @@ def markdown(res: dict) -> str:
         ok = c.get(check, {}).get("ok") if check else True
         ratio = _ratio(t, ours_t) if (part != ours_part and ok) else ""
         status = "" if not check else ("✓" if ok else "✗ " + c[check].get("why", ""))
-        lines.append(f"| {work} | {name} | {_fmt_s(t)}{note} | {ratio} | "
+        runs = len(r.get("times", []))
+        lines.append(f"| {work} | {name} | {_fmt_s(t)}{note} ({runs}) | {ratio} | "
                      f"{_fmt_b(r.get('peak_rss'))} ({_fmt_b(r.get('rss_after_load'))}) | "
                      f"{status} |")
 
