@@ -4,6 +4,7 @@
 
 #include "bindings/numpy.h"
 #include "bindings/status_conversion.h"
+#include "invitegraph/candidates.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/social_graph.h"
 
@@ -277,6 +278,82 @@ dict
     first appearance), both read-only views indexed by internal node id. Use
     ``SocialGraph.communities()`` for a DataFrame.
 )pbdoc")
+      .def(
+          "arc_columns",
+          [](const SocialGraph& g) {
+            const int64_t m = g.num_arcs();
+            std::vector<int64_t> src(m), dst(m);
+            std::vector<float> tie(m), days(m), weights(m * kNumChannels);
+            std::vector<uint8_t> is_friend(m);
+            {
+              py::gil_scoped_release nogil;
+              int64_t j = 0;
+              for (NodeId u = 0; u < g.num_nodes(); ++u) {
+                for (int64_t i = 0; i < g.degree(u); ++i, ++j) {
+                  const ArcInfo a = g.arc(u, i);
+                  src[j] = g.user_id(u);
+                  dst[j] = g.user_id(a.target);
+                  tie[j] = a.tie_strength;
+                  days[j] = a.days_since_last_interaction;
+                  is_friend[j] = a.is_friend;
+                  for (int c = 0; c < kNumChannels; ++c) {
+                    weights[j * kNumChannels + c] = a.channel_weight[c];
+                  }
+                }
+              }
+            }
+            py::array_t<float> w = ToNumpy(std::move(weights));
+            return py::dict(
+                "src"_a = ToNumpy(std::move(src)),
+                "dst"_a = ToNumpy(std::move(dst)),
+                "tie_strength"_a = ToNumpy(std::move(tie)),
+                "days_since_last_interaction"_a = ToNumpy(std::move(days)),
+                "is_friend"_a = ToNumpy(std::move(is_friend)),
+                "channel_weight"_a =
+                    w.reshape(std::vector<py::ssize_t>{m, kNumChannels}));
+          },
+          "Every directed arc as columns (external ids), in CSR order: src, "
+          "dst, tie_strength, days_since_last_interaction, is_friend (uint8) "
+          "and channel_weight (arcs x channels, channel_names() order).")
+      .def(
+          "adamic_adar_columns",
+          [](const SocialGraph& g, const Column<int64_t>& inviters, int k,
+             int num_threads) {
+            const auto users = AsSpan(inviters);
+            std::vector<NodeId> nodes;
+            nodes.reserve(users.size());
+            for (UserId u : users) nodes.push_back(NodeOrThrow(g, u));
+            absl::StatusOr<std::vector<std::vector<ScoredCandidate>>> top =
+                absl::UnknownError("not run");
+            std::vector<int64_t> inviter_col, candidate_col;
+            std::vector<double> score_col;
+            {
+              py::gil_scoped_release nogil;
+              top = TopAdamicAdar(g, nodes, k, {.num_threads = num_threads});
+              if (top.ok()) {
+                size_t rows = 0;
+                for (const auto& list : *top) rows += list.size();
+                inviter_col.reserve(rows);
+                candidate_col.reserve(rows);
+                score_col.reserve(rows);
+                for (size_t i = 0; i < top->size(); ++i) {
+                  for (const ScoredCandidate& c : (*top)[i]) {
+                    inviter_col.push_back(users[i]);
+                    candidate_col.push_back(g.user_id(c.candidate));
+                    score_col.push_back(c.score);
+                  }
+                }
+              }
+            }
+            ThrowIfError(top.status());
+            return py::dict("inviter"_a = ToNumpy(std::move(inviter_col)),
+                            "candidate"_a = ToNumpy(std::move(candidate_col)),
+                            "score"_a = ToNumpy(std::move(score_col)));
+          },
+          py::arg("inviters"), py::arg("k") = 20, py::arg("num_threads") = 0,
+          "Columns inviter, candidate, score of the k best Adamic-Adar "
+          "candidates at distance 2 per inviter (GIL released); see "
+          "SocialGraph.adamic_adar_top.")
       .def(
           "community",
           [](const SocialGraph& g, UserId user) {

@@ -14,6 +14,7 @@
 #include "invitegraph/recommender.h"
 #include "invitegraph/status.h"
 #include "invitegraph/synth.h"
+#include "world_graph.h"
 
 namespace ig = invitegraph;
 
@@ -27,23 +28,7 @@ double Seconds(std::chrono::steady_clock::time_point t0) {
 absl::StatusOr<ig::SocialGraph> Build(const ig::synth::World& w, int threads) {
   ig::GraphConfig config;
   config.num_threads = threads;
-  ig::GraphBuilder b(config);
-  INVITEGRAPH_RETURN_IF_ERROR(b.AddFriendships({w.friend_src, w.friend_dst}));
-  INVITEGRAPH_RETURN_IF_ERROR(b.AddInteractions(ig::InteractionBatch{
-      w.inter_src, w.inter_dst, w.inter_kind, w.inter_ts}));
-  INVITEGRAPH_RETURN_IF_ERROR(
-      b.AddPurchases({w.purchase_user, w.purchase_item, w.purchase_ts,
-                      w.purchase_category, w.purchase_amount}));
-  ig::CampaignBatch c;
-  c.inviter = w.campaign_inviter;
-  c.item = w.campaign_item;
-  c.joined_offsets = w.joined_offsets;
-  c.joined = w.joined;
-  c.ts = w.campaign_ts;
-  c.invited_offsets = w.invited_offsets;
-  c.invited = w.invited;
-  INVITEGRAPH_RETURN_IF_ERROR(b.AddCampaigns(c));
-  return b.Build();
+  return ig::bench::BuildWorldGraph(w, config);
 }
 
 int Run(int64_t n_users, int64_t requests, uint64_t seed) {

@@ -10,11 +10,19 @@
 // score over the expanded contacts are kept, ties broken by smaller NodeId. The
 // result is deterministic: 1-hop contacts in NodeId order, then the kept 2-hop
 // candidates in NodeId order.
+//
+// TopAdamicAdar() is the plain link-prediction baseline over the same graph,
+// for many inviters at once (benchmarks, offline candidate pools):
+//
+//   auto top = TopAdamicAdar(graph, inviters, 20, {.num_threads = 0});
+//   for (const ScoredCandidate& c : (*top)[0]) ...  // best first
 #ifndef INVITEGRAPH_CANDIDATES_H_
 #define INVITEGRAPH_CANDIDATES_H_
 
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "invitegraph/social_graph.h"
 #include "invitegraph/types.h"
 
@@ -30,6 +38,30 @@ struct CandidateOptions {
 // Candidates of `inviter` (never the inviter itself).
 std::vector<NodeId> FindCandidates(const SocialGraph& graph, NodeId inviter,
                                    const CandidateOptions& options);
+
+struct AdamicAdarOptions {
+  int num_threads = 0;  // 0: all hardware threads
+};
+
+struct ScoredCandidate {
+  NodeId candidate = kNoNode;
+  double score = 0;
+};
+
+// The `k` best Adamic-Adar candidates of each inviter, over the undirected
+// contact graph (SocialGraph::neighbors). Candidates are the users at distance
+// exactly 2: neither the inviter nor one of its contacts, but a contact of a
+// contact. Score: AA(u, v) = sum over z in N(u) & N(v) of 1 / ln |N(z)|, summed
+// in double precision over every common contact (no hub cap, unlike
+// FindCandidates). Each list is sorted by score descending, ties by smaller
+// external user id (so the order does not depend on event order); it is
+// shorter than k when the inviter has fewer candidates. out[i] belongs to
+// inviters[i]; inviters are spread over threads and the result is identical
+// for every thread count. kInvalidArgument for k < 0 or an inviter that is not
+// a node of `graph`.
+absl::StatusOr<std::vector<std::vector<ScoredCandidate>>> TopAdamicAdar(
+    const SocialGraph& graph, absl::Span<const NodeId> inviters, int k,
+    const AdamicAdarOptions& options = {});
 
 }  // namespace invitegraph
 

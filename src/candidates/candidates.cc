@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
+#include <string>
 
 #include "candidates/candidate_finder.h"
+#include "internal/parallel.h"
+#include "invitegraph/status.h"
 
 namespace invitegraph {
 namespace internal {
@@ -76,7 +81,114 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter,
   for (NodeId v : two_hop_) emit(v, -1);
 }
 
+namespace {
+
+// Working memory of one TopAdamicAdar worker: a score per node, valid when its
+// stamp is the current epoch; `blocked` marks the inviter and its contacts.
+class AdamicAdarScratch {
+ public:
+  explicit AdamicAdarScratch(size_t num_nodes) : slots_(num_nodes) {}
+
+  void Top(const SocialGraph& graph, NodeId u, int k,
+           std::vector<ScoredCandidate>* out) {
+    if (++epoch_ == 0) {
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+      epoch_ = 1;
+    }
+    touched_.clear();
+    const auto contacts = graph.neighbors(u);
+    slots_[u] = Slot{epoch_, epoch_, 0.0};
+    for (NodeId z : contacts) slots_[z] = Slot{epoch_, epoch_, 0.0};
+    for (NodeId z : contacts) {
+      const auto nz = graph.neighbors(z);
+      if (nz.size() < 2) continue;  // only u: no candidate through z
+      const double w = 1.0 / std::log(static_cast<double>(nz.size()));
+      for (NodeId v : nz) {
+        Slot& s = slots_[v];
+        if (s.stamp != epoch_) {
+          s = Slot{epoch_, 0, 0.0};
+          touched_.push_back(v);
+        }
+        if (s.blocked != epoch_) s.score += w;
+      }
+    }
+    // Summing in contact order (sorted NodeIds) keeps each score independent
+    // of the thread count.
+    out->clear();
+    out->reserve(touched_.size());
+    for (NodeId v : touched_) out->push_back({v, slots_[v].score});
+    auto better = [&graph](const ScoredCandidate& a, const ScoredCandidate& b) {
+      if (a.score != b.score) return a.score > b.score;
+      return graph.user_id(a.candidate) < graph.user_id(b.candidate);
+    };
+    if (out->size() > static_cast<size_t>(k)) {
+      std::partial_sort(out->begin(), out->begin() + k, out->end(), better);
+      out->resize(k);
+    } else {
+      std::sort(out->begin(), out->end(), better);
+    }
+  }
+
+ private:
+  struct Slot {
+    uint32_t stamp = 0;
+    uint32_t blocked = 0;
+    double score = 0;
+  };
+  std::vector<Slot> slots_;
+  uint32_t epoch_ = 0;
+  std::vector<NodeId> touched_;
+};
+
+}  // namespace
+
 }  // namespace internal
+
+absl::StatusOr<std::vector<std::vector<ScoredCandidate>>> TopAdamicAdar(
+    const SocialGraph& graph, absl::Span<const NodeId> inviters, int k,
+    const AdamicAdarOptions& options) {
+  if (k < 0) {
+    return absl::InvalidArgumentError("TopAdamicAdar: k must be >= 0, got " +
+                                      std::to_string(k));
+  }
+  const int64_t n = graph.num_nodes();
+  for (size_t i = 0; i < inviters.size(); ++i) {
+    if (inviters[i] >= n) {
+      return absl::InvalidArgumentError(
+          "TopAdamicAdar: inviters[" + std::to_string(i) +
+          "] = " + std::to_string(inviters[i]) + " is not a node (graph has " +
+          std::to_string(n) + ")");
+    }
+  }
+  std::vector<std::vector<ScoredCandidate>> out(inviters.size());
+  if (k == 0) return out;
+  // One scratch per concurrent chunk, reused through a free list.
+  std::mutex mu;
+  std::vector<std::unique_ptr<internal::AdamicAdarScratch>> free_list;
+  INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
+      static_cast<int64_t>(inviters.size()), options.num_threads, 16,
+      [&](int64_t begin, int64_t end) {
+        std::unique_ptr<internal::AdamicAdarScratch> scratch;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!free_list.empty()) {
+            scratch = std::move(free_list.back());
+            free_list.pop_back();
+          }
+        }
+        if (!scratch) {
+          scratch = std::make_unique<internal::AdamicAdarScratch>(
+              static_cast<size_t>(n));
+        }
+        for (int64_t i = begin; i < end; ++i) {
+          scratch->Top(graph, inviters[i], k, &out[i]);
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        free_list.push_back(std::move(scratch));
+        return absl::OkStatus();
+      }));
+  return out;
+}
 
 std::vector<NodeId> FindCandidates(const SocialGraph& graph, NodeId inviter,
                                    const CandidateOptions& options) {

@@ -37,6 +37,59 @@ def _communities(self: SocialGraph) -> pd.DataFrame:
 
 SocialGraph.communities = _communities
 
+
+def _arcs(self: SocialGraph) -> pd.DataFrame:
+    """Every directed arc with its decayed weights, one row per arc.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``src``, ``dst`` (int64 external ids), ``tie_strength``,
+        ``days_since_last_interaction``, ``is_friend`` (bool), then one float32 column
+        per interaction kind (:func:`channel_names` order) holding the decayed count
+        ``sum 2^(-(as_of - ts) / (half_life_days * 86400))`` of the events ``src -> dst``
+        of that kind, as stored (8-bit log-quantised: relative error <= 3.2 %, below
+        9.8e-4 reads as 0). The arc set is symmetric, so an arc may carry only zeros.
+        Rows are in CSR order (by internal id of ``src``, then of ``dst``).
+    """
+    cols = self.arc_columns()
+    out = pd.DataFrame({"src": cols["src"], "dst": cols["dst"],
+                        "tie_strength": cols["tie_strength"],
+                        "days_since_last_interaction": cols["days_since_last_interaction"],
+                        "is_friend": cols["is_friend"].astype(bool)})
+    weights = cols["channel_weight"]
+    for c, name in enumerate(_core.channel_names()):
+        out[name] = weights[:, c]
+    return out
+
+
+def _adamic_adar_top(self: SocialGraph, inviters: Iterable[int], k: int = 20,
+                     num_threads: int = 0) -> pd.DataFrame:
+    """The ``k`` best Adamic-Adar candidates of each inviter (GIL released, parallel).
+
+    Over the undirected contact graph, the candidates of ``u`` are the users at distance
+    exactly 2 (not ``u``, not a contact of ``u``), scored
+    ``AA(u, v) = sum over common contacts z of 1 / ln(degree(z))`` with every common
+    contact counted (no hub cap, unlike the recommender's candidate pool).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``inviter``, ``candidate`` (int64) and ``score`` (float64): for each inviter in
+        the given order, its candidates by score descending, ties by smaller candidate
+        id; fewer than ``k`` rows when it has fewer candidates. The same for every
+        ``num_threads`` (0: all cores). ``KeyError`` for an unknown inviter.
+    """
+    users = np.ascontiguousarray(np.asarray(list(inviters) if not hasattr(inviters, "__len__")
+                                            else inviters, dtype=np.int64))
+    cols = self.adamic_adar_columns(users, k=int(k), num_threads=int(num_threads))
+    return pd.DataFrame({"inviter": cols["inviter"], "candidate": cols["candidate"],
+                         "score": cols["score"]})
+
+
+SocialGraph.arcs = _arcs
+SocialGraph.adamic_adar_top = _adamic_adar_top
+
 _FRIENDSHIPS = (("src", "dst"), ())
 _INTERACTIONS = (("src", "dst", "kind", "ts"), ())
 _PURCHASES = (("user", "item", "ts"), ("category", "amount"))
