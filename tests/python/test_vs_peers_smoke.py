@@ -27,9 +27,13 @@ def smoke(tmp_path_factory):
     package_root = str(Path(ig.__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(
         [package_root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    # run.sh test builds the benchmarks into build-ci; a developer's tree into build-bench.
+    build_dir = next((d for d in (REPO_ROOT / "build-ci", REPO_ROOT / "build-bench")
+                      if (d / "benchmarks" / "micro_benchmark").exists()),
+                     REPO_ROOT / "build-bench")
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--smoke", "--json", str(out / "r.json"),
-         "--markdown", str(out / "r.md"), "--build-dir", str(REPO_ROOT / "build-bench")],
+         "--markdown", str(out / "r.md"), "--build-dir", str(build_dir)],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, (
         f"exit {proc.returncode}\n--- stdout ---\n{proc.stdout[-3000:]}"
@@ -69,3 +73,12 @@ def test_markdown_reports_ratios_only_for_checked_parts(smoke):
     md = smoke["markdown"]
     assert "✗" not in md
     assert "slower" in md or "faster" in md
+
+
+def test_micro_benchmark_runs_when_built(smoke):
+    micro = smoke["micro"]
+    if "skipped" in micro:
+        pytest.skip(micro["skipped"])
+    assert "error" not in micro, micro
+    timed = [v for v in micro.values() if isinstance(v, dict) and "p50_us" in v]
+    assert timed and all(v["p50_us"] > 0 for v in timed)
