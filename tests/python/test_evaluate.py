@@ -6,6 +6,7 @@ import math
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -371,8 +372,10 @@ def test_notebook_runs():
         "commit the notebook without outputs"
     # In a child process: executing a notebook imports ipykernel, which would make this
     # process's progress bars think they run in a notebook.
+    # The package this test imported (the source tree, or the installed wheel on CI).
+    package_root = str(Path(ig.__file__).resolve().parents[1])
     env = dict(os.environ, INVITEGRAPH_DATA=str(data), PYTHONPATH=os.pathsep.join(
-        [str(REPO_ROOT / "bindings" / "python"), os.environ.get("PYTHONPATH", "")]))
+        [package_root, os.environ.get("PYTHONPATH", "")]))
     run = subprocess.run([sys.executable, "-c", _RUN_NOTEBOOK, str(path), str(path.parent)],
                          env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
