@@ -28,26 +28,10 @@ absl::Status Run() {
       ig::synth::Generate(
           {.n_users = 3000, .seed = 4, .campaigns_per_user = 0.2}));
   ig::GraphBuilder builder;
-  INVITEGRAPH_RETURN_IF_ERROR(
-      builder.AddFriendships({.src = w.friend_src, .dst = w.friend_dst}));
-  INVITEGRAPH_RETURN_IF_ERROR(builder.AddInteractions({.src = w.inter_src,
-                                                       .dst = w.inter_dst,
-                                                       .kind = w.inter_kind,
-                                                       .ts = w.inter_ts}));
-  INVITEGRAPH_RETURN_IF_ERROR(
-      builder.AddPurchases({.user = w.purchase_user,
-                            .item = w.purchase_item,
-                            .ts = w.purchase_ts,
-                            .category = w.purchase_category,
-                            .amount = w.purchase_amount}));
-  const ig::CampaignBatch history{.inviter = w.campaign_inviter,
-                                  .item = w.campaign_item,
-                                  .joined_offsets = w.joined_offsets,
-                                  .joined = w.joined,
-                                  .ts = w.campaign_ts,
-                                  .category = w.campaign_category,
-                                  .invited_offsets = w.invited_offsets,
-                                  .invited = w.invited};
+  INVITEGRAPH_RETURN_IF_ERROR(builder.AddFriendships(w.friendships()));
+  INVITEGRAPH_RETURN_IF_ERROR(builder.AddInteractions(w.interactions()));
+  INVITEGRAPH_RETURN_IF_ERROR(builder.AddPurchases(w.purchases()));
+  const ig::CampaignBatch history = w.campaigns();
   INVITEGRAPH_RETURN_IF_ERROR(builder.AddCampaigns(history));
   INVITEGRAPH_ASSIGN_OR_RETURN(ig::SocialGraph graph,
                                builder.Build({.keep_events = true}));

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "invitegraph/events.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/types.h"
 
@@ -79,6 +80,21 @@ struct World {
   // interest of each user in each category: n_users x n_categories, row-major
   std::vector<float> user_interest;
   int n_categories = 0;
+
+  // The tables as the batches GraphBuilder takes: views into this World, valid
+  // while it lives and is not modified.
+  FriendshipBatch friendships() const { return {friend_src, friend_dst}; }
+  InteractionBatch interactions() const {
+    return {inter_src, inter_dst, inter_kind, inter_ts};
+  }
+  PurchaseBatch purchases() const {
+    return {purchase_user, purchase_item, purchase_ts, purchase_category,
+            purchase_amount};
+  }
+  CampaignBatch campaigns() const {
+    return {campaign_inviter, campaign_item,     joined_offsets,  joined,
+            campaign_ts,      campaign_category, invited_offsets, invited};
+  }
 };
 
 // kInvalidArgument on nonsensical options (n_users < 2, negative rates...).

@@ -350,11 +350,12 @@ struct Recommender::Impl {
       }
       if (calibrated) {
         s.probabilities.clear();
-        for (const Suggestion& x : v)
-          s.probabilities.push_back(x.join_probability);
         list.expected_joins = 0;
-        for (double p : s.probabilities)
-          list.expected_joins += std::isnan(p) ? 0 : p;
+        for (const Suggestion& x : v) {
+          s.probabilities.push_back(x.join_probability);
+          if (!std::isnan(x.join_probability))
+            list.expected_joins += x.join_probability;
+        }
         if (list.still_needed >= 0) {
           list.fill_probability =
               AtLeastProbability(s.probabilities, list.still_needed);

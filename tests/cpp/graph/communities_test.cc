@@ -154,16 +154,9 @@ TEST_CASE("CanonicalizeLabels renumbers by first appearance",
 
 SocialGraph BuildWorld(const synth::World& w, int threads) {
   GraphBuilder b(GraphConfig{.channel_weights = {}, .num_threads = threads});
-  RequireOk(b.AddFriendships({.src = w.friend_src, .dst = w.friend_dst}));
-  RequireOk(b.AddInteractions({.src = w.inter_src,
-                               .dst = w.inter_dst,
-                               .kind = w.inter_kind,
-                               .ts = w.inter_ts}));
-  RequireOk(b.AddPurchases({.user = w.purchase_user,
-                            .item = w.purchase_item,
-                            .ts = w.purchase_ts,
-                            .category = w.purchase_category,
-                            .amount = w.purchase_amount}));
+  RequireOk(b.AddFriendships(w.friendships()));
+  RequireOk(b.AddInteractions(w.interactions()));
+  RequireOk(b.AddPurchases(w.purchases()));
   return Unwrap(b.Build());
 }
 

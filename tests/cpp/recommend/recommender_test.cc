@@ -37,24 +37,10 @@ struct SynthFixture {
 
 SocialGraph BuildWorld(const synth::World& w, int threads) {
   GraphBuilder b(GraphConfig{.channel_weights = {}, .num_threads = threads});
-  RequireOk(b.AddFriendships({.src = w.friend_src, .dst = w.friend_dst}));
-  RequireOk(b.AddInteractions({.src = w.inter_src,
-                               .dst = w.inter_dst,
-                               .kind = w.inter_kind,
-                               .ts = w.inter_ts}));
-  RequireOk(b.AddPurchases({.user = w.purchase_user,
-                            .item = w.purchase_item,
-                            .ts = w.purchase_ts,
-                            .category = w.purchase_category,
-                            .amount = w.purchase_amount}));
-  RequireOk(b.AddCampaigns({.inviter = w.campaign_inviter,
-                            .item = w.campaign_item,
-                            .joined_offsets = w.joined_offsets,
-                            .joined = w.joined,
-                            .ts = w.campaign_ts,
-                            .category = w.campaign_category,
-                            .invited_offsets = w.invited_offsets,
-                            .invited = w.invited}));
+  RequireOk(b.AddFriendships(w.friendships()));
+  RequireOk(b.AddInteractions(w.interactions()));
+  RequireOk(b.AddPurchases(w.purchases()));
+  RequireOk(b.AddCampaigns(w.campaigns()));
   return Unwrap(b.Build());
 }
 

@@ -38,8 +38,7 @@ struct Keep {
 SocialGraph BuildWorld(const synth::World& w, const Keep& keep,
                        BuildOptions options) {
   GraphBuilder b;
-  testing::RequireOk(
-      b.AddFriendships({.src = w.friend_src, .dst = w.friend_dst}));
+  testing::RequireOk(b.AddFriendships(w.friendships()));
   std::vector<UserId> s, d;
   std::vector<Channel> k;
   std::vector<Timestamp> t;
