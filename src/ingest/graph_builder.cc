@@ -49,11 +49,21 @@ double DecayWeight(Timestamp as_of, Timestamp ts, double inv_half_life_s) {
   return std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s);
 }
 
+// One contribution to arc source -> target, 12 bytes: the scatter that places
+// them is the build's largest memory traffic. The event's age (as_of - ts) is
+// kept in whole seconds, saturating at 2^32 - 1 (136 years; a weight that old
+// is below every quantisation floor unless the half-life is decades, and the
+// days field saturates at 89 years anyway).
 struct Contribution {
   NodeId target;
+  uint32_t age_s;  // channels only
   uint8_t kind;
-  Timestamp ts;  // event time (channels only)
 };
+
+uint32_t AgeSeconds(Timestamp as_of, Timestamp ts) {
+  return static_cast<uint32_t>(
+      std::min<Timestamp>(as_of - ts, std::numeric_limits<uint32_t>::max()));
+}
 
 absl::Status CheckCapacity(const IdMap& map, size_t more,
                            std::string_view what) {
@@ -336,9 +346,31 @@ class ArcAggregator {
         inv_half_life_s_(1.0 / (half_life_days * kSecondsPerDay)),
         as_of_(as_of) {}
 
-  // Phase 1: count contributions per source. Phase 2: place them.
-  void Count(NodeId src) { ++counts_[src]; }
-  void Allocate() {
+  // Collects every contribution into buckets by source. `each(emit)` calls
+  // emit(src, dst, kind, ts) for every contribution, in a fixed order; it runs
+  // twice per thread (count, then place), each thread keeping the sources of
+  // one contiguous node range. Reading all events once per thread is cheap
+  // next to the scattered writes it parallelises, and every bucket keeps the
+  // enumeration order, so sums do not depend on the thread count.
+  template <typename Each>
+  void Gather(int threads, const Each& each) {
+    const int t_count = std::max(1, std::min<int>(threads, 16));
+    std::vector<NodeId> bound(t_count + 1);
+    for (int t = 0; t <= t_count; ++t) {
+      bound[t] = static_cast<NodeId>(uint64_t{n_} * t / t_count);
+    }
+    auto per_range = [&](auto&& body) {
+      (void)internal::ParallelForRange(t_count, t_count, 1,
+                                       [&](int64_t t, int64_t) {
+                                         body(bound[t], bound[t + 1]);
+                                         return absl::OkStatus();
+                                       });
+    };
+    per_range([&](NodeId lo, NodeId hi) {
+      each([&](NodeId src, NodeId, uint8_t, Timestamp) {
+        if (src >= lo && src < hi) ++counts_[src];
+      });
+    });
     uint64_t total = 0;
     for (uint32_t u = 0; u < n_; ++u) {
       const uint64_t c = counts_[u];
@@ -347,14 +379,17 @@ class ArcAggregator {
     }
     counts_[n_] = total;
     bucket_start_ = counts_;
-    // Default-initialised: every slot is written by Place() before it is read,
-    // so the buffer (16 bytes per record, the largest allocation of a build) is
-    // not zeroed.
+    // Default-initialised: every slot is written below before it is read, so
+    // the buffer (the largest allocation of a build) is not zeroed.
     records_.reset(new Contribution[total]);
-  }
-  void Place(NodeId src, NodeId dst, uint8_t kind, Timestamp ts) {
-    // Decay is computed later, in parallel; this loop is a plain scatter.
-    records_[counts_[src]++] = Contribution{dst, kind, ts};
+    per_range([&](NodeId lo, NodeId hi) {
+      each([&](NodeId src, NodeId dst, uint8_t kind, Timestamp ts) {
+        if (src < lo || src >= hi) return;
+        // Decay is computed later, in parallel; this is a plain scatter.
+        records_[counts_[src]++] = Contribution{
+            dst, kind < kNumChannels ? AgeSeconds(as_of_, ts) : 0, kind};
+      });
+    });
   }
 
   // Phase 3: merge each bucket into sorted arcs and hand them to a Boost CSR.
@@ -392,7 +427,7 @@ class ArcAggregator {
           struct Acc {
             NodeId target;
             bool is_friend;
-            Timestamp last;
+            uint32_t min_age;  // of its channel events; UINT32_MAX if none
             std::array<double, kNumChannels> w;
           };
           std::vector<Acc> acc;
@@ -403,12 +438,13 @@ class ArcAggregator {
               uint32_t& s = slot[r.target];
               if (s == UINT32_MAX) {
                 s = static_cast<uint32_t>(acc.size());
-                acc.push_back({r.target, false, kMissingTs, {}});
+                acc.push_back({r.target, false, UINT32_MAX, {}});
               }
               Acc& a = acc[s];
               if (r.kind < kNumChannels) {
-                a.w[r.kind] += DecayWeight(as_of_, r.ts, inv_half_life_s_);
-                a.last = std::max(a.last, r.ts);
+                a.w[r.kind] +=
+                    std::exp2(-static_cast<double>(r.age_s) * inv_half_life_s_);
+                a.min_age = std::min(a.min_age, r.age_s);
               } else if (r.kind == kFriendKind) {
                 a.is_friend = true;
               }
@@ -427,11 +463,9 @@ class ArcAggregator {
               }
               p.tie_q = PackedArc::EncodeTie(tie);
               uint16_t days = PackedArc::kNoInteraction;
-              if (a.last != kMissingTs) {
-                days = static_cast<uint16_t>(std::min<double>(
-                    PackedArc::kNoInteraction - 1,
-                    std::floor(static_cast<double>(as_of_ - a.last) /
-                               kSecondsPerDay)));
+              if (a.min_age != UINT32_MAX) {
+                days = static_cast<uint16_t>(std::min<uint32_t>(
+                    PackedArc::kNoInteraction - 1, a.min_age / 86400u));
               }
               p.days_flags = days | (a.is_friend ? PackedArc::kFriendBit : 0);
               sources[out] = static_cast<NodeId>(u);
@@ -588,37 +622,24 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   // inviter), each with a presence record in the reverse direction.
   {
     ArcAggregator agg(n, config.half_life_days, as_of);
-    for (size_t i = 0; i < s.friend_src.size(); ++i) {
-      agg.Count(s.friend_src[i]);
-      agg.Count(s.friend_dst[i]);
-    }
-    for (size_t i = 0; i < s.inter_src.size(); ++i) {
-      agg.Count(s.inter_src[i]);
-      agg.Count(s.inter_dst[i]);
-    }
-    for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-      for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-        agg.Count(s.joined[j]);
-        agg.Count(s.campaign_inviter[r]);
-      }
-    }
-    agg.Allocate();
-    for (size_t i = 0; i < s.friend_src.size(); ++i) {
-      agg.Place(s.friend_src[i], s.friend_dst[i], kFriendKind, 0);
-      agg.Place(s.friend_dst[i], s.friend_src[i], kFriendKind, 0);
-    }
-    for (size_t i = 0; i < s.inter_src.size(); ++i) {
-      agg.Place(s.inter_src[i], s.inter_dst[i], s.inter_kind[i], s.inter_ts[i]);
-      agg.Place(s.inter_dst[i], s.inter_src[i], kPresenceKind, 0);
-    }
     constexpr uint8_t kTeamJoin = static_cast<uint8_t>(Channel::kTeamJoin);
-    for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-      for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-        agg.Place(s.joined[j], s.campaign_inviter[r], kTeamJoin,
-                  campaign_time(r));
-        agg.Place(s.campaign_inviter[r], s.joined[j], kPresenceKind, 0);
+    agg.Gather(threads, [&](auto&& emit) {
+      for (size_t i = 0; i < s.friend_src.size(); ++i) {
+        emit(s.friend_src[i], s.friend_dst[i], kFriendKind, 0);
+        emit(s.friend_dst[i], s.friend_src[i], kFriendKind, 0);
       }
-    }
+      for (size_t i = 0; i < s.inter_src.size(); ++i) {
+        emit(s.inter_src[i], s.inter_dst[i], s.inter_kind[i], s.inter_ts[i]);
+        emit(s.inter_dst[i], s.inter_src[i], kPresenceKind, 0);
+      }
+      for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+        for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1];
+             ++j) {
+          emit(s.joined[j], s.campaign_inviter[r], kTeamJoin, campaign_time(r));
+          emit(s.campaign_inviter[r], s.joined[j], kPresenceKind, 0);
+        }
+      }
+    });
     progress.Add(1);
     INVITEGRAPH_RETURN_IF_ERROR(agg.Finish(
         channel_weights, config.friendship_weight, threads, data.get()));
