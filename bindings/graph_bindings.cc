@@ -1,6 +1,9 @@
 // GraphConfig, GraphBuilder and SocialGraph.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <filesystem>
 
 #include "bindings/numpy.h"
 #include "bindings/status_conversion.h"
@@ -9,6 +12,21 @@
 #include "invitegraph/social_graph.h"
 
 namespace invitegraph::py_bindings {
+
+namespace {
+// File errors as Python's OSError subclasses; the rest as ThrowIfError does.
+void ThrowFileError(const absl::Status& s) {
+  if (s.code() == absl::StatusCode::kNotFound) {
+    PyErr_SetString(PyExc_FileNotFoundError, std::string(s.message()).c_str());
+    throw pybind11::error_already_set();
+  }
+  if (s.code() == absl::StatusCode::kPermissionDenied) {
+    PyErr_SetString(PyExc_PermissionError, std::string(s.message()).c_str());
+    throw pybind11::error_already_set();
+  }
+  ThrowIfError(s);
+}
+}  // namespace
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -419,6 +437,81 @@ dict
             return ToNumpy(std::move(out));
           },
           py::arg("item"), "External ids of the item's buyers.")
+      .def(
+          "save",
+          [](const SocialGraph& g, const std::filesystem::path& path) {
+            absl::StatusOr<int64_t> n = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              n = g.Save(path.string());
+            }
+            ThrowFileError(n.status());
+            return *n;
+          },
+          py::arg("path"), R"pbdoc(
+Writes a snapshot (versioned, checksummed; written to a temporary file, fsynced and
+renamed, so a crash mid-write leaves the old file whole). Returns the bytes written.
+Kept events are not saved. GIL released.
+)pbdoc")
+      .def_static(
+          "load",
+          [](const std::filesystem::path& path) {
+            absl::StatusOr<SocialGraph> g = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              g = SocialGraph::Load(path.string());
+            }
+            ThrowFileError(g.status());
+            return std::move(*g);
+          },
+          py::arg("path"), R"pbdoc(
+Reads a snapshot written by save(), validating every length and checksum: a truncated,
+damaged or other-version file raises invitegraph.Error naming the problem; a missing
+file FileNotFoundError. GIL released.
+)pbdoc")
+      .def(
+          "to_bytes",
+          [](const SocialGraph& g) {
+            absl::StatusOr<std::string> b = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              b = g.ToBytes();
+            }
+            return py::bytes(ValueOrThrow(std::move(b)));
+          },
+          "The snapshot as bytes (what pickling uses).")
+      .def_static(
+          "from_bytes",
+          [](py::bytes data) {
+            const std::string_view view = data;
+            absl::StatusOr<SocialGraph> g = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              g = SocialGraph::FromBytes(view);
+            }
+            return ValueOrThrow(std::move(g));
+          },
+          py::arg("data"), "A graph from to_bytes() output (validated).")
+      .def(py::pickle(
+          [](const SocialGraph& g) {
+            absl::StatusOr<std::string> b = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              b = g.ToBytes();
+            }
+            return py::make_tuple(py::bytes(ValueOrThrow(std::move(b))));
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 1)
+              throw std::runtime_error("bad SocialGraph state");
+            const std::string_view view = t[0].cast<py::bytes>();
+            absl::StatusOr<SocialGraph> g = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              g = SocialGraph::FromBytes(view);
+            }
+            return ValueOrThrow(std::move(g));
+          }))
       .def("__repr__", [](const SocialGraph& g) {
         return "<SocialGraph users=" + std::to_string(g.num_nodes()) +
                " arcs=" + std::to_string(g.num_arcs()) +

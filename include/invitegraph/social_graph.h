@@ -27,9 +27,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "invitegraph/types.h"
 
@@ -99,6 +102,21 @@ class SocialGraph {
   // True if built with BuildOptions::keep_events (needed by
   // BuildTrainingSet()).
   bool has_events() const;
+
+  // Snapshots (format: src/io/snapshot_file.h): the graph, its profiles, item
+  // index and communities, versioned and checksummed; the kept events are
+  // not saved, so a loaded graph has no events. Save() writes a temporary
+  // file, fsyncs and renames it, so a crash mid-write leaves the old file
+  // whole; it returns the bytes written. Load() reads the file in one pass and
+  // validates every length, checksum and index before returning: a
+  // truncated, damaged or wrong-version file is kDataLoss or
+  // kFailedPrecondition naming the problem. The loaded graph answers exactly
+  // as the saved one did.
+  absl::StatusOr<int64_t> Save(const std::string& path) const;
+  static absl::StatusOr<SocialGraph> Load(const std::string& path);
+  // The same bytes in memory (pickling, shipping to Spark executors).
+  absl::StatusOr<std::string> ToBytes() const;
+  static absl::StatusOr<SocialGraph> FromBytes(std::string_view bytes);
 
   // External <-> internal ids.
   std::optional<NodeId> FindNode(UserId user) const;

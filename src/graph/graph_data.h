@@ -95,6 +95,9 @@ struct GraphData {
   }
 };
 
+// Sets stats.arc_bytes, offset_bytes and total_bytes from what `d` holds.
+void FillMemoryStats(GraphData& d);
+
 // Cosine similarity of two users' category purchase vectors (0 if either is
 // empty).
 inline float CategoryCosine(const GraphData& d, NodeId a, NodeId b) {

@@ -8,6 +8,26 @@
 
 namespace invitegraph {
 
+namespace internal {
+
+void FillMemoryStats(GraphData& d) {
+  GraphStats& st = d.stats;
+  const int64_t n = d.num_nodes();
+  st.arc_bytes = static_cast<int64_t>(d.targets.size()) *
+                 static_cast<int64_t>(sizeof(NodeId) + sizeof(PackedArc));
+  st.offset_bytes = static_cast<int64_t>(d.offsets.size() * sizeof(uint64_t));
+  st.total_bytes =
+      st.arc_bytes + st.offset_bytes + d.users.MemoryBytes() +
+      d.items.MemoryBytes() + d.categories.MemoryBytes() +
+      n * static_cast<int64_t>(7 * sizeof(float) + sizeof(Timestamp) + 1) +
+      d.user_items.MemoryBytes() + d.user_categories.MemoryBytes() +
+      d.item_buyers.MemoryBytes() +
+      static_cast<int64_t>(d.item_category.size() * sizeof(uint32_t)) +
+      static_cast<int64_t>(d.community.size() * sizeof(uint32_t));
+}
+
+}  // namespace internal
+
 using internal::IdMap;
 
 SocialGraph::SocialGraph(std::shared_ptr<const internal::GraphData> data)

@@ -807,18 +807,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   st.num_events =
       static_cast<int64_t>(s.friend_src.size() + s.inter_src.size() +
                            s.purchase_user.size() + s.campaign_inviter.size());
-  st.arc_bytes =
-      st.num_arcs * static_cast<int64_t>(sizeof(NodeId) + sizeof(PackedArc));
-  st.offset_bytes =
-      static_cast<int64_t>(data->offsets.size() * sizeof(uint64_t));
-  st.total_bytes =
-      st.arc_bytes + st.offset_bytes + data->users.MemoryBytes() +
-      data->items.MemoryBytes() + data->categories.MemoryBytes() +
-      static_cast<int64_t>(n) * (7 * sizeof(float) + sizeof(Timestamp) + 1) +
-      data->user_items.MemoryBytes() + data->user_categories.MemoryBytes() +
-      data->item_buyers.MemoryBytes() +
-      static_cast<int64_t>(data->item_category.size() * sizeof(uint32_t)) +
-      static_cast<int64_t>(data->community.size() * sizeof(uint32_t));
+  FillMemoryStats(*data);
   st.as_of = as_of;
   st.build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)

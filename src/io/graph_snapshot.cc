@@ -1,0 +1,328 @@
+// SocialGraph::Save / Load / ToBytes / FromBytes: the graph in the snapshot
+// container (snapshot_file.h). The CSR arrays of a loaded graph point into the
+// read buffer; every other column is copied out. Everything is validated
+// before the graph is handed out, so a loaded graph upholds the invariants the
+// recommender relies on (sorted rows, ids in range, unique user ids).
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "graph/graph_data.h"
+#include "invitegraph/social_graph.h"
+#include "invitegraph/status.h"
+#include "io/snapshot_file.h"
+
+namespace invitegraph {
+
+namespace {
+
+using internal::GraphData;
+using internal::SnapshotReader;
+using internal::SnapshotWriter;
+using internal::SparseRows;
+using internal::Tag;
+using Json = nlohmann::ordered_json;
+
+constexpr std::string_view kGraphKind = "graph";
+
+// Sections. Per-user columns are indexed by NodeId.
+constexpr uint32_t kMeta = Tag("META");   // JSON: config, as_of, stats
+constexpr uint32_t kUsers = Tag("USER");  // int64 external user ids
+constexpr uint32_t kItems = Tag("ITEM");  // int64 external item ids
+constexpr uint32_t kCats = Tag("CATG");   // int64 external category ids
+constexpr uint32_t kOffsets = Tag("OFFS");
+constexpr uint32_t kTargets = Tag("TGTS");
+constexpr uint32_t kArcs = Tag("ARCS");
+constexpr uint32_t kAct7 = Tag("AC07");
+constexpr uint32_t kAct30 = Tag("AC30");
+constexpr uint32_t kJoins = Tag("JOIN");
+constexpr uint32_t kExposures = Tag("EXPO");
+constexpr uint32_t kJoinRate = Tag("JRAT");
+constexpr uint32_t kPurchaseWeight = Tag("PWGT");
+constexpr uint32_t kCategoryNorm = Tag("CNRM");
+constexpr uint32_t kFirstSeen = Tag("FSEN");
+constexpr uint32_t kIsNew = Tag("NEWU");
+constexpr uint32_t kItemCategory = Tag("ICAT");
+constexpr uint32_t kCommunity = Tag("COMM");
+// Sparse rows: offsets, keys, weights under three tags each.
+struct RowsTags {
+  uint32_t offsets, keys, weights;
+};
+constexpr RowsTags kUserItems{Tag("UIO_"), Tag("UIK_"), Tag("UIW_")};
+constexpr RowsTags kUserCats{Tag("UCO_"), Tag("UCK_"), Tag("UCW_")};
+constexpr RowsTags kItemBuyers{Tag("IBO_"), Tag("IBK_"), Tag("IBW_")};
+
+absl::Status Bad(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("snapshot: ", what));
+}
+
+Json MetaOf(const GraphData& d) {
+  const GraphConfig& c = d.config;
+  Json channels = Json::object();
+  for (const auto& [name, w] : c.channel_weights) channels[name] = w;
+  const GraphStats& s = d.stats;
+  return Json{
+      {"as_of", d.as_of},
+      {"config",
+       {{"half_life_days", c.half_life_days},
+        {"channel_weights", channels},
+        {"friendship_weight", c.friendship_weight},
+        {"new_user_days", c.new_user_days},
+        {"join_rate_prior_mean", c.join_rate_prior_mean},
+        {"join_rate_prior_strength", c.join_rate_prior_strength},
+        {"num_threads", c.num_threads}}},
+      {"stats",
+       {{"num_events", s.num_events},
+        {"num_communities", s.num_communities},
+        {"build_seconds", s.build_seconds},
+        {"community_seconds", s.community_seconds}}},
+  };
+}
+
+void AddRows(SnapshotWriter& w, const RowsTags& t, const SparseRows& r) {
+  w.Add<uint64_t>(t.offsets, r.offsets);
+  w.Add<uint32_t>(t.keys, r.keys);
+  w.Add<float>(t.weights, r.weights);
+}
+
+SnapshotWriter WriterFor(const GraphData& d, const std::string& meta) {
+  SnapshotWriter w(kGraphKind);
+  w.AddBytes(kMeta, meta);
+  w.Add<int64_t>(kUsers, d.users.external_ids());
+  w.Add<int64_t>(kItems, d.items.external_ids());
+  w.Add<int64_t>(kCats, d.categories.external_ids());
+  w.Add<uint64_t>(kOffsets, d.offsets);
+  w.Add<NodeId>(kTargets, d.targets);
+  w.Add<internal::PackedArc>(kArcs, d.arcs);
+  w.Add<float>(kAct7, d.activity_7d);
+  w.Add<float>(kAct30, d.activity_30d);
+  w.Add<float>(kJoins, d.joins);
+  w.Add<float>(kExposures, d.exposures);
+  w.Add<float>(kJoinRate, d.join_rate);
+  w.Add<float>(kPurchaseWeight, d.purchase_weight);
+  w.Add<float>(kCategoryNorm, d.category_norm);
+  w.Add<Timestamp>(kFirstSeen, d.first_seen);
+  w.Add<uint8_t>(kIsNew, d.is_new);
+  AddRows(w, kUserItems, d.user_items);
+  AddRows(w, kUserCats, d.user_categories);
+  w.Add<uint32_t>(kItemCategory, d.item_category);
+  AddRows(w, kItemBuyers, d.item_buyers);
+  w.Add<uint32_t>(kCommunity, d.community);
+  return w;
+}
+
+// Rebuilds an id map from its external ids; kDataLoss on a negative or
+// repeated id.
+absl::Status LoadIds(const SnapshotReader& r, uint32_t tag,
+                     absl::string_view what, internal::IdMap* map) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto ids, r.Get<int64_t>(tag));
+  if (ids.size() >= internal::IdMap::kAbsent) {
+    return Bad(absl::StrCat("too many ", what, " ids: ", ids.size()));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0) {
+      return Bad(absl::StrCat(what, " id #", i, " is negative: ", ids[i]));
+    }
+  }
+  std::vector<uint32_t> dense(ids.size());
+  map->MapOrInsert(ids, dense.data());
+  if (map->size() != static_cast<int64_t>(ids.size())) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (dense[i] != i) {
+        return Bad(absl::StrCat(what, " id ", ids[i], " appears twice"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <typename T>
+absl::Status Column(const SnapshotReader& r, uint32_t tag, int64_t n,
+                    std::vector<T>* out) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto span, r.Get<T>(tag, n));
+  out->assign(span.begin(), span.end());
+  return absl::OkStatus();
+}
+
+// Offsets must start at 0, never decrease and end at the key count; keys must
+// be below `bound` and strictly increase within each row.
+absl::Status CheckRows(absl::string_view what, absl::Span<const uint64_t> off,
+                       absl::Span<const uint32_t> keys, uint64_t bound) {
+  if (off.empty() || off.front() != 0 || off.back() != keys.size()) {
+    return Bad(absl::StrCat(what, ": row offsets do not span the ", keys.size(),
+                            " entries"));
+  }
+  for (size_t r = 0; r + 1 < off.size(); ++r) {
+    if (off[r + 1] < off[r]) {
+      return Bad(absl::StrCat(what, ": row ", r, " ends before it starts"));
+    }
+    for (uint64_t i = off[r]; i < off[r + 1]; ++i) {
+      if (keys[i] >= bound) {
+        return Bad(absl::StrCat(what, ": row ", r, " refers to ", keys[i],
+                                ", out of range (", bound, ")"));
+      }
+      if (i > off[r] && keys[i] <= keys[i - 1]) {
+        return Bad(absl::StrCat(what, ": row ", r, " is not sorted"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadRows(const SnapshotReader& r, const RowsTags& t,
+                      absl::string_view what, int64_t owners, uint64_t bound,
+                      SparseRows* out) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto off,
+                               r.Get<uint64_t>(t.offsets, owners + 1));
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto keys, r.Get<uint32_t>(t.keys));
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto weights,
+                               r.Get<float>(t.weights, keys.size()));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckRows(what, off, keys, bound));
+  out->offsets.assign(off.begin(), off.end());
+  out->keys.assign(keys.begin(), keys.end());
+  out->weights.assign(weights.begin(), weights.end());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (r.kind() != kGraphKind) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("snapshot: holds a '", std::string(r.kind()), "', not a graph"));
+  }
+  auto data = std::make_shared<GraphData>();
+  GraphData& d = *data;
+  INVITEGRAPH_ASSIGN_OR_RETURN(std::string_view meta_text, r.GetBytes(kMeta));
+  Json meta;
+  try {
+    meta = Json::parse(meta_text.begin(), meta_text.end());
+    d.as_of = meta.at("as_of").get<Timestamp>();
+    const Json& c = meta.at("config");
+    d.config.half_life_days = c.at("half_life_days").get<double>();
+    for (const auto& [name, w] : c.at("channel_weights").items()) {
+      d.config.channel_weights[name] = w.get<double>();
+    }
+    d.config.friendship_weight = c.at("friendship_weight").get<double>();
+    d.config.new_user_days = c.at("new_user_days").get<double>();
+    d.config.join_rate_prior_mean = c.at("join_rate_prior_mean").get<double>();
+    d.config.join_rate_prior_strength =
+        c.at("join_rate_prior_strength").get<double>();
+    d.config.num_threads = c.at("num_threads").get<int>();
+    const Json& s = meta.at("stats");
+    d.stats.num_events = s.at("num_events").get<int64_t>();
+    d.stats.build_seconds = s.at("build_seconds").get<double>();
+    d.stats.community_seconds = s.at("community_seconds").get<double>();
+  } catch (const Json::exception& e) {
+    return Bad(absl::StrCat("META section: ", e.what()));
+  }
+  auto weights = ResolveChannelWeights(d.config);
+  if (!weights.ok()) {
+    return Bad(absl::StrCat("META config: ", weights.status().message()));
+  }
+  for (int c = 0; c < kNumChannels; ++c) {
+    d.channel_weights[c] = static_cast<float>((*weights)[c]);
+  }
+
+  INVITEGRAPH_RETURN_IF_ERROR(LoadIds(r, kUsers, "user", &d.users));
+  INVITEGRAPH_RETURN_IF_ERROR(LoadIds(r, kItems, "item", &d.items));
+  INVITEGRAPH_RETURN_IF_ERROR(LoadIds(r, kCats, "category", &d.categories));
+  const int64_t n = d.users.size();
+  const int64_t items = d.items.size();
+
+  // CSR: views into the read buffer, which the graph keeps alive.
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto offsets, r.Get<uint64_t>(kOffsets, n + 1));
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto targets, r.Get<NodeId>(kTargets));
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      auto arcs, r.Get<internal::PackedArc>(kArcs, targets.size()));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      CheckRows("adjacency", offsets, targets, static_cast<uint64_t>(n)));
+  d.csr_owner = r.owner();
+  d.offsets = offsets;
+  d.targets = targets;
+  d.arcs = arcs;
+
+  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kAct7, n, &d.activity_7d));
+  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kAct30, n, &d.activity_30d));
+  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kJoins, n, &d.joins));
+  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kExposures, n, &d.exposures));
+  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kJoinRate, n, &d.join_rate));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Column(r, kPurchaseWeight, n, &d.purchase_weight));
+  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kCategoryNorm, n, &d.category_norm));
+  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kFirstSeen, n, &d.first_seen));
+  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kIsNew, n, &d.is_new));
+  INVITEGRAPH_RETURN_IF_ERROR(LoadRows(r, kUserItems, "user items", n,
+                                       static_cast<uint64_t>(items),
+                                       &d.user_items));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      LoadRows(r, kUserCats, "user categories", n,
+               static_cast<uint64_t>(d.categories.size()), &d.user_categories));
+  INVITEGRAPH_RETURN_IF_ERROR(LoadRows(r, kItemBuyers, "item buyers", items,
+                                       static_cast<uint64_t>(n),
+                                       &d.item_buyers));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      Column(r, kItemCategory, items, &d.item_category));
+  for (size_t i = 0; i < d.item_category.size(); ++i) {
+    const uint32_t c = d.item_category[i];
+    if (c != internal::IdMap::kAbsent &&
+        c >= static_cast<uint64_t>(d.categories.size())) {
+      return Bad(absl::StrCat("item #", i, " has category ", c,
+                              ", out of range (", d.categories.size(), ")"));
+    }
+  }
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto community, r.Get<uint32_t>(kCommunity));
+  if (!community.empty() && static_cast<int64_t>(community.size()) != n) {
+    return Bad(
+        absl::StrCat("COMM: ", community.size(), " labels for ", n, " users"));
+  }
+  d.community.assign(community.begin(), community.end());
+  int64_t num_communities = 0;
+  for (uint32_t c : d.community) {
+    num_communities = std::max<int64_t>(num_communities, int64_t{c} + 1);
+  }
+  if (num_communities > n) {
+    return Bad("COMM: a community label exceeds the number of users");
+  }
+
+  GraphStats& st = d.stats;
+  st.num_nodes = n;
+  st.num_arcs = static_cast<int64_t>(targets.size());
+  st.num_items = items;
+  st.num_categories = d.categories.size();
+  st.num_communities = num_communities;
+  st.as_of = d.as_of;
+  internal::FillMemoryStats(d);
+  (void)t0;
+  return SocialGraph(std::move(data));
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> SocialGraph::Save(const std::string& path) const {
+  const std::string meta = MetaOf(*data_).dump();
+  return WriterFor(*data_, meta).WriteFile(path);
+}
+
+absl::StatusOr<std::string> SocialGraph::ToBytes() const {
+  const std::string meta = MetaOf(*data_).dump();
+  return WriterFor(*data_, meta).ToBytes();
+}
+
+absl::StatusOr<SocialGraph> SocialGraph::Load(const std::string& path) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(SnapshotReader r,
+                               SnapshotReader::ReadFile(path));
+  auto g = GraphFrom(r);
+  if (!g.ok()) {
+    return absl::Status(g.status().code(),
+                        absl::StrCat(g.status().message(), " (", path, ")"));
+  }
+  return g;
+}
+
+absl::StatusOr<SocialGraph> SocialGraph::FromBytes(std::string_view bytes) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(SnapshotReader r,
+                               SnapshotReader::FromBytes(bytes));
+  return GraphFrom(r);
+}
+
+}  // namespace invitegraph

@@ -1,0 +1,317 @@
+#include "io/snapshot_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "invitegraph/version.h"
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace invitegraph::internal {
+
+namespace {
+
+constexpr uint64_t kHeaderBytes = 56;  // up to and with the header checksum
+constexpr uint64_t kEntryBytes = 32;
+constexpr uint32_t kByteOrderMark = 0x0A0B0C0D;
+constexpr size_t kVersionField = 16;
+constexpr size_t kKindField = 8;
+
+uint64_t Hash(const void* p, size_t n) { return XXH3_64bits(p, n); }
+
+template <typename T>
+void Put(std::string& out, T v) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+void PutPadded(std::string& out, std::string_view s, size_t width) {
+  std::string field(width, '\0');
+  std::memcpy(field.data(), s.data(), std::min(width, s.size()));
+  out += field;
+}
+template <typename T>
+T GetAt(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+std::string Trimmed(const char* p, size_t width) {
+  return std::string(p, strnlen(p, width));
+}
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("snapshot: ", what));
+}
+
+// write(2) all of [p, p + n), retrying short writes.
+absl::Status WriteAll(int fd, const char* p, uint64_t n,
+                      const std::string& path) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, std::min<uint64_t>(n, 1 << 30));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return absl::ErrnoToStatus(errno, absl::StrCat("snapshot: write ", path));
+    }
+    p += w;
+    n -= static_cast<uint64_t>(w);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string TagName(uint32_t tag) {
+  std::string s(4, '?');
+  for (int i = 0; i < 4; ++i) {
+    const char c = static_cast<char>((tag >> (8 * i)) & 0xFF);
+    s[i] = (c >= 0x20 && c < 0x7F) ? c : '?';
+  }
+  return s;
+}
+
+std::string SnapshotWriter::Head() const {
+  std::string out;
+  out.append(kSnapshotMagic, sizeof(kSnapshotMagic));
+  Put<uint32_t>(out, kSnapshotFormatVersion);
+  Put<uint32_t>(out, kByteOrderMark);
+  PutPadded(out, kVersion, kVersionField);
+  PutPadded(out, kind_, kKindField);
+  Put<uint64_t>(out, sections_.size());
+  Put<uint64_t>(out, Hash(out.data(), out.size()));
+  const uint64_t table_end =
+      kHeaderBytes + kEntryBytes * sections_.size() + sizeof(uint64_t);
+  uint64_t offset = table_end + Pad(table_end);
+  std::string table;
+  for (const Section& s : sections_) {
+    Put<uint32_t>(table, s.tag);
+    Put<uint32_t>(table, s.elem_size);
+    Put<uint64_t>(table, offset);
+    Put<uint64_t>(table, s.size);
+    Put<uint64_t>(table, Hash(s.data, s.size));
+    offset += s.size + Pad(s.size);
+  }
+  out += table;
+  Put<uint64_t>(out, Hash(table.data(), table.size()));
+  out.append(Pad(out.size()), '\0');
+  return out;
+}
+
+std::string SnapshotWriter::ToBytes() const {
+  std::string out = Head();
+  for (size_t i = 0; i < sections_.size(); ++i) {
+    out.append(sections_[i].data, sections_[i].size);
+    if (i + 1 < sections_.size()) out.append(Pad(sections_[i].size), '\0');
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> SnapshotWriter::WriteFile(
+    const std::string& path) const {
+  const std::string tmp = absl::StrCat(path, ".tmp-", ::getpid());
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("snapshot: create ", tmp));
+  }
+  auto fail = [&](absl::Status s) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  const std::string head = Head();
+  absl::Status s = WriteAll(fd, head.data(), head.size(), tmp);
+  int64_t total = static_cast<int64_t>(head.size());
+  static const char kZeros[64] = {};
+  for (size_t i = 0; s.ok() && i < sections_.size(); ++i) {
+    s = WriteAll(fd, sections_[i].data, sections_[i].size, tmp);
+    total += static_cast<int64_t>(sections_[i].size);
+    if (s.ok() && i + 1 < sections_.size()) {
+      const uint64_t pad = Pad(sections_[i].size);
+      s = WriteAll(fd, kZeros, pad, tmp);
+      total += static_cast<int64_t>(pad);
+    }
+  }
+  if (!s.ok()) return fail(s);
+  if (::fsync(fd) != 0) {
+    return fail(
+        absl::ErrnoToStatus(errno, absl::StrCat("snapshot: fsync ", tmp)));
+  }
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return absl::ErrnoToStatus(errno, absl::StrCat("snapshot: close ", tmp));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    return absl::ErrnoToStatus(
+        e, absl::StrCat("snapshot: rename ", tmp, " to ", path));
+  }
+  // The rename is durable once the directory entry is.
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return total;
+}
+
+absl::StatusOr<SnapshotReader> SnapshotReader::ReadFile(
+    const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("snapshot: open ", path));
+  }
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  if (size < 0 || ::lseek(fd, 0, SEEK_SET) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return absl::ErrnoToStatus(e, absl::StrCat("snapshot: seek ", path));
+  }
+  std::shared_ptr<uint64_t[]> buffer(
+      new uint64_t[(static_cast<uint64_t>(size) + 7) / 8]);
+  char* p = reinterpret_cast<char*>(buffer.get());
+  uint64_t done = 0;
+  while (done < static_cast<uint64_t>(size)) {
+    const ssize_t r = ::read(
+        fd, p + done, std::min<uint64_t>(size - done, uint64_t{1} << 30));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      const int e = r < 0 ? errno : EIO;
+      ::close(fd);
+      return absl::ErrnoToStatus(e, absl::StrCat("snapshot: read ", path));
+    }
+    done += static_cast<uint64_t>(r);
+  }
+  ::close(fd);
+  auto reader = Parse(std::move(buffer), size);
+  if (!reader.ok()) {
+    return absl::Status(reader.status().code(),
+                        absl::StrCat(reader.status().message(), " (", path,
+                                     ", ", size, " bytes)"));
+  }
+  return reader;
+}
+
+absl::StatusOr<SnapshotReader> SnapshotReader::FromBytes(
+    std::string_view bytes) {
+  std::shared_ptr<uint64_t[]> buffer(new uint64_t[(bytes.size() + 7) / 8]);
+  if (!bytes.empty()) std::memcpy(buffer.get(), bytes.data(), bytes.size());
+  return Parse(std::move(buffer), static_cast<int64_t>(bytes.size()));
+}
+
+absl::StatusOr<SnapshotReader> SnapshotReader::Parse(
+    std::shared_ptr<uint64_t[]> buffer, int64_t size_in) {
+  const char* p = reinterpret_cast<const char*>(buffer.get());
+  const uint64_t size = static_cast<uint64_t>(size_in);
+  if (size < kHeaderBytes) {
+    return Corrupt(absl::StrCat("file is ", size,
+                                " bytes, shorter than the 56-byte header "
+                                "(truncated, or not a snapshot)"));
+  }
+  if (std::memcmp(p, kSnapshotMagic, sizeof(kSnapshotMagic)) != 0) {
+    return Corrupt("bad magic: not an invitegraph snapshot");
+  }
+  SnapshotReader r;
+  r.format_version_ = GetAt<uint32_t>(p + 8);
+  if (GetAt<uint32_t>(p + 12) != kByteOrderMark) {
+    return Corrupt("byte order differs from this machine's");
+  }
+  r.library_version_ = Trimmed(p + 16, kVersionField);
+  r.kind_ = Trimmed(p + 32, kKindField);
+  if (GetAt<uint64_t>(p + 48) != Hash(p, 48)) {
+    return Corrupt("header checksum mismatch (the file is damaged)");
+  }
+  if (r.format_version_ != kSnapshotFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "snapshot: format version ", r.format_version_, " (written by ",
+        "invitegraph ", r.library_version_, "); this is invitegraph ", std::string(kVersion),
+        ", which reads format version ", kSnapshotFormatVersion));
+  }
+  const uint64_t num = GetAt<uint64_t>(p + 40);
+  if (num > (size - kHeaderBytes) / kEntryBytes) {
+    return Corrupt(absl::StrCat("section table of ", num,
+                                " entries does not fit in the file"));
+  }
+  const uint64_t table_bytes = num * kEntryBytes;
+  if (kHeaderBytes + table_bytes + 8 > size) {
+    return Corrupt("truncated inside the section table");
+  }
+  const char* table = p + kHeaderBytes;
+  if (GetAt<uint64_t>(table + table_bytes) != Hash(table, table_bytes)) {
+    return Corrupt("section table checksum mismatch (the file is damaged)");
+  }
+  uint64_t end = kHeaderBytes + table_bytes + 8;
+  for (uint64_t i = 0; i < num; ++i) {
+    const char* e = table + i * kEntryBytes;
+    Entry x{GetAt<uint32_t>(e), GetAt<uint32_t>(e + 4), GetAt<uint64_t>(e + 8),
+            GetAt<uint64_t>(e + 16)};
+    const std::string name = TagName(x.tag);
+    if (x.elem_size == 0 || x.size % x.elem_size != 0) {
+      return Corrupt(absl::StrCat("section ", name, ": length ", x.size,
+                                  " is not a multiple of its element size ",
+                                  x.elem_size));
+    }
+    if (x.offset < end || x.offset % 64 != 0 || x.offset > size ||
+        x.size > size - x.offset) {
+      return Corrupt(absl::StrCat(
+          "section ", name, ": bytes [", x.offset, ", ", x.offset + x.size,
+          ") do not lie in the file (", size, " bytes) after the previous one",
+          x.offset <= size && x.size > size - x.offset ? " (truncated)" : ""));
+    }
+    // Padding is zero, so that no byte of the file goes unchecked.
+    for (uint64_t i = end; i < x.offset; ++i) {
+      if (p[i] != 0) {
+        return Corrupt(absl::StrCat("non-zero padding byte at offset ", i,
+                                    " (the file is damaged)"));
+      }
+    }
+    if (GetAt<uint64_t>(e + 24) != Hash(p + x.offset, x.size)) {
+      return Corrupt(absl::StrCat("section ", name,
+                                  ": checksum mismatch (the file is damaged)"));
+    }
+    end = x.offset + x.size;
+    r.entries_.push_back(x);
+  }
+  if (end != size) {
+    return Corrupt(
+        absl::StrCat(size - end, " unexpected bytes after the last section"));
+  }
+  r.buffer_ = std::move(buffer);
+  r.size_ = size_in;
+  return r;
+}
+
+bool SnapshotReader::Has(uint32_t tag) const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const Entry& e) { return e.tag == tag; });
+}
+
+absl::StatusOr<std::string_view> SnapshotReader::Find(uint32_t tag,
+                                                      uint32_t elem_size,
+                                                      int64_t count) const {
+  for (const Entry& e : entries_) {
+    if (e.tag != tag) continue;
+    if (e.elem_size != elem_size) {
+      return Corrupt(absl::StrCat("section ", TagName(tag), ": element size ",
+                                  e.elem_size, ", expected ", elem_size));
+    }
+    if (count >= 0 && e.size / elem_size != static_cast<uint64_t>(count)) {
+      return Corrupt(absl::StrCat("section ", TagName(tag), ": ",
+                                  e.size / elem_size, " elements, expected ",
+                                  count));
+    }
+    return std::string_view(
+        reinterpret_cast<const char*>(buffer_.get()) + e.offset, e.size);
+  }
+  return Corrupt(absl::StrCat("missing section ", TagName(tag)));
+}
+
+}  // namespace invitegraph::internal

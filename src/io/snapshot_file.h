@@ -1,0 +1,149 @@
+// The snapshot container: a versioned, checksummed file of typed sections.
+// SocialGraph snapshots (graph_snapshot.cc) and recommender state snapshots
+// are both written in it. The layout, all integers little-endian:
+//
+//   offset  size  field
+//   0       8     magic "IGSNAP\r\n" (the \r\n catches text-mode mangling)
+//   8       4     format version (kSnapshotFormatVersion)
+//   12      4     byte-order mark 0x0A0B0C0D, as written by the host
+//   16      16    library version, NUL-padded ("0.1.0")
+//   32      8     kind, NUL-padded ("graph", "state")
+//   40      8     number of sections S
+//   48      8     XXH3-64 of bytes [0, 48)
+//   56      S*32  section table: tag (4 ASCII bytes), element size (4),
+//                 offset (8), length in bytes (8), XXH3-64 of the payload (8)
+//   ...     8     XXH3-64 of the section table
+//   then the payloads, each at a 64-byte aligned offset, in table order, and
+//   nothing after the last one.
+//
+// Reading validates everything before anything is used: magic, version, byte
+// order, header and table checksums, that every section lies inside the file
+// in order without overlap, that its length is a multiple of its element
+// size, and every payload checksum. A truncated, bit-flipped or foreign file
+// is an error naming what is wrong, never a crash.
+#ifndef INVITEGRAPH_IO_SNAPSHOT_FILE_H_
+#define INVITEGRAPH_IO_SNAPSHOT_FILE_H_
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace invitegraph::internal {
+
+inline constexpr uint32_t kSnapshotFormatVersion = 1;
+inline constexpr char kSnapshotMagic[8] = {'I', 'G', 'S',  'N',
+                                           'A', 'P', '\r', '\n'};
+
+// A section tag from four ASCII characters.
+constexpr uint32_t Tag(const char (&s)[5]) {
+  return static_cast<uint32_t>(static_cast<uint8_t>(s[0])) |
+         static_cast<uint32_t>(static_cast<uint8_t>(s[1])) << 8 |
+         static_cast<uint32_t>(static_cast<uint8_t>(s[2])) << 16 |
+         static_cast<uint32_t>(static_cast<uint8_t>(s[3])) << 24;
+}
+std::string TagName(uint32_t tag);
+
+// Collects sections (as views: the data must outlive the writer) and writes
+// them out.
+class SnapshotWriter {
+ public:
+  explicit SnapshotWriter(std::string_view kind) : kind_(kind) {}
+
+  template <typename T>
+  void Add(uint32_t tag, absl::Span<const T> data) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    sections_.push_back({tag, static_cast<uint32_t>(sizeof(T)),
+                         reinterpret_cast<const char*>(data.data()),
+                         data.size() * sizeof(T)});
+  }
+  void AddBytes(uint32_t tag, std::string_view bytes) {
+    sections_.push_back({tag, 1, bytes.data(), bytes.size()});
+  }
+
+  // The whole file in memory.
+  std::string ToBytes() const;
+  // Writes to `path` + ".tmp-<pid>", fsyncs it, renames it over `path` and
+  // fsyncs the directory: a crash at any point leaves either the old file or
+  // the new one, whole. Returns the number of bytes written.
+  absl::StatusOr<int64_t> WriteFile(const std::string& path) const;
+
+ private:
+  struct Section {
+    uint32_t tag;
+    uint32_t elem_size;
+    const char* data;
+    uint64_t size;
+  };
+  // The header and section table (payload offsets and checksums filled in).
+  std::string Head() const;
+  // Bytes from the end of `done` bytes to the next 64-byte boundary.
+  static uint64_t Pad(uint64_t done) { return (64 - done % 64) % 64; }
+
+  std::string kind_;
+  std::vector<Section> sections_;
+};
+
+// A validated snapshot held in one 64-byte aligned buffer. Sections are views
+// into it; the buffer is shared so that loaded arrays can point into it
+// without a copy.
+class SnapshotReader {
+ public:
+  // Reads and validates `path` (one bulk read).
+  static absl::StatusOr<SnapshotReader> ReadFile(const std::string& path);
+  // Copies and validates `bytes`.
+  static absl::StatusOr<SnapshotReader> FromBytes(std::string_view bytes);
+
+  std::string_view kind() const { return kind_; }
+  std::string_view library_version() const { return library_version_; }
+  uint32_t format_version() const { return format_version_; }
+  int64_t file_bytes() const { return size_; }
+  std::shared_ptr<const void> owner() const { return buffer_; }
+
+  bool Has(uint32_t tag) const;
+  // The section `tag` as an array of T; kDataLoss if it is missing or its
+  // element size is not sizeof(T), and if `count` is given, unless it has
+  // exactly that many elements.
+  template <typename T>
+  absl::StatusOr<absl::Span<const T>> Get(uint32_t tag,
+                                          int64_t count = -1) const {
+    static_assert(std::is_trivially_copyable_v<T>);
+    auto s = Find(tag, sizeof(T), count);
+    if (!s.ok()) return s.status();
+    return absl::Span<const T>(reinterpret_cast<const T*>(s->data()),
+                               s->size() / sizeof(T));
+  }
+  absl::StatusOr<std::string_view> GetBytes(uint32_t tag) const {
+    return Find(tag, 1, -1);
+  }
+
+ private:
+  static absl::StatusOr<SnapshotReader> Parse(
+      std::shared_ptr<uint64_t[]> buffer, int64_t size);
+  absl::StatusOr<std::string_view> Find(uint32_t tag, uint32_t elem_size,
+                                        int64_t count) const;
+
+  struct Entry {
+    uint32_t tag;
+    uint32_t elem_size;
+    uint64_t offset;
+    uint64_t size;
+  };
+  std::shared_ptr<uint64_t[]> buffer_;
+  int64_t size_ = 0;
+  uint32_t format_version_ = 0;
+  std::string library_version_;
+  std::string kind_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace invitegraph::internal
+
+#endif  // INVITEGRAPH_IO_SNAPSHOT_FILE_H_
