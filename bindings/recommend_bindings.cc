@@ -345,7 +345,69 @@ send; returns a bool array, True where granted (and recorded).
                 "fatigue"_a = f.fatigue, "as_of"_a = f.as_of);
           },
           py::arg("user"),
-          "Recorded-outcome state of `user` at the recommender's current now.");
+          "Recorded-outcome state of `user` at the recommender's current now.")
+      .def(
+          "swap_graph",
+          [](const Recommender& r, SocialGraph g) {
+            absl::Status s;
+            {
+              py::gil_scoped_release nogil;
+              s = r.SwapGraph(std::move(g));
+            }
+            ThrowIfError(s);
+          },
+          py::arg("graph"),
+          "Switches to `graph` without stopping requests (GIL released).")
+      .def(
+          "forget_users",
+          [](const Recommender& r, const std::vector<UserId>& users) {
+            py::gil_scoped_release nogil;
+            return r.ForgetUsers(users);
+          },
+          py::arg("users"), "Erases these recipients' recorded state.")
+      .def(
+          "save_state",
+          [](const Recommender& r, const std::string& path) {
+            absl::StatusOr<int64_t> n = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              n = r.SaveState(path);
+            }
+            return ValueOrThrow(std::move(n));
+          },
+          py::arg("path"))
+      .def(
+          "load_state",
+          [](const Recommender& r, const std::string& path) {
+            absl::Status s;
+            {
+              py::gil_scoped_release nogil;
+              s = r.LoadState(path);
+            }
+            ThrowIfError(s);
+          },
+          py::arg("path"))
+      .def("state_to_bytes",
+           [](const Recommender& r) {
+             absl::StatusOr<std::string> b = absl::UnknownError("");
+             {
+               py::gil_scoped_release nogil;
+               b = r.StateToBytes();
+             }
+             return py::bytes(ValueOrThrow(std::move(b)));
+           })
+      .def(
+          "state_from_bytes",
+          [](const Recommender& r, py::bytes data) {
+            const std::string_view view = data;
+            absl::Status s;
+            {
+              py::gil_scoped_release nogil;
+              s = r.StateFromBytes(view);
+            }
+            ThrowIfError(s);
+          },
+          py::arg("data"));
 }
 
 }  // namespace invitegraph::py_bindings

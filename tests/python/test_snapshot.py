@@ -78,3 +78,90 @@ def test_damaged_snapshots_are_clear_errors(tmp_path, shop_frames):
     bad.write_bytes(data[: len(data) // 3])
     with pytest.raises(ig.Error, match="bad.igsnap"):
         ig.SocialGraph.load(bad)
+
+
+def _accepted(inviter: int, invitees: list, ts: int) -> dict:
+    n = len(invitees)
+    return {"inviter": [inviter] * n, "invitee": invitees, "item": [1] * n,
+            "ts": [ts] * n, "outcome": ["accepted"] * n}
+
+
+def test_recommender_pickles_with_its_state(shop_frames):
+    g = ig.build_graph(**shop_frames, progress=False)
+    users = [int(u) for u in g.user_ids()]
+    rec = ig.Recommender(g, "linear(adamic_adar=2.0)", max_two_hop=7,
+                         policy=ig.Policy(max_invites_per_recipient={"1d": 2},
+                                          exclude=[users[-1]], diversity=0.2))
+    rec.record_outcomes(_accepted(users[0], users[1:4], g.as_of + 60))
+    assert list(rec.reserve_invites(users[0], [users[2]] * 3, 1, g.as_of + 90)) == \
+        [True, True, False]
+    copy = pickle.loads(pickle.dumps(rec))
+    assert copy.ranker_spec == rec.ranker_spec
+    assert copy.policy.diversity == 0.2 and copy.policy.exclude == [users[-1]]
+    for u in users[:6]:
+        assert copy.feedback_for(u) == rec.feedback_for(u)
+        assert copy.recent_sends(u, 86400) == rec.recent_sends(u, 86400)
+    assert _lists(copy, users[:10]) == _lists(rec, users[:10])
+
+
+def test_swap_graph_keeps_state_and_serves_threads(shop_frames):
+    import threading
+    g = ig.build_graph(**shop_frames, progress=False)
+    frames2 = dict(shop_frames)
+    frames2["interactions"] = shop_frames["interactions"].iloc[::2]
+    g2 = ig.build_graph(**frames2, progress=False)
+    users = [int(u) for u in g.user_ids() if u in g2]
+    rec = ig.Recommender(g)
+    rec.record_outcomes(_accepted(users[0], users[1:3], g.as_of + 5))
+    before = rec.feedback_for(users[1])
+    # The state carries over, so the expected lists come with the same outcomes.
+    expected = {}
+    for i, graph in enumerate((g, g2)):
+        fresh = ig.Recommender(graph)
+        fresh.record_outcomes(_accepted(users[0], users[1:3], g.as_of + 5))
+        expected[i] = _lists(fresh, users)
+    assert expected[0] != expected[1]
+    errors, mixed = [], []
+
+    def serve():
+        try:
+            for _ in range(30):
+                got = _lists(rec, users)
+                for i, row in enumerate(got):
+                    if row != expected[0][i] and row != expected[1][i]:
+                        mixed.append(users[i])
+        except Exception as e:  # noqa: BLE001 - any failure is the finding
+            errors.append(e)
+
+    threads = [threading.Thread(target=serve) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(40):
+        rec.swap_graph(g2 if i % 2 == 0 else g)
+    for t in threads:
+        t.join()
+    assert not errors and not mixed
+    assert rec.feedback_for(users[1])["successes"] == before["successes"] == 1
+    with pytest.raises(TypeError, match="SocialGraph"):
+        rec.swap_graph("not a graph")
+
+
+def test_state_files_and_forget(tmp_path, shop_frames):
+    g = ig.build_graph(**shop_frames, progress=False)
+    users = [int(u) for u in g.user_ids()]
+    rec = ig.Recommender(g)
+    rec.record_outcomes(_accepted(users[0], users[1:4], g.as_of + 5))
+    path = tmp_path / "state.igsnap"
+    assert rec.save_state(path) == path.stat().st_size
+    other = ig.Recommender(g)
+    other.load_state(path)
+    assert other.feedback_for(users[2]) == rec.feedback_for(users[2])
+    assert rec.forget_users([users[2], 123456789]) == 1
+    assert rec.feedback_for(users[2])["successes"] == 0
+    assert rec.feedback_for(users[1])["successes"] == 1
+    damaged = bytearray(path.read_bytes())
+    damaged[-2] ^= 1
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(ig.Error, match="damaged"):
+        other.load_state(path)
+    assert other.feedback_for(users[2])["successes"] == 1  # unchanged

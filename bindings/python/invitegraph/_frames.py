@@ -1,6 +1,8 @@
 """The pandas veneer over the C++ core: tables in, DataFrames out."""
 from __future__ import annotations
 
+import os
+
 from typing import Any, Iterable, Optional
 
 import numpy as np
@@ -320,6 +322,13 @@ class Recommender:
             raise TypeError("ranker: expected a spec string such as 'linear', a Ranker, a "
                             "model with predict_proba/predict or a callable, got None")
         self._r = _core.Recommender(graph, ranker, batch_rows=int(batch_rows), **options)
+        # What pickling needs to make this recommender again.
+        self._init = dict(include_two_hop=include_two_hop, max_two_hop=max_two_hop,
+                          hub_degree_cap=hub_degree_cap, max_reasons=max_reasons,
+                          accept_prior_mean=accept_prior_mean,
+                          accept_prior_strength=accept_prior_strength,
+                          fatigue_half_life_days=fatigue_half_life_days,
+                          batch_rows=batch_rows, policy=policy)
         self.graph = graph
         self.policy = policy
         # What ig.evaluate needs to score training rows as recommend() would: the ranker
@@ -494,6 +503,45 @@ class Recommender:
         accept_rate, fatigue`` and ``as_of``, the "now" it is evaluated at (the latest of
         the graph's as_of and every recorded ts)."""
         return self._r.feedback_for(int(user))
+
+    def swap_graph(self, graph: SocialGraph) -> None:
+        """Switches this recommender (and every thread using it) to ``graph`` without
+        stopping: requests already running finish on the old graph, later ones use the
+        new one, none fails or sees a mix. Recorded outcomes and send caps carry over by
+        user id. Typical use: ``rec.swap_graph(ig.SocialGraph.load(new_path))`` after
+        the nightly build. The GIL is released."""
+        if not isinstance(graph, SocialGraph):
+            raise TypeError(f"graph: expected an invitegraph.SocialGraph, "
+                            f"got {type(graph).__name__}")
+        self._r.swap_graph(graph)
+        self.graph = graph
+
+    def forget_users(self, users: Iterable[int]) -> int:
+        """Erases every recorded outcome and send time of ``users`` (as recipients);
+        returns how many had any. Pair it with ``graph.forget(users)`` and
+        :meth:`swap_graph` to remove a user everywhere."""
+        ids = int_column(np.asarray(list(users), dtype=np.int64), "forget_users", "users")
+        return self._r.forget_users(ids.tolist())
+
+    def save_state(self, path: Any) -> int:
+        """Writes the recorded outcomes and send times (by user id) as a snapshot:
+        versioned, checksummed, written atomically. Returns the bytes written."""
+        return self._r.save_state(os.fspath(path))
+
+    def load_state(self, path: Any) -> None:
+        """Replaces the recorded state with a snapshot from :meth:`save_state`; a
+        damaged file raises ``invitegraph.Error`` and leaves the state as it was."""
+        self._r.load_state(os.fspath(path))
+
+    def __getstate__(self) -> dict:
+        # The graph pickles as its snapshot bytes, the ranker as itself (a spec, a
+        # Ranker, or your model, which must be picklable), the state as its snapshot.
+        return {"graph": self.graph, "ranker": self.ranker, "init": self._init,
+                "state": self._r.state_to_bytes()}
+
+    def __setstate__(self, st: dict) -> None:
+        self.__init__(st["graph"], st["ranker"], **st["init"])
+        self._r.state_from_bytes(st["state"])
 
     def __repr__(self) -> str:
         return f"<Recommender ranker={self.ranker_spec!r} graph={self.graph!r}>"

@@ -54,6 +54,10 @@ def _pairs(blocked: Any) -> list[tuple[int, int]]:
     return list(zip(a.tolist(), b.tolist()))
 
 
+def _policy_from_kwargs(kwargs: dict) -> "Policy":
+    return Policy(**kwargs)
+
+
 class Policy:
     """Campaign rules a :class:`Recommender` applies to every request before the top-k cut.
 
@@ -120,6 +124,17 @@ class Policy:
                                                                "urgency_window"),
                                urgency_two_hop_factor=float(urgency_two_hop_factor),
                                urgency_raises_k=bool(urgency_raises_k))
+
+    def __reduce__(self):
+        kwargs = dict(max_invites_per_recipient=self.max_invites_per_recipient,
+                      exclude=self.exclude, blocked_pairs=self.blocked_pairs,
+                      new_user_boost=self.new_user_boost,
+                      active_user_boost=self.active_user_boost,
+                      fatigue_penalty=self.fatigue_penalty, diversity=self.diversity,
+                      urgency_window=self.urgency_window,
+                      urgency_two_hop_factor=self.urgency_two_hop_factor,
+                      urgency_raises_k=self.urgency_raises_k)
+        return (_policy_from_kwargs, (kwargs,))
 
     @property
     def max_invites_per_recipient(self) -> dict:
