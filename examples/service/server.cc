@@ -39,7 +39,7 @@ using json = nlohmann::json;
 struct Flags {
   std::string snapshot, ranker, host = "127.0.0.1";
   int port = 8080;
-  int threads = 8;
+  int threads = 32;
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -110,6 +110,14 @@ int main(int argc, char** argv) {
   httplib::Server http;
   const int threads = flags.threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // httplib writes headers and body separately: without TCP_NODELAY, Nagle
+  // holds the body back until the client's delayed ACK, ~40 ms a response.
+  http.set_tcp_nodelay(true);
+  // A kept-alive connection holds one pool thread while open (so --threads
+  // bounds the open connections served at once). httplib closes one after 5
+  // requests by default; the reconnects then overflow its listen backlog of 5
+  // and cost a 1 s SYN retransmit at high rates.
+  http.set_keep_alive_max_count(100'000);
   auto send = [&svc](httplib::Response& res, const Reply& r) {
     svc.Count(r.status);
     res.status = r.status;
