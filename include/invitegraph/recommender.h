@@ -24,12 +24,13 @@
 // "now" = the latest of the graph's as_of and every ts recorded so far.
 //
 // Thread safety: all methods are const and may run concurrently from many
-// threads, RecordOutcomes() included. The object is a cheap-to-copy handle:
-// copies share the graph, the ranker and the recorded-outcome state (a
-// Recommender made by another Create() call starts with its own, empty
-// state). That state sits behind a reader-writer lock: a request featurises
-// under a reader lock, so it sees each RecordOutcomes() batch entirely or not
-// at all, and its features and cap counts come from the same state.
+// threads, RecordOutcomes() and SwapGraph() included. The object is a
+// cheap-to-copy handle: copies share the graph, the ranker and the
+// recorded-outcome state (a Recommender made by another Create() call starts
+// with its own, empty state). That state sits behind a reader-writer lock: a
+// request featurises under a reader lock, so it sees each RecordOutcomes()
+// batch entirely or not at all, and its features and cap counts come from the
+// same state.
 #ifndef INVITEGRAPH_RECOMMENDER_H_
 #define INVITEGRAPH_RECOMMENDER_H_
 
@@ -37,6 +38,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -239,15 +241,48 @@ class Recommender {
   // graph and never an invitee) get zeros and the prior mean.
   RecipientFeedback FeedbackFor(UserId user) const;
 
-  const SocialGraph& graph() const;
+  // SwapGraph()
+  //
+  // Hot swap: this Recommender and all its copies switch to `graph`.
+  // Requests already running finish on the graph they started with; requests
+  // that start after SwapGraph() returns use the new one; no request fails or
+  // sees a mix of the two. The recorded outcomes carry over by user id (users
+  // missing from the new graph keep their counts aside, as invitees outside
+  // the graph do, and get them back if a later graph has them again; their
+  // send times are dropped). A RecordOutcomes() or ReserveInvites() that
+  // races with the swap is applied to the new state, never lost. Swaps are
+  // serialised. kInvalidArgument if the policy needs communities and `graph`
+  // has none; the old graph then stays.
+  absl::Status SwapGraph(SocialGraph graph) const;
+
+  // Erases every recorded outcome and send time of `users` (as invitees: the
+  // state is per recipient); returns how many of them had any. Forgetting
+  // them in the graph is SocialGraph's job (a new graph, then SwapGraph()).
+  int64_t ForgetUsers(absl::Span<const UserId> users) const;
+
+  // State snapshots: the recorded outcomes and send times by user id, in the
+  // snapshot container (versioned, checksummed, written atomically; see
+  // SocialGraph::Save()). LoadState() replaces the current state; a damaged
+  // file is kDataLoss and leaves the state as it was.
+  absl::StatusOr<int64_t> SaveState(const std::string& path) const;
+  absl::Status LoadState(const std::string& path) const;
+  absl::StatusOr<std::string> StateToBytes() const;
+  absl::Status StateFromBytes(std::string_view bytes) const;
+
+  // The graph requests start on now (a handle: cheap to copy, and it stays
+  // valid after a swap).
+  SocialGraph graph() const;
   const Ranker& ranker() const;
   const RecommenderConfig& config() const;
 
   struct Impl;
+  struct Shared;
 
  private:
-  explicit Recommender(std::shared_ptr<const Impl> impl);
-  std::shared_ptr<const Impl> impl_;
+  explicit Recommender(std::shared_ptr<const Shared> shared);
+  // The generation requests start on now.
+  std::shared_ptr<const Impl> Current() const;
+  std::shared_ptr<const Shared> shared_;
 };
 
 }  // namespace invitegraph

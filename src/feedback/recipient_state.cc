@@ -58,6 +58,13 @@ void RecipientState::Prune(NodeId v) {
            ts.end());
 }
 
+namespace {
+absl::Status RetiredError() {
+  return absl::AbortedError(
+      "recipient state retired by a graph swap; retry on the new state");
+}
+}  // namespace
+
 void RecipientState::Apply(RecipientRecord& r, Timestamp ts, Outcome o) const {
   constexpr uint32_t kMax = std::numeric_limits<uint32_t>::max();
   switch (o) {
@@ -96,6 +103,7 @@ absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b) {
     latest = std::max(latest, b.ts[i]);
   }
   std::unique_lock<RwLock> lock(mu_);
+  if (retired_) return RetiredError();
   if (report.applied > 0) EnsureDense();
   for (size_t i = 0; i < n; ++i) {
     RecipientRecord& r =
@@ -141,6 +149,7 @@ absl::StatusOr<std::vector<bool>> RecipientState::Reserve(
   std::vector<bool> granted(n, false);
   if (n == 0) return granted;
   std::unique_lock<RwLock> lock(mu_);
+  if (retired_) return RetiredError();
   EnsureDense();
   // Sends are recorded at the clock's new value, so every window that ends
   // at any later "now" holds at most what was checked here.
@@ -191,6 +200,112 @@ RecipientFeedback RecipientState::Lookup(UserId user) const {
   out.fatigue = FatigueAt(r, now_, inv_half_life_s_);
   out.as_of = now_;
   return out;
+}
+
+PortableRecipientState RecipientState::ExportLocked() const {
+  PortableRecipientState p;
+  p.now = now_;
+  const absl::Span<const UserId> ids = graph_.users.external_ids();
+  auto worth_keeping = [](const RecipientRecord& r) {
+    return r.successes != 0 || r.failures != 0 || r.fatigue != 0;
+  };
+  std::vector<std::pair<UserId, RecipientRecord>> rows;
+  for (size_t v = 0; v < records_.size(); ++v) {
+    if (worth_keeping(records_[v])) rows.emplace_back(ids[v], records_[v]);
+  }
+  for (const auto& [user, r] : unknown_) {
+    if (worth_keeping(r)) rows.emplace_back(user, r);
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [user, r] : rows) {
+    p.users.push_back(user);
+    p.records.push_back(r);
+  }
+  std::vector<NodeId> with_sends;
+  for (size_t v = 0; v < sends_.size(); ++v) {
+    if (!sends_[v].empty()) with_sends.push_back(static_cast<NodeId>(v));
+  }
+  std::sort(with_sends.begin(), with_sends.end(),
+            [&](NodeId a, NodeId b) { return ids[a] < ids[b]; });
+  for (NodeId v : with_sends) {
+    p.send_users.push_back(ids[v]);
+    p.send_ts.insert(p.send_ts.end(), sends_[v].begin(), sends_[v].end());
+    p.send_offsets.push_back(static_cast<int64_t>(p.send_ts.size()));
+  }
+  return p;
+}
+
+PortableRecipientState RecipientState::Export() const {
+  std::shared_lock<RwLock> lock(mu_);
+  return ExportLocked();
+}
+
+PortableRecipientState RecipientState::Retire() {
+  std::unique_lock<RwLock> lock(mu_);
+  retired_ = true;
+  return ExportLocked();
+}
+
+absl::Status RecipientState::Import(const PortableRecipientState& p) {
+  if (p.records.size() != p.users.size() ||
+      p.send_offsets.size() != p.send_users.size() + 1 ||
+      p.send_offsets.front() != 0 ||
+      p.send_offsets.back() != static_cast<int64_t>(p.send_ts.size())) {
+    return absl::InvalidArgumentError(
+        "recipient state: inconsistent array lengths");
+  }
+  for (size_t i = 0; i + 1 < p.send_offsets.size(); ++i) {
+    if (p.send_offsets[i + 1] < p.send_offsets[i]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("recipient state: send offsets decrease at row ", i));
+    }
+  }
+  std::unique_lock<RwLock> lock(mu_);
+  records_.clear();
+  unknown_.clear();
+  sends_.clear();
+  now_ = std::max(graph_.as_of, p.now);
+  for (size_t i = 0; i < p.users.size(); ++i) {
+    if (const std::optional<uint32_t> v = graph_.users.Find(p.users[i])) {
+      EnsureDense();
+      records_[*v] = p.records[i];
+    } else {
+      unknown_[p.users[i]] = p.records[i];
+    }
+  }
+  if (longest_window_ > 0) {
+    for (size_t i = 0; i < p.send_users.size(); ++i) {
+      const std::optional<uint32_t> v = graph_.users.Find(p.send_users[i]);
+      if (!v) continue;
+      EnsureDense();
+      sends_[*v].assign(p.send_ts.begin() + p.send_offsets[i],
+                        p.send_ts.begin() + p.send_offsets[i + 1]);
+      Prune(*v);
+    }
+  }
+  return absl::OkStatus();
+}
+
+int64_t RecipientState::Forget(absl::Span<const UserId> users) {
+  std::unique_lock<RwLock> lock(mu_);
+  int64_t had = 0;
+  for (UserId u : users) {
+    bool any = unknown_.erase(u) > 0;
+    if (const std::optional<uint32_t> v = graph_.users.Find(u)) {
+      if (!records_.empty()) {
+        const RecipientRecord& r = records_[*v];
+        any = any || r.successes != 0 || r.failures != 0 || r.fatigue != 0;
+        records_[*v] = RecipientRecord{};
+      }
+      if (!sends_.empty()) {
+        any = any || !sends_[*v].empty();
+        std::vector<Timestamp>().swap(sends_[*v]);
+      }
+    }
+    had += any ? 1 : 0;
+  }
+  return had;
 }
 
 RecipientState::Reader::Reader(const RecipientState& s) : lock_(s.mu_) {

@@ -100,6 +100,17 @@ struct FeedbackView {
   }
 };
 
+// Recorded state by user id, independent of any graph's NodeIds: what a graph
+// swap carries over and what a state snapshot holds. Users are sorted.
+struct PortableRecipientState {
+  Timestamp now = std::numeric_limits<Timestamp>::min();
+  std::vector<UserId> users;             // with a record
+  std::vector<RecipientRecord> records;  // parallel to users
+  std::vector<UserId> send_users;        // with recent send times
+  std::vector<int64_t> send_offsets{0};  // send_users.size() + 1
+  std::vector<Timestamp> send_ts;
+};
+
 class RecipientState {
  public:
   // `graph` must outlive this object. `config` must be valid
@@ -128,6 +139,25 @@ class RecipientState {
 
   // The state of `user` (in the graph or in the side table) at now().
   RecipientFeedback Lookup(UserId user) const;
+
+  // The whole state by user id (under the reader lock).
+  PortableRecipientState Export() const;
+  // Export() under the writer lock, after which this state is retired: every
+  // later Record() or Reserve() fails with IsRetired(status) true, so the
+  // caller can retry on the state that replaced it and nothing recorded is
+  // lost. Reads keep working on the state as it was.
+  PortableRecipientState Retire();
+  // Replaces the state with `p` (users outside the graph go to the side
+  // table; their send times are dropped, as they cannot be recommended). The
+  // clock becomes max(graph as_of, p.now). kInvalidArgument if `p`'s arrays
+  // are inconsistent.
+  absl::Status Import(const PortableRecipientState& p);
+  // Erases every record and send time of `users`; returns how many had any.
+  int64_t Forget(absl::Span<const UserId> users);
+
+  static bool IsRetired(const absl::Status& s) {
+    return s.code() == absl::StatusCode::kAborted;
+  }
 
   // Holds a reader lock for its lifetime.
   class Reader {
@@ -163,6 +193,9 @@ class RecipientState {
   std::vector<std::vector<Timestamp>> sends_ ABSL_GUARDED_BY(mu_);
   // The latest of the graph's as_of and every recorded ts.
   Timestamp now_ ABSL_GUARDED_BY(mu_);
+  bool retired_ ABSL_GUARDED_BY(mu_) = false;
+
+  PortableRecipientState ExportLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 };
 
 // kInvalidArgument naming the first bad field of RecommenderConfig.feedback.

@@ -187,8 +187,8 @@ absl::Status LoadRows(const SnapshotReader& r, const RowsTags& t,
 absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   const auto t0 = std::chrono::steady_clock::now();
   if (r.kind() != kGraphKind) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("snapshot: holds a '", std::string(r.kind()), "', not a graph"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "snapshot: holds a '", std::string(r.kind()), "', not a graph"));
   }
   auto data = std::make_shared<GraphData>();
   GraphData& d = *data;

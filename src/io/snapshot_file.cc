@@ -230,10 +230,11 @@ absl::StatusOr<SnapshotReader> SnapshotReader::Parse(
     return Corrupt("header checksum mismatch (the file is damaged)");
   }
   if (r.format_version_ != kSnapshotFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "snapshot: format version ", r.format_version_, " (written by ",
-        "invitegraph ", r.library_version_, "); this is invitegraph ", std::string(kVersion),
-        ", which reads format version ", kSnapshotFormatVersion));
+    return absl::FailedPreconditionError(
+        absl::StrCat("snapshot: format version ", r.format_version_,
+                     " (written by ", "invitegraph ", r.library_version_,
+                     "); this is invitegraph ", std::string(kVersion),
+                     ", which reads format version ", kSnapshotFormatVersion));
   }
   const uint64_t num = GetAt<uint64_t>(p + 40);
   if (num > (size - kHeaderBytes) / kEntryBytes) {

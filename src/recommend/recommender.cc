@@ -7,6 +7,7 @@
 #include <limits>
 #include <mutex>
 #include <numeric>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,7 @@
 #include "graph/graph_data.h"
 #include "internal/parallel.h"
 #include "invitegraph/status.h"
+#include "io/state_snapshot.h"
 #include "policy/policy_chain.h"
 #include "policy/wave_assign.h"
 
@@ -468,8 +470,51 @@ struct Recommender::Impl {
   }
 };
 
-Recommender::Recommender(std::shared_ptr<const Impl> impl)
-    : impl_(std::move(impl)) {}
+// What every copy of a Recommender shares: the current generation (graph,
+// recorded state and scratch pool, immutable but for the state), swapped
+// whole by SwapGraph(), and the parts every generation has in common.
+struct Recommender::Shared {
+  RecommenderConfig config;
+  std::shared_ptr<const Ranker> ranker;
+  internal::PolicyChain policy;
+
+  mutable std::mutex mu;  // guards `current`, held only to copy or replace it
+  mutable std::shared_ptr<const Impl> current;
+  mutable std::mutex swap_mu;  // serialises swaps and state loads
+
+  std::shared_ptr<const Impl> Get() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return current;
+  }
+  void Publish(std::shared_ptr<const Impl> next) const {
+    std::lock_guard<std::mutex> lock(mu);
+    current = std::move(next);
+  }
+  std::shared_ptr<Impl> Make(SocialGraph graph) const {
+    auto impl = std::make_shared<Impl>(std::move(graph), config, policy);
+    impl->ranker = ranker;
+    return impl;
+  }
+
+  // Runs `op` on the current generation's state, again on the next one if a
+  // swap retired it meanwhile (a swap publishes right after retiring).
+  template <typename Op>
+  auto OnState(const Op& op) const {
+    for (;;) {
+      const std::shared_ptr<const Impl> impl = Get();
+      auto result = op(impl->recipients);
+      if (!internal::RecipientState::IsRetired(result.status())) return result;
+      std::this_thread::yield();
+    }
+  }
+};
+
+Recommender::Recommender(std::shared_ptr<const Shared> shared)
+    : shared_(std::move(shared)) {}
+
+std::shared_ptr<const Recommender::Impl> Recommender::Current() const {
+  return shared_->Get();
+}
 
 absl::StatusOr<Recommender> Recommender::Create(
     SocialGraph graph, RecommenderConfig config,
@@ -499,8 +544,6 @@ absl::StatusOr<Recommender> Recommender::Create(
         ": needs the graph's communities, but it was built without them "
         "(BuildOptions::communities = false)"));
   }
-  auto impl =
-      std::make_shared<Impl>(std::move(graph), config, std::move(chain));
   if (ranker == nullptr) {
     INVITEGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Ranker> r,
                                  MakeRanker("linear"));
@@ -510,32 +553,85 @@ absl::StatusOr<Recommender> Recommender::Create(
   // Reasons come from this ranker's own ExplainRows() or not at all
   // (kReasonsUnavailable): explaining another model's weights would invent
   // reasons the ranker did not use.
-  impl->ranker = std::move(ranker);
-  return Recommender(std::move(impl));
+  auto shared = std::make_shared<Shared>();
+  shared->config = config;
+  shared->ranker = std::move(ranker);
+  shared->policy = std::move(chain);
+  shared->current = shared->Make(std::move(graph));
+  return Recommender(std::move(shared));
 }
 
-const SocialGraph& Recommender::graph() const { return impl_->graph; }
+SocialGraph Recommender::graph() const { return Current()->graph; }
 
 absl::StatusOr<OutcomeReport> Recommender::RecordOutcomes(
     const OutcomeBatch& batch) const {
-  return impl_->recipients.Record(batch);
+  return shared_->OnState(
+      [&](internal::RecipientState& state) { return state.Record(batch); });
 }
 
 absl::StatusOr<std::vector<bool>> Recommender::ReserveInvites(
     UserId inviter, absl::Span<const UserId> invitees, ItemId item,
     Timestamp ts) const {
-  return impl_->recipients.Reserve(inviter, invitees, item, ts);
+  return shared_->OnState([&](internal::RecipientState& state) {
+    return state.Reserve(inviter, invitees, item, ts);
+  });
 }
 
 int64_t Recommender::RecentSends(UserId user, int64_t window_seconds) const {
-  return impl_->recipients.RecentSends(user, window_seconds);
+  return Current()->recipients.RecentSends(user, window_seconds);
 }
 
 RecipientFeedback Recommender::FeedbackFor(UserId user) const {
-  return impl_->recipients.Lookup(user);
+  return Current()->recipients.Lookup(user);
 }
-const Ranker& Recommender::ranker() const { return *impl_->ranker; }
-const RecommenderConfig& Recommender::config() const { return impl_->config; }
+const Ranker& Recommender::ranker() const { return *shared_->ranker; }
+const RecommenderConfig& Recommender::config() const { return shared_->config; }
+
+absl::Status Recommender::SwapGraph(SocialGraph graph) const {
+  if (shared_->config.policy.diversity > 0 && graph.communities().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "SwapGraph: the policy's diversity=", shared_->config.policy.diversity,
+        " needs the graph's communities, but the new graph was built without "
+        "them"));
+  }
+  // Everything slow (the new generation) happens before the old state stops
+  // taking writes; between Retire() and Publish() writers spin briefly.
+  std::shared_ptr<Impl> next = shared_->Make(std::move(graph));
+  std::lock_guard<std::mutex> swap(shared_->swap_mu);
+  const std::shared_ptr<const Impl> old = shared_->Get();
+  INVITEGRAPH_RETURN_IF_ERROR(
+      next->recipients.Import(old->recipients.Retire()));
+  shared_->Publish(std::move(next));
+  return absl::OkStatus();
+}
+
+int64_t Recommender::ForgetUsers(absl::Span<const UserId> users) const {
+  std::lock_guard<std::mutex> swap(shared_->swap_mu);
+  return Current()->recipients.Forget(users);
+}
+
+absl::StatusOr<int64_t> Recommender::SaveState(const std::string& path) const {
+  return internal::WriteStateFile(Current()->recipients.Export(), path);
+}
+
+absl::StatusOr<std::string> Recommender::StateToBytes() const {
+  return internal::StateBytes(Current()->recipients.Export());
+}
+
+// Both validate the whole snapshot before the state is replaced.
+absl::Status Recommender::LoadState(const std::string& path) const {
+  INVITEGRAPH_ASSIGN_OR_RETURN(internal::PortableRecipientState p,
+                               internal::ReadStateFile(path));
+  std::lock_guard<std::mutex> swap(shared_->swap_mu);
+  return Current()->recipients.Import(p);
+}
+
+absl::Status Recommender::StateFromBytes(std::string_view bytes) const {
+  INVITEGRAPH_ASSIGN_OR_RETURN(internal::PortableRecipientState p,
+                               internal::ParseStateBytes(bytes));
+  std::lock_guard<std::mutex> swap(shared_->swap_mu);
+  return Current()->recipients.Import(p);
+}
 
 namespace {
 absl::StatusOr<NodeId> InviterNode(const SocialGraph& g, UserId inviter) {
@@ -548,19 +644,20 @@ absl::StatusOr<NodeId> InviterNode(const SocialGraph& g, UserId inviter) {
 absl::StatusOr<InviteList> Recommender::RecommendList(UserId inviter,
                                                       const Campaign& campaign,
                                                       int k) const {
+  const std::shared_ptr<const Impl> impl = Current();
   if (k < 0)
     return absl::InvalidArgumentError(absl::StrCat("k=", k, ": must be >= 0"));
   if (campaign.team_size < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "campaign.team_size=", campaign.team_size, ": must be >= 0"));
   }
-  INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl_->graph, inviter));
-  auto scratch = impl_->Acquire();
+  INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl->graph, inviter));
+  auto scratch = impl->Acquire();
   InviteList out;
-  absl::Status st = impl_->RecommendRange(
+  absl::Status st = impl->RecommendRange(
       absl::MakeConstSpan(&node, 1), absl::MakeConstSpan(&campaign, 1), 0, 1,
       ServeOptions{.k = k}, *scratch, absl::MakeSpan(&out, 1));
-  impl_->Release(std::move(scratch));
+  impl->Release(std::move(scratch));
   if (!st.ok()) return st;
   return out;
 }
@@ -574,15 +671,16 @@ absl::StatusOr<std::vector<Suggestion>> Recommender::Recommend(
 
 absl::StatusOr<FeatureMatrix> Recommender::Features(
     UserId inviter, const Campaign& campaign) const {
-  INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl_->graph, inviter));
-  auto scratch = impl_->Acquire();
+  const std::shared_ptr<const Impl> impl = Current();
+  INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl->graph, inviter));
+  auto scratch = impl->Acquire();
   FeatureMatrix out;
-  impl_->Featurize(node, campaign, scratch->candidates, scratch->items,
-                   &scratch->found, &out.values);
-  const auto ids = impl_->graph.user_ids();
+  impl->Featurize(node, campaign, scratch->candidates, scratch->items,
+                  &scratch->found, &out.values);
+  const auto ids = impl->graph.user_ids();
   out.candidates.reserve(scratch->found.size());
   for (const auto& c : scratch->found) out.candidates.push_back(ids[c.node]);
-  impl_->Release(std::move(scratch));
+  impl->Release(std::move(scratch));
   return out;
 }
 
@@ -649,12 +747,13 @@ absl::Status Recommender::Impl::ServeAll(
 absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
     absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
     const BatchOptions& options) const {
+  const std::shared_ptr<const Impl> impl = Current();
   INVITEGRAPH_ASSIGN_OR_RETURN(
-      Requests req, ResolveRequests(impl_->graph, inviters, items, k));
+      Requests req, ResolveRequests(impl->graph, inviters, items, k));
   const int64_t n = static_cast<int64_t>(inviters.size());
   std::vector<InviteList> results(n);
   internal::ProgressReporter progress(options.progress, n);
-  INVITEGRAPH_RETURN_IF_ERROR(impl_->ServeAll(
+  INVITEGRAPH_RETURN_IF_ERROR(impl->ServeAll(
       req.nodes, req.campaigns, ServeOptions{.k = k}, options.num_threads,
       progress, [&](int64_t begin, absl::Span<InviteList> lists) {
         for (size_t i = 0; i < lists.size(); ++i)
@@ -688,9 +787,10 @@ SuggestionTable Recommender::Impl::ToTable(absl::Span<const UserId> inviters,
 absl::StatusOr<Wave> Recommender::RecommendWave(
     absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
     const WaveOptions& options) const {
+  const std::shared_ptr<const Impl> impl = Current();
   const auto start = std::chrono::steady_clock::now();
   INVITEGRAPH_ASSIGN_OR_RETURN(
-      Requests req, ResolveRequests(impl_->graph, inviters, items, k));
+      Requests req, ResolveRequests(impl->graph, inviters, items, k));
   if (options.recipient_capacity < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "WaveOptions.recipient_capacity=", options.recipient_capacity,
@@ -701,11 +801,11 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
         absl::StrCat("WaveOptions.exact_work_limit=", options.exact_work_limit,
                      ": must be >= 0"));
   }
-  if (!impl_->ranker->calibrated()) {
+  if (!impl->ranker->calibrated()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "RecommendWave maximises expected joins and needs calibrated join "
         "probabilities, but ranker '",
-        impl_->ranker->spec().substr(0, 40),
+        impl->ranker->spec().substr(0, 40),
         "' scores are not probabilities: fit a \"logistic\" ranker"));
   }
   const int64_t n = static_cast<int64_t>(inviters.size());
@@ -729,7 +829,7 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
     float p;
   };
   std::vector<std::vector<Eligible>> eligible(n);
-  INVITEGRAPH_RETURN_IF_ERROR(impl_->ServeAll(
+  INVITEGRAPH_RETURN_IF_ERROR(impl->ServeAll(
       req.nodes, req.campaigns,
       ServeOptions{.k = std::numeric_limits<int>::max(),
                    .explain = false,
@@ -778,9 +878,9 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
   problem.num_recipients = static_cast<int32_t>(recipients.size());
   problem.capacity.resize(recipients.size());
   {
-    const internal::RecipientState::Reader feedback(impl_->recipients);
+    const internal::RecipientState::Reader feedback(impl->recipients);
     for (size_t r = 0; r < recipients.size(); ++r) {
-      const NodeId node = *impl_->graph.FindNode(recipients[r]);
+      const NodeId node = *impl->graph.FindNode(recipients[r]);
       problem.capacity[r] = static_cast<int32_t>(std::clamp<int64_t>(
           feedback.view().Headroom(node), 0, options.recipient_capacity));
     }
@@ -805,7 +905,7 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
   // 3. Serve each request restricted to its assigned recipients, so lists are
   // ordered and explained as Recommend() does.
   std::vector<InviteList> results(n);
-  INVITEGRAPH_RETURN_IF_ERROR(impl_->ServeAll(
+  INVITEGRAPH_RETURN_IF_ERROR(impl->ServeAll(
       req.nodes, req.campaigns,
       ServeOptions{.k = k, .diversify = false, .allowed = allowed},
       options.num_threads, progress,
