@@ -118,6 +118,14 @@ std::optional<Reply> ExpectObject(const json& request) {
   return Error(400, "expected a JSON object");
 }
 
+// The rows of one /outcome request as the columns OutcomeBatch views.
+struct OutcomeColumns {
+  std::vector<UserId> inviter, invitee;
+  std::vector<ItemId> item;
+  std::vector<Timestamp> ts;
+  std::vector<Outcome> outcome;
+};
+
 int64_t FileBytes(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? int64_t(st.st_size) : -1;
@@ -175,37 +183,33 @@ absl::StatusOr<ReloadReport> Service::Reload(const std::string& snapshot) {
   return report;
 }
 
-// The swap at the service level: a new Recommender over `graph`, the outcomes
-// recorded so far replayed into it (RecordOutcomes() keys them by user id),
-// then one pointer store. outcome_mu_ is held throughout, so no outcome lands
-// in the old Recommender after the replay. Once the library has
-// Recommender::SwapGraph(), this body becomes: copy Current()->rec, call
-// SwapGraph(std::move(graph)) on it, store a Serving with the new metadata.
+// The one place the graph changes. The first graph gets a new Recommender;
+// later ones go through Recommender::SwapGraph(), which switches every copy of
+// the handle at once: requests already running finish on the old graph, and
+// recorded outcomes (including any that race with the swap) carry over by user
+// id. The metadata is published right after, so a request that starts inside
+// the swap may report the previous generation.
 absl::Status Service::Publish(SocialGraph graph, const ReloadReport& report) {
-  std::lock_guard<std::mutex> outcomes(outcome_mu_);
-  INVITEGRAPH_ASSIGN_OR_RETURN(
-      Recommender rec,
-      Recommender::Create(std::move(graph), options_.config, ranker_));
-  if (!outcome_log_.inviter.empty()) {
-    INVITEGRAPH_RETURN_IF_ERROR(
-        rec.RecordOutcomes({.inviter = outcome_log_.inviter,
-                            .invitee = outcome_log_.invitee,
-                            .item = outcome_log_.item,
-                            .ts = outcome_log_.ts,
-                            .outcome = outcome_log_.outcome})
-            .status());
+  const std::shared_ptr<const Serving> old = Current();
+  std::optional<Recommender> rec;
+  if (old == nullptr) {
+    INVITEGRAPH_ASSIGN_OR_RETURN(
+        Recommender created,
+        Recommender::Create(std::move(graph), options_.config, ranker_));
+    rec.emplace(std::move(created));
+  } else {
+    INVITEGRAPH_RETURN_IF_ERROR(old->rec.SwapGraph(std::move(graph)));
+    rec.emplace(old->rec);
   }
   auto next = std::make_shared<const Serving>(
-      Serving{.rec = std::move(rec),
+      Serving{.rec = *std::move(rec),
               .snapshot = report.snapshot,
               .bytes = report.bytes,
               .load_seconds = report.load_seconds,
               .loaded_at = absl::Now(),
               .generation = report.generation});
   std::lock_guard<std::mutex> lock(current_mu_);
-  current_.swap(next);
-  // `next` now holds the old Serving; it is released here unless requests
-  // still use it, in which case the last of them frees it.
+  current_ = std::move(next);
   return absl::OkStatus();
 }
 
@@ -288,7 +292,7 @@ Reply Service::RecordOutcomes(const json& request) {
   if (!rows.is_array()) {
     return Error(400, "field 'outcomes' must be an array of rows", "outcomes");
   }
-  OutcomeLog batch;
+  OutcomeColumns batch;
   for (size_t i = 0; i < rows.size(); ++i) {
     const json& row = rows[i];
     const std::string prefix = absl::StrCat("outcomes[", i, "].");
@@ -321,7 +325,6 @@ Reply Service::RecordOutcomes(const json& request) {
     batch.ts.push_back(ts);
     batch.outcome.push_back(*outcome);
   }
-  std::lock_guard<std::mutex> lock(outcome_mu_);
   absl::StatusOr<OutcomeReport> report =
       Current()->rec.RecordOutcomes({.inviter = batch.inviter,
                                      .invitee = batch.invitee,
@@ -329,14 +332,6 @@ Reply Service::RecordOutcomes(const json& request) {
                                      .ts = batch.ts,
                                      .outcome = batch.outcome});
   if (!report.ok()) return FromStatus(report.status());
-  auto append = [](auto& to, const auto& from) {
-    to.insert(to.end(), from.begin(), from.end());
-  };
-  append(outcome_log_.inviter, batch.inviter);
-  append(outcome_log_.invitee, batch.invitee);
-  append(outcome_log_.item, batch.item);
-  append(outcome_log_.ts, batch.ts);
-  append(outcome_log_.outcome, batch.outcome);
   return {.status = 200,
           .body = {{"applied", report->applied},
                    {"unknown_invitees", report->unknown_invitees}}};
@@ -360,7 +355,7 @@ Reply Service::Feedback(const json& request) {
 
 Reply Service::Health() const {
   const std::shared_ptr<const Serving> s = Current();
-  const SocialGraph& g = s->rec.graph();
+  const SocialGraph g = s->rec.graph();
   auto n = [](const std::atomic<int64_t>& c) {
     return c.load(std::memory_order_relaxed);
   };

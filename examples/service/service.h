@@ -10,10 +10,9 @@
 //
 // Reload: the new snapshot is loaded and validated by the caller's thread
 // (the /reload handler or the SIGHUP thread), never by a /recommend request;
-// then the new Recommender is published with one pointer swap. Each request
-// copies the current pointer once, so in-flight requests finish on the graph
-// they started with and the old graph is freed when the last of them ends.
-// Outcomes recorded so far carry over to the new graph by user id.
+// then Recommender::SwapGraph() switches to it: in-flight requests finish on
+// the graph they started with, the old graph is freed when the last of them
+// ends, and outcomes recorded so far carry over to the new graph by user id.
 //
 // Thread safety: every method may run concurrently from many threads;
 // reloads are serialised (a second Reload() while one runs waits).
@@ -101,15 +100,6 @@ class Service {
   std::shared_ptr<const Serving> current_;
 
   std::mutex reload_mu_;  // one reload at a time
-  // Guards outcome recording against a concurrent swap, and the log replayed
-  // into each new Recommender so outcomes carry over.
-  std::mutex outcome_mu_;
-  struct OutcomeLog {
-    std::vector<UserId> inviter, invitee;
-    std::vector<ItemId> item;
-    std::vector<Timestamp> ts;
-    std::vector<Outcome> outcome;
-  } outcome_log_;
 
   std::atomic<int64_t> recommends_{0}, outcomes_{0}, reloads_{0}, feedbacks_{0},
       ok_{0}, client_errors_{0}, server_errors_{0};
