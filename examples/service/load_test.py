@@ -108,7 +108,7 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
             if status != 200 or not isinstance(body.get("suggestions"), list):
                 fail(f"http_{status}")
                 continue
-            local.append(done - due)
+            local.append((due - start, done - due))
             gens.add(body.get("generation"))
         c.close()
         with lock:
@@ -126,7 +126,8 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
                                    {"path": reload_path} if reload_path else {})
         except Exception as e:  # pylint: disable=broad-except
             status, body = None, {"error": repr(e)}
-        reload.update(status=status, seconds=time.perf_counter() - t, reply=body)
+        reload.update(status=status, seconds=time.perf_counter() - t, reply=body,
+                      window=(t - start, time.perf_counter() - start))
         c.close()
 
     threads = [threading.Thread(target=worker, args=(w,)) for w in range(connections)]
@@ -137,8 +138,13 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
-    latencies.sort()
-    ms = lambda q: round(1e3 * percentile(latencies, q), 3)  # noqa: E731
+    # Requests due while the reload ran (plus a second for the queue to drain)
+    # are reported apart too, so the cost of a reload is visible on its own.
+    lo, hi = reload.pop("window", (float("inf"), float("-inf")))
+    during = sorted(lat for due, lat in latencies if lo <= due <= hi + 1)
+    outside = sorted(lat for due, lat in latencies if not lo <= due <= hi + 1)
+    latencies = sorted(lat for _, lat in latencies)
+    ms = lambda q, v=latencies: round(1e3 * percentile(v, q), 3)  # noqa: E731
     report = {
         "users": users,
         "offered_rate": rate,
@@ -157,6 +163,10 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
     }
     if reload_at is not None:
         report["reload"] = reload
+        report["outside_reload"] = {"requests": len(outside), "p50_ms": ms(0.5, outside),
+                                    "p99_ms": ms(0.99, outside)}
+        report["during_reload"] = {"requests": len(during), "p50_ms": ms(0.5, during),
+                                   "p99_ms": ms(0.99, during), "max_ms": ms(1.0, during)}
     return report
 
 

@@ -8,11 +8,12 @@
 //   // r.status == 200, r.body["suggestions"][0]["candidate"] ...
 //   INVITEGRAPH_ASSIGN_OR_RETURN(ReloadReport rr, svc->Reload("new.snap"));
 //
-// Reload: the new snapshot is loaded and validated by the caller's thread
-// (the /reload handler or the SIGHUP thread), never by a /recommend request;
-// then Recommender::SwapGraph() switches to it: in-flight requests finish on
-// the graph they started with, the old graph is freed when the last of them
-// ends, and outcomes recorded so far carry over to the new graph by user id.
+// Reload: the new snapshot is loaded and validated off the request path, on a
+// helper thread at nice +10 started by the caller (the /reload handler or the
+// SIGHUP thread); then Recommender::SwapGraph() switches to it: in-flight
+// requests finish on the graph they started with, the old graph is freed when
+// the last of them ends, and outcomes recorded so far carry over to the new
+// graph by user id.
 //
 // Thread safety: every method may run concurrently from many threads;
 // reloads are serialised (a second Reload() while one runs waits).
