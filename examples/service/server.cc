@@ -74,6 +74,12 @@ json QueryToJson(const httplib::Request& req) {
 
 // The POST body as JSON; an empty body is {}. nullopt-like: a discarded value
 // when it does not parse.
+// Replies may echo client bytes (a path, an outcome name): invalid UTF-8 is
+// replaced rather than thrown on.
+std::string Dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json BodyToJson(const httplib::Request& req) {
   if (req.body.empty()) return json::object();
   return json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -113,6 +119,7 @@ int main(int argc, char** argv) {
   // httplib writes headers and body separately: without TCP_NODELAY, Nagle
   // holds the body back until the client's delayed ACK, ~40 ms a response.
   http.set_tcp_nodelay(true);
+  http.set_payload_max_length(64 << 20);  // bytes of one request body
   // A kept-alive connection holds one pool thread while open (so --threads
   // bounds the open connections served at once). httplib closes one after 5
   // requests by default; the reconnects then overflow its listen backlog of 5
@@ -121,7 +128,7 @@ int main(int argc, char** argv) {
   auto send = [&svc](httplib::Response& res, const Reply& r) {
     svc.Count(r.status);
     res.status = r.status;
-    res.set_content(r.body.dump(), "application/json");
+    res.set_content(Dump(r.body), "application/json");
   };
   // Handlers taking a POST body: a body that is not JSON is a 400.
   auto with_body = [send](auto handle) {
@@ -178,8 +185,7 @@ int main(int argc, char** argv) {
                             httplib::Response& res) {
     if (res.body.empty()) {
       res.set_content(
-          json{{"error", "no such endpoint: " + req.method + " " + req.path}}
-              .dump(),
+          Dump({{"error", "no such endpoint: " + req.method + " " + req.path}}),
           "application/json");
     }
   });
@@ -209,7 +215,7 @@ int main(int argc, char** argv) {
       if (sig != SIGHUP) break;
       const Reply r = svc.ReloadReply("");
       std::fprintf(stderr, "SIGHUP reload: %d %s\n", r.status,
-                   r.body.dump().c_str());
+                   Dump(r.body).c_str());
     }
     http.stop();
   });

@@ -107,8 +107,9 @@ def run_checks(client, server, snap_a, snap_b):
     client.expect_error(400, "body", "POST", "/recommend", raw="{not json")
     client.expect_error(400, None, "POST", "/recommend", [1, 2])
     client.expect_error(404, "inviter", "GET", "/recommend?inviter=1000000000&item=3")
-    status, got = client.call("GET", "/nope")
-    check(status == 404 and "error" in got, got)
+    for path in ("/nope", "/%FF%FE"):  # the second echoes bytes that are not UTF-8
+        status, got = client.call("GET", path)
+        check(status == 404 and "error" in got, f"{path}: {status} {got}")
 
     # /outcome and /feedback
     invitee = s[0]["candidate"]
