@@ -12,7 +12,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL=$JOBS
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 APT_PACKAGES=(g++ cmake ninja-build pkg-config libeigen3-dev libboost-graph-dev libabsl-dev
-              catch2 nlohmann-json3-dev libbenchmark-dev libxxhash-dev)
+              catch2 nlohmann-json3-dev libbenchmark-dev libxxhash-dev libcpp-httplib-dev)
 
 python_is_system() { [ "$(command -v python3)" = /usr/bin/python3 ]; }
 
