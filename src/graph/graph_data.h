@@ -98,6 +98,15 @@ struct GraphData {
 // Sets stats.arc_bytes, offset_bytes and total_bytes from what `d` holds.
 void FillMemoryStats(GraphData& d);
 
+// Profile columns derived from others, shared by builds and updates:
+// is_new from first_seen and as_of;
+void FillIsNew(GraphData& d);
+// exposures raised to joins (joiners missing from an `invited` list were still
+// exposed) and the Beta-smoothed join_rate;
+void FillJoinRates(GraphData& d);
+// purchase_weight (all purchases) and category_norm from the purchase rows.
+void FillPurchaseTotals(GraphData& d);
+
 // Cosine similarity of two users' category purchase vectors (0 if either is
 // empty).
 inline float CategoryCosine(const GraphData& d, NodeId a, NodeId b) {

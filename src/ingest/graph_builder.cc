@@ -324,19 +324,6 @@ absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
 
 namespace {
 
-absl::Status CheckNotAfter(std::string_view table,
-                           absl::Span<const Timestamp> ts, Timestamp as_of) {
-  for (size_t i = 0; i < ts.size(); ++i) {
-    if (ts[i] > as_of) {
-      return internal::RowError(
-          table, "ts", i, absl::StrCat(ts[i]),
-          absl::StrCat("timestamp is after as_of=", as_of,
-                       " (rows counted across all batches)"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // Builds the symmetric CSR from all arc contributions, bucketed by source node.
 class ArcAggregator {
  public:
@@ -677,12 +664,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
       seen(s.joined[j], ts);
     }
   }
-  data->is_new.assign(n, 0);
-  for (uint32_t u = 0; u < n; ++u) {
-    const Timestamp f = data->first_seen[u];
-    data->is_new[u] = f >= 0 && static_cast<double>(as_of - f) <=
-                                    config.new_user_days * kSecondsPerDay;
-  }
+  FillIsNew(*data);
 
   // 3. Join rates: exposures from `invited` lists, else from the inviter's
   // contacts.
@@ -702,15 +684,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
         data->exposures[v] += 1;
     }
   }
-  data->join_rate.assign(n, 0);
-  const double prior_m = config.join_rate_prior_mean;
-  const double prior_s = config.join_rate_prior_strength;
-  for (uint32_t u = 0; u < n; ++u) {
-    // Joiners missing from an `invited` list were still exposed.
-    data->exposures[u] = std::max(data->exposures[u], data->joins[u]);
-    data->join_rate[u] = static_cast<float>(
-        (data->joins[u] + prior_m * prior_s) / (data->exposures[u] + prior_s));
-  }
+  FillJoinRates(*data);
   progress.Add(1);
 
   // 4. Purchases (including campaign joins and the inviter's own order):
@@ -766,38 +740,12 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
     }
     data->user_categories = AggregateRows(n, c_user, c_cat, c_w);
   }
-  data->purchase_weight.assign(n, 0);
-  data->category_norm.assign(n, 0);
-  for (uint32_t u = 0; u < n; ++u) {
-    // The total spans all purchases, uncategorised items included.
-    const auto& items = data->user_items;
-    double total = 0, sq = 0;
-    for (uint64_t i = items.offsets[u]; i < items.offsets[u + 1]; ++i)
-      total += items.weights[i];
-    const auto& rows = data->user_categories;
-    for (uint64_t i = rows.offsets[u]; i < rows.offsets[u + 1]; ++i) {
-      sq += static_cast<double>(rows.weights[i]) * rows.weights[i];
-    }
-    data->purchase_weight[u] = static_cast<float>(total);
-    data->category_norm[u] = static_cast<float>(std::sqrt(sq));
-  }
+  FillPurchaseTotals(*data);
   progress.Add(1);
 
   // 5. Communities, once per build, over the finished CSR.
   GraphStats& st = data->stats;
-  if (options.communities) {
-    const auto c0 = std::chrono::steady_clock::now();
-    data->community = DetectCommunities(*data);
-    st.num_communities =
-        data->community.empty()
-            ? 0
-            : int64_t{*std::max_element(data->community.begin(),
-                                        data->community.end())} +
-                  1;
-    st.community_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - c0)
-            .count();
-  }
+  if (options.communities) FillCommunities(*data);
 
   // 6. Statistics.
   st.num_nodes = n;
