@@ -95,6 +95,14 @@ struct GraphData {
   }
 };
 
+// Rows of `old` (any number of owners, up to `num_owners`; empty for none)
+// with weights scaled by `f`, merged with the triples (owner, key, weight)
+// over `num_owners` owners: equal keys add up, rows are sorted by key.
+SparseRows MergeRows(const SparseRows& old, float f, uint32_t num_owners,
+                     absl::Span<const uint32_t> owner,
+                     absl::Span<const uint32_t> key,
+                     absl::Span<const float> weight);
+
 // Sets stats.arc_bytes, offset_bytes and total_bytes from what `d` holds.
 void FillMemoryStats(GraphData& d);
 

@@ -83,9 +83,21 @@ PackedArc Rebase(const PackedArc& old, const NewArc* add, double f,
   return p;
 }
 
-// Rows of `old` (owners < old.offsets.size() - 1) scaled by `f`, merged with
-// the triples (owner, key, weight) over `num_owners` owners; keys are already
-// translated to the new dense ids.
+// Old activity in a window of `window_days` at t1, moved to t2 = t1 + gap:
+// events are assumed spread evenly over [0, 7] days (the 7-day count) and
+// (7, 30] days (the rest of the 30-day count). Exact when the gap is 0 or
+// longer than the window; otherwise within [0, old 30-day count] of the truth.
+float ShiftActivity(float a7, float a30, double gap_days, double window_days) {
+  auto kept = [&](double lo, double hi) {
+    return std::clamp((window_days - gap_days - lo) / (hi - lo), 0.0, 1.0);
+  };
+  if (gap_days == 0) return window_days <= 7 ? a7 : a30;
+  return static_cast<float>(a7 * kept(0, 7) +
+                            std::max(0.0f, a30 - a7) * kept(7, 30));
+}
+
+}  // namespace
+
 SparseRows MergeRows(const SparseRows& old, float f, uint32_t num_owners,
                      absl::Span<const uint32_t> owner,
                      absl::Span<const uint32_t> key,
@@ -99,7 +111,8 @@ SparseRows MergeRows(const SparseRows& old, float f, uint32_t num_owners,
     for (size_t i = 0; i < owner.size(); ++i)
       add[pos[owner[i]]++] = {key[i], weight[i]};
   }
-  const uint32_t old_owners = static_cast<uint32_t>(old.offsets.size() - 1);
+  const uint32_t old_owners =
+      old.offsets.empty() ? 0 : static_cast<uint32_t>(old.offsets.size() - 1);
   SparseRows rows;
   rows.offsets.assign(num_owners + 1, 0);
   rows.keys.reserve(old.keys.size() + add.size());
@@ -129,23 +142,10 @@ SparseRows MergeRows(const SparseRows& old, float f, uint32_t num_owners,
     }
     rows.offsets[o + 1] = rows.keys.size();
   }
+  rows.keys.shrink_to_fit();
+  rows.weights.shrink_to_fit();
   return rows;
 }
-
-// Old activity in a window of `window_days` at t1, moved to t2 = t1 + gap:
-// events are assumed spread evenly over [0, 7] days (the 7-day count) and
-// (7, 30] days (the rest of the 30-day count). Exact when the gap is 0 or
-// longer than the window; otherwise within [0, old 30-day count] of the truth.
-float ShiftActivity(float a7, float a30, double gap_days, double window_days) {
-  auto kept = [&](double lo, double hi) {
-    return std::clamp((window_days - gap_days - lo) / (hi - lo), 0.0, 1.0);
-  };
-  if (gap_days == 0) return window_days <= 7 ? a7 : a30;
-  return static_cast<float>(a7 * kept(0, 7) +
-                            std::max(0.0f, a30 - a7) * kept(7, 30));
-}
-
-}  // namespace
 
 absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
                                         const StagedEvents& s,
@@ -352,24 +352,12 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
     if (age_days <= 30) data->activity_30d[u] += 1;
     if (age_days <= 7) data->activity_7d[u] += 1;
   };
-  for (size_t i = 0; i < s.inter_src.size(); ++i) {
-    active(user_of[s.inter_src[i]], s.inter_ts[i]);
-    seen(user_of[s.inter_src[i]], s.inter_ts[i]);
-    seen(user_of[s.inter_dst[i]], s.inter_ts[i]);
-  }
-  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
-    active(user_of[s.purchase_user[i]], s.purchase_ts[i]);
-    seen(user_of[s.purchase_user[i]], s.purchase_ts[i]);
-  }
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    const Timestamp ts = campaign_time(r);
-    active(user_of[s.campaign_inviter[r]], ts);
-    seen(user_of[s.campaign_inviter[r]], ts);
-    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-      active(user_of[s.joined[j]], ts);
-      seen(user_of[s.joined[j]], ts);
-    }
-  }
+  const auto user = [&](uint32_t id) { return user_of[id]; };
+  const auto item = [&](uint32_t id) { return item_of[id]; };
+  ForEachUserTime(s, t2, user, [&](NodeId u, Timestamp ts, bool is_active) {
+    if (is_active) active(u, ts);
+    seen(u, ts);
+  });
   FillIsNew(*data);
 
   // 4. Join rates: counts add; exposures of new campaigns without `invited`
@@ -379,43 +367,20 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
   std::copy(old.joins.begin(), old.joins.end(), data->joins.begin());
   std::copy(old.exposures.begin(), old.exposures.end(),
             data->exposures.begin());
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-      data->joins[user_of[s.joined[j]]] += 1;
-    }
-    if (s.campaign_has_invited[r]) {
-      for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1];
-           ++j) {
-        data->exposures[user_of[s.invited[j]]] += 1;
-      }
-    } else {
-      for (NodeId v : data->neighbors(user_of[s.campaign_inviter[r]]))
-        data->exposures[v] += 1;
-    }
-  }
+  AddJoinsAndExposures(
+      s, user, [&](NodeId u) { return data->neighbors(u); }, data->joins,
+      data->exposures);
   FillJoinRates(*data);
 
   // 5. Purchases: new triples (user, item, weight at t2) merged into the
   // rebased rows.
   std::vector<uint32_t> p_user, p_item;
   std::vector<float> p_weight;
-  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
-    p_user.push_back(user_of[s.purchase_user[i]]);
-    p_item.push_back(item_of[s.purchase_item[i]]);
-    p_weight.push_back(static_cast<float>(decay(s.purchase_ts[i])));
-  }
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    const float w = static_cast<float>(decay(campaign_time(r)));
-    const uint32_t item = item_of[s.campaign_item[r]];
-    p_user.push_back(user_of[s.campaign_inviter[r]]);
-    p_item.push_back(item);
-    p_weight.push_back(w);
-    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-      p_user.push_back(user_of[s.joined[j]]);
-      p_item.push_back(item);
-      p_weight.push_back(w);
-    }
-  }
+  ForEachPurchase(s, t2, user, item, [&](NodeId u, uint32_t it, Timestamp ts) {
+    p_user.push_back(u);
+    p_item.push_back(it);
+    p_weight.push_back(static_cast<float>(decay(ts)));
+  });
   const float ff = static_cast<float>(f);
   data->user_items = MergeRows(old.user_items, ff, n, p_user, p_item, p_weight);
   data->item_buyers =

@@ -478,42 +478,6 @@ class ArcAggregator {
   Timestamp as_of_;
 };
 
-// Rows (owner -> (key, weight)) aggregated from unordered triples.
-internal::SparseRows AggregateRows(uint32_t num_owners,
-                                   absl::Span<const uint32_t> owner,
-                                   absl::Span<const uint32_t> key,
-                                   absl::Span<const float> weight) {
-  std::vector<uint64_t> start(num_owners + 1, 0);
-  for (uint32_t o : owner) ++start[o + 1];
-  for (uint32_t o = 0; o < num_owners; ++o) start[o + 1] += start[o];
-  std::vector<std::pair<uint32_t, float>> buf(owner.size());
-  std::vector<uint64_t> pos(start.begin(), start.end() - 1);
-  for (size_t i = 0; i < owner.size(); ++i)
-    buf[pos[owner[i]]++] = {key[i], weight[i]};
-  internal::SparseRows rows;
-  rows.offsets.assign(num_owners + 1, 0);
-  rows.keys.reserve(buf.size());
-  rows.weights.reserve(buf.size());
-  for (uint32_t o = 0; o < num_owners; ++o) {
-    auto b = buf.begin() + start[o], e = buf.begin() + start[o + 1];
-    std::sort(b, e,
-              [](const auto& x, const auto& y) { return x.first < y.first; });
-    for (auto it = b; it != e; ++it) {
-      if (!rows.keys.empty() && rows.keys.size() > rows.offsets[o] &&
-          rows.keys.back() == it->first) {
-        rows.weights.back() += it->second;
-      } else {
-        rows.keys.push_back(it->first);
-        rows.weights.push_back(it->second);
-      }
-    }
-    rows.offsets[o + 1] = rows.keys.size();
-  }
-  rows.keys.shrink_to_fit();
-  rows.weights.shrink_to_fit();
-  return rows;
-}
-
 }  // namespace
 
 absl::StatusOr<SocialGraph> GraphBuilder::Build(
@@ -646,44 +610,20 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
     if (age_days <= 30) data->activity_30d[u] += 1;
     if (age_days <= 7) data->activity_7d[u] += 1;
   };
-  for (size_t i = 0; i < s.inter_src.size(); ++i) {
-    active(s.inter_src[i], s.inter_ts[i]);
-    seen(s.inter_src[i], s.inter_ts[i]);
-    seen(s.inter_dst[i], s.inter_ts[i]);
-  }
-  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
-    active(s.purchase_user[i], s.purchase_ts[i]);
-    seen(s.purchase_user[i], s.purchase_ts[i]);
-  }
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    const Timestamp ts = campaign_time(r);
-    active(s.campaign_inviter[r], ts);
-    seen(s.campaign_inviter[r], ts);
-    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-      active(s.joined[j], ts);
-      seen(s.joined[j], ts);
-    }
-  }
+  const auto same = [](uint32_t id) { return id; };
+  ForEachUserTime(s, as_of, same, [&](NodeId u, Timestamp ts, bool is_active) {
+    if (is_active) active(u, ts);
+    seen(u, ts);
+  });
   FillIsNew(*data);
 
   // 3. Join rates: exposures from `invited` lists, else from the inviter's
   // contacts.
   data->joins.assign(n, 0);
   data->exposures.assign(n, 0);
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-      data->joins[s.joined[j]] += 1;
-    }
-    if (s.campaign_has_invited[r]) {
-      for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1];
-           ++j) {
-        data->exposures[s.invited[j]] += 1;
-      }
-    } else {
-      for (NodeId v : data->neighbors(s.campaign_inviter[r]))
-        data->exposures[v] += 1;
-    }
-  }
+  AddJoinsAndExposures(
+      s, same, [&](NodeId u) { return data->neighbors(u); }, data->joins,
+      data->exposures);
   FillJoinRates(*data);
   progress.Add(1);
 
@@ -700,22 +640,12 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   auto decay = [&](Timestamp ts) {
     return static_cast<float>(DecayWeight(as_of, ts, inv_half_life_s));
   };
-  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
-    p_user.push_back(s.purchase_user[i]);
-    p_item.push_back(s.purchase_item[i]);
-    p_weight.push_back(decay(s.purchase_ts[i]));
-  }
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    const float w = decay(campaign_time(r));
-    p_user.push_back(s.campaign_inviter[r]);
-    p_item.push_back(s.campaign_item[r]);
-    p_weight.push_back(w);
-    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-      p_user.push_back(s.joined[j]);
-      p_item.push_back(s.campaign_item[r]);
-      p_weight.push_back(w);
-    }
-  }
+  ForEachPurchase(s, as_of, same, same,
+                  [&](NodeId u, uint32_t item, Timestamp ts) {
+                    p_user.push_back(u);
+                    p_item.push_back(item);
+                    p_weight.push_back(decay(ts));
+                  });
   const uint32_t num_items = static_cast<uint32_t>(s.items.size());
   data->item_category.assign(num_items, IdMap::kAbsent);
   for (uint32_t i = 0; i < num_items && i < s.item_category.size(); ++i) {
@@ -726,8 +656,8 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
       data->item_category[i] = dense;
     }
   }
-  data->user_items = AggregateRows(n, p_user, p_item, p_weight);
-  data->item_buyers = AggregateRows(num_items, p_item, p_user, p_weight);
+  data->user_items = MergeRows({}, 1, n, p_user, p_item, p_weight);
+  data->item_buyers = MergeRows({}, 1, num_items, p_item, p_user, p_weight);
   {
     std::vector<uint32_t> c_user, c_cat;
     std::vector<float> c_w;
@@ -738,7 +668,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
       c_cat.push_back(cat);
       c_w.push_back(p_weight[i]);
     }
-    data->user_categories = AggregateRows(n, c_user, c_cat, c_w);
+    data->user_categories = MergeRows({}, 1, n, c_user, c_cat, c_w);
   }
   FillPurchaseTotals(*data);
   progress.Add(1);

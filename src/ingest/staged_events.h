@@ -57,6 +57,79 @@ struct StagedEvents {
   }
 };
 
+// Walks over staged rows shared by builds and updates. `user_of` / `item_of`
+// map staged dense ids to the graph's (the identity for a build); campaigns
+// without a timestamp are placed at `missing_ts_at`.
+
+// Calls fn(user, ts, active) for every user an event dates: an interaction's
+// sender (active) and receiver (not active), a buyer, a campaign's inviter and
+// joiners (active).
+template <typename UserOf, typename Fn>
+void ForEachUserTime(const StagedEvents& s, Timestamp missing_ts_at,
+                     const UserOf& user_of, const Fn& fn) {
+  for (size_t i = 0; i < s.inter_src.size(); ++i) {
+    fn(user_of(s.inter_src[i]), s.inter_ts[i], true);
+    fn(user_of(s.inter_dst[i]), s.inter_ts[i], false);
+  }
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    fn(user_of(s.purchase_user[i]), s.purchase_ts[i], true);
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    const Timestamp ts =
+        s.campaign_ts[r] == kMissingTs ? missing_ts_at : s.campaign_ts[r];
+    fn(user_of(s.campaign_inviter[r]), ts, true);
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      fn(user_of(s.joined[j]), ts, true);
+    }
+  }
+}
+
+// Calls fn(user, item, ts) for every purchase, including each campaign's
+// implied ones (the inviter's and each joiner's).
+template <typename UserOf, typename ItemOf, typename Fn>
+void ForEachPurchase(const StagedEvents& s, Timestamp missing_ts_at,
+                     const UserOf& user_of, const ItemOf& item_of,
+                     const Fn& fn) {
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    fn(user_of(s.purchase_user[i]), item_of(s.purchase_item[i]),
+       s.purchase_ts[i]);
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    const Timestamp ts =
+        s.campaign_ts[r] == kMissingTs ? missing_ts_at : s.campaign_ts[r];
+    const uint32_t item = item_of(s.campaign_item[r]);
+    fn(user_of(s.campaign_inviter[r]), item, ts);
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      fn(user_of(s.joined[j]), item, ts);
+    }
+  }
+}
+
+// Adds each campaign's joins to `joins` and its exposures to `exposures`:
+// the `invited` list when given, else every contact of the inviter in
+// `contacts_of(inviter)`.
+template <typename UserOf, typename ContactsOf>
+void AddJoinsAndExposures(const StagedEvents& s, const UserOf& user_of,
+                          const ContactsOf& contacts_of,
+                          std::vector<float>& joins,
+                          std::vector<float>& exposures) {
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      joins[user_of(s.joined[j])] += 1;
+    }
+    if (s.campaign_has_invited[r]) {
+      for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1];
+           ++j) {
+        exposures[user_of(s.invited[j])] += 1;
+      }
+    } else {
+      for (NodeId v : contacts_of(user_of(s.campaign_inviter[r]))) {
+        exposures[v] += 1;
+      }
+    }
+  }
+}
+
 // Which staged rows a filtered rebuild leaves out. Friendships carry no time
 // and are always kept.
 struct EventFilter {
