@@ -343,21 +343,10 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
     data->activity_30d[u] = ShiftActivity(a7, a30, gap_d, 30);
     data->first_seen[u] = old.first_seen[u];
   }
-  auto seen = [&](NodeId u, Timestamp ts) {
-    Timestamp& fs = data->first_seen[u];
-    if (fs < 0 || ts < fs) fs = ts;
-  };
-  auto active = [&](NodeId u, Timestamp ts) {
-    const double age_days = static_cast<double>(t2 - ts) / kSecondsPerDay;
-    if (age_days <= 30) data->activity_30d[u] += 1;
-    if (age_days <= 7) data->activity_7d[u] += 1;
-  };
   const auto user = [&](uint32_t id) { return user_of[id]; };
   const auto item = [&](uint32_t id) { return item_of[id]; };
-  ForEachUserTime(s, t2, user, [&](NodeId u, Timestamp ts, bool is_active) {
-    if (is_active) active(u, ts);
-    seen(u, ts);
-  });
+  AddActivity(s, t2, user, data->activity_7d, data->activity_30d,
+              data->first_seen);
   FillIsNew(*data);
 
   // 4. Join rates: counts add; exposures of new campaigns without `invited`
@@ -374,13 +363,11 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
 
   // 5. Purchases: new triples (user, item, weight at t2) merged into the
   // rebased rows.
-  std::vector<uint32_t> p_user, p_item;
-  std::vector<float> p_weight;
-  ForEachPurchase(s, t2, user, item, [&](NodeId u, uint32_t it, Timestamp ts) {
-    p_user.push_back(u);
-    p_item.push_back(it);
-    p_weight.push_back(static_cast<float>(decay(ts)));
-  });
+  const PurchaseTriples p =
+      CollectPurchases(s, t2, config.half_life_days, user, item);
+  const auto& p_user = p.user;
+  const auto& p_item = p.item;
+  const auto& p_weight = p.weight;
   const float ff = static_cast<float>(f);
   data->user_items = MergeRows(old.user_items, ff, n, p_user, p_item, p_weight);
   data->item_buyers =

@@ -44,11 +44,6 @@ constexpr std::array<double, kNumChannels> kDefaultChannelWeights = {
 constexpr uint8_t kFriendKind = kNumChannels;
 constexpr uint8_t kPresenceKind = kNumChannels + 1;
 
-// Weight of an event at `ts` seen from `as_of`: it halves every half-life.
-double DecayWeight(Timestamp as_of, Timestamp ts, double inv_half_life_s) {
-  return std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s);
-}
-
 // One contribution to arc source -> target, 12 bytes: the scatter that places
 // them is the build's largest memory traffic. The event's age (as_of - ts) is
 // kept in whole seconds, saturating at 2^32 - 1 (136 years; a weight that old
@@ -601,20 +596,9 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   data->activity_7d.assign(n, 0);
   data->activity_30d.assign(n, 0);
   data->first_seen.assign(n, -1);
-  auto seen = [&](NodeId u, Timestamp ts) {
-    Timestamp& f = data->first_seen[u];
-    if (f < 0 || ts < f) f = ts;
-  };
-  auto active = [&](NodeId u, Timestamp ts) {
-    const double age_days = static_cast<double>(as_of - ts) / kSecondsPerDay;
-    if (age_days <= 30) data->activity_30d[u] += 1;
-    if (age_days <= 7) data->activity_7d[u] += 1;
-  };
   const auto same = [](uint32_t id) { return id; };
-  ForEachUserTime(s, as_of, same, [&](NodeId u, Timestamp ts, bool is_active) {
-    if (is_active) active(u, ts);
-    seen(u, ts);
-  });
+  AddActivity(s, as_of, same, data->activity_7d, data->activity_30d,
+              data->first_seen);
   FillIsNew(*data);
 
   // 3. Join rates: exposures from `invited` lists, else from the inviter's
@@ -629,23 +613,11 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
 
   // 4. Purchases (including campaign joins and the inviter's own order):
   // per-user item and category affinities, item buyers.
-  std::vector<uint32_t> p_user, p_item;
-  std::vector<float> p_weight;
-  const size_t num_p =
-      s.purchase_user.size() + s.joined.size() + s.campaign_inviter.size();
-  p_user.reserve(num_p);
-  p_item.reserve(num_p);
-  p_weight.reserve(num_p);
-  const double inv_half_life_s = 1.0 / (config.half_life_days * kSecondsPerDay);
-  auto decay = [&](Timestamp ts) {
-    return static_cast<float>(DecayWeight(as_of, ts, inv_half_life_s));
-  };
-  ForEachPurchase(s, as_of, same, same,
-                  [&](NodeId u, uint32_t item, Timestamp ts) {
-                    p_user.push_back(u);
-                    p_item.push_back(item);
-                    p_weight.push_back(decay(ts));
-                  });
+  const PurchaseTriples p =
+      CollectPurchases(s, as_of, config.half_life_days, same, same);
+  const auto& p_user = p.user;
+  const auto& p_item = p.item;
+  const auto& p_weight = p.weight;
   const uint32_t num_items = static_cast<uint32_t>(s.items.size());
   data->item_category.assign(num_items, IdMap::kAbsent);
   for (uint32_t i = 0; i < num_items && i < s.item_category.size(); ++i) {

@@ -5,6 +5,7 @@
 #ifndef INVITEGRAPH_INGEST_STAGED_EVENTS_H_
 #define INVITEGRAPH_INGEST_STAGED_EVENTS_H_
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -128,6 +129,51 @@ void AddJoinsAndExposures(const StagedEvents& s, const UserOf& user_of,
       }
     }
   }
+}
+
+// Counts each event in the activity windows (7 and 30 days up to `as_of`) of
+// its active users and lowers every dated user's first_seen (-1: never) to
+// the event's time.
+template <typename UserOf>
+void AddActivity(const StagedEvents& s, Timestamp as_of, const UserOf& user_of,
+                 std::vector<float>& activity_7d,
+                 std::vector<float>& activity_30d,
+                 std::vector<Timestamp>& first_seen) {
+  ForEachUserTime(s, as_of, user_of, [&](NodeId u, Timestamp ts, bool active) {
+    if (active) {
+      const double age_days = static_cast<double>(as_of - ts) / kSecondsPerDay;
+      if (age_days <= 30) activity_30d[u] += 1;
+      if (age_days <= 7) activity_7d[u] += 1;
+    }
+    Timestamp& f = first_seen[u];
+    if (f < 0 || ts < f) f = ts;
+  });
+}
+
+// Every purchase (ForEachPurchase) as (user, item, weight decayed to as_of).
+struct PurchaseTriples {
+  std::vector<uint32_t> user, item;
+  std::vector<float> weight;
+};
+template <typename UserOf, typename ItemOf>
+PurchaseTriples CollectPurchases(const StagedEvents& s, Timestamp as_of,
+                                 double half_life_days, const UserOf& user_of,
+                                 const ItemOf& item_of) {
+  const double inv_half_life_s = 1.0 / (half_life_days * kSecondsPerDay);
+  PurchaseTriples p;
+  const size_t n =
+      s.purchase_user.size() + s.joined.size() + s.campaign_inviter.size();
+  p.user.reserve(n);
+  p.item.reserve(n);
+  p.weight.reserve(n);
+  ForEachPurchase(
+      s, as_of, user_of, item_of, [&](uint32_t u, uint32_t item, Timestamp ts) {
+        p.user.push_back(u);
+        p.item.push_back(item);
+        p.weight.push_back(static_cast<float>(
+            std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s)));
+      });
+  return p;
 }
 
 // Which staged rows a filtered rebuild leaves out. Friendships carry no time
