@@ -396,26 +396,18 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
     }
   }
   {
-    std::vector<uint32_t> c_user, c_cat;
-    std::vector<float> c_w;
-    for (size_t i = 0; i < p_user.size(); ++i) {
-      const uint32_t cat = data->item_category[p_item[i]];
-      if (cat == IdMap::kAbsent) continue;
-      c_user.push_back(p_user[i]);
-      c_cat.push_back(cat);
-      c_w.push_back(p_weight[i]);
-    }
+    PurchaseTriples c = p.ByCategory(data->item_category);
     const SparseRows& ob = old.item_buyers;
     for (uint32_t i = 0; i < items1; ++i) {
       if (!gained[i]) continue;
       for (uint64_t k = ob.offsets[i]; k < ob.offsets[i + 1]; ++k) {
-        c_user.push_back(ob.keys[k]);
-        c_cat.push_back(data->item_category[i]);
-        c_w.push_back(ob.weights[k] * ff);
+        c.user.push_back(ob.keys[k]);
+        c.item.push_back(data->item_category[i]);
+        c.weight.push_back(ob.weights[k] * ff);
       }
     }
     data->user_categories =
-        MergeRows(old.user_categories, ff, n, c_user, c_cat, c_w);
+        MergeRows(old.user_categories, ff, n, c.user, c.item, c.weight);
   }
   FillPurchaseTotals(*data);
 

@@ -631,16 +631,8 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   data->user_items = MergeRows({}, 1, n, p_user, p_item, p_weight);
   data->item_buyers = MergeRows({}, 1, num_items, p_item, p_user, p_weight);
   {
-    std::vector<uint32_t> c_user, c_cat;
-    std::vector<float> c_w;
-    for (size_t i = 0; i < p_user.size(); ++i) {
-      const uint32_t cat = data->item_category[p_item[i]];
-      if (cat == IdMap::kAbsent) continue;
-      c_user.push_back(p_user[i]);
-      c_cat.push_back(cat);
-      c_w.push_back(p_weight[i]);
-    }
-    data->user_categories = MergeRows({}, 1, n, c_user, c_cat, c_w);
+    const PurchaseTriples c = p.ByCategory(data->item_category);
+    data->user_categories = MergeRows({}, 1, n, c.user, c.item, c.weight);
   }
   FillPurchaseTotals(*data);
   progress.Add(1);

@@ -154,6 +154,20 @@ void AddActivity(const StagedEvents& s, Timestamp as_of, const UserOf& user_of,
 struct PurchaseTriples {
   std::vector<uint32_t> user, item;
   std::vector<float> weight;
+
+  // The triples of categorised items as (user, category, weight), given each
+  // item's dense category (IdMap::kAbsent: none).
+  PurchaseTriples ByCategory(absl::Span<const uint32_t> item_category) const {
+    PurchaseTriples c;
+    for (size_t i = 0; i < user.size(); ++i) {
+      const uint32_t cat = item_category[item[i]];
+      if (cat == IdMap::kAbsent) continue;
+      c.user.push_back(user[i]);
+      c.item.push_back(cat);
+      c.weight.push_back(weight[i]);
+    }
+    return c;
+  }
 };
 template <typename UserOf, typename ItemOf>
 PurchaseTriples CollectPurchases(const StagedEvents& s, Timestamp as_of,
