@@ -438,6 +438,57 @@ dict
           },
           py::arg("item"), "External ids of the item's buyers.")
       .def(
+          "_update",
+          [](const SocialGraph& g, const GraphBuilder& new_events,
+             std::optional<int64_t> as_of, bool communities) {
+            UpdateOptions options;
+            options.as_of = as_of;
+            options.communities = communities;
+            absl::StatusOr<SocialGraph> out = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              out = g.Update(new_events, options);
+            }
+            return ValueOrThrow(std::move(out));
+          },
+          py::arg("new_events"), py::arg("as_of") = py::none(),
+          py::arg("communities") = true,
+          "A new graph with the events staged in `new_events` (a GraphBuilder "
+          "of only the new rows) folded in, as of `as_of`. Use "
+          "SocialGraph.update for DataFrames. GIL released.")
+      .def(
+          "forget",
+          [](const SocialGraph& g, const Column<int64_t>& user_ids,
+             bool ignore_unknown, bool communities) {
+            ForgetOptions options;
+            options.ignore_unknown = ignore_unknown;
+            options.communities = communities;
+            auto ids = AsSpan(user_ids);
+            absl::StatusOr<SocialGraph> out = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              out = g.Forget(ids, options);
+            }
+            return ValueOrThrow(std::move(out));
+          },
+          py::arg("user_ids"), py::kw_only(), py::arg("ignore_unknown") = true,
+          py::arg("communities") = true, R"pbdoc(
+A new graph without the given users: their nodes, arcs in both directions, profiles,
+purchases (their rows and their entries among item buyers) and community labels.
+Remaining users keep their data; internal node ids are renumbered. Values other users
+derived from the forgotten users' events at build time (first seen, activity, joins,
+exposures) are kept. GIL released.
+
+Parameters
+----------
+user_ids : array-like of int64
+    External ids. Unknown ids are skipped (``len(g) - len(g2)`` is the number
+    forgotten) unless ``ignore_unknown=False``, which raises ``KeyError``.
+communities : bool
+    Re-detect communities without the forgotten users (default); False keeps the
+    others' labels, renumbered densely.
+)pbdoc")
+      .def(
           "save",
           [](const SocialGraph& g, const std::filesystem::path& path) {
             absl::StatusOr<int64_t> n = absl::UnknownError("");

@@ -117,6 +117,7 @@ class GraphBuilder {
   absl::StatusOr<SocialGraph> Build(const BuildOptions& options = {}) const;
 
  private:
+  friend class SocialGraph;  // Update() reads the staged rows
   internal::StagedEvents& Mutable();
   GraphConfig config_;
   std::shared_ptr<internal::StagedEvents> staged_;

@@ -39,6 +39,7 @@
 namespace invitegraph {
 
 struct GraphConfig;
+class GraphBuilder;
 namespace internal {
 struct GraphData;
 }  // namespace internal
@@ -90,6 +91,32 @@ struct GraphStats {
   double community_seconds = 0;  // part of build_seconds spent on communities
 };
 
+// Options of SocialGraph::Update().
+struct UpdateOptions {
+  // Reference time of the new graph; default: the later of the graph's as_of
+  // and the latest timestamp in the new events. Earlier than the graph's
+  // as_of is kInvalidArgument.
+  std::optional<Timestamp> as_of = std::nullopt;
+  // Re-detect communities over the merged graph (as a build does); false
+  // leaves the new graph without communities.
+  bool communities = true;
+};
+
+// Options of SocialGraph::Forget().
+struct ForgetOptions {
+  // Ids not in the graph are skipped and counted (ForgetReport::unknown);
+  // false makes the first one kNotFound.
+  bool ignore_unknown = true;
+  // Re-detect communities without the forgotten users' arcs (the partition
+  // they shaped goes too); false keeps the others' labels, renumbered densely.
+  bool communities = true;
+};
+
+struct ForgetReport {
+  int64_t forgotten = 0;  // distinct users removed
+  int64_t unknown = 0;    // ids skipped because they were not in the graph
+};
+
 class SocialGraph {
  public:
   explicit SocialGraph(std::shared_ptr<const internal::GraphData> data);
@@ -117,6 +144,40 @@ class SocialGraph {
   // The same bytes in memory (pickling, shipping to Spark executors).
   absl::StatusOr<std::string> ToBytes() const;
   static absl::StatusOr<SocialGraph> FromBytes(std::string_view bytes);
+
+  // Update()
+  //
+  // Folds the events staged in `new_events` (a GraphBuilder holding only the
+  // new rows; its GraphConfig is ignored, this graph's is used) into a new
+  // graph as of `options.as_of`, without the old events: decayed weights are
+  // rebased (w(t2) = w(t1) * 2^(-(t2 - t1) / half_life) + new), counts add,
+  // first_seen takes the min, new users and items get dense ids after the old
+  // ones, and the CSR rows are merged. Cost: O(nodes + arcs + profile rows)
+  // for the rebase plus O(new events log new events), independent of how many
+  // events built this graph; plus community detection unless disabled.
+  // Equal to a build on all events up to quantisation (see README "Updating
+  // and forgetting" for the bounds and for what is approximated: activity
+  // windows, exposures of campaigns without `invited`). kInvalidArgument if
+  // as_of is before this graph's as_of or a new event is after as_of (naming
+  // table, column and row); this graph is never changed. The result has no
+  // kept events.
+  absl::StatusOr<SocialGraph> Update(const GraphBuilder& new_events,
+                                     const UpdateOptions& options = {}) const;
+
+  // Forget()
+  //
+  // A new graph without `users`: their nodes, arcs in both directions,
+  // profiles, purchases (user rows and item buyer rows) and community labels.
+  // Remaining users keep their data and their relative order; their NodeIds
+  // are renumbered densely. Values other users derived from the forgotten
+  // users' events when the graph was built (their first_seen, activity, joins,
+  // exposures and implied purchases from shared campaigns) are kept: without
+  // the events they cannot be separated. Negative ids are kInvalidArgument;
+  // unknown ids see ForgetOptions::ignore_unknown. The result has no kept
+  // events (they hold the forgotten users' rows). `report` may be null.
+  absl::StatusOr<SocialGraph> Forget(absl::Span<const UserId> users,
+                                     const ForgetOptions& options = {},
+                                     ForgetReport* report = nullptr) const;
 
   // External <-> internal ids.
   std::optional<NodeId> FindNode(UserId user) const;

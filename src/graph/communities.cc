@@ -1,6 +1,7 @@
 #include "graph/communities.h"
 
 #include <algorithm>
+#include <chrono>
 #include <numeric>
 #include <utility>
 
@@ -167,6 +168,19 @@ std::vector<uint32_t> DetectCommunities(const GraphData& d,
   }
   CanonicalizeLabels(label);
   return label;
+}
+
+void FillCommunities(GraphData& d) {
+  const auto c0 = std::chrono::steady_clock::now();
+  d.community = DetectCommunities(d);
+  d.stats.num_communities =
+      d.community.empty()
+          ? 0
+          : int64_t{*std::max_element(d.community.begin(), d.community.end())} +
+                1;
+  d.stats.community_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - c0)
+          .count();
 }
 
 }  // namespace invitegraph::internal

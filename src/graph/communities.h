@@ -48,6 +48,10 @@ struct CommunityOptions {
 std::vector<uint32_t> DetectCommunities(const GraphData& d,
                                         const CommunityOptions& options = {});
 
+// Sets d.community = DetectCommunities(d) and the stats num_communities and
+// community_seconds (a build's and an update's step 5).
+void FillCommunities(GraphData& d);
+
 // Renumbers `labels` densely in order of first appearance; returns the number
 // of distinct labels.
 uint32_t CanonicalizeLabels(std::vector<uint32_t>& labels);

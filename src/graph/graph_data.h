@@ -95,8 +95,25 @@ struct GraphData {
   }
 };
 
+// Rows of `old` (any number of owners, up to `num_owners`; empty for none)
+// with weights scaled by `f`, merged with the triples (owner, key, weight)
+// over `num_owners` owners: equal keys add up, rows are sorted by key.
+SparseRows MergeRows(const SparseRows& old, float f, uint32_t num_owners,
+                     absl::Span<const uint32_t> owner,
+                     absl::Span<const uint32_t> key,
+                     absl::Span<const float> weight);
+
 // Sets stats.arc_bytes, offset_bytes and total_bytes from what `d` holds.
 void FillMemoryStats(GraphData& d);
+
+// Profile columns derived from others, shared by builds and updates:
+// is_new from first_seen and as_of;
+void FillIsNew(GraphData& d);
+// exposures raised to joins (joiners missing from an `invited` list were still
+// exposed) and the Beta-smoothed join_rate;
+void FillJoinRates(GraphData& d);
+// purchase_weight (all purchases) and category_norm from the purchase rows.
+void FillPurchaseTotals(GraphData& d);
 
 // Cosine similarity of two users' category purchase vectors (0 if either is
 // empty).

@@ -26,6 +26,47 @@ void FillMemoryStats(GraphData& d) {
       static_cast<int64_t>(d.community.size() * sizeof(uint32_t));
 }
 
+void FillIsNew(GraphData& d) {
+  const uint32_t n = d.num_nodes();
+  const double window_s = d.config.new_user_days * kSecondsPerDay;
+  d.is_new.assign(n, 0);
+  for (uint32_t u = 0; u < n; ++u) {
+    const Timestamp f = d.first_seen[u];
+    d.is_new[u] = f >= 0 && static_cast<double>(d.as_of - f) <= window_s;
+  }
+}
+
+void FillJoinRates(GraphData& d) {
+  const uint32_t n = d.num_nodes();
+  const double prior_m = d.config.join_rate_prior_mean;
+  const double prior_s = d.config.join_rate_prior_strength;
+  d.join_rate.assign(n, 0);
+  for (uint32_t u = 0; u < n; ++u) {
+    d.exposures[u] = std::max(d.exposures[u], d.joins[u]);
+    d.join_rate[u] = static_cast<float>((d.joins[u] + prior_m * prior_s) /
+                                        (d.exposures[u] + prior_s));
+  }
+}
+
+void FillPurchaseTotals(GraphData& d) {
+  const uint32_t n = d.num_nodes();
+  d.purchase_weight.assign(n, 0);
+  d.category_norm.assign(n, 0);
+  for (uint32_t u = 0; u < n; ++u) {
+    // The total spans all purchases, uncategorised items included.
+    const auto& items = d.user_items;
+    double total = 0, sq = 0;
+    for (uint64_t i = items.offsets[u]; i < items.offsets[u + 1]; ++i)
+      total += items.weights[i];
+    const auto& rows = d.user_categories;
+    for (uint64_t i = rows.offsets[u]; i < rows.offsets[u + 1]; ++i) {
+      sq += static_cast<double>(rows.weights[i]) * rows.weights[i];
+    }
+    d.purchase_weight[u] = static_cast<float>(total);
+    d.category_norm[u] = static_cast<float>(std::sqrt(sq));
+  }
+}
+
 }  // namespace internal
 
 using internal::IdMap;

@@ -44,11 +44,6 @@ constexpr std::array<double, kNumChannels> kDefaultChannelWeights = {
 constexpr uint8_t kFriendKind = kNumChannels;
 constexpr uint8_t kPresenceKind = kNumChannels + 1;
 
-// Weight of an event at `ts` seen from `as_of`: it halves every half-life.
-double DecayWeight(Timestamp as_of, Timestamp ts, double inv_half_life_s) {
-  return std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s);
-}
-
 // One contribution to arc source -> target, 12 bytes: the scatter that places
 // them is the build's largest memory traffic. The event's age (as_of - ts) is
 // kept in whole seconds, saturating at 2^32 - 1 (136 years; a weight that old
@@ -324,19 +319,6 @@ absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
 
 namespace {
 
-absl::Status CheckNotAfter(std::string_view table,
-                           absl::Span<const Timestamp> ts, Timestamp as_of) {
-  for (size_t i = 0; i < ts.size(); ++i) {
-    if (ts[i] > as_of) {
-      return internal::RowError(
-          table, "ts", i, absl::StrCat(ts[i]),
-          absl::StrCat("timestamp is after as_of=", as_of,
-                       " (rows counted across all batches)"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // Builds the symmetric CSR from all arc contributions, bucketed by source node.
 class ArcAggregator {
  public:
@@ -491,42 +473,6 @@ class ArcAggregator {
   Timestamp as_of_;
 };
 
-// Rows (owner -> (key, weight)) aggregated from unordered triples.
-internal::SparseRows AggregateRows(uint32_t num_owners,
-                                   absl::Span<const uint32_t> owner,
-                                   absl::Span<const uint32_t> key,
-                                   absl::Span<const float> weight) {
-  std::vector<uint64_t> start(num_owners + 1, 0);
-  for (uint32_t o : owner) ++start[o + 1];
-  for (uint32_t o = 0; o < num_owners; ++o) start[o + 1] += start[o];
-  std::vector<std::pair<uint32_t, float>> buf(owner.size());
-  std::vector<uint64_t> pos(start.begin(), start.end() - 1);
-  for (size_t i = 0; i < owner.size(); ++i)
-    buf[pos[owner[i]]++] = {key[i], weight[i]};
-  internal::SparseRows rows;
-  rows.offsets.assign(num_owners + 1, 0);
-  rows.keys.reserve(buf.size());
-  rows.weights.reserve(buf.size());
-  for (uint32_t o = 0; o < num_owners; ++o) {
-    auto b = buf.begin() + start[o], e = buf.begin() + start[o + 1];
-    std::sort(b, e,
-              [](const auto& x, const auto& y) { return x.first < y.first; });
-    for (auto it = b; it != e; ++it) {
-      if (!rows.keys.empty() && rows.keys.size() > rows.offsets[o] &&
-          rows.keys.back() == it->first) {
-        rows.weights.back() += it->second;
-      } else {
-        rows.keys.push_back(it->first);
-        rows.weights.push_back(it->second);
-      }
-    }
-    rows.offsets[o + 1] = rows.keys.size();
-  }
-  rows.keys.shrink_to_fit();
-  rows.weights.shrink_to_fit();
-  return rows;
-}
-
 }  // namespace
 
 absl::StatusOr<SocialGraph> GraphBuilder::Build(
@@ -650,98 +596,28 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   data->activity_7d.assign(n, 0);
   data->activity_30d.assign(n, 0);
   data->first_seen.assign(n, -1);
-  auto seen = [&](NodeId u, Timestamp ts) {
-    Timestamp& f = data->first_seen[u];
-    if (f < 0 || ts < f) f = ts;
-  };
-  auto active = [&](NodeId u, Timestamp ts) {
-    const double age_days = static_cast<double>(as_of - ts) / kSecondsPerDay;
-    if (age_days <= 30) data->activity_30d[u] += 1;
-    if (age_days <= 7) data->activity_7d[u] += 1;
-  };
-  for (size_t i = 0; i < s.inter_src.size(); ++i) {
-    active(s.inter_src[i], s.inter_ts[i]);
-    seen(s.inter_src[i], s.inter_ts[i]);
-    seen(s.inter_dst[i], s.inter_ts[i]);
-  }
-  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
-    active(s.purchase_user[i], s.purchase_ts[i]);
-    seen(s.purchase_user[i], s.purchase_ts[i]);
-  }
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    const Timestamp ts = campaign_time(r);
-    active(s.campaign_inviter[r], ts);
-    seen(s.campaign_inviter[r], ts);
-    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-      active(s.joined[j], ts);
-      seen(s.joined[j], ts);
-    }
-  }
-  data->is_new.assign(n, 0);
-  for (uint32_t u = 0; u < n; ++u) {
-    const Timestamp f = data->first_seen[u];
-    data->is_new[u] = f >= 0 && static_cast<double>(as_of - f) <=
-                                    config.new_user_days * kSecondsPerDay;
-  }
+  const auto same = [](uint32_t id) { return id; };
+  AddActivity(s, as_of, same, data->activity_7d, data->activity_30d,
+              data->first_seen);
+  FillIsNew(*data);
 
   // 3. Join rates: exposures from `invited` lists, else from the inviter's
   // contacts.
   data->joins.assign(n, 0);
   data->exposures.assign(n, 0);
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-      data->joins[s.joined[j]] += 1;
-    }
-    if (s.campaign_has_invited[r]) {
-      for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1];
-           ++j) {
-        data->exposures[s.invited[j]] += 1;
-      }
-    } else {
-      for (NodeId v : data->neighbors(s.campaign_inviter[r]))
-        data->exposures[v] += 1;
-    }
-  }
-  data->join_rate.assign(n, 0);
-  const double prior_m = config.join_rate_prior_mean;
-  const double prior_s = config.join_rate_prior_strength;
-  for (uint32_t u = 0; u < n; ++u) {
-    // Joiners missing from an `invited` list were still exposed.
-    data->exposures[u] = std::max(data->exposures[u], data->joins[u]);
-    data->join_rate[u] = static_cast<float>(
-        (data->joins[u] + prior_m * prior_s) / (data->exposures[u] + prior_s));
-  }
+  AddJoinsAndExposures(
+      s, same, [&](NodeId u) { return data->neighbors(u); }, data->joins,
+      data->exposures);
+  FillJoinRates(*data);
   progress.Add(1);
 
   // 4. Purchases (including campaign joins and the inviter's own order):
   // per-user item and category affinities, item buyers.
-  std::vector<uint32_t> p_user, p_item;
-  std::vector<float> p_weight;
-  const size_t num_p =
-      s.purchase_user.size() + s.joined.size() + s.campaign_inviter.size();
-  p_user.reserve(num_p);
-  p_item.reserve(num_p);
-  p_weight.reserve(num_p);
-  const double inv_half_life_s = 1.0 / (config.half_life_days * kSecondsPerDay);
-  auto decay = [&](Timestamp ts) {
-    return static_cast<float>(DecayWeight(as_of, ts, inv_half_life_s));
-  };
-  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
-    p_user.push_back(s.purchase_user[i]);
-    p_item.push_back(s.purchase_item[i]);
-    p_weight.push_back(decay(s.purchase_ts[i]));
-  }
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    const float w = decay(campaign_time(r));
-    p_user.push_back(s.campaign_inviter[r]);
-    p_item.push_back(s.campaign_item[r]);
-    p_weight.push_back(w);
-    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
-      p_user.push_back(s.joined[j]);
-      p_item.push_back(s.campaign_item[r]);
-      p_weight.push_back(w);
-    }
-  }
+  const PurchaseTriples p =
+      CollectPurchases(s, as_of, config.half_life_days, same, same);
+  const auto& p_user = p.user;
+  const auto& p_item = p.item;
+  const auto& p_weight = p.weight;
   const uint32_t num_items = static_cast<uint32_t>(s.items.size());
   data->item_category.assign(num_items, IdMap::kAbsent);
   for (uint32_t i = 0; i < num_items && i < s.item_category.size(); ++i) {
@@ -752,52 +628,18 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
       data->item_category[i] = dense;
     }
   }
-  data->user_items = AggregateRows(n, p_user, p_item, p_weight);
-  data->item_buyers = AggregateRows(num_items, p_item, p_user, p_weight);
+  data->user_items = MergeRows({}, 1, n, p_user, p_item, p_weight);
+  data->item_buyers = MergeRows({}, 1, num_items, p_item, p_user, p_weight);
   {
-    std::vector<uint32_t> c_user, c_cat;
-    std::vector<float> c_w;
-    for (size_t i = 0; i < p_user.size(); ++i) {
-      const uint32_t cat = data->item_category[p_item[i]];
-      if (cat == IdMap::kAbsent) continue;
-      c_user.push_back(p_user[i]);
-      c_cat.push_back(cat);
-      c_w.push_back(p_weight[i]);
-    }
-    data->user_categories = AggregateRows(n, c_user, c_cat, c_w);
+    const PurchaseTriples c = p.ByCategory(data->item_category);
+    data->user_categories = MergeRows({}, 1, n, c.user, c.item, c.weight);
   }
-  data->purchase_weight.assign(n, 0);
-  data->category_norm.assign(n, 0);
-  for (uint32_t u = 0; u < n; ++u) {
-    // The total spans all purchases, uncategorised items included.
-    const auto& items = data->user_items;
-    double total = 0, sq = 0;
-    for (uint64_t i = items.offsets[u]; i < items.offsets[u + 1]; ++i)
-      total += items.weights[i];
-    const auto& rows = data->user_categories;
-    for (uint64_t i = rows.offsets[u]; i < rows.offsets[u + 1]; ++i) {
-      sq += static_cast<double>(rows.weights[i]) * rows.weights[i];
-    }
-    data->purchase_weight[u] = static_cast<float>(total);
-    data->category_norm[u] = static_cast<float>(std::sqrt(sq));
-  }
+  FillPurchaseTotals(*data);
   progress.Add(1);
 
   // 5. Communities, once per build, over the finished CSR.
   GraphStats& st = data->stats;
-  if (options.communities) {
-    const auto c0 = std::chrono::steady_clock::now();
-    data->community = DetectCommunities(*data);
-    st.num_communities =
-        data->community.empty()
-            ? 0
-            : int64_t{*std::max_element(data->community.begin(),
-                                        data->community.end())} +
-                  1;
-    st.community_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - c0)
-            .count();
-  }
+  if (options.communities) FillCommunities(*data);
 
   // 6. Statistics.
   st.num_nodes = n;

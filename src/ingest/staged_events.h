@@ -5,6 +5,7 @@
 #ifndef INVITEGRAPH_INGEST_STAGED_EVENTS_H_
 #define INVITEGRAPH_INGEST_STAGED_EVENTS_H_
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -56,6 +57,138 @@ struct StagedEvents {
     if (item_category[item] == kNoCategory) item_category[item] = category;
   }
 };
+
+// Walks over staged rows shared by builds and updates. `user_of` / `item_of`
+// map staged dense ids to the graph's (the identity for a build); campaigns
+// without a timestamp are placed at `missing_ts_at`.
+
+// Calls fn(user, ts, active) for every user an event dates: an interaction's
+// sender (active) and receiver (not active), a buyer, a campaign's inviter and
+// joiners (active).
+template <typename UserOf, typename Fn>
+void ForEachUserTime(const StagedEvents& s, Timestamp missing_ts_at,
+                     const UserOf& user_of, const Fn& fn) {
+  for (size_t i = 0; i < s.inter_src.size(); ++i) {
+    fn(user_of(s.inter_src[i]), s.inter_ts[i], true);
+    fn(user_of(s.inter_dst[i]), s.inter_ts[i], false);
+  }
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    fn(user_of(s.purchase_user[i]), s.purchase_ts[i], true);
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    const Timestamp ts =
+        s.campaign_ts[r] == kMissingTs ? missing_ts_at : s.campaign_ts[r];
+    fn(user_of(s.campaign_inviter[r]), ts, true);
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      fn(user_of(s.joined[j]), ts, true);
+    }
+  }
+}
+
+// Calls fn(user, item, ts) for every purchase, including each campaign's
+// implied ones (the inviter's and each joiner's).
+template <typename UserOf, typename ItemOf, typename Fn>
+void ForEachPurchase(const StagedEvents& s, Timestamp missing_ts_at,
+                     const UserOf& user_of, const ItemOf& item_of,
+                     const Fn& fn) {
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    fn(user_of(s.purchase_user[i]), item_of(s.purchase_item[i]),
+       s.purchase_ts[i]);
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    const Timestamp ts =
+        s.campaign_ts[r] == kMissingTs ? missing_ts_at : s.campaign_ts[r];
+    const uint32_t item = item_of(s.campaign_item[r]);
+    fn(user_of(s.campaign_inviter[r]), item, ts);
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      fn(user_of(s.joined[j]), item, ts);
+    }
+  }
+}
+
+// Adds each campaign's joins to `joins` and its exposures to `exposures`:
+// the `invited` list when given, else every contact of the inviter in
+// `contacts_of(inviter)`.
+template <typename UserOf, typename ContactsOf>
+void AddJoinsAndExposures(const StagedEvents& s, const UserOf& user_of,
+                          const ContactsOf& contacts_of,
+                          std::vector<float>& joins,
+                          std::vector<float>& exposures) {
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      joins[user_of(s.joined[j])] += 1;
+    }
+    if (s.campaign_has_invited[r]) {
+      for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1];
+           ++j) {
+        exposures[user_of(s.invited[j])] += 1;
+      }
+    } else {
+      for (NodeId v : contacts_of(user_of(s.campaign_inviter[r]))) {
+        exposures[v] += 1;
+      }
+    }
+  }
+}
+
+// Counts each event in the activity windows (7 and 30 days up to `as_of`) of
+// its active users and lowers every dated user's first_seen (-1: never) to
+// the event's time.
+template <typename UserOf>
+void AddActivity(const StagedEvents& s, Timestamp as_of, const UserOf& user_of,
+                 std::vector<float>& activity_7d,
+                 std::vector<float>& activity_30d,
+                 std::vector<Timestamp>& first_seen) {
+  ForEachUserTime(s, as_of, user_of, [&](NodeId u, Timestamp ts, bool active) {
+    if (active) {
+      const double age_days = static_cast<double>(as_of - ts) / kSecondsPerDay;
+      if (age_days <= 30) activity_30d[u] += 1;
+      if (age_days <= 7) activity_7d[u] += 1;
+    }
+    Timestamp& f = first_seen[u];
+    if (f < 0 || ts < f) f = ts;
+  });
+}
+
+// Every purchase (ForEachPurchase) as (user, item, weight decayed to as_of).
+struct PurchaseTriples {
+  std::vector<uint32_t> user, item;
+  std::vector<float> weight;
+
+  // The triples of categorised items as (user, category, weight), given each
+  // item's dense category (IdMap::kAbsent: none).
+  PurchaseTriples ByCategory(absl::Span<const uint32_t> item_category) const {
+    PurchaseTriples c;
+    for (size_t i = 0; i < user.size(); ++i) {
+      const uint32_t cat = item_category[item[i]];
+      if (cat == IdMap::kAbsent) continue;
+      c.user.push_back(user[i]);
+      c.item.push_back(cat);
+      c.weight.push_back(weight[i]);
+    }
+    return c;
+  }
+};
+template <typename UserOf, typename ItemOf>
+PurchaseTriples CollectPurchases(const StagedEvents& s, Timestamp as_of,
+                                 double half_life_days, const UserOf& user_of,
+                                 const ItemOf& item_of) {
+  const double inv_half_life_s = 1.0 / (half_life_days * kSecondsPerDay);
+  PurchaseTriples p;
+  const size_t n =
+      s.purchase_user.size() + s.joined.size() + s.campaign_inviter.size();
+  p.user.reserve(n);
+  p.item.reserve(n);
+  p.weight.reserve(n);
+  ForEachPurchase(
+      s, as_of, user_of, item_of, [&](uint32_t u, uint32_t item, Timestamp ts) {
+        p.user.push_back(u);
+        p.item.push_back(item);
+        p.weight.push_back(static_cast<float>(
+            std::exp2(-static_cast<double>(as_of - ts) * inv_half_life_s)));
+      });
+  return p;
+}
 
 // Which staged rows a filtered rebuild leaves out. Friendships carry no time
 // and are always kept.

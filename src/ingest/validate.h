@@ -29,6 +29,20 @@ inline absl::Status RowError(std::string_view table, std::string_view column,
                    absl::string_view(why.data(), why.size())));
 }
 
+// Every ts[i] must be <= as_of (rows counted across all batches of `table`).
+inline absl::Status CheckNotAfter(std::string_view table,
+                                  absl::Span<const Timestamp> ts,
+                                  Timestamp as_of) {
+  for (size_t i = 0; i < ts.size(); ++i) {
+    if (ts[i] > as_of) {
+      return RowError(table, "ts", i, absl::StrCat(ts[i]),
+                      absl::StrCat("timestamp is after as_of=", as_of,
+                                   " (rows counted across all batches)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // All (name, length) pairs must share the first one's length.
 inline absl::Status CheckLengths(
     std::string_view table,
