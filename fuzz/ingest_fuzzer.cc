@@ -21,20 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/recommender.h"
 
 namespace invitegraph {
 namespace {
-
-#define FUZZ_CHECK(cond)                                                    \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                  \
-      std::abort();                                                         \
-    }                                                                       \
-  } while (0)
 
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "invitegraph/recommender.h"
 #include "invitegraph/social_graph.h"
 
@@ -23,16 +24,6 @@
 
 namespace invitegraph {
 namespace {
-
-// Aborts (a libFuzzer crash) when a loaded graph breaks an invariant.
-#define FUZZ_CHECK(cond)                                                    \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                  \
-      std::abort();                                                         \
-    }                                                                       \
-  } while (0)
 
 template <typename T>
 T LoadAt(const std::string& s, size_t at) {
