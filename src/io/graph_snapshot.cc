@@ -2,7 +2,9 @@
 // container (snapshot_file.h). The CSR arrays of a loaded graph point into the
 // read buffer; every other column is copied out. Everything is validated
 // before the graph is handed out, so a loaded graph upholds the invariants the
-// recommender relies on (sorted rows, ids in range, unique user ids).
+// recommender relies on (sorted rows, symmetric arcs without self-loops, ids
+// in range, unique user ids).
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -144,8 +146,9 @@ absl::Status Column(const SnapshotReader& r, uint32_t tag, int64_t n,
   return absl::OkStatus();
 }
 
-// Offsets must start at 0, never decrease and end at the key count; keys must
-// be below `bound` and strictly increase within each row.
+// Offsets must start at 0, never decrease and end at the key count (so no row
+// reaches past the keys, even one before a decrease); keys must be below
+// `bound` and strictly increase within each row.
 absl::Status CheckRows(absl::string_view what, absl::Span<const uint64_t> off,
                        absl::Span<const uint32_t> keys, uint64_t bound) {
   if (off.empty() || off.front() != 0 || off.back() != keys.size()) {
@@ -156,6 +159,10 @@ absl::Status CheckRows(absl::string_view what, absl::Span<const uint64_t> off,
     if (off[r + 1] < off[r]) {
       return Bad(absl::StrCat(what, ": row ", r, " ends before it starts"));
     }
+    if (off[r + 1] > keys.size()) {
+      return Bad(absl::StrCat(what, ": row ", r, " ends at ", off[r + 1],
+                              ", past the ", keys.size(), " entries"));
+    }
     for (uint64_t i = off[r]; i < off[r + 1]; ++i) {
       if (keys[i] >= bound) {
         return Bad(absl::StrCat(what, ": row ", r, " refers to ", keys[i],
@@ -163,6 +170,28 @@ absl::Status CheckRows(absl::string_view what, absl::Span<const uint64_t> off,
       }
       if (i > off[r] && keys[i] <= keys[i - 1]) {
         return Bad(absl::StrCat(what, ": row ", r, " is not sorted"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The recommender looks up the reverse of every arc it scores (FindArc(v, u)
+// for an arc u -> v), so every arc needs its reverse; and a user is never its
+// own contact. Rows are already checked sorted and in range.
+absl::Status CheckSymmetric(absl::Span<const uint64_t> off,
+                            absl::Span<const NodeId> targets) {
+  const auto row = [&](NodeId u) {
+    return targets.subspan(off[u], off[u + 1] - off[u]);
+  };
+  for (NodeId u = 0; u + 1 < off.size(); ++u) {
+    for (NodeId v : row(u)) {
+      if (v == u)
+        return Bad(absl::StrCat("adjacency: node ", u, " links to itself"));
+      const auto back = row(v);
+      if (!std::binary_search(back.begin(), back.end(), u)) {
+        return Bad(absl::StrCat("adjacency: arc ", u, " -> ", v,
+                                " has no reverse arc"));
       }
     }
   }
@@ -236,6 +265,7 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
       auto arcs, r.Get<internal::PackedArc>(kArcs, targets.size()));
   INVITEGRAPH_RETURN_IF_ERROR(
       CheckRows("adjacency", offsets, targets, static_cast<uint64_t>(n)));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckSymmetric(offsets, targets));
   d.csr_owner = r.owner();
   d.offsets = offsets;
   d.targets = targets;

@@ -40,6 +40,9 @@ def table_columns(obj: Any, table: str, required: tuple[str, ...],
     return cols
 
 
+_INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
+
+
 def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
@@ -62,8 +65,8 @@ def int_column(values: Any, table: str, column: str) -> np.ndarray:
     if kind == "i":
         return np.ascontiguousarray(arr, dtype=np.int64)
     if kind == "u":
-        if arr.size and arr.max() > np.iinfo(np.int64).max:
-            row = _first_bad(arr > np.iinfo(np.int64).max)
+        if arr.size and arr.max() > _INT64_MAX:
+            row = _first_bad(arr > _INT64_MAX)
             raise ValueError(f"{table}.{column}[{row}]={arr[row]}: does not fit in int64")
         return arr.astype(np.int64)
     if kind == "f":
@@ -75,6 +78,11 @@ def int_column(values: Any, table: str, column: str) -> np.ndarray:
         if frac.any():
             row = _first_bad(frac)
             raise ValueError(f"{table}.{column}[{row}]={arr[row]}: not an integer")
+        # 2**63 is exact in float64; casting it or beyond would wrap silently.
+        big = (arr >= 2.0**63) | (arr < -2.0**63)
+        if big.any():
+            row = _first_bad(big)
+            raise ValueError(f"{table}.{column}[{row}]={arr[row]}: does not fit in int64")
         return arr.astype(np.int64)
     if kind == "O":
         out = np.empty(len(arr), dtype=np.int64)
@@ -84,6 +92,8 @@ def int_column(values: Any, table: str, column: str) -> np.ndarray:
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
                 raise ValueError(f"{table}.{column}[{row}]={v!r}: expected an integer id, "
                                  f"got {type(v).__name__}")
+            if not _INT64_MIN <= v <= _INT64_MAX:
+                raise ValueError(f"{table}.{column}[{row}]={v!r}: does not fit in int64")
             out[row] = v
         return out
     raise ValueError(f"{table}.{column}: expected integer values, got dtype {arr.dtype}")

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "invitegraph/graph_builder.h"
 #include "invitegraph/recommender.h"
 #include "invitegraph/social_graph.h"
 #include "invitegraph/synth.h"
@@ -140,6 +141,74 @@ TEST_CASE("Every flipped bit of a snapshot is a clear error", "[snapshot]") {
                                     "that is long enough to have a header")
                  .status(),
              absl::StatusCode::kDataLoss, {"not an invitegraph snapshot"});
+}
+
+// Rewrites the payload of section `tag` with `edit` and reseals the payload and
+// section-table checksums, as a writer with a bug would have written it.
+template <typename T, typename Edit>
+std::string Tampered(std::string bytes, const char (&tag)[5], Edit edit) {
+  uint64_t num;
+  std::memcpy(&num, bytes.data() + 40, 8);
+  const char* table = bytes.data() + 56;
+  for (uint64_t i = 0; i < num; ++i) {
+    char* e = bytes.data() + 56 + i * 32;
+    if (std::memcmp(e, tag, 4) != 0) continue;
+    uint64_t offset, size;
+    std::memcpy(&offset, e + 8, 8);
+    std::memcpy(&size, e + 16, 8);
+    std::vector<T> values(size / sizeof(T));
+    std::memcpy(values.data(), bytes.data() + offset, size);
+    edit(values);
+    std::memcpy(bytes.data() + offset, values.data(), size);
+    const uint64_t sum = XXH3_64bits(bytes.data() + offset, size);
+    std::memcpy(e + 24, &sum, 8);
+  }
+  const uint64_t sum = XXH3_64bits(table, num * 32);
+  std::memcpy(bytes.data() + 56 + num * 32, &sum, 8);
+  return bytes;
+}
+
+// Found by fuzz/snapshot_fuzzer: offsets that rise past the key count and then
+// fall back to it used to pass the check row by row, reading past the keys.
+TEST_CASE("Row offsets that overshoot the keys before falling back are refused",
+          "[snapshot]") {
+  const std::string bytes = Unwrap(SmallGraph().ToBytes());
+  auto overshoot = [](std::vector<uint64_t>& off) {
+    REQUIRE(off.size() >= 3);
+    off[1] = off.back() + 1000;
+  };
+  CheckError(
+      SocialGraph::FromBytes(Tampered<uint64_t>(bytes, "OFFS", overshoot))
+          .status(),
+      absl::StatusCode::kDataLoss, {"adjacency: row 0 ends at", "past the"});
+  CheckError(
+      SocialGraph::FromBytes(Tampered<uint64_t>(bytes, "UIO_", overshoot))
+          .status(),
+      absl::StatusCode::kDataLoss, {"user items: row 0 ends at", "past the"});
+}
+
+// Found by fuzz/snapshot_fuzzer: an arc without its reverse loaded, and
+// Recommend() then looked the reverse up past the end of the arcs.
+TEST_CASE("A snapshot whose arcs are not symmetric is refused", "[snapshot]") {
+  GraphBuilder b;
+  const std::vector<UserId> src = {1, 3}, dst = {2, 4};  // two separate pairs
+  REQUIRE(b.AddFriendships({.src = src, .dst = dst}).ok());
+  BuildOptions o = testing::AsOf(testing::kAsOf);
+  o.communities = false;
+  const std::string bytes = Unwrap(Unwrap(b.Build(o)).ToBytes());
+  auto dangling = [](std::vector<NodeId>& t) {
+    REQUIRE(t.size() == 4);
+    t[0] = t[0] == 1 ? 2 : 1;  // node 0 now points at a node of the other pair
+  };
+  CheckError(SocialGraph::FromBytes(Tampered<NodeId>(bytes, "TGTS", dangling))
+                 .status(),
+             absl::StatusCode::kDataLoss,
+             {"adjacency: arc 0 -> ", "no reverse arc"});
+  auto self_loop = [](std::vector<NodeId>& t) { t[0] = 0; };
+  CheckError(SocialGraph::FromBytes(Tampered<NodeId>(bytes, "TGTS", self_loop))
+                 .status(),
+             absl::StatusCode::kDataLoss,
+             {"adjacency: node 0 links to itself"});
 }
 
 TEST_CASE("A snapshot of another format version is refused by name",

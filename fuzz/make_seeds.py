@@ -1,0 +1,41 @@
+"""Writes the small snapshots of fuzz/corpus/snapshot/ (the golden snapshot in
+tests/data is the fuzzer's other seed). Tiny graphs keep each run fast and let
+mutations reach every section:
+
+    PYTHONPATH=bindings/python python fuzz/make_seeds.py
+"""
+from pathlib import Path
+
+import invitegraph as ig
+
+OUT = Path(__file__).parent / "corpus" / "snapshot"
+T = 1_700_000_000
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    graphs = {
+        # Two users, one declared friendship, nothing else.
+        "pair.igsnap": ig.build_graph(friendships={"src": [1], "dst": [2]}, as_of=T),
+        # Every table: interactions of two kinds, purchases with categories,
+        # campaigns with joiners and invitees; communities on.
+        "all_tables.igsnap": ig.build_graph(
+            friendships={"src": [1, 2, 3], "dst": [2, 3, 4]},
+            interactions={"src": [1, 4, 5], "dst": [3, 1, 1], "kind": ["chat", "assist", "like"],
+                          "ts": [T - 100, T - 86400 * 9, T - 5]},
+            purchases={"user": [1, 2, 5], "item": [7, 7, 8], "ts": [T - 50, T - 60, T - 70],
+                       "category": [3, 3, -1], "amount": [1.0, 2.5, 0.0]},
+            campaigns={"inviter": [1], "item": [7], "joined": [[2, 3]], "ts": [T - 10],
+                       "invited": [[2, 3, 4]]},
+            as_of=T),
+        # Huge external ids, communities off (empty COMM section).
+        "no_communities.igsnap": ig.build_graph(
+            friendships={"src": [2**40, 9], "dst": [9, 2**62]}, as_of=T, communities=False),
+    }
+    for name, g in graphs.items():
+        (OUT / name).write_bytes(g.to_bytes())
+        print(name, len(g.to_bytes()), "bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+// libFuzzer target: SocialGraph::FromBytes on arbitrary bytes.
+//
+// Each input is tried twice: as it is (the container's checks: magic, sizes,
+// checksums) and "resealed", with every checksum recomputed over the mutated
+// bytes, so that mutations reach the graph validation behind the checksums
+// (graph_snapshot.cc) instead of dying at the first hash. A snapshot that
+// loads must also be safe to use: every accessor on every node, a round trip
+// through ToBytes, and a Recommender on a few inviters.
+//
+//   build-fuzz/fuzz/snapshot_fuzzer -max_total_time=600 corpus/
+//   fuzz/corpus/snapshot
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "fuzz_check.h"
+#include "invitegraph/recommender.h"
+#include "invitegraph/social_graph.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace invitegraph {
+namespace {
+
+template <typename T>
+T LoadAt(const std::string& s, size_t at) {
+  T v;
+  std::memcpy(&v, s.data() + at, sizeof(T));
+  return v;
+}
+template <typename T>
+void StoreAt(std::string& s, size_t at, T v) {
+  std::memcpy(s.data() + at, &v, sizeof(T));
+}
+
+// Recomputes the header, section-table and payload checksums (layout in
+// src/io/snapshot_file.h) wherever the bytes are there to hash.
+void Reseal(std::string& s) {
+  constexpr size_t kHeader = 56, kEntry = 32;
+  if (s.size() < kHeader) return;
+  StoreAt<uint64_t>(s, 48, XXH3_64bits(s.data(), 48));
+  const uint64_t num = LoadAt<uint64_t>(s, 40);
+  if (s.size() < kHeader + 8 || num > (s.size() - kHeader - 8) / kEntry) return;
+  for (uint64_t i = 0; i < num; ++i) {
+    const size_t e = kHeader + i * kEntry;
+    const uint64_t offset = LoadAt<uint64_t>(s, e + 8);
+    const uint64_t size = LoadAt<uint64_t>(s, e + 16);
+    if (offset <= s.size() && size <= s.size() - offset) {
+      StoreAt<uint64_t>(s, e + 24, XXH3_64bits(s.data() + offset, size));
+    }
+  }
+  const size_t table_end = kHeader + num * kEntry;
+  StoreAt<uint64_t>(s, table_end,
+                    XXH3_64bits(s.data() + kHeader, num * kEntry));
+}
+
+void Exercise(const SocialGraph& g) {
+  const int64_t n = g.num_nodes();
+  FUZZ_CHECK(n >= 0 && g.num_arcs() >= 0);
+  FUZZ_CHECK(static_cast<int64_t>(g.user_ids().size()) == n);
+  for (NodeId u = 0; u < n; ++u) {
+    FUZZ_CHECK(g.FindNode(g.user_id(u)) == u);
+    const auto row = g.neighbors(u);
+    FUZZ_CHECK(static_cast<int64_t>(row.size()) == g.degree(u));
+    for (size_t i = 0; i < row.size(); ++i) {
+      FUZZ_CHECK(row[i] < n);
+      const ArcInfo a = g.arc(u, static_cast<int64_t>(i));
+      FUZZ_CHECK(a.target == row[i]);
+      const auto found = g.FindArc(u, row[i]);
+      FUZZ_CHECK(found && found->target == row[i]);
+      (void)g.FindArc(row[i], u);
+      (void)g.ShoppingSimilarity(u, row[i]);
+    }
+    (void)g.FindArc(u, u);
+    const UserProfile p = g.profile(u);
+    FUZZ_CHECK(p.user == g.user_id(u));
+    for (const auto& [cat, w] : p.category_affinity) {
+      (void)g.CategoryAffinity(u, cat);
+      (void)w;
+    }
+    (void)g.CategoryAffinity(u, kNoCategory);
+    (void)g.community(u);
+  }
+  for (ItemId item : {ItemId{-1}, ItemId{0}, ItemId{1}, ItemId{42}}) {
+    (void)g.item_category(item);
+    for (NodeId b : g.item_buyers(item)) {
+      FUZZ_CHECK(b < n);
+      (void)g.ItemAffinity(b, item);
+    }
+  }
+  (void)g.stats();
+
+  // A loaded graph writes itself back out and loads again.
+  auto bytes = g.ToBytes();
+  FUZZ_CHECK(bytes.ok());
+  auto again = SocialGraph::FromBytes(*bytes);
+  FUZZ_CHECK(again.ok() && again->num_arcs() == g.num_arcs());
+
+  auto rec = Recommender::Create(g);
+  if (!rec.ok()) return;
+  for (NodeId u = 0; u < n && u < 3; ++u) {
+    for (ItemId item : {ItemId{-1}, ItemId{1}}) {
+      auto s = rec->Recommend(g.user_id(u), {.item = item}, 10);
+      FUZZ_CHECK(s.ok());
+      FUZZ_CHECK(s->size() <= 10);
+      for (const Suggestion& x : *s) FUZZ_CHECK(x.candidate != g.user_id(u));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace invitegraph
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using invitegraph::SocialGraph;
+  const std::string_view raw(reinterpret_cast<const char*>(data), size);
+  if (auto g = SocialGraph::FromBytes(raw); g.ok()) invitegraph::Exercise(*g);
+  std::string sealed(raw);
+  invitegraph::Reseal(sealed);
+  if (sealed != raw) {
+    if (auto g = SocialGraph::FromBytes(sealed); g.ok()) {
+      invitegraph::Exercise(*g);
+    }
+  }
+  return 0;
+}
