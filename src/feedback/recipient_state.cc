@@ -247,6 +247,11 @@ PortableRecipientState RecipientState::Retire() {
   return ExportLocked();
 }
 
+void RecipientState::Reopen() {
+  std::unique_lock<RwLock> lock(mu_);
+  retired_ = false;
+}
+
 absl::Status RecipientState::Import(const PortableRecipientState& p) {
   if (p.records.size() != p.users.size() ||
       p.send_offsets.size() != p.send_users.size() + 1 ||

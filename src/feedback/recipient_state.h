@@ -147,6 +147,8 @@ class RecipientState {
   // caller can retry on the state that replaced it and nothing recorded is
   // lost. Reads keep working on the state as it was.
   PortableRecipientState Retire();
+  // Undoes Retire() (when the state meant to replace this one failed).
+  void Reopen();
   // Replaces the state with `p` (users outside the graph go to the side
   // table; their send times are dropped, as they cannot be recommended). The
   // clock becomes max(graph as_of, p.now). kInvalidArgument if `p`'s arrays

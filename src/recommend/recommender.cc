@@ -599,8 +599,12 @@ absl::Status Recommender::SwapGraph(SocialGraph graph) const {
   std::shared_ptr<Impl> next = shared_->Make(std::move(graph));
   std::lock_guard<std::mutex> swap(shared_->swap_mu);
   const std::shared_ptr<const Impl> old = shared_->Get();
-  INVITEGRAPH_RETURN_IF_ERROR(
-      next->recipients.Import(old->recipients.Retire()));
+  const absl::Status imported =
+      next->recipients.Import(old->recipients.Retire());
+  if (!imported.ok()) {  // not expected: Export() output is consistent
+    old->recipients.Reopen();
+    return imported;
+  }
   shared_->Publish(std::move(next));
   return absl::OkStatus();
 }
