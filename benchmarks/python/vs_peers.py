@@ -570,7 +570,10 @@ def _fmt_b(x: Optional[float]) -> str:
 def _ratio(peer: Optional[float], ours: Optional[float]) -> str:
     if not peer or not ours:
         return "—"
-    return f"{peer / ours:.1f}× slower" if peer >= ours else f"{ours / peer:.1f}× faster"
+    r = peer / ours if peer >= ours else ours / peer
+    # Two decimals near parity, where "1.0× faster" would hide who won.
+    txt = f"{r:.2f}×" if r < 1.1 else f"{r:.1f}×"
+    return f"{txt} slower" if peer >= ours else f"{txt} faster"
 
 
 def markdown(res: dict) -> str:
