@@ -54,6 +54,10 @@ enum Feature : int {
                           // rate from recorded outcomes (outcomes.h)
   kCandidateFatigue,      // decayed count of invites the candidate received,
                           // as of the request's "now" (outcomes.h)
+  kCandidateSuspicion,    // abuse suspicion in [0, 1] (abuse.h); 0 when the
+                          // graph has no abuse scores
+  kCandidateReputation,   // "help before you ask" reputation in [0, 1]
+                          // (abuse.h); 0.5 without abuse scores
   kNumFeatures
 };
 

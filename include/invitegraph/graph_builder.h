@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "invitegraph/abuse.h"
 #include "invitegraph/events.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/social_graph.h"
@@ -73,6 +74,10 @@ struct BuildOptions {
   // level 1: about 38 s at 1 M users and 48 M arcs. Without it communities()
   // is empty and community() returns kNoCommunity.
   bool communities = true;
+  // Score abuse (abuse.h) once the graph is built, from the staged events
+  // (so lockstep needs no kept events), and attach the scores as
+  // SocialGraph::WithAbuse() would. Unset: no scores.
+  std::optional<AbuseOptions> abuse = std::nullopt;
 };
 
 // Counts of what a GraphBuilder holds: rows of each table as added. The

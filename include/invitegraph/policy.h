@@ -14,8 +14,9 @@
 //       Recommender rec, Recommender::Create(graph, {.policy = p}));
 //
 // The chain runs in this order: exclusions (Policy::exclude, the inviter,
-// Campaign::members), blocked pairs, caps, new-user boost, active-user boost,
-// fatigue penalty, then Policy::extra_steps in order. Filters run BEFORE the
+// Campaign::members), blocked pairs, caps, abuse (exclusion, then penalty),
+// new-user boost, active-user boost, fatigue penalty, then
+// Policy::extra_steps in order. Filters run BEFORE the
 // cut, so a request returns exactly k suggestions whenever at least k of its
 // candidates survive the chain.
 //
@@ -81,6 +82,7 @@ inline constexpr char kReasonNewUserBoost[] = "new_user_boost";
 inline constexpr char kReasonActiveUserBoost[] = "active_user_boost";
 inline constexpr char kReasonFatigued[] = "fatigued";
 inline constexpr char kReasonDiversity[] = "diversifies_list";
+inline constexpr char kReasonSuspectedAbuse[] = "suspected_abuse";
 
 // At most `max` recorded sends per recipient in any window of
 // `window_seconds`. window_seconds > 0, max >= 1.
@@ -166,6 +168,17 @@ struct Policy {
   int64_t urgency_window_seconds = 86400;
   double urgency_two_hop_factor = 3;
   bool urgency_raises_k = true;
+  // Abuse (abuse.h), read from the candidate_suspicion feature: a no-op on a
+  // graph without abuse scores, where suspicion is 0. Candidates with
+  // suspicion > exclude_suspicion_above are dropped (1: never); those with
+  // suspicion > penalize_suspicion_above lose suspicion_penalty * suspicion
+  // and get the reason kReasonSuspectedAbuse. suspicious_tie_discount = t
+  // scales the inviter-candidate arc's tie_strength, reverse_tie_strength and
+  // channel-weight features by 1 - t * (the arc's suspicion) before scoring.
+  double exclude_suspicion_above = 1;   // in [0, 1]
+  double penalize_suspicion_above = 0;  // in [0, 1]
+  double suspicion_penalty = 0;         // finite, >= 0
+  double suspicious_tie_discount = 0;   // in [0, 1]
   // Run after the built-ins, in order.
   std::vector<std::shared_ptr<const PolicyStep>> extra_steps = {};
 };

@@ -38,6 +38,7 @@
 
 namespace invitegraph {
 
+struct AbuseReport;
 struct GraphConfig;
 class GraphBuilder;
 namespace internal {
@@ -218,6 +219,20 @@ class SocialGraph {
   // kNoCommunity) when built with BuildOptions::communities = false.
   uint32_t community(NodeId node) const;
   absl::Span<const uint32_t> communities() const;  // indexed by NodeId
+
+  // Abuse scores (abuse.h), attached by WithAbuse() or BuildOptions::abuse.
+  // Without them suspicion() is 0, reputation() 0.5 (the balance prior's
+  // mean) and abuse_evidence() 0. Snapshots keep them; Forget() keeps the
+  // remaining users'; Update() drops them (score the new graph again: its
+  // assists and accounts changed).
+  bool has_abuse() const;
+  float suspicion(NodeId node) const;
+  float reputation(NodeId node) const;
+  uint32_t abuse_evidence(NodeId node) const;  // AbuseEvidence bits
+  // This graph with `report`'s scores attached (the rest shared or copied;
+  // O(nodes)). kInvalidArgument unless the report was computed on a graph
+  // with exactly these users in this order, or if a score is outside [0, 1].
+  absl::StatusOr<SocialGraph> WithAbuse(const AbuseReport& report) const;
 
   // For the library's own hot paths (src/); not part of the stable API.
   const internal::GraphData& data() const { return *data_; }

@@ -77,6 +77,10 @@ std::string Code(int f, absl::Span<const float> x) {
                  : "";
     case kCandidateFatigue:
       return "";  // having had many invites is never a reason to invite
+    case kCandidateSuspicion:
+      return "";  // nor is being suspected (a learned weight may be > 0)
+    case kCandidateReputation:
+      return "helps_others";
     default:
       return "other";
   }

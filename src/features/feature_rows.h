@@ -45,12 +45,14 @@ class ItemScratch {
 
 // Writes one row per candidate into `out` (resized to candidates x
 // kNumFeatures). `feedback` supplies the recorded-outcome features; `items`
-// is this thread's scratch.
+// is this thread's scratch. `tie_discount` (Policy::suspicious_tie_discount)
+// scales the inviter-candidate arc's tie and channel features by
+// 1 - tie_discount * arc suspicion when the graph has abuse scores.
 void FillFeatures(const GraphData& g, NodeId inviter,
                   const CampaignContext& campaign,
                   const std::vector<CandidateScratch::Candidate>& candidates,
                   const FeedbackView& feedback, ItemScratch* items,
-                  FeatureArray* out);
+                  FeatureArray* out, float tie_discount = 0);
 
 }  // namespace invitegraph::internal
 

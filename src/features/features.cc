@@ -40,6 +40,8 @@ absl::Span<const std::string> FeatureNames() {
           "candidate_purchases",
           "candidate_accept_rate",
           "candidate_fatigue",
+          "candidate_suspicion",
+          "candidate_reputation",
       };
   return *kNames;
 }
@@ -101,7 +103,8 @@ void FillFeatures(const GraphData& g, NodeId inviter,
                   const CampaignContext& campaign,
                   const std::vector<CandidateScratch::Candidate>& candidates,
                   const FeedbackView& feedback, ItemScratch* items,
-                  FeatureArray* out) {
+                  FeatureArray* out, float tie_discount) {
+  const bool abuse = !g.suspicion.empty();
   out->resize(static_cast<Eigen::Index>(candidates.size()), kNumFeatures);
   const float deg_u = static_cast<float>(g.degree(inviter));
   items->Load(g.user_items, inviter);
@@ -123,6 +126,16 @@ void FillFeatures(const GraphData& g, NodeId inviter,
       x[kReverseTieStrength] = q.tie_strength();
       if (q.days() != PackedArc::kNoInteraction)
         days = std::min<float>(days, q.days());
+      if (abuse && tie_discount > 0) {
+        // The arc's suspicion is the larger of its ends' (abuse.h).
+        const float keep =
+            1 - tie_discount * std::max(g.suspicion[inviter], g.suspicion[v]);
+        if (keep < 1) {
+          x[kTieStrength] *= keep;
+          x[kReverseTieStrength] *= keep;
+          for (int ch = 0; ch < kNumChannels; ++ch) x[kChatWeight + ch] *= keep;
+        }
+      }
     } else {
       x[kIsTwoHop] = 1.0f;
     }
@@ -150,6 +163,8 @@ void FillFeatures(const GraphData& g, NodeId inviter,
     x[kCandidatePurchases] = g.purchase_weight[v];
     x[kCandidateAcceptRate] = feedback.AcceptRate(v);
     x[kCandidateFatigue] = feedback.Fatigue(v);
+    x[kCandidateSuspicion] = abuse ? g.suspicion[v] : 0.0f;
+    x[kCandidateReputation] = abuse ? g.reputation[v] : 0.5f;
   }
 }
 

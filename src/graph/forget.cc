@@ -155,6 +155,11 @@ absl::StatusOr<SocialGraph> ForgetUsers(const GraphData& old,
       st.num_communities = CanonicalizeLabels(data->community);
     }
   }
+  // Abuse scores stay as they were for the others (rescoring is the caller's
+  // call: a forgotten ring member's partners keep their evidence).
+  data->suspicion = Keep(old.suspicion, kept);
+  data->reputation = Keep(old.reputation, kept);
+  data->abuse_evidence = Keep(old.abuse_evidence, kept);
   st.num_nodes = n;
   st.num_arcs = static_cast<int64_t>(data->targets.size());
   FillMemoryStats(*data);

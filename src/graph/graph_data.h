@@ -72,6 +72,11 @@ struct GraphData {
   // [0, stats.num_communities) (see graph/communities.h).
   std::vector<uint32_t> community;
 
+  // Abuse scores (abuse.h), indexed by NodeId; all empty when none were
+  // attached (SocialGraph::WithAbuse, BuildOptions::abuse).
+  std::vector<float> suspicion, reputation;
+  std::vector<uint32_t> abuse_evidence;
+
   GraphStats stats;
 
   // The events the graph was built from, when built with keep_events.

@@ -23,7 +23,10 @@ void FillMemoryStats(GraphData& d) {
       d.user_items.MemoryBytes() + d.user_categories.MemoryBytes() +
       d.item_buyers.MemoryBytes() +
       static_cast<int64_t>(d.item_category.size() * sizeof(uint32_t)) +
-      static_cast<int64_t>(d.community.size() * sizeof(uint32_t));
+      static_cast<int64_t>(d.community.size() * sizeof(uint32_t)) +
+      static_cast<int64_t>(d.suspicion.size() * sizeof(float) +
+                           d.reputation.size() * sizeof(float) +
+                           d.abuse_evidence.size() * sizeof(uint32_t));
 }
 
 void FillIsNew(GraphData& d) {
@@ -82,6 +85,16 @@ Timestamp SocialGraph::as_of() const { return data_->as_of; }
 const GraphConfig& SocialGraph::config() const { return data_->config; }
 GraphStats SocialGraph::stats() const { return data_->stats; }
 bool SocialGraph::has_events() const { return data_->events != nullptr; }
+bool SocialGraph::has_abuse() const { return !data_->suspicion.empty(); }
+float SocialGraph::suspicion(NodeId node) const {
+  return data_->suspicion.empty() ? 0.0f : data_->suspicion[node];
+}
+float SocialGraph::reputation(NodeId node) const {
+  return data_->reputation.empty() ? 0.5f : data_->reputation[node];
+}
+uint32_t SocialGraph::abuse_evidence(NodeId node) const {
+  return data_->abuse_evidence.empty() ? 0u : data_->abuse_evidence[node];
+}
 
 std::optional<NodeId> SocialGraph::FindNode(UserId user) const {
   return data_->users.Find(user);

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "abuse/abuse_internal.h"
 #include "graph/communities.h"
 #include "graph/csr.h"
 #include "graph/graph_data.h"
@@ -538,6 +539,9 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config));
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto channel_weights,
                                ResolveChannelWeights(config));
+  if (options.abuse) {
+    INVITEGRAPH_RETURN_IF_ERROR(ValidateAbuseOptions(*options.abuse));
+  }
   if (s.users.size() == 0) {
     return absl::FailedPreconditionError(
         "nothing to build: no friendships, interactions, purchases or "
@@ -640,6 +644,10 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   // 5. Communities, once per build, over the finished CSR.
   GraphStats& st = data->stats;
   if (options.communities) FillCommunities(*data);
+  if (options.abuse) {
+    std::vector<AssistEvent> assists = KeptAssists(s);
+    AttachAbuse(*data, DetectAbuseOn(*data, *options.abuse, &assists));
+  }
 
   // 6. Statistics.
   st.num_nodes = n;

@@ -46,6 +46,11 @@ constexpr uint32_t kFirstSeen = Tag("FSEN");
 constexpr uint32_t kIsNew = Tag("NEWU");
 constexpr uint32_t kItemCategory = Tag("ICAT");
 constexpr uint32_t kCommunity = Tag("COMM");
+// Abuse scores (abuse.h); optional: written only when attached, so files
+// without them (format version 1 from before) still load.
+constexpr uint32_t kSuspicion = Tag("ABSU");
+constexpr uint32_t kReputation = Tag("ABRP");
+constexpr uint32_t kEvidence = Tag("ABEV");
 // Sparse rows: offsets, keys, weights under three tags each.
 struct RowsTags {
   uint32_t offsets, keys, weights;
@@ -110,6 +115,11 @@ SnapshotWriter WriterFor(const GraphData& d, const std::string& meta) {
   w.Add<uint32_t>(kItemCategory, d.item_category);
   AddRows(w, kItemBuyers, d.item_buyers);
   w.Add<uint32_t>(kCommunity, d.community);
+  if (!d.suspicion.empty()) {
+    w.Add<float>(kSuspicion, d.suspicion);
+    w.Add<float>(kReputation, d.reputation);
+    w.Add<uint32_t>(kEvidence, d.abuse_evidence);
+  }
   return w;
 }
 
@@ -312,6 +322,18 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   }
   if (num_communities > n) {
     return Bad("COMM: a community label exceeds the number of users");
+  }
+  if (r.Has(kSuspicion) || r.Has(kReputation) || r.Has(kEvidence)) {
+    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kSuspicion, n, &d.suspicion));
+    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kReputation, n, &d.reputation));
+    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kEvidence, n, &d.abuse_evidence));
+    for (int64_t u = 0; u < n; ++u) {
+      if (!(d.suspicion[u] >= 0 && d.suspicion[u] <= 1) ||
+          !(d.reputation[u] >= 0 && d.reputation[u] <= 1)) {
+        return Bad(absl::StrCat("ABSU/ABRP: user #", u,
+                                " has a score outside [0, 1]"));
+      }
+    }
   }
 
   GraphStats& st = d.stats;

@@ -62,6 +62,17 @@ absl::Status ValidatePolicy(const Policy& p) {
     return bad("urgency_two_hop_factor", p.urgency_two_hop_factor,
                "must be finite and >= 1");
   }
+  for (const auto& [field, v] :
+       {std::pair<const char*, double>{"exclude_suspicion_above",
+                                       p.exclude_suspicion_above},
+        {"penalize_suspicion_above", p.penalize_suspicion_above},
+        {"suspicious_tie_discount", p.suspicious_tie_discount}}) {
+    if (!(v >= 0 && v <= 1)) return bad(field, v, "must be in [0, 1]");
+  }
+  if (!(p.suspicion_penalty >= 0) || !std::isfinite(p.suspicion_penalty)) {
+    return bad("suspicion_penalty", p.suspicion_penalty,
+               "must be finite and >= 0");
+  }
   for (size_t i = 0; i < p.extra_steps.size(); ++i) {
     if (p.extra_steps[i] == nullptr) {
       return bad(absl::StrCat("extra_steps[", i, "]"), "null", "must be set");
@@ -200,6 +211,32 @@ class FatigueStep final : public PolicyStep {
   double penalty_;
 };
 
+// Drops candidates with suspicion > exclude_above; penalises those with
+// suspicion > penalize_above by penalty * suspicion.
+class AbuseStep final : public PolicyStep {
+ public:
+  AbuseStep(double exclude_above, double penalize_above, double penalty)
+      : exclude_above_(static_cast<float>(exclude_above)),
+        penalize_above_(static_cast<float>(penalize_above)),
+        penalty_(static_cast<float>(penalty)) {}
+  std::string name() const override { return "abuse"; }
+  absl::Status Apply(const PolicyContext&, CandidateRows& rows) const override {
+    for (int64_t i = 0; i < rows.size(); ++i) {
+      if (!rows.kept(i)) continue;
+      const float s = rows.feature(i, kCandidateSuspicion);
+      if (s > exclude_above_) {
+        rows.Drop(i);
+      } else if (s > penalize_above_ && penalty_ > 0) {
+        rows.Adjust(i, -penalty_ * s, kReasonSuspectedAbuse);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  float exclude_above_, penalize_above_, penalty_;
+};
+
 }  // namespace
 
 absl::StatusOr<PolicyChain> PolicyChain::Make(const Policy& p) {
@@ -211,6 +248,11 @@ absl::StatusOr<PolicyChain> PolicyChain::Make(const Policy& p) {
   if (!p.max_invites_per_recipient.empty()) {
     c.steps_.push_back(std::make_shared<CapStep>());
     c.has_caps_ = true;
+  }
+  if (p.exclude_suspicion_above < 1 || p.suspicion_penalty > 0) {
+    c.steps_.push_back(std::make_shared<AbuseStep>(p.exclude_suspicion_above,
+                                                   p.penalize_suspicion_above,
+                                                   p.suspicion_penalty));
   }
   if (p.new_user_boost != 0) {
     c.steps_.push_back(std::make_shared<IndicatorBoostStep>(

@@ -90,6 +90,10 @@ const std::array<float, kNumFeatures>& LinearRankerWeights() {
       3.0f,    // candidate_accept_rate: 0.6 from the prior alone
       -1.0f,   // candidate_fatigue: 20 invites this week cost ~3, enough to
                // drop a top suggestion below the next
+      -3.0f,   // candidate_suspicion: a flagged ring member (~0.85) loses
+               // more than a strong tie gains; 0 without abuse scores
+      0.0f,    // candidate_reputation: no hand-set weight (it is 0.5 for
+               // everyone without abuse scores); learned rankers weigh it
   };
   return kWeights;
 }

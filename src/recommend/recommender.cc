@@ -149,8 +149,9 @@ struct Recommender::Impl {
     }
     const auto ctx =
         internal::ResolveCampaign(g, campaign.item, campaign.category);
-    internal::FillFeatures(g, inviter, ctx, *found, feedback.view(), &items,
-                           values);
+    internal::FillFeatures(
+        g, inviter, ctx, *found, feedback.view(), &items, values,
+        static_cast<float>(config.policy.suspicious_tie_discount));
     if (at_cap != nullptr) {
       at_cap->resize(found->size());
       const bool caps = policy.has_caps();

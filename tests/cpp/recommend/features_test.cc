@@ -398,7 +398,9 @@ TEST_CASE("feature names and indices agree", "[recommend][features]") {
   CHECK(names[kCandidatePurchases] == "candidate_purchases");
   CHECK(names[kCandidateAcceptRate] == "candidate_accept_rate");
   CHECK(names[kCandidateFatigue] == "candidate_fatigue");
-  CHECK(kNumFeatures == 28);
+  CHECK(names[kCandidateSuspicion] == "candidate_suspicion");
+  CHECK(names[kCandidateReputation] == "candidate_reputation");
+  CHECK(kNumFeatures == 30);
   CHECK(names[kChatWeight + static_cast<int>(Channel::kTeamJoin)] ==
         "team_join_weight");
   testing::CheckError(FeatureIndex("adamic").status(),
