@@ -2,6 +2,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <string>
+#include <type_traits>
+
+#include "absl/strings/str_cat.h"
 #include "bindings/numpy.h"
 #include "bindings/status_conversion.h"
 #include "invitegraph/synth.h"
@@ -10,13 +14,76 @@ namespace invitegraph::py_bindings {
 
 namespace py = pybind11;
 
+namespace {
+
+template <typename T>
+void SetField(const std::string& key, py::handle value, T& field) {
+  try {
+    field = value.cast<T>();
+  } catch (const py::cast_error&) {
+    throw py::type_error(absl::StrCat(
+        "abuse['", key, "']: expected ",
+        std::is_floating_point_v<T> ? "a number" : "an integer", ", got ",
+        std::string(py::str(py::type::handle_of(value).attr("__name__")))));
+  }
+}
+
+// Fills `a` from a mapping of synth::Abuse field names to values (None: leaves
+// the defaults). An unknown key is a ValueError that names it and lists the
+// valid ones; range checks are left to synth::Generate.
+synth::Abuse AbuseFrom(const py::object& mapping) {
+  synth::Abuse a;
+  if (mapping.is_none()) return a;
+  const char* const valid =
+      "ring_prevalence, ring_size_min, ring_size_max, ring_assists_per_pair, "
+      "ring_camouflage_friends, ring_purchase_share, lockstep_prevalence, "
+      "lockstep_group_min, lockstep_group_max, lockstep_targets_min, "
+      "lockstep_targets_max, lockstep_window_seconds, fresh_days";
+  for (const auto& [k, value] : py::dict(mapping)) {
+    const std::string key = py::str(k);
+    if (key == "ring_prevalence") {
+      SetField(key, value, a.ring_prevalence);
+    } else if (key == "ring_size_min") {
+      SetField(key, value, a.ring_size_min);
+    } else if (key == "ring_size_max") {
+      SetField(key, value, a.ring_size_max);
+    } else if (key == "ring_assists_per_pair") {
+      SetField(key, value, a.ring_assists_per_pair);
+    } else if (key == "ring_camouflage_friends") {
+      SetField(key, value, a.ring_camouflage_friends);
+    } else if (key == "ring_purchase_share") {
+      SetField(key, value, a.ring_purchase_share);
+    } else if (key == "lockstep_prevalence") {
+      SetField(key, value, a.lockstep_prevalence);
+    } else if (key == "lockstep_group_min") {
+      SetField(key, value, a.lockstep_group_min);
+    } else if (key == "lockstep_group_max") {
+      SetField(key, value, a.lockstep_group_max);
+    } else if (key == "lockstep_targets_min") {
+      SetField(key, value, a.lockstep_targets_min);
+    } else if (key == "lockstep_targets_max") {
+      SetField(key, value, a.lockstep_targets_max);
+    } else if (key == "lockstep_window_seconds") {
+      SetField(key, value, a.lockstep_window_seconds);
+    } else if (key == "fresh_days") {
+      SetField(key, value, a.fresh_days);
+    } else {
+      throw py::value_error(
+          absl::StrCat("unknown abuse key '", key, "'; valid keys: ", valid));
+    }
+  }
+  return a;
+}
+
+}  // namespace
+
 void InitSynth(py::module_& m) {
   m.def(
       "synth_generate",
       [](int64_t n_users, uint64_t seed, double avg_friends, int n_communities,
          int n_categories, int64_t n_items, double interactions_per_friend,
          double purchases_per_user, double campaigns_per_user, int64_t start,
-         double days, int num_threads, py::object progress) {
+         double days, int num_threads, py::object progress, py::object abuse) {
         synth::Options o;
         o.n_users = n_users;
         o.seed = seed;
@@ -31,6 +98,7 @@ void InitSynth(py::module_& m) {
         o.days = days;
         o.num_threads = num_threads;
         o.progress = WrapProgress(progress);
+        o.abuse = AbuseFrom(abuse);
         absl::StatusOr<synth::World> w = absl::UnknownError("");
         {
           py::gil_scoped_release nogil;
@@ -68,6 +136,12 @@ void InitSynth(py::module_& m) {
         d["item_category"] = ToNumpy(std::move(x.item_category));
         d["user_interest"] = ToNumpy(std::move(x.user_interest));
         d["n_categories"] = x.n_categories;
+        d["user_abuse"] = ToNumpy(std::move(x.user_abuse));
+        d["user_abuse_group"] = ToNumpy(std::move(x.user_abuse_group));
+        d["ring_beneficiary"] = ToNumpy(std::move(x.ring_beneficiary));
+        d["lockstep_target_offsets"] =
+            ToNumpy(std::move(x.lockstep_target_offsets));
+        d["lockstep_targets"] = ToNumpy(std::move(x.lockstep_targets));
         return d;
       },
       py::arg("n_users"), py::arg("seed") = 0, py::kw_only(),
@@ -77,8 +151,9 @@ void InitSynth(py::module_& m) {
       py::arg("purchases_per_user") = 5.0, py::arg("campaigns_per_user") = 0.1,
       py::arg("start") = 1'700'000'000, py::arg("days") = 180.0,
       py::arg("num_threads") = 0, py::arg("progress") = py::none(),
+      py::arg("abuse") = py::none(),
       "Raw columns of a synthetic world; use invitegraph.synth.generate for "
-      "DataFrames.");
+      "DataFrames. `abuse` maps synth::Abuse field names to values.");
 }
 
 }  // namespace invitegraph::py_bindings

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -72,6 +73,34 @@ constexpr double kJoinInterest = 4.0;
 constexpr double kJoinResponsiveness = 2.0;
 constexpr double kTargetJoinRate = 0.2;
 
+// Planted abuse (see Abuse in synth.h). Hidden truth of planted accounts:
+// responsiveness at the honest floor (they never join honest team-ups),
+// activity at the honest Pareto floor, no community.
+constexpr float kPlantedResponsiveness = 1e-4f;
+constexpr float kPlantedActivity = 1.0f;
+constexpr int32_t kPlantedCommunity = -1;
+// Assists of every ring member to its ring's beneficiary: uniform in
+// [kBeneficiaryAssistsMin, kBeneficiaryAssistsMax].
+constexpr int kBeneficiaryAssistsMin = 2;
+constexpr int kBeneficiaryAssistsMax = 5;
+// Camouflage: 1 to kCamouflageEventsMax like/visit events per honest contact
+// (ring members) or in all (clickers); camouflage friendships have weak hidden
+// ties, log(tie) ~ Normal(kCamouflageTieMu, kTieSigma).
+constexpr int kCamouflageEventsMax = 3;
+constexpr double kCamouflageTieMu = -2.0;
+// Small purchases of the ring members that make some: 1 or 2, amount uniform
+// in [kSmallAmountMin, kSmallAmountMax].
+constexpr int kRingPurchasesMax = 2;
+constexpr double kSmallAmountMin = 1.0;
+constexpr double kSmallAmountMax = 5.0;
+// A clicker joins each hired burst of its group with this probability.
+constexpr double kClickerTurnout = 0.9;
+// Bounds that keep planted tables proportionate to the requested shares (the
+// ring clique is quadratic in the ring size).
+constexpr int kMaxRingSize = 1000;
+constexpr int kMaxPlantedCount = 100'000;
+constexpr double kMaxAssistsPerPair = 1000.0;
+
 // Channel mix of organic interactions (team_join / invite_accepted come from
 // campaigns).
 struct ChannelShare {
@@ -112,7 +141,20 @@ enum class Stream : uint64_t {
   kCampaign,
   kInvite,
   kJoin,
+  // Planted abuse: sizes of rings and groups, per ring, per ring member, per
+  // lockstep group, per (group, target) burst, per clicker.
+  kRingSize,
+  kLockstepSize,
+  kRing,
+  kRingMember,
+  kLockstepGroup,
+  kLockstepBurst,
+  kClicker,
 };
+
+Rng MakeStreamRng(uint64_t seed, Stream stream, uint64_t index) {
+  return Rng(seed, (static_cast<uint64_t>(stream) << 56) ^ index);
+}
 
 int64_t NumChunks(int64_t n, int64_t chunk) { return (n + chunk - 1) / chunk; }
 
@@ -238,6 +280,79 @@ int SampleRow(Rng& r, const float* row, int n) {
   return n - 1;
 }
 
+absl::Status ValidateAbuse(const Abuse& a) {
+  auto bad = [](auto&&... parts) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("synth::Options.abuse.", parts...));
+  };
+  auto share = [](double x) { return std::isfinite(x) && x >= 0.0 && x < 1.0; };
+  if (!share(a.ring_prevalence)) {
+    return bad("ring_prevalence=", a.ring_prevalence, " must be in [0, 1)");
+  }
+  if (!share(a.lockstep_prevalence)) {
+    return bad("lockstep_prevalence=", a.lockstep_prevalence,
+               " must be in [0, 1)");
+  }
+  if (!(a.ring_prevalence + a.lockstep_prevalence < 1.0)) {
+    return bad("ring_prevalence=", a.ring_prevalence,
+               " + abuse.lockstep_prevalence=", a.lockstep_prevalence,
+               " must be < 1");
+  }
+  if (a.ring_size_min < 3 || a.ring_size_min > kMaxRingSize) {
+    return bad("ring_size_min=", a.ring_size_min, " must be in [3, ",
+               kMaxRingSize, "]");
+  }
+  if (a.ring_size_max < a.ring_size_min || a.ring_size_max > kMaxRingSize) {
+    return bad("ring_size_max=", a.ring_size_max,
+               " must be in [ring_size_min=", a.ring_size_min, ", ",
+               kMaxRingSize, "]");
+  }
+  if (!(std::isfinite(a.ring_assists_per_pair) &&
+        a.ring_assists_per_pair >= 0.0 &&
+        a.ring_assists_per_pair <= kMaxAssistsPerPair)) {
+    return bad("ring_assists_per_pair=", a.ring_assists_per_pair,
+               " must be in [0, ", kMaxAssistsPerPair, "]");
+  }
+  if (a.ring_camouflage_friends < 0 ||
+      a.ring_camouflage_friends > kMaxPlantedCount) {
+    return bad("ring_camouflage_friends=", a.ring_camouflage_friends,
+               " must be in [0, ", kMaxPlantedCount, "]");
+  }
+  if (!(std::isfinite(a.ring_purchase_share) && a.ring_purchase_share >= 0.0 &&
+        a.ring_purchase_share <= 1.0)) {
+    return bad("ring_purchase_share=", a.ring_purchase_share,
+               " must be in [0, 1]");
+  }
+  if (a.lockstep_group_min < 2 || a.lockstep_group_min > kMaxPlantedCount) {
+    return bad("lockstep_group_min=", a.lockstep_group_min, " must be in [2, ",
+               kMaxPlantedCount, "]");
+  }
+  if (a.lockstep_group_max < a.lockstep_group_min ||
+      a.lockstep_group_max > kMaxPlantedCount) {
+    return bad("lockstep_group_max=", a.lockstep_group_max,
+               " must be in [lockstep_group_min=", a.lockstep_group_min, ", ",
+               kMaxPlantedCount, "]");
+  }
+  if (a.lockstep_targets_min < 1 || a.lockstep_targets_min > kMaxPlantedCount) {
+    return bad("lockstep_targets_min=", a.lockstep_targets_min,
+               " must be in [1, ", kMaxPlantedCount, "]");
+  }
+  if (a.lockstep_targets_max < a.lockstep_targets_min ||
+      a.lockstep_targets_max > kMaxPlantedCount) {
+    return bad("lockstep_targets_max=", a.lockstep_targets_max,
+               " must be in [lockstep_targets_min=", a.lockstep_targets_min,
+               ", ", kMaxPlantedCount, "]");
+  }
+  if (a.lockstep_window_seconds < 1) {
+    return bad("lockstep_window_seconds=", a.lockstep_window_seconds,
+               " must be >= 1");
+  }
+  if (!(a.fresh_days > 0.0) || !std::isfinite(a.fresh_days)) {
+    return bad("fresh_days=", a.fresh_days, " must be finite and > 0");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateOptions(const Options& o) {
   auto bad = [](auto&&... parts) {
     return absl::InvalidArgumentError(
@@ -291,13 +406,87 @@ absl::Status ValidateOptions(const Options& o) {
     return bad("num_threads=", o.num_threads,
                " must be >= 0 (0: all hardware threads)");
   }
-  return absl::OkStatus();
+  return ValidateAbuse(o.abuse);
 }
 
+// Sizes of whole groups (rings or lockstep groups) holding about `target`
+// accounts: uniform in [lo, hi], except that the draw before the last one
+// leaves a remainder that one group can take when it can, and the last group
+// takes the remainder. A remainder below lo (only when hi < 2 * lo - 1 or
+// target < lo) becomes one more group of lo when that is nearer to target.
+std::vector<int64_t> PlanGroupSizes(uint64_t seed, Stream stream,
+                                    int64_t target, int lo, int hi) {
+  std::vector<int64_t> sizes;
+  int64_t total = 0;
+  for (uint64_t i = 0;; ++i) {
+    const int64_t rest = target - total;
+    if (rest <= 0) break;
+    if (rest < lo) {
+      if (2 * rest >= lo) sizes.push_back(lo);
+      break;
+    }
+    if (rest <= hi) {
+      sizes.push_back(rest);
+      break;
+    }
+    Rng r = MakeStreamRng(seed, stream, i);
+    auto size = static_cast<int64_t>(lo + r.Below(hi - lo + 1));
+    // rest - size < lo implies rest - lo < hi, so rest - lo is a valid size
+    // when it is >= lo, and it leaves exactly lo for the last group.
+    if (rest - size < lo && rest - lo >= lo) size = rest - lo;
+    sizes.push_back(size);
+    total += size;
+  }
+  return sizes;
+}
+
+struct AbusePlan {
+  std::vector<int64_t> ring_sizes;
+  std::vector<int64_t> group_sizes;
+
+  int64_t num_planted() const {
+    int64_t n = 0;
+    for (int64_t s : ring_sizes) n += s;
+    for (int64_t s : group_sizes) n += s;
+    return n;
+  }
+};
+
+AbusePlan PlanAbuse(const Options& o) {
+  const Abuse& a = o.abuse;
+  const auto n = static_cast<double>(o.n_users);
+  AbusePlan plan;
+  plan.ring_sizes = PlanGroupSizes(o.seed, Stream::kRingSize,
+                                   std::llround(a.ring_prevalence * n),
+                                   a.ring_size_min, a.ring_size_max);
+  plan.group_sizes = PlanGroupSizes(o.seed, Stream::kLockstepSize,
+                                    std::llround(a.lockstep_prevalence * n),
+                                    a.lockstep_group_min, a.lockstep_group_max);
+  return plan;
+}
+
+// k distinct values of [0, n), k <= n, in draw order (Floyd's algorithm).
+std::vector<UserId> SampleDistinct(Rng& r, int64_t n, int64_t k) {
+  std::vector<UserId> out;
+  out.reserve(k);
+  std::unordered_set<UserId> seen;
+  for (int64_t j = n - k; j < n; ++j) {
+    const auto t = static_cast<UserId>(r.Below(j + 1));
+    const UserId pick = seen.insert(t).second ? t : j;
+    if (pick == j) seen.insert(j);
+    out.push_back(pick);
+  }
+  return out;
+}
+
+// Generates the honest world of `options` (whose abuse it ignores), then
+// appends the accounts of `plan` with the parameters of `abuse`.
 class Generator {
  public:
-  explicit Generator(const Options& options)
+  Generator(const Options& options, const Abuse& abuse, const AbusePlan& plan)
       : o_(options),
+        abuse_(abuse),
+        plan_(plan),
         n_(options.n_users),
         n_categories_(options.n_categories),
         n_communities_(options.n_communities > 0
@@ -322,12 +511,13 @@ class Generator {
     INVITEGRAPH_RETURN_IF_ERROR(Purchases());
     INVITEGRAPH_RETURN_IF_ERROR(Campaigns());
     INVITEGRAPH_DCHECK(phases_ == kNumPhases);
+    PlantAbuse();
     return std::move(w_);
   }
 
  private:
   Rng MakeRng(Stream stream, uint64_t index) const {
-    return Rng(o_.seed, (static_cast<uint64_t>(stream) << 56) ^ index);
+    return MakeStreamRng(o_.seed, stream, index);
   }
 
   // Runs fn over [0, n) in chunks on the worker threads and reports progress;
@@ -364,8 +554,11 @@ class Generator {
   void BuildItems();
   absl::Status Purchases();
   absl::Status Campaigns();
+  void PlantAbuse();
 
   const Options& o_;
+  const Abuse& abuse_;
+  const AbusePlan& plan_;
   const int64_t n_;
   const int n_categories_;
   const int n_communities_;
@@ -962,7 +1155,8 @@ absl::Status Generator::Campaigns() {
       }));
   w_.invited_join_prob.resize(logits.size());
   for (size_t k = 0; k < logits.size(); ++k) {
-    w_.invited_join_prob[k] = static_cast<float>(Sigmoid(logits[k] + intercept));
+    w_.invited_join_prob[k] =
+        static_cast<float>(Sigmoid(logits[k] + intercept));
   }
   w_.joined_offsets.assign(1, 0);
   w_.joined_offsets.reserve(n_campaigns + 1);
@@ -975,11 +1169,163 @@ absl::Status Generator::Campaigns() {
   return absl::OkStatus();
 }
 
+// Appends the planted accounts (ids n_.. in plan order: rings, then lockstep
+// groups), their rows after the honest rows of each table, and the truth.
+// Sequential: planted tables are small next to the honest ones, and each ring,
+// member, group, burst and clicker draws from its own Rng.
+void Generator::PlantAbuse() {
+  const int64_t n_total = n_ + plan_.num_planted();
+  w_.user_community.resize(n_total, kPlantedCommunity);
+  w_.user_responsiveness.resize(n_total, kPlantedResponsiveness);
+  w_.user_activity.resize(n_total, kPlantedActivity);
+  w_.user_interest.resize(static_cast<size_t>(n_total) * n_categories_, 0.0f);
+  w_.user_abuse.assign(n_total, static_cast<uint8_t>(AbuseKind::kHonest));
+  w_.user_abuse_group.assign(n_total, -1);
+  w_.lockstep_target_offsets.assign(1, 0);
+  if (n_total == n_) return;
+
+  // Planted events fall in [start + fresh_lo, start + end_offset).
+  const int64_t end_offset = last_offset_ + 1;
+  const double fresh_seconds = std::ceil(abuse_.fresh_days * kSecondsPerDay);
+  const int64_t fresh_lo =
+      fresh_seconds >= static_cast<double>(end_offset)
+          ? 0
+          : end_offset - static_cast<int64_t>(fresh_seconds);
+  auto fresh_time = [&](Rng& r) {
+    return o_.start + fresh_lo +
+           static_cast<int64_t>(r.Below(end_offset - fresh_lo));
+  };
+  auto add_event = [&](UserId src, UserId dst, Channel kind, Timestamp ts) {
+    w_.inter_src.push_back(src);
+    w_.inter_dst.push_back(dst);
+    w_.inter_kind.push_back(kind);
+    w_.inter_ts.push_back(ts);
+  };
+  auto camouflage_kind = [](Rng& r) {
+    return r.Below(2) == 0 ? Channel::kLike : Channel::kVisit;
+  };
+  auto honest_user = [&](Rng& r) { return static_cast<UserId>(r.Below(n_)); };
+
+  UserId next = n_;
+  for (size_t ring = 0; ring < plan_.ring_sizes.size(); ++ring) {
+    Rng r = MakeRng(Stream::kRing, ring);
+    const UserId first = next, last = next + plan_.ring_sizes[ring];
+    next = last;
+    const UserId beneficiary = honest_user(r);
+    w_.ring_beneficiary.push_back(beneficiary);
+    for (UserId a = first; a < last; ++a) {
+      w_.user_abuse[a] = static_cast<uint8_t>(AbuseKind::kRing);
+      w_.user_abuse_group[a] = static_cast<int32_t>(ring);
+    }
+    for (UserId a = first; a < last; ++a) {
+      Rng m = MakeRng(Stream::kRingMember, a);
+      for (UserId b = first; b < last; ++b) {
+        if (b == a) continue;
+        const int64_t count =
+            std::max<int64_t>(1, Poisson(m, abuse_.ring_assists_per_pair));
+        for (int64_t i = 0; i < count; ++i) {
+          add_event(a, b, Channel::kAssist, fresh_time(m));
+        }
+      }
+      const auto farm = static_cast<int64_t>(
+          kBeneficiaryAssistsMin +
+          m.Below(kBeneficiaryAssistsMax - kBeneficiaryAssistsMin + 1));
+      for (int64_t i = 0; i < farm; ++i) {
+        add_event(a, beneficiary, Channel::kAssist, fresh_time(m));
+      }
+      const int64_t n_friends =
+          std::min<int64_t>(abuse_.ring_camouflage_friends, n_);
+      for (UserId v : SampleDistinct(m, n_, n_friends)) {
+        w_.friend_src.push_back(a);
+        w_.friend_dst.push_back(v);
+        w_.friend_tie.push_back(static_cast<float>(
+            std::exp(kCamouflageTieMu + kTieSigma * m.Normal())));
+        const auto events =
+            static_cast<int64_t>(1 + m.Below(kCamouflageEventsMax));
+        for (int64_t i = 0; i < events; ++i) {
+          add_event(a, v, camouflage_kind(m), fresh_time(m));
+        }
+      }
+      if (m.Uniform() < abuse_.ring_purchase_share) {
+        const auto purchases =
+            static_cast<int64_t>(1 + m.Below(kRingPurchasesMax));
+        for (int64_t i = 0; i < purchases; ++i) {
+          const auto category = static_cast<int64_t>(m.Below(n_categories_));
+          const double amount =
+              kSmallAmountMin +
+              (kSmallAmountMax - kSmallAmountMin) * m.Uniform();
+          w_.purchase_user.push_back(a);
+          w_.purchase_item.push_back(SampleItem(m, category));
+          w_.purchase_category.push_back(category);
+          w_.purchase_amount.push_back(std::round(amount * 100.0) / 100.0);
+          w_.purchase_ts.push_back(fresh_time(m));
+        }
+      }
+    }
+  }
+
+  // Bursts start early enough that the whole window fits before the end,
+  // when the fresh span allows it.
+  const int64_t window = std::min(abuse_.lockstep_window_seconds, end_offset);
+  const int64_t burst_starts =
+      std::max<int64_t>(1, end_offset - window - fresh_lo + 1);
+  for (size_t group = 0; group < plan_.group_sizes.size(); ++group) {
+    Rng r = MakeRng(Stream::kLockstepGroup, group);
+    const UserId first = next, last = next + plan_.group_sizes[group];
+    next = last;
+    for (UserId c = first; c < last; ++c) {
+      w_.user_abuse[c] = static_cast<uint8_t>(AbuseKind::kLockstep);
+      w_.user_abuse_group[c] = static_cast<int32_t>(group);
+    }
+    const int64_t n_targets = std::min<int64_t>(
+        n_, abuse_.lockstep_targets_min +
+                static_cast<int64_t>(r.Below(abuse_.lockstep_targets_max -
+                                             abuse_.lockstep_targets_min + 1)));
+    const int64_t burst_base = w_.lockstep_target_offsets.back();
+    const std::vector<UserId> targets = SampleDistinct(r, n_, n_targets);
+    w_.lockstep_targets.insert(w_.lockstep_targets.end(), targets.begin(),
+                               targets.end());
+    w_.lockstep_target_offsets.push_back(burst_base + n_targets);
+    for (int64_t k = 0; k < n_targets; ++k) {
+      Rng b = MakeRng(Stream::kLockstepBurst, burst_base + k);
+      const int64_t t = fresh_lo + static_cast<int64_t>(b.Below(burst_starts));
+      for (UserId c = first; c < last; ++c) {
+        if (b.Uniform() >= kClickerTurnout) continue;
+        const int64_t offset =
+            std::min(last_offset_, t + static_cast<int64_t>(b.Below(window)));
+        add_event(c, targets[k], Channel::kAssist, o_.start + offset);
+      }
+    }
+    for (UserId c = first; c < last; ++c) {
+      Rng m = MakeRng(Stream::kClicker, c);
+      const auto events =
+          static_cast<int64_t>(1 + m.Below(kCamouflageEventsMax));
+      for (int64_t i = 0; i < events; ++i) {
+        add_event(c, honest_user(m), camouflage_kind(m), fresh_time(m));
+      }
+    }
+  }
+  INVITEGRAPH_DCHECK(next == n_total);
+}
+
 }  // namespace
 
 absl::StatusOr<World> Generate(const Options& options) {
   INVITEGRAPH_RETURN_IF_ERROR(ValidateOptions(options));
-  return Generator(options).Run();
+  const AbusePlan plan = PlanAbuse(options);
+  const int64_t n_honest = options.n_users - plan.num_planted();
+  if (n_honest < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "synth::Options.abuse.ring_prevalence=", options.abuse.ring_prevalence,
+        " and abuse.lockstep_prevalence=", options.abuse.lockstep_prevalence,
+        " plant ", plan.num_planted(), " of n_users=", options.n_users,
+        " accounts; at least 2 must stay honest"));
+  }
+  // The honest world is the world of n_honest users without abuse.
+  Options honest = options;
+  honest.n_users = n_honest;
+  honest.abuse = Abuse{};
+  return Generator(honest, options.abuse, plan).Run();
 }
 
 }  // namespace invitegraph::synth

@@ -115,3 +115,137 @@ def test_small_worlds(n_users):
 def test_too_small_world_is_value_error(n_users):
     with pytest.raises(ValueError, match="n_users"):
         ig.synth.generate(n_users, seed=0, progress=False)
+
+
+# --------------------------------------------------------------------------------------
+# Planted abuse (ground truth for abuse detectors).
+# --------------------------------------------------------------------------------------
+END = 1_700_000_000 + 180 * 86_400
+PLANTED = dict(ring_prevalence=0.01, lockstep_prevalence=0.01)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return ig.synth.generate(20_000, seed=21, abuse=PLANTED, progress=False)
+
+
+def _members(w, kind: str) -> dict:
+    u = w.users[w.users["abuse"] == kind]
+    return {int(g): grp["user"].to_numpy() for g, grp in u.groupby("abuse_group")}
+
+
+def test_default_world_plants_nothing(synth_world):
+    u = synth_world.users
+    assert list(u["abuse"].cat.categories) == ["honest", "ring", "lockstep"]
+    assert (u["abuse"] == "honest").all()
+    assert (u["abuse_group"] == -1).all()
+    assert len(synth_world.ring_beneficiary) == 0
+    assert synth_world.lockstep_targets == []
+    # Planting options without prevalence change nothing.
+    for abuse in ({}, dict(ring_prevalence=0.0, ring_size_min=5, fresh_days=2.0)):
+        w = ig.synth.generate(3000, seed=1, abuse=abuse, progress=False)
+        assert _worlds_equal(synth_world, w)
+
+
+def test_planted_prevalence_and_ids(planted):
+    u = planted.users
+    counts = u["abuse"].value_counts()
+    assert abs(counts["ring"] / 20_000 - 0.01) <= 0.0002
+    assert abs(counts["lockstep"] / 20_000 - 0.01) <= 0.0004
+    n_honest = int(counts["honest"])
+    # Honest ids first, then rings, then lockstep groups.
+    assert (u["abuse"].iloc[:n_honest] == "honest").all()
+    assert u["abuse"].cat.codes.is_monotonic_increasing
+    planted_rows = u.iloc[n_honest:]
+    assert (planted_rows["abuse_group"] >= 0).all()
+    assert (planted_rows["community"] == -1).all()
+    assert (planted.interest[n_honest:] == 0).all()
+    rings = _members(planted, "ring")
+    assert sorted(rings) == list(range(len(planted.ring_beneficiary)))
+    assert all(4 <= len(m) <= 12 for m in rings.values())
+    assert (planted.ring_beneficiary < n_honest).all()
+    groups = _members(planted, "lockstep")
+    assert sorted(groups) == list(range(len(planted.lockstep_targets)))
+    for t in planted.lockstep_targets:
+        assert 10 <= len(t) <= 40 and len(set(t.tolist())) == len(t)
+        assert (t < n_honest).all()
+    # Planted accounts are in no campaign and, by default, buy nothing.
+    assert (planted.campaigns["inviter"] < n_honest).all()
+    assert (planted.invitations["invitee"] < n_honest).all()
+    assert (planted.purchases["user"] < n_honest).all()
+
+
+def test_rings_are_fresh_reciprocal_assist_cliques(planted):
+    n_honest = int((planted.users["abuse"] == "honest").sum())
+    inter = planted.interactions
+    mine = inter[inter["src"] >= n_honest]
+    assert len(mine) > 0
+    assert (mine["ts"] >= END - 20 * 86_400).all() and (mine["ts"] < END).all()
+    assist = mine[mine["kind"] == "assist"]
+    pairs = set(zip(assist["src"].tolist(), assist["dst"].tolist()))
+    for ring, members in _members(planted, "ring").items():
+        beneficiary = int(planted.ring_beneficiary[ring])
+        for a in members.tolist():
+            assert (a, beneficiary) in pairs
+            for b in members.tolist():
+                assert a == b or (a, b) in pairs, f"ring {ring}: no assist {a}->{b}"
+
+
+def test_lockstep_bursts_fall_in_one_window(planted):
+    users = planted.users.set_index("user")
+    inter = planted.interactions
+    clicks = inter[inter["src"].map(users["abuse"]).eq("lockstep") & (inter["kind"] == "assist")]
+    clicks = clicks.assign(group=clicks["src"].map(users["abuse_group"]))
+    spread = clicks.groupby(["group", "dst"])["ts"].agg(lambda t: t.max() - t.min())
+    assert (spread < 300).all()
+    expected = {(g, int(t)) for g, ts in enumerate(planted.lockstep_targets) for t in ts}
+    assert set(spread.index.tolist()) == expected
+
+
+def test_planted_world_any_thread_count():
+    kw = dict(seed=4, abuse=dict(PLANTED, ring_purchase_share=0.5), progress=False)
+    one = ig.synth.generate(5000, num_threads=1, **kw)
+    two = ig.synth.generate(5000, num_threads=2, **kw)
+    assert _worlds_equal(one, two)
+    np.testing.assert_array_equal(one.ring_beneficiary, two.ring_beneficiary)
+    assert len(one.lockstep_targets) == len(two.lockstep_targets) > 0
+    for a, b in zip(one.lockstep_targets, two.lockstep_targets):
+        np.testing.assert_array_equal(a, b)
+    # ring_purchase_share gives some ring members purchases.
+    buyers = set(one.purchases["user"]) & set(one.users.loc[one.users["abuse"] == "ring", "user"])
+    assert buyers
+
+
+def test_abuse_accepts_any_mapping():
+    from types import MappingProxyType
+    w = ig.synth.generate(2000, seed=3, abuse=MappingProxyType({"ring_prevalence": 0.02}),
+                          progress=False)
+    assert (w.users["abuse"] == "ring").sum() == 40
+
+
+def test_abuse_unknown_key_is_value_error():
+    with pytest.raises(ValueError, match="ring_size_mx"):
+        ig.synth.generate(1000, seed=0, abuse={"ring_size_mx": 5}, progress=False)
+
+
+@pytest.mark.parametrize("key, value", [("ring_size_min", 2), ("lockstep_prevalence", 1.5),
+                                        ("fresh_days", 0.0), ("lockstep_window_seconds", 0)])
+def test_abuse_out_of_range_names_the_field(key, value):
+    with pytest.raises(ValueError, match=f"abuse.{key}="):
+        ig.synth.generate(1000, seed=0, abuse={key: value}, progress=False)
+
+
+def test_abuse_wrong_type_is_type_error():
+    with pytest.raises(TypeError, match="ring_size_min"):
+        ig.synth.generate(1000, seed=0, abuse={"ring_size_min": 4.5}, progress=False)
+
+
+def test_planted_world_builds_a_graph(planted):
+    g = ig.build_graph(**planted.tables(), progress=False)
+    assert g.num_nodes <= 20_000
+    members = next(iter(_members(planted, "ring").values()))
+    a, b = int(members[0]), int(members[1])
+    assert g.arc(a, b)["channel_weight"]["assist"] > 0
+    assert g.arc(b, a)["channel_weight"]["assist"] > 0
+    clicker = int(next(iter(_members(planted, "lockstep").values()))[0])
+    assert any(g.arc(clicker, int(t)) is not None for t in planted.lockstep_targets[0])

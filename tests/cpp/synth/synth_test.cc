@@ -1,5 +1,6 @@
 #include "invitegraph/synth.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -43,8 +44,21 @@ void CheckInvariants(const World& w, const Options& o) {
   REQUIRE(w.user_responsiveness.size() == n);
   REQUIRE(w.user_activity.size() == n);
   REQUIRE(w.user_interest.size() == n * o.n_categories);
+  REQUIRE(w.user_abuse.size() == n);
+  REQUIRE(w.user_abuse_group.size() == n);
   int bad_user = 0;
   for (size_t u = 0; u < n; ++u) {
+    if (w.user_abuse[u] != static_cast<uint8_t>(AbuseKind::kHonest)) {
+      // Planted: no community, no interest, the documented constants.
+      if (w.user_community[u] != -1 || w.user_abuse_group[u] < 0) ++bad_user;
+      for (int j = 0; j < o.n_categories; ++j) {
+        if (w.user_interest[u * o.n_categories + j] != 0.0f) ++bad_user;
+      }
+      if (w.user_responsiveness[u] != 1e-4f || w.user_activity[u] != 1.0f)
+        ++bad_user;
+      continue;
+    }
+    if (w.user_abuse_group[u] != -1) ++bad_user;
     double total = 0.0;
     for (int j = 0; j < o.n_categories; ++j) {
       const float x = w.user_interest[u * o.n_categories + j];
@@ -176,7 +190,13 @@ bool SameWorld(const World& a, const World& b) {
          a.user_responsiveness == b.user_responsiveness &&
          a.user_activity == b.user_activity &&
          a.item_category == b.item_category &&
-         a.user_interest == b.user_interest && a.n_categories == b.n_categories;
+         a.user_interest == b.user_interest &&
+         a.n_categories == b.n_categories && a.user_abuse == b.user_abuse &&
+         a.user_abuse_group == b.user_abuse_group &&
+         a.ring_beneficiary == b.ring_beneficiary &&
+         a.lockstep_target_offsets == b.lockstep_target_offsets &&
+         a.lockstep_targets == b.lockstep_targets &&
+         a.invited_join_prob == b.invited_join_prob;
 }
 
 TEST_CASE("Generate satisfies the world invariants", "[synth]") {
@@ -320,6 +340,44 @@ TEST_CASE("Generate rejects invalid options", "[synth]") {
   add("days", [](Options& o) { o.days = 0.0; });
   add("days", [](Options& o) { o.days = -3.0; });
   add("num_threads", [](Options& o) { o.num_threads = -2; });
+  add("abuse.ring_prevalence",
+      [](Options& o) { o.abuse.ring_prevalence = -0.1; });
+  add("abuse.ring_prevalence",
+      [](Options& o) { o.abuse.ring_prevalence = 1.0; });
+  add("abuse.ring_prevalence",
+      [&](Options& o) { o.abuse.ring_prevalence = nan; });
+  add("abuse.ring_prevalence", [](Options& o) {
+    o.abuse.ring_prevalence = 0.6;
+    o.abuse.lockstep_prevalence = 0.5;
+  });
+  add("abuse.ring_size_min", [](Options& o) { o.abuse.ring_size_min = 2; });
+  add("abuse.ring_size_max", [](Options& o) { o.abuse.ring_size_max = 3; });
+  add("abuse.ring_size_max", [](Options& o) { o.abuse.ring_size_max = 5000; });
+  add("abuse.ring_assists_per_pair",
+      [](Options& o) { o.abuse.ring_assists_per_pair = -1.0; });
+  add("abuse.ring_camouflage_friends",
+      [](Options& o) { o.abuse.ring_camouflage_friends = -1; });
+  add("abuse.ring_purchase_share",
+      [](Options& o) { o.abuse.ring_purchase_share = 1.5; });
+  add("abuse.lockstep_prevalence",
+      [](Options& o) { o.abuse.lockstep_prevalence = -0.01; });
+  add("abuse.lockstep_group_min",
+      [](Options& o) { o.abuse.lockstep_group_min = 1; });
+  add("abuse.lockstep_group_max",
+      [](Options& o) { o.abuse.lockstep_group_max = 7; });
+  add("abuse.lockstep_targets_min",
+      [](Options& o) { o.abuse.lockstep_targets_min = 0; });
+  add("abuse.lockstep_targets_max",
+      [](Options& o) { o.abuse.lockstep_targets_max = 9; });
+  add("abuse.lockstep_window_seconds",
+      [](Options& o) { o.abuse.lockstep_window_seconds = 0; });
+  add("abuse.fresh_days", [](Options& o) { o.abuse.fresh_days = 0.0; });
+  add("abuse.fresh_days", [&](Options& o) { o.abuse.fresh_days = nan; });
+  // One ring of 9 in 10 users leaves a single honest user.
+  add("abuse.ring_prevalence", [](Options& o) {
+    o.n_users = 10;
+    o.abuse.ring_prevalence = 0.9;
+  });
   for (const Case& c : cases) {
     INFO("option " << c.option);
     absl::StatusOr<World> w = Generate(c.options);
@@ -369,6 +427,416 @@ TEST_CASE("Joiners have stronger hidden ties than invitees who did not join",
   // With a unit coefficient on log(tie) the gap is large; 0.2 leaves ample
   // margin.
   CHECK(joined_sum / joined_count > missed_sum / missed_count + 0.2);
+}
+
+// ---------------------------------------------------------------------------
+// Planted abuse.
+
+bool IsPlanted(const World& w, UserId u) {
+  return w.user_abuse[u] != static_cast<uint8_t>(AbuseKind::kHonest);
+}
+
+int64_t CountKind(const World& w, AbuseKind kind) {
+  return std::count(w.user_abuse.begin(), w.user_abuse.end(),
+                    static_cast<uint8_t>(kind));
+}
+
+// Rows [begin, end) of `v`.
+template <typename T>
+std::vector<T> Rows(const std::vector<T>& v, size_t begin, size_t end) {
+  return std::vector<T>(v.begin() + begin, v.begin() + end);
+}
+
+Options PlantedOptions() {
+  Options o;
+  o.n_users = 20'000;
+  o.seed = 21;
+  o.num_threads = 2;
+  o.abuse.ring_prevalence = 0.01;
+  o.abuse.lockstep_prevalence = 0.01;
+  return o;
+}
+
+// Generated once: several cases inspect it.
+const World& PlantedWorld() {
+  static const World* const world = [] {
+    absl::StatusOr<World> w = Generate(PlantedOptions());
+    REQUIRE(w.ok());
+    return new World(*std::move(w));
+  }();
+  return *world;
+}
+
+TEST_CASE("Default abuse options plant nothing and change nothing",
+          "[synth][abuse]") {
+  Options o;
+  o.n_users = 3'000;
+  o.seed = 9;
+  absl::StatusOr<World> plain = Generate(o);
+  REQUIRE(plain.ok());
+  CheckInvariants(*plain, o);
+  CHECK(std::all_of(plain->user_abuse.begin(), plain->user_abuse.end(),
+                    [](uint8_t k) { return k == 0; }));
+  CHECK(std::all_of(plain->user_abuse_group.begin(),
+                    plain->user_abuse_group.end(),
+                    [](int32_t g) { return g == -1; }));
+  CHECK(plain->ring_beneficiary.empty());
+  CHECK(plain->lockstep_target_offsets == std::vector<int64_t>{0});
+  CHECK(plain->lockstep_targets.empty());
+
+  SECTION("the other abuse fields do nothing at zero prevalence") {
+    Options z = o;
+    z.abuse.ring_size_min = 5;
+    z.abuse.ring_assists_per_pair = 10;
+    z.abuse.ring_purchase_share = 1;
+    z.abuse.lockstep_group_min = 2;
+    z.abuse.fresh_days = 1;
+    absl::StatusOr<World> zeroed = Generate(z);
+    REQUIRE(zeroed.ok());
+    CHECK(SameWorld(*plain, *zeroed));
+  }
+  SECTION("a share too small for one whole ring plants nothing") {
+    Options z = o;
+    z.abuse.ring_prevalence = 1.0 / 3'000;  // 1 account < ring_size_min / 2
+    absl::StatusOr<World> zeroed = Generate(z);
+    REQUIRE(zeroed.ok());
+    CHECK(SameWorld(*plain, *zeroed));
+  }
+}
+
+TEST_CASE("Planted abuse: prevalence, ids and truth", "[synth][abuse]") {
+  const Options o = PlantedOptions();
+  const World& w = PlantedWorld();
+  CheckInvariants(w, o);
+  const int64_t rings = CountKind(w, AbuseKind::kRing);
+  const int64_t clickers = CountKind(w, AbuseKind::kLockstep);
+  const int64_t n_honest = o.n_users - rings - clickers;
+  INFO("ring members " << rings << ", clickers " << clickers);
+  CHECK(std::abs(rings - 200) <= 2);
+  CHECK(std::abs(clickers - 200) <= 4);
+
+  // Honest ids first, then rings, then clicker groups, each block contiguous
+  // and numbered from 0 in id order.
+  std::vector<int64_t> ring_sizes, group_sizes;
+  for (UserId u = 0; u < o.n_users; ++u) {
+    const auto kind = static_cast<AbuseKind>(w.user_abuse[u]);
+    const int32_t g = w.user_abuse_group[u];
+    if (u < n_honest) {
+      REQUIRE(kind == AbuseKind::kHonest);
+    } else if (u < n_honest + rings) {
+      REQUIRE(kind == AbuseKind::kRing);
+      if (g == static_cast<int32_t>(ring_sizes.size())) ring_sizes.push_back(0);
+      REQUIRE(g == static_cast<int32_t>(ring_sizes.size()) - 1);
+      ++ring_sizes.back();
+    } else {
+      REQUIRE(kind == AbuseKind::kLockstep);
+      if (g == static_cast<int32_t>(group_sizes.size()))
+        group_sizes.push_back(0);
+      REQUIRE(g == static_cast<int32_t>(group_sizes.size()) - 1);
+      ++group_sizes.back();
+    }
+  }
+  for (int64_t s : ring_sizes) {
+    CHECK(s >= o.abuse.ring_size_min);
+    CHECK(s <= o.abuse.ring_size_max);
+  }
+  for (int64_t s : group_sizes) {
+    CHECK(s >= o.abuse.lockstep_group_min);
+    CHECK(s <= o.abuse.lockstep_group_max);
+  }
+  REQUIRE(w.ring_beneficiary.size() == ring_sizes.size());
+  for (UserId b : w.ring_beneficiary) CHECK(b < n_honest);
+  REQUIRE(ValidOffsets(w.lockstep_target_offsets, group_sizes.size(),
+                       w.lockstep_targets.size()));
+  for (size_t g = 0; g < group_sizes.size(); ++g) {
+    const std::set<UserId> targets(
+        w.lockstep_targets.begin() + w.lockstep_target_offsets[g],
+        w.lockstep_targets.begin() + w.lockstep_target_offsets[g + 1]);
+    const int64_t count =
+        w.lockstep_target_offsets[g + 1] - w.lockstep_target_offsets[g];
+    CHECK(static_cast<int64_t>(targets.size()) == count);  // distinct
+    CHECK(count >= o.abuse.lockstep_targets_min);
+    CHECK(count <= o.abuse.lockstep_targets_max);
+    CHECK(*targets.rbegin() < n_honest);
+  }
+
+  SECTION("the honest part is the world of n_honest users") {
+    Options h = o;
+    h.n_users = n_honest;
+    h.abuse = Abuse{};
+    absl::StatusOr<World> honest = Generate(h);
+    REQUIRE(honest.ok());
+    const size_t f = honest->friend_src.size();
+    const size_t i = honest->inter_src.size();
+    REQUIRE(w.friend_src.size() > f);
+    REQUIRE(w.inter_src.size() > i);
+    CHECK(Rows(w.friend_src, 0, f) == honest->friend_src);
+    CHECK(Rows(w.friend_dst, 0, f) == honest->friend_dst);
+    CHECK(Rows(w.friend_tie, 0, f) == honest->friend_tie);
+    CHECK(Rows(w.inter_src, 0, i) == honest->inter_src);
+    CHECK(Rows(w.inter_dst, 0, i) == honest->inter_dst);
+    CHECK(Rows(w.inter_kind, 0, i) == honest->inter_kind);
+    CHECK(Rows(w.inter_ts, 0, i) == honest->inter_ts);
+    CHECK(w.purchase_user == honest->purchase_user);
+    CHECK(w.purchase_amount == honest->purchase_amount);
+    CHECK(w.purchase_ts == honest->purchase_ts);
+    CHECK(w.campaign_inviter == honest->campaign_inviter);
+    CHECK(w.invited == honest->invited);
+    CHECK(w.joined == honest->joined);
+    CHECK(w.item_category == honest->item_category);
+    CHECK(Rows(w.user_community, 0, n_honest) == honest->user_community);
+    CHECK(Rows(w.user_activity, 0, n_honest) == honest->user_activity);
+    CHECK(Rows(w.user_interest, 0, n_honest * o.n_categories) ==
+          honest->user_interest);
+    // Every planted row comes after the honest rows.
+    for (size_t e = f; e < w.friend_src.size(); ++e) {
+      REQUIRE(IsPlanted(w, w.friend_src[e]));
+    }
+    for (size_t e = i; e < w.inter_src.size(); ++e) {
+      REQUIRE(IsPlanted(w, w.inter_src[e]));
+    }
+  }
+  SECTION("planted accounts are in no campaign and buy nothing by default") {
+    for (UserId u : w.campaign_inviter) CHECK(u < n_honest);
+    for (UserId u : w.invited) CHECK(u < n_honest);
+    for (UserId u : w.purchase_user) REQUIRE(u < n_honest);
+  }
+}
+
+TEST_CASE("Planted rings are reciprocal assist cliques", "[synth][abuse]") {
+  const Options o = PlantedOptions();
+  const World& w = PlantedWorld();
+  const Timestamp end = EndOf(o);
+  const Timestamp fresh_begin =
+      end - static_cast<Timestamp>(o.abuse.fresh_days * kSecondsPerDay);
+  std::map<std::pair<UserId, UserId>, int> assists;
+  int stale = 0, honest_to_planted = 0;
+  for (size_t e = 0; e < w.inter_src.size(); ++e) {
+    const UserId a = w.inter_src[e], b = w.inter_dst[e];
+    if (IsPlanted(w, b) && !IsPlanted(w, a)) ++honest_to_planted;
+    if (!IsPlanted(w, a)) continue;
+    if (w.inter_ts[e] < fresh_begin || w.inter_ts[e] >= end) ++stale;
+    if (w.inter_kind[e] == Channel::kAssist) ++assists[{a, b}];
+  }
+  CHECK(stale == 0);
+  CHECK(honest_to_planted == 0);
+
+  std::map<int32_t, std::vector<UserId>> members;
+  for (UserId u = 0; u < o.n_users; ++u) {
+    if (w.user_abuse[u] == static_cast<uint8_t>(AbuseKind::kRing)) {
+      members[w.user_abuse_group[u]].push_back(u);
+    }
+  }
+  REQUIRE(members.size() == w.ring_beneficiary.size());
+  int missing = 0, unfarmed = 0;
+  int64_t pair_assists = 0, pairs = 0;
+  for (const auto& [ring, ids] : members) {
+    const UserId beneficiary = w.ring_beneficiary[ring];
+    for (UserId a : ids) {
+      if (assists[{a, beneficiary}] < 2) ++unfarmed;
+      for (UserId b : ids) {
+        if (a == b) continue;
+        const int count = assists[{a, b}];
+        if (count < 1) ++missing;
+        pair_assists += count;
+        ++pairs;
+      }
+    }
+  }
+  CHECK(missing == 0);
+  CHECK(unfarmed == 0);
+  // max(1, Poisson(3)) has mean 3 + P(0) = 3.05.
+  CHECK(static_cast<double>(pair_assists) / pairs == Approx(3.05).epsilon(0.1));
+
+  // Camouflage: ring_camouflage_friends distinct honest friends per member,
+  // each sent like/visit events; clickers declare no friendships.
+  std::map<UserId, std::set<UserId>> friends;
+  for (size_t e = 0; e < w.friend_src.size(); ++e) {
+    const UserId a = w.friend_src[e], b = w.friend_dst[e];
+    if (IsPlanted(w, b)) CHECK(false);
+    if (!IsPlanted(w, a)) continue;
+    CHECK(w.user_abuse[a] == static_cast<uint8_t>(AbuseKind::kRing));
+    CHECK(friends[a].insert(b).second);
+  }
+  int wrong_friends = 0;
+  for (const auto& [ring, ids] : members) {
+    for (UserId a : ids) {
+      if (static_cast<int>(friends[a].size()) !=
+          o.abuse.ring_camouflage_friends)
+        ++wrong_friends;
+    }
+  }
+  CHECK(wrong_friends == 0);
+}
+
+TEST_CASE("Lockstep groups assist each target within one window",
+          "[synth][abuse]") {
+  const Options o = PlantedOptions();
+  const World& w = PlantedWorld();
+  // (group, target) -> times of the group's assists to it; and which clicker
+  // assisted each target how often.
+  std::map<std::pair<int32_t, UserId>, std::vector<Timestamp>> bursts;
+  std::map<std::pair<UserId, UserId>, int> clicks;
+  for (size_t e = 0; e < w.inter_src.size(); ++e) {
+    const UserId c = w.inter_src[e];
+    if (w.user_abuse[c] != static_cast<uint8_t>(AbuseKind::kLockstep) ||
+        w.inter_kind[e] != Channel::kAssist) {
+      continue;
+    }
+    bursts[{w.user_abuse_group[c], w.inter_dst[e]}].push_back(w.inter_ts[e]);
+    ++clicks[{c, w.inter_dst[e]}];
+  }
+  const auto n_groups =
+      static_cast<int32_t>(w.lockstep_target_offsets.size()) - 1;
+  REQUIRE(n_groups > 0);
+  size_t expected_bursts = 0;
+  int wide = 0, empty = 0;
+  for (int32_t g = 0; g < n_groups; ++g) {
+    for (int64_t k = w.lockstep_target_offsets[g];
+         k < w.lockstep_target_offsets[g + 1]; ++k) {
+      ++expected_bursts;
+      const auto it = bursts.find({g, w.lockstep_targets[k]});
+      if (it == bursts.end()) {
+        ++empty;
+        continue;
+      }
+      const auto [lo, hi] =
+          std::minmax_element(it->second.begin(), it->second.end());
+      if (*hi - *lo >= o.abuse.lockstep_window_seconds) ++wide;
+    }
+  }
+  CHECK(wide == 0);
+  CHECK(empty == 0);  // P(no clicker of 8+ turns up) < 1e-8 per burst
+  // Assists go only to the group's targets, once per clicker and target.
+  CHECK(bursts.size() == expected_bursts);
+  int repeated = 0;
+  for (const auto& [pair, count] : clicks) repeated += count != 1;
+  CHECK(repeated == 0);
+  // About 90% of the clickers turn up for each burst.
+  std::map<int32_t, int64_t> group_size;
+  for (UserId u = 0; u < o.n_users; ++u) {
+    if (w.user_abuse[u] == static_cast<uint8_t>(AbuseKind::kLockstep)) {
+      ++group_size[w.user_abuse_group[u]];
+    }
+  }
+  int64_t turnout = 0, possible = 0;
+  for (const auto& [key, times] : bursts) {
+    turnout += static_cast<int64_t>(times.size());
+    possible += group_size[key.first];
+  }
+  REQUIRE(possible > 1000);
+  CHECK(static_cast<double>(turnout) / possible == Approx(0.9).margin(0.03));
+}
+
+TEST_CASE("Planted abuse is deterministic across thread counts",
+          "[synth][abuse]") {
+  Options o;
+  o.n_users = 5'000;
+  o.seed = 8;
+  o.abuse.ring_prevalence = 0.02;
+  o.abuse.lockstep_prevalence = 0.03;
+  o.abuse.ring_purchase_share = 0.5;
+  o.num_threads = 1;
+  absl::StatusOr<World> one = Generate(o);
+  o.num_threads = 2;
+  absl::StatusOr<World> two = Generate(o);
+  REQUIRE(one.ok());
+  REQUIRE(two.ok());
+  CHECK(SameWorld(*one, *two));
+  CHECK(CountKind(*one, AbuseKind::kRing) == 100);
+  CHECK(CountKind(*one, AbuseKind::kLockstep) == 150);
+
+  o.seed = 9;
+  absl::StatusOr<World> other = Generate(o);
+  REQUIRE(other.ok());
+  CHECK(one->ring_beneficiary != other->ring_beneficiary);
+  CHECK(one->lockstep_targets != other->lockstep_targets);
+}
+
+TEST_CASE("Ring members buy a little when ring_purchase_share asks",
+          "[synth][abuse]") {
+  Options o;
+  o.n_users = 5'000;
+  o.seed = 2;
+  o.abuse.ring_prevalence = 0.04;
+  o.abuse.ring_purchase_share = 0.5;
+  absl::StatusOr<World> w = Generate(o);
+  REQUIRE(w.ok());
+  CheckInvariants(*w, o);
+  const Timestamp fresh_begin =
+      EndOf(o) - static_cast<Timestamp>(o.abuse.fresh_days * kSecondsPerDay);
+  std::map<UserId, int> bought;
+  int bad = 0;
+  for (size_t i = 0; i < w->purchase_user.size(); ++i) {
+    const UserId u = w->purchase_user[i];
+    if (!IsPlanted(*w, u)) continue;
+    ++bought[u];
+    if (w->purchase_amount[i] < 1.0 || w->purchase_amount[i] > 5.0) ++bad;
+    if (w->purchase_ts[i] < fresh_begin) ++bad;
+  }
+  CHECK(bad == 0);
+  for (const auto& [u, count] : bought) {
+    CHECK(w->user_abuse[u] == static_cast<uint8_t>(AbuseKind::kRing));
+    CHECK(count >= 1);
+    CHECK(count <= 2);
+  }
+  const int64_t members = CountKind(*w, AbuseKind::kRing);
+  REQUIRE(members == 200);
+  CHECK(static_cast<double>(bought.size()) / members ==
+        Approx(0.5).margin(0.12));
+}
+
+TEST_CASE("Planting works in tiny worlds and odd time spans",
+          "[synth][abuse]") {
+  SECTION("more camouflage friends and targets than honest users") {
+    Options o;
+    o.n_users = 60;
+    o.n_categories = 3;
+    o.abuse.ring_prevalence = 0.1;      // one ring of 6
+    o.abuse.lockstep_prevalence = 0.2;  // 12 clickers
+    o.abuse.ring_camouflage_friends = 100;
+    o.abuse.lockstep_targets_min = 100;
+    o.abuse.lockstep_targets_max = 100;
+    absl::StatusOr<World> w = Generate(o);
+    REQUIRE(w.ok());
+    CheckInvariants(*w, o);
+    const int64_t n_honest = 60 - 6 - 12;
+    CHECK(CountKind(*w, AbuseKind::kRing) == 6);
+    CHECK(CountKind(*w, AbuseKind::kLockstep) == 12);
+    CHECK(w->lockstep_targets.size() == static_cast<size_t>(n_honest));
+  }
+  SECTION("a fresh span shorter than the lockstep window") {
+    Options o;
+    o.n_users = 2'000;
+    o.abuse.lockstep_prevalence = 0.02;
+    o.abuse.ring_prevalence = 0.02;
+    o.abuse.fresh_days = 100.0 / kSecondsPerDay;  // 100 s
+    absl::StatusOr<World> w = Generate(o);
+    REQUIRE(w.ok());
+    CheckInvariants(*w, o);
+    int stale = 0;
+    for (size_t e = 0; e < w->inter_src.size(); ++e) {
+      if (IsPlanted(*w, w->inter_src[e]) && w->inter_ts[e] < EndOf(o) - 100)
+        ++stale;
+    }
+    CHECK(stale == 0);
+  }
+  SECTION("fresh_days beyond the span allows the whole span") {
+    Options o;
+    o.n_users = 2'000;
+    o.days = 3.0;
+    o.abuse.ring_prevalence = 0.05;
+    o.abuse.fresh_days = 1000.0;
+    absl::StatusOr<World> w = Generate(o);
+    REQUIRE(w.ok());
+    CheckInvariants(*w, o);
+    Timestamp first = std::numeric_limits<Timestamp>::max();
+    for (size_t e = 0; e < w->inter_src.size(); ++e) {
+      if (IsPlanted(*w, w->inter_src[e]))
+        first = std::min(first, w->inter_ts[e]);
+    }
+    CHECK(first < o.start + 86'400);
+  }
 }
 
 }  // namespace
