@@ -203,9 +203,11 @@ Use invitegraph.build_graph for DataFrames.
       .def(
           "build",
           [](const GraphBuilder& b, std::optional<int64_t> as_of,
-             py::object progress, bool keep_events, bool communities) {
+             py::object progress, bool keep_events, bool communities,
+             std::optional<AbuseOptions> abuse) {
             BuildOptions options;
             options.as_of = as_of;
+            options.abuse = abuse;
             options.keep_events = keep_events;
             options.communities = communities;
             options.progress = WrapProgress(progress);
@@ -218,9 +220,10 @@ Use invitegraph.build_graph for DataFrames.
           },
           py::arg("as_of") = py::none(), py::arg("progress") = py::none(),
           py::arg("keep_events") = false, py::arg("communities") = true,
+          py::arg("abuse") = py::none(),
           "Builds the immutable graph (GIL released). as_of defaults to the "
           "latest ts; keep_events keeps the staged rows with the graph for "
-          "training sets.");
+          "training sets; abuse (AbuseOptions) scores abuse and attaches it.");
 
   py::class_<SocialGraph>(m, "SocialGraph", R"pbdoc(
 The immutable social graph: symmetric contact arcs with decayed per-channel weights and
@@ -255,6 +258,8 @@ tie strength, user profiles and an item index. Safe to share across threads.
           "build_seconds).")
       .def_property_readonly("has_events", &SocialGraph::has_events,
                              "True if built with keep_events.")
+      .def_property_readonly("has_abuse", &SocialGraph::has_abuse,
+                             "True if abuse scores are attached.")
       .def("__contains__", [](const SocialGraph& g,
                               UserId u) { return g.FindNode(u).has_value(); })
       .def("__len__", &SocialGraph::num_nodes)

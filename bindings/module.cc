@@ -15,6 +15,7 @@ py::object& ErrorType() {
   return *error;
 }
 
+void InitAbuse(py::module_& m);
 void InitFeedback(py::module_& m);
 void InitGraph(py::module_& m);
 void InitRecommend(py::module_& m);
@@ -33,6 +34,7 @@ PYBIND11_MODULE(_core, m) {
       PyExc_RuntimeError, nullptr));
   m.attr("Error") = ErrorType();
   InitGraph(m);
+  InitAbuse(m);
   InitFit(m);
   InitRecommend(m);
   InitFeedback(m);

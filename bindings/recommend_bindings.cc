@@ -53,37 +53,50 @@ Filters and score adjustments run before the top-k cut (see
 invitegraph.Policy for the documented semantics). Caps are
 (window_seconds, max) pairs.
 )pbdoc")
-      .def(py::init([](std::vector<UserId> exclude,
-                       std::vector<std::pair<UserId, UserId>> blocked_pairs,
-                       std::vector<std::pair<int64_t, int64_t>> caps,
-                       double new_user_boost, double active_user_boost,
-                       double fatigue_penalty, double diversity,
-                       int64_t urgency_window_seconds,
-                       double urgency_two_hop_factor, bool urgency_raises_k) {
-             Policy p;
-             p.exclude = std::move(exclude);
-             p.blocked_pairs = std::move(blocked_pairs);
-             for (const auto& [w, n] : caps)
-               p.max_invites_per_recipient.push_back({w, n});
-             p.new_user_boost = new_user_boost;
-             p.active_user_boost = active_user_boost;
-             p.fatigue_penalty = fatigue_penalty;
-             p.diversity = diversity;
-             p.urgency_window_seconds = urgency_window_seconds;
-             p.urgency_two_hop_factor = urgency_two_hop_factor;
-             p.urgency_raises_k = urgency_raises_k;
-             ThrowIfError(ValidatePolicy(p));
-             return p;
-           }),
-           py::kw_only(), py::arg("exclude") = std::vector<UserId>{},
-           py::arg("blocked_pairs") = std::vector<std::pair<UserId, UserId>>{},
-           py::arg("max_invites_per_recipient") =
-               std::vector<std::pair<int64_t, int64_t>>{},
-           py::arg("new_user_boost") = 0.0, py::arg("active_user_boost") = 0.0,
-           py::arg("fatigue_penalty") = 0.0, py::arg("diversity") = 0.0,
-           py::arg("urgency_window_seconds") = Policy{}.urgency_window_seconds,
-           py::arg("urgency_two_hop_factor") = Policy{}.urgency_two_hop_factor,
-           py::arg("urgency_raises_k") = Policy{}.urgency_raises_k)
+      .def(
+          py::init([](std::vector<UserId> exclude,
+                      std::vector<std::pair<UserId, UserId>> blocked_pairs,
+                      std::vector<std::pair<int64_t, int64_t>> caps,
+                      double new_user_boost, double active_user_boost,
+                      double fatigue_penalty, double diversity,
+                      int64_t urgency_window_seconds,
+                      double urgency_two_hop_factor, bool urgency_raises_k,
+                      double exclude_suspicion_above,
+                      double penalize_suspicion_above, double suspicion_penalty,
+                      double suspicious_tie_discount) {
+            Policy p;
+            p.exclude = std::move(exclude);
+            p.blocked_pairs = std::move(blocked_pairs);
+            for (const auto& [w, n] : caps)
+              p.max_invites_per_recipient.push_back({w, n});
+            p.new_user_boost = new_user_boost;
+            p.active_user_boost = active_user_boost;
+            p.fatigue_penalty = fatigue_penalty;
+            p.diversity = diversity;
+            p.urgency_window_seconds = urgency_window_seconds;
+            p.urgency_two_hop_factor = urgency_two_hop_factor;
+            p.urgency_raises_k = urgency_raises_k;
+            p.exclude_suspicion_above = exclude_suspicion_above;
+            p.penalize_suspicion_above = penalize_suspicion_above;
+            p.suspicion_penalty = suspicion_penalty;
+            p.suspicious_tie_discount = suspicious_tie_discount;
+            ThrowIfError(ValidatePolicy(p));
+            return p;
+          }),
+          py::kw_only(), py::arg("exclude") = std::vector<UserId>{},
+          py::arg("blocked_pairs") = std::vector<std::pair<UserId, UserId>>{},
+          py::arg("max_invites_per_recipient") =
+              std::vector<std::pair<int64_t, int64_t>>{},
+          py::arg("new_user_boost") = 0.0, py::arg("active_user_boost") = 0.0,
+          py::arg("fatigue_penalty") = 0.0, py::arg("diversity") = 0.0,
+          py::arg("urgency_window_seconds") = Policy{}.urgency_window_seconds,
+          py::arg("urgency_two_hop_factor") = Policy{}.urgency_two_hop_factor,
+          py::arg("urgency_raises_k") = Policy{}.urgency_raises_k,
+          py::arg("exclude_suspicion_above") = Policy{}.exclude_suspicion_above,
+          py::arg("penalize_suspicion_above") =
+              Policy{}.penalize_suspicion_above,
+          py::arg("suspicion_penalty") = Policy{}.suspicion_penalty,
+          py::arg("suspicious_tie_discount") = Policy{}.suspicious_tie_discount)
       .def_readonly("exclude", &Policy::exclude)
       .def_readonly("blocked_pairs", &Policy::blocked_pairs)
       .def_property_readonly(
@@ -100,7 +113,13 @@ invitegraph.Policy for the documented semantics). Caps are
       .def_readonly("diversity", &Policy::diversity)
       .def_readonly("urgency_window_seconds", &Policy::urgency_window_seconds)
       .def_readonly("urgency_two_hop_factor", &Policy::urgency_two_hop_factor)
-      .def_readonly("urgency_raises_k", &Policy::urgency_raises_k);
+      .def_readonly("urgency_raises_k", &Policy::urgency_raises_k)
+      .def_readonly("exclude_suspicion_above", &Policy::exclude_suspicion_above)
+      .def_readonly("penalize_suspicion_above",
+                    &Policy::penalize_suspicion_above)
+      .def_readonly("suspicion_penalty", &Policy::suspicion_penalty)
+      .def_readonly("suspicious_tie_discount",
+                    &Policy::suspicious_tie_discount);
 
   m.def(
       "feature_names",

@@ -7,6 +7,7 @@
     rec.record_outcomes(df_outcomes)   # inviter, invitee, item, ts, outcome
 """
 from . import synth
+from ._abuse import AbuseOptions, AbuseReport, detect_abuse
 from ._core import (Error, channel_names, feature_names, linear_weights, outcome_names,
                     ranker_names)
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
@@ -20,6 +21,8 @@ from .evaluation import EvaluationReport, evaluate, split_campaigns
 __version__ = "0.1.0"
 
 __all__ = [
+    "AbuseOptions",
+    "AbuseReport",
     "Campaign",
     "Error",
     "EvaluationReport",
@@ -34,6 +37,7 @@ __all__ = [
     "channel_names",
     "feature_names",
     "datasets",
+    "detect_abuse",
     "evaluate",
     "evaluation",
     "fit_ranker",

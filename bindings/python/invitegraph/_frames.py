@@ -11,6 +11,7 @@ import pandas as pd
 from . import _core
 from ._columns import (category_column, float_column, int_column, kind_column, list_column,
                        outcome_column, table_columns, ts_column, unix_seconds)
+from ._abuse import _abuse, _with_abuse, build_abuse_options
 from ._policy import Campaign, Policy, _seconds
 from ._progress import ProgressArg, progress_callback
 
@@ -38,6 +39,8 @@ def _communities(self: SocialGraph) -> pd.DataFrame:
 
 
 SocialGraph.communities = _communities
+SocialGraph.with_abuse = _with_abuse
+SocialGraph.abuse = _abuse
 
 
 def _arcs(self: SocialGraph) -> pd.DataFrame:
@@ -152,19 +155,23 @@ class GraphBuilder:
         return self._b.counts()
 
     def build(self, as_of: Any = None, progress: ProgressArg = None,
-              keep_events: bool = True, communities: bool = True) -> SocialGraph:
+              keep_events: bool = True, communities: bool = True,
+              abuse: Any = None) -> SocialGraph:
         """Builds the graph as of ``as_of`` (default: the latest timestamp staged).
 
         ``keep_events`` keeps the staged rows with the graph (shared, not copied) so that
         :func:`training_set` and :func:`fit_ranker` can rebuild it without each training
         record's outcome; pass False to free them when you will not train on this graph.
         ``communities=False`` skips community detection (single-threaded; about 38 s at
-        1 M users), leaving :meth:`SocialGraph.communities` empty.
+        1 M users), leaving :meth:`SocialGraph.communities` empty. ``abuse`` (True, a
+        dict of thresholds or :class:`AbuseOptions`) scores abuse from the staged events
+        and attaches the scores, as ``g.with_abuse(ig.detect_abuse(g))`` would.
         """
+        opts = build_abuse_options(abuse)
         with progress_callback(progress, "build graph") as cb:
             return self._b.build(as_of=unix_seconds(as_of, "as_of"), progress=cb,
                                  keep_events=bool(keep_events),
-                                 communities=bool(communities))
+                                 communities=bool(communities), abuse=opts)
 
 
 def _add_tables(b: "GraphBuilder", friendships: Any, interactions: Any, purchases: Any,
@@ -217,7 +224,7 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
                 campaigns: Any = None, as_of: Any = None,
                 config: Optional[GraphConfig] = None,
                 progress: ProgressArg = None, keep_events: bool = True,
-                communities: bool = True) -> SocialGraph:
+                communities: bool = True, abuse: Any = None) -> SocialGraph:
     """Builds a :class:`SocialGraph` from event tables.
 
     Parameters
@@ -243,10 +250,14 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
         (about the size of the input tables); False frees them.
     communities : bool
         Detect communities (``g.communities()``); False skips the step.
+    abuse : None, True, dict or AbuseOptions
+        Score abuse (:func:`detect_abuse`) from these events and attach the scores, so
+        the ``candidate_suspicion`` / ``candidate_reputation`` features and the policy's
+        abuse thresholds see them. A dict holds :class:`AbuseOptions` fields.
     """
     b = _add_tables(GraphBuilder(config), friendships, interactions, purchases, campaigns)
     return b.build(as_of=as_of, progress=progress, keep_events=keep_events,
-                   communities=communities)
+                   communities=communities, abuse=abuse)
 
 
 def _outcome_columns(table: Any) -> tuple:

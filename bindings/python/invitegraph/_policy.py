@@ -99,6 +99,19 @@ class Policy:
         ``k + round(urgency * (still_needed - k))`` when the team needs more than ``k``.
     urgency_two_hop_factor : float, >= 1
     urgency_raises_k : bool
+    exclude_suspicion_above : float in [0, 1], default 1 (never)
+        Abuse (:func:`invitegraph.detect_abuse`): candidates whose ``candidate_suspicion``
+        exceeds this are dropped. Needs a graph with abuse scores
+        (:meth:`SocialGraph.with_abuse`, ``build_graph(abuse=True)``); on a graph without
+        them suspicion is 0 and nothing happens.
+    penalize_suspicion_above : float in [0, 1], default 0
+    suspicion_penalty : float, >= 0
+        Candidates with suspicion above ``penalize_suspicion_above`` lose
+        ``suspicion_penalty * suspicion`` (reason ``"suspected_abuse"``).
+    suspicious_tie_discount : float in [0, 1]
+        Scales the inviter-candidate arc's ``tie_strength``, ``reverse_tie_strength`` and
+        channel-weight features by ``1 - suspicious_tie_discount * s`` before scoring, with
+        ``s`` the larger suspicion of the two.
 
     The inviter and the campaign's ``members`` are always removed. Filters run before the
     cut, so a list has exactly ``k`` rows whenever ``k`` candidates survive them. The
@@ -110,7 +123,9 @@ class Policy:
                  new_user_boost: float = 0.0, active_user_boost: float = 0.0,
                  fatigue_penalty: float = 0.0, diversity: float = 0.0,
                  urgency_window: Any = "1d", urgency_two_hop_factor: float = 3.0,
-                 urgency_raises_k: bool = True):
+                 urgency_raises_k: bool = True, exclude_suspicion_above: float = 1.0,
+                 penalize_suspicion_above: float = 0.0, suspicion_penalty: float = 0.0,
+                 suspicious_tie_discount: float = 0.0):
         caps = [(_seconds(w), int(n)) for w, n in (max_invites_per_recipient or {}).items()]
         ex = [] if exclude is None else int_column(
             np.asarray(list(exclude), dtype=np.int64), "policy", "exclude").tolist()
@@ -123,7 +138,11 @@ class Policy:
                                urgency_window_seconds=_seconds(urgency_window,
                                                                "urgency_window"),
                                urgency_two_hop_factor=float(urgency_two_hop_factor),
-                               urgency_raises_k=bool(urgency_raises_k))
+                               urgency_raises_k=bool(urgency_raises_k),
+                               exclude_suspicion_above=float(exclude_suspicion_above),
+                               penalize_suspicion_above=float(penalize_suspicion_above),
+                               suspicion_penalty=float(suspicion_penalty),
+                               suspicious_tie_discount=float(suspicious_tie_discount))
 
     def __reduce__(self):
         kwargs = dict(max_invites_per_recipient=self.max_invites_per_recipient,
@@ -133,7 +152,11 @@ class Policy:
                       fatigue_penalty=self.fatigue_penalty, diversity=self.diversity,
                       urgency_window=self.urgency_window,
                       urgency_two_hop_factor=self.urgency_two_hop_factor,
-                      urgency_raises_k=self.urgency_raises_k)
+                      urgency_raises_k=self.urgency_raises_k,
+                      exclude_suspicion_above=self.exclude_suspicion_above,
+                      penalize_suspicion_above=self.penalize_suspicion_above,
+                      suspicion_penalty=self.suspicion_penalty,
+                      suspicious_tie_discount=self.suspicious_tie_discount)
         return (_policy_from_kwargs, (kwargs,))
 
     @property
@@ -178,6 +201,22 @@ class Policy:
     def urgency_raises_k(self) -> bool:
         return self._p.urgency_raises_k
 
+    @property
+    def exclude_suspicion_above(self) -> float:
+        return self._p.exclude_suspicion_above
+
+    @property
+    def penalize_suspicion_above(self) -> float:
+        return self._p.penalize_suspicion_above
+
+    @property
+    def suspicion_penalty(self) -> float:
+        return self._p.suspicion_penalty
+
+    @property
+    def suspicious_tie_discount(self) -> float:
+        return self._p.suspicious_tie_discount
+
     def __repr__(self) -> str:
         return (f"Policy(max_invites_per_recipient={self.max_invites_per_recipient}, "
                 f"exclude=<{len(self._p.exclude)} ids>, "
@@ -187,7 +226,11 @@ class Policy:
                 f"fatigue_penalty={self.fatigue_penalty}, diversity={self.diversity}, "
                 f"urgency_window={self.urgency_window}, "
                 f"urgency_two_hop_factor={self.urgency_two_hop_factor}, "
-                f"urgency_raises_k={self.urgency_raises_k})")
+                f"urgency_raises_k={self.urgency_raises_k}, "
+                f"exclude_suspicion_above={self.exclude_suspicion_above}, "
+                f"penalize_suspicion_above={self.penalize_suspicion_above}, "
+                f"suspicion_penalty={self.suspicion_penalty}, "
+                f"suspicious_tie_discount={self.suspicious_tie_discount})")
 
 
 @dataclass(frozen=True)
