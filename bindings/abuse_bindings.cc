@@ -149,8 +149,10 @@ Thresholds of abuse detection (see invitegraph.detect_abuse for their meaning).
       "graph_with_abuse",
       [](const SocialGraph& g, const Column<int64_t>& user,
          const Column<float>& suspicion, const Column<float>& reputation,
-         const Column<uint32_t>& evidence) {
+         const Column<uint32_t>& evidence,
+         const std::optional<AbuseOptions>& options) {
         AbuseReport r;
+        if (options) r.options = *options;
         r.user.assign(AsSpan(user).begin(), AsSpan(user).end());
         r.suspicion.assign(AsSpan(suspicion).begin(), AsSpan(suspicion).end());
         r.reputation.assign(AsSpan(reputation).begin(),
@@ -165,7 +167,9 @@ Thresholds of abuse detection (see invitegraph.detect_abuse for their meaning).
       },
       py::arg("graph"), py::arg("user"), py::arg("suspicion"),
       py::arg("reputation"), py::arg("evidence"),
-      "The graph with these per-user abuse scores attached.");
+      py::arg("options") = py::none(),
+      "The graph with these per-user abuse scores attached (options: those "
+      "they were computed with, for training-set rebuilds).");
 
   m.def(
       "graph_abuse_columns",

@@ -152,6 +152,9 @@ struct AbuseReport {
   std::vector<ArcAbuseKind> arc_kind;
 
   AbuseStats stats;
+  // The options it was computed with (training-set rebuilds of a graph
+  // carrying these scores rescore each rebuilt graph with them).
+  AbuseOptions options;
 };
 
 // DetectAbuse()

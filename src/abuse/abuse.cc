@@ -297,6 +297,7 @@ AbuseReport DetectAbuseOn(const GraphData& d, const AbuseOptions& o,
   const int threads = o.num_threads > 0 ? o.num_threads : d.config.num_threads;
   AbuseReport rep;
   AbuseStats& st = rep.stats;
+  rep.options = o;
   st.users = n;
   rep.user.assign(d.users.external_ids().begin(), d.users.external_ids().end());
 
@@ -530,6 +531,7 @@ void AttachAbuse(GraphData& d, const AbuseReport& report) {
   d.suspicion = report.suspicion;
   d.reputation = report.reputation;
   d.abuse_evidence = report.evidence;
+  d.abuse_options = report.options;
   FillMemoryStats(d);
 }
 

@@ -160,6 +160,7 @@ absl::StatusOr<SocialGraph> ForgetUsers(const GraphData& old,
   data->suspicion = Keep(old.suspicion, kept);
   data->reputation = Keep(old.reputation, kept);
   data->abuse_evidence = Keep(old.abuse_evidence, kept);
+  data->abuse_options = old.abuse_options;
   st.num_nodes = n;
   st.num_arcs = static_cast<int64_t>(data->targets.size());
   FillMemoryStats(*data);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -76,6 +77,8 @@ struct GraphData {
   // attached (SocialGraph::WithAbuse, BuildOptions::abuse).
   std::vector<float> suspicion, reputation;
   std::vector<uint32_t> abuse_evidence;
+  // The options they were computed with; unset after a snapshot load.
+  std::optional<AbuseOptions> abuse_options;
 
   GraphStats stats;
 

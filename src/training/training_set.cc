@@ -234,7 +234,9 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
         SocialGraph rebuilt,
         internal::BuildFromStaged(
             internal::Filter(ev, g.filter, graph.as_of()), nullptr, config,
-            BuildOptions{.as_of = g.as_of, .communities = false}));
+            BuildOptions{.as_of = g.as_of,
+                         .communities = false,
+                         .abuse = graph.data().abuse_options}));
     ++out.report.graphs_built;
     INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec,
                                  Recommender::Create(rebuilt, rconfig));

@@ -190,3 +190,32 @@ def test_policy_keeps_suspects_out(world, graph, report):
     p = ig.Policy(exclude_suspicion_above=0.4, suspicion_penalty=2)
     q = pickle.loads(pickle.dumps(p))
     assert (q.exclude_suspicion_above, q.suspicion_penalty) == (0.4, 2)
+
+
+def test_training_rows_carry_scores_as_of_each_record():
+    w = ig.synth.generate(3_000, 2, abuse=PLANT, progress=False)
+    t = w.tables()
+    scored = ig.build_graph(**t, progress=False, communities=False, abuse=True)
+    plain = ig.build_graph(**t, progress=False, communities=False)
+    history = t["campaigns"]
+    a = ig.training_set(scored, history, progress=False).frame
+    b = ig.training_set(plain, history, as_of_step_days=30, progress=False).frame
+    assert (b["candidate_reputation"] == 0.5).all() and (b["candidate_suspicion"] == 0).all()
+    assert a["candidate_reputation"].nunique() > 10
+    # Each record's rows are scored on its own as-of rebuild, so they equal a
+    # recommender's features on a graph built from the events before that time.
+    last = int(np.argmax(history["ts"].to_numpy()))
+    rec = a[a["record"] == last]
+    cut = int(history.iloc[last]["ts"])
+    past = ig.build_graph(
+        friendships=t["friendships"],
+        interactions=t["interactions"][t["interactions"]["ts"] < cut],
+        purchases=t["purchases"][t["purchases"]["ts"] < cut],
+        campaigns=t["campaigns"][t["campaigns"]["ts"] < cut], as_of=cut,
+        progress=False, communities=False, abuse=True)
+    f = ig.Recommender(past).features(int(history.iloc[last]["inviter"]))
+    want = f.set_index("candidate")["candidate_reputation"]
+    got = rec.set_index("candidate")["candidate_reputation"]
+    common = got.index.intersection(want.index)
+    assert len(common) > 0
+    np.testing.assert_allclose(got[common], want[common], rtol=1e-5)

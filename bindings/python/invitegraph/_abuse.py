@@ -59,6 +59,7 @@ class AbuseReport:
     groups: pd.DataFrame
     arcs: pd.DataFrame
     stats: dict = field(default_factory=dict)
+    options: Optional[AbuseOptions] = None
     _evidence: np.ndarray = field(default=None, repr=False)
 
     @property
@@ -82,7 +83,7 @@ class AbuseReport:
                 f"lockstep_computed={s.get('lockstep_computed')})")
 
 
-def _report(cols: dict) -> AbuseReport:
+def _report(cols: dict, options: AbuseOptions) -> AbuseReport:
     u = cols["users"]
     ev = u["evidence"]
     flags = _evidence_frame(u["user"], ev)
@@ -107,7 +108,7 @@ def _report(cols: dict) -> AbuseReport:
         "kind": pd.Categorical.from_codes(a["kind"].astype(np.int8), categories=_ARC_KINDS),
     })
     return AbuseReport(users=users, rings=rings, groups=groups, arcs=arcs,
-                       stats=dict(cols["stats"]), _evidence=ev)
+                       stats=dict(cols["stats"]), options=options, _evidence=ev)
 
 
 _OPTION_NAMES = ("fresh_days", "min_purchase_weight", "min_reciprocal_assist",
@@ -165,7 +166,7 @@ def detect_abuse(graph: Any, interactions: Any = None, *,
     """
     opts = _options(options, thresholds)
     if interactions is None:
-        return _report(_core.detect_abuse(graph, opts))
+        return _report(_core.detect_abuse(graph, opts), opts)
     c = table_columns(interactions, "interactions", ("src", "dst", "kind", "ts"))
     codes, names = kind_column(c["kind"], "interactions")
     if "assist" in names:
@@ -176,7 +177,7 @@ def detect_abuse(graph: Any, interactions: Any = None, *,
     dst = int_column(np.asarray(c["dst"])[rows], "interactions", "dst")
     ts = ts_column(np.asarray(c["ts"])[rows] if len(rows) else np.empty(0, np.int64),
                    "interactions")
-    return _report(_core.detect_abuse(graph, opts, src=src, dst=dst, ts=ts))
+    return _report(_core.detect_abuse(graph, opts, src=src, dst=dst, ts=ts), opts)
 
 
 def _with_abuse(self: Any, report: AbuseReport) -> Any:
@@ -184,13 +185,15 @@ def _with_abuse(self: Any, report: AbuseReport) -> Any:
 
     The report must come from :func:`detect_abuse` on this graph (same users in the same
     order). Snapshots and pickles keep the scores; ``forget`` keeps the others' scores;
-    ``update`` drops them (score the new graph again).
+    ``update`` drops them (score the new graph again). Training sets built from this
+    graph rescore each as-of rebuild with the report's options, so
+    ``candidate_suspicion`` and ``candidate_reputation`` are learnable without leakage.
     """
     u = report.users
     return _core.graph_with_abuse(
         self, u["user"].to_numpy(np.int64), u["suspicion"].to_numpy(np.float32),
         u["reputation"].to_numpy(np.float32),
-        np.ascontiguousarray(report._evidence, dtype=np.uint32))
+        np.ascontiguousarray(report._evidence, dtype=np.uint32), report.options)
 
 
 def _abuse(self: Any) -> pd.DataFrame:
