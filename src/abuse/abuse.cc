@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/pending/disjoint_sets.hpp>
 #include <chrono>
 #include <cmath>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -31,31 +31,7 @@ using internal::GraphData;
 constexpr int kAssist = static_cast<int>(Channel::kAssist);
 constexpr int64_t kChunk = 4096;
 
-// Union-find with path halving; components are labelled later in NodeId
-// order, so labels do not depend on the order edges were joined in.
-class UnionFind {
- public:
-  explicit UnionFind(uint32_t n) : parent_(n) {
-    std::iota(parent_.begin(), parent_.end(), 0u);
-  }
-  uint32_t Find(uint32_t x) {
-    while (parent_[x] != x) {
-      parent_[x] = parent_[parent_[x]];
-      x = parent_[x];
-    }
-    return x;
-  }
-  void Join(uint32_t a, uint32_t b) {
-    a = Find(a);
-    b = Find(b);
-    if (a == b) return;
-    if (a > b) std::swap(a, b);
-    parent_[b] = a;  // the smaller id is the root
-  }
-
- private:
-  std::vector<uint32_t> parent_;
-};
+using UnionFind = boost::disjoint_sets_with_storage<>;
 
 // Labels the components of `uf` over the nodes with in_graph[u] set, keeping
 // those of at least `min_size` nodes: label[u] in [0, count) or -1, numbered
@@ -66,13 +42,13 @@ int32_t LabelComponents(UnionFind& uf, const std::vector<uint8_t>& in_graph,
   const uint32_t n = static_cast<uint32_t>(in_graph.size());
   std::vector<int32_t> root_size(n, 0);
   for (uint32_t u = 0; u < n; ++u)
-    if (in_graph[u]) ++root_size[uf.Find(u)];
+    if (in_graph[u]) ++root_size[uf.find_set(u)];
   std::vector<int32_t> root_label(n, -1);
   label->assign(n, -1);
   size->clear();
   for (uint32_t u = 0; u < n; ++u) {
     if (!in_graph[u]) continue;
-    const uint32_t r = uf.Find(u);
+    const auto r = uf.find_set(u);
     if (root_size[r] < min_size) continue;
     if (root_label[r] < 0) {
       root_label[r] = static_cast<int32_t>(size->size());
@@ -202,7 +178,7 @@ Lockstep FindLockstep(uint32_t n, std::vector<AssistEvent>& events,
       ++ls.partners[a];
       ++ls.partners[b];
       in_graph[a] = in_graph[b] = 1;
-      uf.Join(a, b);
+      uf.union_set(a, b);
       for (size_t k = i; k < j; ++k) {
         ls.acts.push_back({a, co[k][2]});
         ls.acts.push_back({b, co[k][2]});
@@ -354,7 +330,7 @@ AbuseReport DetectAbuseOn(const GraphData& d, const AbuseOptions& o,
   for (uint32_t u = 0; u < n; ++u)
     for (uint64_t a = r.offsets[u]; a < r.offsets[u + 1]; ++a)
       if (strong[a]) {
-        uf.Join(u, r.targets[a]);
+        uf.union_set(u, r.targets[a]);
         in_r[u] = in_r[r.targets[a]] = 1;
       }
   const int32_t rings =
@@ -556,16 +532,15 @@ absl::StatusOr<SocialGraph> SocialGraph::WithAbuse(
     return bad(
         "the report's suspicion, reputation and evidence columns "
         "must have one row per user");
-  for (size_t u = 0; u < n; ++u) {
-    for (const auto& [name, col] :
-         {std::pair<std::string_view, const std::vector<float>*>{
-              "suspicion", &report.suspicion},
-          {"reputation", &report.reputation}}) {
-      const float x = (*col)[u];
-      if (!(x >= 0 && x <= 1))
-        return bad(absl::StrCat(internal::Sv(name), "[", u, "]=", x,
-                                " is outside [0, 1]"));
-    }
+  for (const auto& [name, col] :
+       {std::pair<std::string_view, const std::vector<float>*>{
+            "suspicion", &report.suspicion},
+        {"reputation", &report.reputation}}) {
+    const auto it = std::find_if(col->begin(), col->end(),
+                                 [](float x) { return !(x >= 0 && x <= 1); });
+    if (it != col->end())
+      return bad(absl::StrCat(internal::Sv(name), "[", it - col->begin(),
+                              "]=", *it, " is outside [0, 1]"));
   }
   auto copy = std::make_shared<GraphData>(d);
   internal::AttachAbuse(*copy, report);

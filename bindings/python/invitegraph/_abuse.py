@@ -16,7 +16,7 @@ _EVIDENCE = _core.abuse_evidence_names()
 _ARC_KINDS = _core.arc_abuse_kind_names()
 
 
-def _evidence_frame(user: np.ndarray, bits: np.ndarray) -> dict:
+def _evidence_frame(bits: np.ndarray) -> dict:
     return {name: (bits & np.uint32(1 << b)) != 0 for b, name in enumerate(_EVIDENCE)}
 
 
@@ -86,7 +86,7 @@ class AbuseReport:
 def _report(cols: dict, options: AbuseOptions) -> AbuseReport:
     u = cols["users"]
     ev = u["evidence"]
-    flags = _evidence_frame(u["user"], ev)
+    flags = _evidence_frame(ev)
     users = pd.DataFrame({
         "user": u["user"], "suspicion": u["suspicion"], "reputation": u["reputation"],
         **flags,
@@ -207,7 +207,7 @@ def _abuse(self: Any) -> pd.DataFrame:
                          "g.with_abuse(ig.detect_abuse(g)) or build_graph(abuse=True)")
     return pd.DataFrame({"user": np.array(cols["user"]), "suspicion": cols["suspicion"],
                          "reputation": cols["reputation"],
-                         **_evidence_frame(cols["user"], cols["evidence"])})
+                         **_evidence_frame(cols["evidence"])})
 
 
 def build_abuse_options(abuse: Union[None, bool, dict, AbuseOptions]) -> Optional[AbuseOptions]:
