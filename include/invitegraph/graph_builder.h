@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "invitegraph/abuse.h"
+#include "invitegraph/arc_partials.h"
 #include "invitegraph/events.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/social_graph.h"
@@ -120,6 +121,16 @@ class GraphBuilder {
   // (naming the table and the row, counted across all batches of that table) or
   // if the config is bad; kFailedPrecondition if nothing was staged.
   absl::StatusOr<SocialGraph> Build(const BuildOptions& options = {}) const;
+
+  // The staged friendships, interactions and campaign joins as exact partial
+  // aggregates of arcs decayed to `as_of` (arc_partials.h): one row per
+  // directed arc, in ascending (src, dst) order of external ids, reverse arcs
+  // included. Merging the partials of several builders that split the rows
+  // any way, then FinishArc, gives exactly the arcs Build(as_of) of all the
+  // rows reports. kInvalidArgument if a staged timestamp is after `as_of`;
+  // empty when nothing is staged. `num_threads` 0: the config's.
+  absl::StatusOr<ArcPartialTable> PartialArcs(Timestamp as_of,
+                                              int num_threads = 0) const;
 
  private:
   friend class SocialGraph;  // Update() reads the staged rows

@@ -258,11 +258,18 @@ absl::Status ValidateAbuseOptions(const AbuseOptions& o) {
 
 namespace internal {
 
-std::vector<AssistEvent> KeptAssists(const StagedEvents& s) {
+std::vector<AssistEvent> KeptAssists(const StagedEvents& s,
+                                     const GraphData& d) {
+  std::vector<NodeId> node(s.users.size(), kNoNode);
+  for (uint32_t i = 0; i < node.size(); ++i) {
+    if (auto v = d.users.Find(s.users.external(i))) node[i] = *v;
+  }
   std::vector<AssistEvent> out;
-  for (size_t i = 0; i < s.inter_kind.size(); ++i)
-    if (s.inter_kind[i] == kAssist)
-      out.push_back({s.inter_dst[i], s.inter_ts[i], s.inter_src[i]});
+  for (size_t i = 0; i < s.inter_kind.size(); ++i) {
+    const NodeId src = node[s.inter_src[i]], dst = node[s.inter_dst[i]];
+    if (s.inter_kind[i] == kAssist && src != kNoNode && dst != kNoNode)
+      out.push_back({dst, s.inter_ts[i], src});
+  }
   return out;
 }
 
@@ -488,7 +495,7 @@ absl::StatusOr<AbuseReport> DetectAbuse(const SocialGraph& graph,
     }
     have_events = true;
   } else if (d.events != nullptr) {
-    events = internal::KeptAssists(*d.events);
+    events = internal::KeptAssists(*d.events, d);
     have_events = true;
   }
   AbuseReport rep =

@@ -21,9 +21,9 @@ struct AssistEvent {
   NodeId src;
 };
 
-// The assist rows of staged events (whose dense user ids are the graph's
-// NodeIds, as in a build or a graph's kept events).
-std::vector<AssistEvent> KeptAssists(const StagedEvents& s);
+// The assist rows of staged events, over the NodeIds of `d` (a graph built
+// from them: its ids are the staged ones renumbered).
+std::vector<AssistEvent> KeptAssists(const StagedEvents& s, const GraphData& d);
 
 // The report for `d`; `events` (reordered) enables lockstep, null skips it.
 // `options` must be valid.

@@ -119,8 +119,11 @@ SparseRows MergeRows(const SparseRows& old, float f, uint32_t num_owners,
   rows.weights.reserve(old.keys.size() + add.size());
   for (uint32_t o = 0; o < num_owners; ++o) {
     auto b = add.begin() + start[o], e = add.begin() + start[o + 1];
-    std::sort(b, e,
-              [](const auto& x, const auto& y) { return x.first < y.first; });
+    // By key, then weight: equal keys then add up in the same order whatever
+    // the order of the rows, so builds from shuffled or sharded rows agree.
+    std::sort(b, e, [](const auto& x, const auto& y) {
+      return x.first != y.first ? x.first < y.first : x.second < y.second;
+    });
     uint64_t i = o < old_owners ? old.offsets[o] : 0;
     const uint64_t ie = o < old_owners ? old.offsets[o + 1] : 0;
     auto push = [&](uint32_t k, float w) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "graph/graph_data.h"
+#include "ingest/fixed_decay.h"
 #include "invitegraph/graph_builder.h"
 
 namespace invitegraph {
@@ -125,17 +126,7 @@ absl::Span<const uint32_t> SocialGraph::communities() const {
 
 namespace {
 ArcInfo Decode(const internal::GraphData& d, uint64_t index) {
-  const internal::PackedArc& p = d.arcs[index];
-  ArcInfo a;
-  a.target = d.targets[index];
-  a.tie_strength = p.tie_strength();
-  for (int c = 0; c < kNumChannels; ++c) a.channel_weight[c] = p.channel(c);
-  a.days_since_last_interaction =
-      p.days() == internal::PackedArc::kNoInteraction
-          ? kNeverDays
-          : std::min(kNeverDays, static_cast<float>(p.days()));
-  a.is_friend = p.is_friend();
-  return a;
+  return internal::UnpackArc(d.arcs[index], d.targets[index]);
 }
 }  // namespace
 

@@ -12,11 +12,13 @@
 #include "graph/communities.h"
 #include "graph/csr.h"
 #include "graph/graph_data.h"
+#include "ingest/fixed_decay.h"
 #include "ingest/id_map.h"
 #include "ingest/staged_events.h"
 #include "ingest/validate.h"
 #include "internal/parallel.h"
 #include "internal/strings.h"
+#include "invitegraph/arc_partials.h"
 #include "invitegraph/status.h"
 
 namespace invitegraph {
@@ -320,6 +322,36 @@ absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
 
 namespace {
 
+// Calls emit(src, dst, kind, ts) for every arc contribution of the staged
+// rows, in a fixed order: friendships both ways, interactions and campaign
+// joins (joiner -> inviter, at the campaign's ts or `as_of`), each with a
+// presence record in the reverse direction. `user_of` maps staged ids.
+template <typename UserOf, typename Emit>
+void EmitArcContributions(const StagedEvents& s, Timestamp as_of,
+                          const UserOf& user_of, const Emit& emit) {
+  constexpr uint8_t kTeamJoin = static_cast<uint8_t>(Channel::kTeamJoin);
+  for (size_t i = 0; i < s.friend_src.size(); ++i) {
+    const NodeId a = user_of(s.friend_src[i]), b = user_of(s.friend_dst[i]);
+    emit(a, b, kFriendKind, 0);
+    emit(b, a, kFriendKind, 0);
+  }
+  for (size_t i = 0; i < s.inter_src.size(); ++i) {
+    const NodeId a = user_of(s.inter_src[i]), b = user_of(s.inter_dst[i]);
+    emit(a, b, s.inter_kind[i], s.inter_ts[i]);
+    emit(b, a, kPresenceKind, 0);
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    const Timestamp ts =
+        s.campaign_ts[r] == kMissingTs ? as_of : s.campaign_ts[r];
+    const NodeId inviter = user_of(s.campaign_inviter[r]);
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      const NodeId joiner = user_of(s.joined[j]);
+      emit(joiner, inviter, kTeamJoin, ts);
+      emit(inviter, joiner, kPresenceKind, 0);
+    }
+  }
+}
+
 // Builds the symmetric CSR from all arc contributions, bucketed by source node.
 class ArcAggregator {
  public:
@@ -375,18 +407,22 @@ class ArcAggregator {
     });
   }
 
-  // Phase 3: merge each bucket into sorted arcs and hand them to a Boost CSR.
-  absl::Status Finish(const std::array<double, kNumChannels>& channel_weights,
-                      double friendship_weight, int threads, GraphData* data) {
+  // Merges each bucket into one partial aggregate per distinct target and
+  // hands them, sorted by target, to `sink(row, source, partial)`, where `row`
+  // numbers the arcs in (source, target) order; returns the arc count. Runs
+  // `begin(num_arcs)` once the count is known, before any sink call.
+  template <typename Begin, typename Sink>
+  absl::StatusOr<uint64_t> Reduce(int threads, const Begin& begin,
+                                  const Sink& sink) {
     // Distinct targets per source, with a per-thread dense scratch table.
     std::vector<uint64_t> degree(n_ + 1, 0);
     // Large chunks: each one allocates an n-sized scratch table.
     const int64_t chunk =
         std::max<int64_t>(4096, n_ / (4 * std::max(threads, 1)) + 1);
     INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
-        n_, threads, chunk, [&](int64_t begin, int64_t end) {
+        n_, threads, chunk, [&](int64_t b, int64_t e) {
           std::vector<uint32_t> seen(n_, UINT32_MAX);
-          for (int64_t u = begin; u < end; ++u) {
+          for (int64_t u = b; u < e; ++u) {
             uint64_t d = 0;
             for (uint64_t i = bucket_start_[u]; i < bucket_start_[u + 1]; ++i) {
               uint32_t& s = seen[records_[i].target];
@@ -401,65 +437,67 @@ class ArcAggregator {
         }));
     std::vector<uint64_t> row(n_ + 1, 0);
     for (uint32_t u = 0; u < n_; ++u) row[u + 1] = row[u] + degree[u];
-    const uint64_t m = row[n_];
-    std::vector<NodeId> sources(m), targets(m);
-    std::vector<PackedArc> arcs(m);
+    begin(row[n_]);
     INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
-        n_, threads, chunk, [&](int64_t begin, int64_t end) {
+        n_, threads, chunk, [&](int64_t b, int64_t e) {
           std::vector<uint32_t> slot(n_, UINT32_MAX);
-          struct Acc {
-            NodeId target;
-            bool is_friend;
-            uint32_t min_age;  // of its channel events; UINT32_MAX if none
-            std::array<double, kNumChannels> w;
-          };
-          std::vector<Acc> acc;
-          for (int64_t u = begin; u < end; ++u) {
+          std::vector<std::pair<NodeId, ArcPartial>> acc;
+          for (int64_t u = b; u < e; ++u) {
             acc.clear();
             for (uint64_t i = bucket_start_[u]; i < bucket_start_[u + 1]; ++i) {
               const Contribution& r = records_[i];
               uint32_t& s = slot[r.target];
               if (s == UINT32_MAX) {
                 s = static_cast<uint32_t>(acc.size());
-                acc.push_back({r.target, false, UINT32_MAX, {}});
+                acc.emplace_back(r.target, ArcPartial{});
               }
-              Acc& a = acc[s];
+              ArcPartial& a = acc[s].second;
               if (r.kind < kNumChannels) {
-                a.w[r.kind] +=
-                    std::exp2(-static_cast<double>(r.age_s) * inv_half_life_s_);
-                a.min_age = std::min(a.min_age, r.age_s);
+                // Integer sums: the same for any order of the events.
+                a.channel_fixed[r.kind] +=
+                    internal::FixedDecay(r.age_s, inv_half_life_s_);
+                if (a.min_age_s < 0 || r.age_s < a.min_age_s) {
+                  a.min_age_s = r.age_s;
+                }
               } else if (r.kind == kFriendKind) {
                 a.is_friend = true;
               }
             }
-            std::sort(acc.begin(), acc.end(), [](const Acc& a, const Acc& b) {
-              return a.target < b.target;
+            std::sort(acc.begin(), acc.end(), [](const auto& x, const auto& y) {
+              return x.first < y.first;
             });
             uint64_t out = row[u];
-            for (const Acc& a : acc) {
-              slot[a.target] = UINT32_MAX;
-              PackedArc p;
-              double tie = a.is_friend ? friendship_weight : 0.0;
-              for (int c = 0; c < kNumChannels; ++c) {
-                tie += channel_weights[c] * a.w[c];
-                p.channel_q[c] = PackedArc::EncodeChannel(a.w[c]);
-              }
-              p.tie_q = PackedArc::EncodeTie(tie);
-              uint16_t days = PackedArc::kNoInteraction;
-              if (a.min_age != UINT32_MAX) {
-                days = static_cast<uint16_t>(std::min<uint32_t>(
-                    PackedArc::kNoInteraction - 1, a.min_age / 86400u));
-              }
-              p.days_flags = days | (a.is_friend ? PackedArc::kFriendBit : 0);
-              sources[out] = static_cast<NodeId>(u);
-              targets[out] = a.target;
-              arcs[out] = p;
-              ++out;
+            for (const auto& [target, partial] : acc) {
+              slot[target] = UINT32_MAX;
+              sink(out++, static_cast<NodeId>(u), target, partial);
             }
           }
           return absl::OkStatus();
         }));
     records_.reset();
+    return row[n_];
+  }
+
+  // Phase 3: reduce the buckets to packed arcs and hand them to a Boost CSR.
+  absl::Status Finish(const std::array<double, kNumChannels>& channel_weights,
+                      double friendship_weight, int threads, GraphData* data) {
+    std::vector<NodeId> sources, targets;
+    std::vector<PackedArc> arcs;
+    INVITEGRAPH_RETURN_IF_ERROR(
+        Reduce(
+            threads,
+            [&](uint64_t m) {
+              sources.resize(m);
+              targets.resize(m);
+              arcs.resize(m);
+            },
+            [&](uint64_t i, NodeId u, NodeId v, const ArcPartial& a) {
+              sources[i] = u;
+              targets[i] = v;
+              arcs[i] =
+                  internal::PackArc(a, channel_weights, friendship_weight);
+            })
+            .status());
     internal::BuildCsr(std::move(sources), std::move(targets), std::move(arcs),
                        n_, data);
     return absl::OkStatus();
@@ -475,6 +513,81 @@ class ArcAggregator {
 };
 
 }  // namespace
+
+void ArcPartial::Merge(const ArcPartial& o) {
+  for (int c = 0; c < kNumChannels; ++c) channel_fixed[c] += o.channel_fixed[c];
+  if (o.min_age_s >= 0 && (min_age_s < 0 || o.min_age_s < min_age_s)) {
+    min_age_s = o.min_age_s;
+  }
+  is_friend = is_friend || o.is_friend;
+}
+
+absl::StatusOr<std::vector<ArcInfo>> FinishArcs(
+    const std::vector<ArcPartial>& partials, const GraphConfig& config) {
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config));
+  INVITEGRAPH_ASSIGN_OR_RETURN(const auto weights,
+                               ResolveChannelWeights(config));
+  std::vector<ArcInfo> out(partials.size());
+  for (size_t i = 0; i < partials.size(); ++i) {
+    const ArcPartial& p = partials[i];
+    for (int c = 0; c < kNumChannels; ++c) {
+      if (p.channel_fixed[c] < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("arc partials: row ", i, ": channel_fixed[", c,
+                         "]=", p.channel_fixed[c], " is negative"));
+      }
+    }
+    out[i] = internal::UnpackArc(
+        internal::PackArc(p, weights, config.friendship_weight), kNoNode);
+  }
+  return out;
+}
+
+absl::StatusOr<ArcInfo> FinishArc(const ArcPartial& p,
+                                  const GraphConfig& config) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(std::vector<ArcInfo> one,
+                               FinishArcs({p}, config));
+  return one[0];
+}
+
+absl::StatusOr<ArcPartialTable> GraphBuilder::PartialArcs(
+    Timestamp as_of, int num_threads) const {
+  const StagedEvents& s = *staged_;
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckNotAfter("interactions", s.inter_ts, as_of));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckNotAfter("campaigns", s.campaign_ts, as_of));
+  ArcPartialTable out;
+  if (s.users.size() == 0) return out;
+  std::vector<uint32_t> perm;
+  const IdMap users = s.users.IsSorted() ? s.users : s.users.Sorted(&perm);
+  const auto user_of = [&](uint32_t id) {
+    return perm.empty() ? id : perm[id];
+  };
+  ArcAggregator agg(static_cast<uint32_t>(users.size()), config_.half_life_days,
+                    as_of);
+  const int threads = internal::ResolveThreads(
+      num_threads != 0 ? num_threads : config_.num_threads);
+  agg.Gather(threads, [&](auto&& emit) {
+    EmitArcContributions(s, as_of, user_of, emit);
+  });
+  INVITEGRAPH_RETURN_IF_ERROR(
+      agg.Reduce(
+             threads,
+             [&](uint64_t m) {
+               out.src.resize(m);
+               out.dst.resize(m);
+               out.partial.resize(m);
+             },
+             [&](uint64_t i, NodeId u, NodeId v, const ArcPartial& a) {
+               out.src[i] = users.external(u);
+               out.dst[i] = users.external(v);
+               out.partial[i] = a;
+             })
+          .status());
+  return out;
+}
 
 absl::StatusOr<SocialGraph> GraphBuilder::Build(
     const BuildOptions& options) const {
@@ -561,34 +674,24 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   for (int c = 0; c < kNumChannels; ++c) {
     data->channel_weights[c] = static_cast<float>(channel_weights[c]);
   }
-  data->users = s.users;
-  data->items = s.items;
-  const uint32_t n = static_cast<uint32_t>(s.users.size());
-  auto campaign_time = [&](size_t r) {
-    return s.campaign_ts[r] == kMissingTs ? as_of : s.campaign_ts[r];
+  // Dense ids in ascending external-id order (IdMap::Sorted), whatever the
+  // order the rows came in.
+  std::vector<uint32_t> user_perm, item_perm;
+  data->users = s.users.IsSorted() ? s.users : s.users.Sorted(&user_perm);
+  data->items = s.items.IsSorted() ? s.items : s.items.Sorted(&item_perm);
+  const auto user_of = [&](uint32_t id) {
+    return user_perm.empty() ? id : user_perm[id];
   };
+  const auto item_of = [&](uint32_t id) {
+    return item_perm.empty() ? id : item_perm[id];
+  };
+  const uint32_t n = static_cast<uint32_t>(s.users.size());
 
-  // 1. Arcs: friendships both ways, interactions and campaign joins (joiner ->
-  // inviter), each with a presence record in the reverse direction.
+  // 1. Arcs (EmitArcContributions).
   {
     ArcAggregator agg(n, config.half_life_days, as_of);
-    constexpr uint8_t kTeamJoin = static_cast<uint8_t>(Channel::kTeamJoin);
     agg.Gather(threads, [&](auto&& emit) {
-      for (size_t i = 0; i < s.friend_src.size(); ++i) {
-        emit(s.friend_src[i], s.friend_dst[i], kFriendKind, 0);
-        emit(s.friend_dst[i], s.friend_src[i], kFriendKind, 0);
-      }
-      for (size_t i = 0; i < s.inter_src.size(); ++i) {
-        emit(s.inter_src[i], s.inter_dst[i], s.inter_kind[i], s.inter_ts[i]);
-        emit(s.inter_dst[i], s.inter_src[i], kPresenceKind, 0);
-      }
-      for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-        for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1];
-             ++j) {
-          emit(s.joined[j], s.campaign_inviter[r], kTeamJoin, campaign_time(r));
-          emit(s.campaign_inviter[r], s.joined[j], kPresenceKind, 0);
-        }
-      }
+      EmitArcContributions(s, as_of, user_of, emit);
     });
     progress.Add(1);
     INVITEGRAPH_RETURN_IF_ERROR(agg.Finish(
@@ -600,8 +703,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   data->activity_7d.assign(n, 0);
   data->activity_30d.assign(n, 0);
   data->first_seen.assign(n, -1);
-  const auto same = [](uint32_t id) { return id; };
-  AddActivity(s, as_of, same, data->activity_7d, data->activity_30d,
+  AddActivity(s, as_of, user_of, data->activity_7d, data->activity_30d,
               data->first_seen);
   FillIsNew(*data);
 
@@ -610,7 +712,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   data->joins.assign(n, 0);
   data->exposures.assign(n, 0);
   AddJoinsAndExposures(
-      s, same, [&](NodeId u) { return data->neighbors(u); }, data->joins,
+      s, user_of, [&](NodeId u) { return data->neighbors(u); }, data->joins,
       data->exposures);
   FillJoinRates(*data);
   progress.Add(1);
@@ -618,18 +720,27 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   // 4. Purchases (including campaign joins and the inviter's own order):
   // per-user item and category affinities, item buyers.
   const PurchaseTriples p =
-      CollectPurchases(s, as_of, config.half_life_days, same, same);
+      CollectPurchases(s, as_of, config.half_life_days, user_of, item_of);
   const auto& p_user = p.user;
   const auto& p_item = p.item;
   const auto& p_weight = p.weight;
   const uint32_t num_items = static_cast<uint32_t>(s.items.size());
   data->item_category.assign(num_items, IdMap::kAbsent);
-  for (uint32_t i = 0; i < num_items && i < s.item_category.size(); ++i) {
-    if (s.item_category[i] != kNoCategory) {
-      uint32_t dense;
-      data->categories.MapOrInsert(absl::MakeConstSpan(&s.item_category[i], 1),
-                                   &dense);
-      data->item_category[i] = dense;
+  {
+    // Categories too are numbered in ascending order.
+    std::vector<CategoryId> named;
+    for (CategoryId c : s.item_category) {
+      if (c != kNoCategory) named.push_back(c);
+    }
+    std::sort(named.begin(), named.end());
+    named.erase(std::unique(named.begin(), named.end()), named.end());
+    std::vector<uint32_t> dense(named.size());
+    data->categories.MapOrInsert(named, dense.data());
+    for (uint32_t i = 0; i < num_items && i < s.item_category.size(); ++i) {
+      if (s.item_category[i] != kNoCategory) {
+        data->item_category[item_of(i)] =
+            *data->categories.Find(s.item_category[i]);
+      }
     }
   }
   data->user_items = MergeRows({}, 1, n, p_user, p_item, p_weight);
@@ -645,7 +756,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   GraphStats& st = data->stats;
   if (options.communities) FillCommunities(*data);
   if (options.abuse) {
-    std::vector<AssistEvent> assists = KeptAssists(s);
+    std::vector<AssistEvent> assists = KeptAssists(s, *data);
     AttachAbuse(*data, DetectAbuseOn(*data, *options.abuse, &assists));
   }
 

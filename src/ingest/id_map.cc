@@ -53,6 +53,24 @@ void IdMap::MapOrInsert(absl::Span<const int64_t> ids, uint32_t* out) {
   }
 }
 
+IdMap IdMap::Sorted(std::vector<uint32_t>* perm) const {
+  std::vector<uint32_t> order(external_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
+    return external_[a] < external_[b];
+  });
+  std::vector<int64_t> ids(order.size());
+  perm->assign(order.size(), kAbsent);
+  for (uint32_t r = 0; r < order.size(); ++r) {
+    ids[r] = external_[order[r]];
+    (*perm)[order[r]] = r;
+  }
+  IdMap out;
+  std::vector<uint32_t> dense(ids.size());
+  out.MapOrInsert(ids, dense.data());
+  return out;
+}
+
 int64_t IdMap::MemoryBytes() const {
   return static_cast<int64_t>(direct_.capacity() * sizeof(uint32_t) +
                               external_.capacity() * sizeof(int64_t) +

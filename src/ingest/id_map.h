@@ -6,6 +6,7 @@
 #ifndef INVITEGRAPH_INGEST_ID_MAP_H_
 #define INVITEGRAPH_INGEST_ID_MAP_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -33,6 +34,17 @@ class IdMap {
   absl::Span<const int64_t> external_ids() const { return external_; }
   int64_t external(uint32_t dense) const { return external_[dense]; }
   int64_t MemoryBytes() const;
+
+  // The same ids numbered in ascending order of external id, and in `perm`
+  // (resized to size()) each old dense id's new one. Builds number users and
+  // items this way, so that any subset of them -- a shard of a distributed
+  // job -- keeps their relative order, and with it every order-dependent
+  // result (float sums over sorted rows, ties broken by dense id).
+  IdMap Sorted(std::vector<uint32_t>* perm) const;
+  // True when dense ids already follow external ids.
+  bool IsSorted() const {
+    return std::is_sorted(external_.begin(), external_.end());
+  }
 
  private:
   uint32_t Lookup(int64_t id) const {

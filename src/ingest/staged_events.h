@@ -51,10 +51,14 @@ struct StagedEvents {
   void NoteTimes(absl::Span<const Timestamp> ts) {
     for (Timestamp t : ts) max_ts = std::max(max_ts, t);
   }
+  // An item named with several categories keeps the smallest, whatever the
+  // row order, so that builds from shards of the rows agree.
   void NoteItemCategory(uint32_t item, CategoryId category) {
     if (item >= item_category.size())
       item_category.resize(item + 1, kNoCategory);
-    if (item_category[item] == kNoCategory) item_category[item] = category;
+    if (category == kNoCategory) return;
+    CategoryId& c = item_category[item];
+    if (c == kNoCategory || category < c) c = category;
   }
 };
 

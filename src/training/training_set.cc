@@ -25,15 +25,6 @@ namespace {
 
 constexpr std::string_view kTable = "history";
 
-// Fold of a record without ts: a seeded hash of (inviter, item), so that all
-// records of one pair share a fold, whatever the record order.
-int FoldOf(UserId inviter, ItemId item, uint64_t seed, int folds) {
-  uint64_t x = seed ^ (static_cast<uint64_t>(inviter) * 0x9e3779b97f4a7c15ULL) ^
-               (static_cast<uint64_t>(item) + 0x632be59bd9b4e019ULL);
-  return static_cast<int>(internal::SplitMix64(x) %
-                          static_cast<uint64_t>(folds));
-}
-
 // The outcome rows a group's records may see, recorded into `rec`.
 absl::Status RecordVisibleOutcomes(
     const OutcomeBatch& o, std::optional<Timestamp> before,
@@ -144,6 +135,13 @@ absl::Status RowsOfRecord(const Recommender& rec, const CampaignBatch& h,
 
 }  // namespace
 
+int TrainingFold(UserId inviter, ItemId item, uint64_t seed, int folds) {
+  uint64_t x = seed ^ (static_cast<uint64_t>(inviter) * 0x9e3779b97f4a7c15ULL) ^
+               (static_cast<uint64_t>(item) + 0x632be59bd9b4e019ULL);
+  return static_cast<int>(internal::SplitMix64(x) %
+                          static_cast<uint64_t>(folds));
+}
+
 absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
                                              const CampaignBatch& history,
                                              const TrainingOptions& options) {
@@ -195,8 +193,8 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   } else {
     groups.resize(options.folds);
     for (size_t r = 0; r < n; ++r) {
-      groups[FoldOf(history.inviter[r], history.item[r], options.seed,
-                    options.folds)]
+      groups[TrainingFold(history.inviter[r], history.item[r], options.seed,
+                          options.folds)]
           .records.push_back(static_cast<int64_t>(r));
     }
     for (Group& g : groups) {

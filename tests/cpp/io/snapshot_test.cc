@@ -288,8 +288,9 @@ TEST_CASE("The golden snapshot still loads and equals a fresh build",
   }
   const SocialGraph g = Unwrap(SocialGraph::Load(golden));
   // The graph itself; communities are left out, so that a change to the
-  // community pass alone does not call for a new golden file.
-  testing::CheckSameGraph(fresh, g);
+  // community pass alone does not call for a new golden file. Users are
+  // matched by id: the file predates builds numbering users in id order.
+  testing::CheckSameGraphByUser(fresh, g);
   CHECK(g.stats().num_communities > 0);
 }
 

@@ -161,6 +161,48 @@ inline absl::StatusOr<SocialGraph> BuildGraph(const RandomEvents& e,
   return b.Build(testing::AsOf(as_of));
 }
 
+// Checks that two graphs hold the same users, arcs, profiles and table
+// counts, matching users by external id (so the NodeIds may differ).
+inline void CheckSameGraphByUser(const SocialGraph& a, const SocialGraph& b) {
+  REQUIRE(a.num_nodes() == b.num_nodes());
+  REQUIRE(a.num_arcs() == b.num_arcs());
+  CHECK(a.as_of() == b.as_of());
+  int missing = 0, bad_arcs = 0, bad_profiles = 0;
+  for (NodeId u = 0; u < a.num_nodes(); ++u) {
+    const std::optional<NodeId> v = b.FindNode(a.user_id(u));
+    if (!v || a.degree(u) != b.degree(*v)) {
+      ++missing;
+      continue;
+    }
+    for (int64_t i = 0; i < a.degree(u); ++i) {
+      const ArcInfo x = a.arc(u, i);
+      const std::optional<NodeId> t = b.FindNode(a.user_id(x.target));
+      const std::optional<ArcInfo> y = t ? b.FindArc(*v, *t) : std::nullopt;
+      if (!y || x.tie_strength != y->tie_strength ||
+          x.channel_weight != y->channel_weight ||
+          x.days_since_last_interaction != y->days_since_last_interaction ||
+          x.is_friend != y->is_friend) {
+        ++bad_arcs;
+      }
+    }
+    const UserProfile p = a.profile(u), q = b.profile(*v);
+    if (p.user != q.user || p.degree != q.degree ||
+        p.activity_7d != q.activity_7d || p.activity_30d != q.activity_30d ||
+        p.first_seen != q.first_seen || p.is_new != q.is_new ||
+        p.joins != q.joins || p.exposures != q.exposures ||
+        p.join_rate != q.join_rate || p.purchase_weight != q.purchase_weight ||
+        p.category_affinity != q.category_affinity) {
+      ++bad_profiles;
+    }
+  }
+  CHECK(missing == 0);
+  CHECK(bad_arcs == 0);
+  CHECK(bad_profiles == 0);
+  const GraphStats s = a.stats(), t = b.stats();
+  CHECK(s.num_items == t.num_items);
+  CHECK(s.num_categories == t.num_categories);
+}
+
 // Checks that two graphs hold the same users, arcs, profiles and table counts.
 inline void CheckSameGraph(const SocialGraph& a, const SocialGraph& b) {
   REQUIRE(a.num_nodes() == b.num_nodes());
