@@ -7,6 +7,7 @@
 
 #include "bindings/numpy.h"
 #include "bindings/status_conversion.h"
+#include "invitegraph/arc_partials.h"
 #include "invitegraph/candidates.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/social_graph.h"
@@ -106,6 +107,26 @@ num_threads : int
       .def_readwrite("join_rate_prior_strength",
                      &GraphConfig::join_rate_prior_strength)
       .def_readwrite("num_threads", &GraphConfig::num_threads)
+      // Pickles as its fields, so configs travel to Spark executors.
+      .def(py::pickle(
+          [](const GraphConfig& c) {
+            return py::make_tuple(c.half_life_days, c.channel_weights,
+                                  c.friendship_weight, c.new_user_days,
+                                  c.join_rate_prior_mean,
+                                  c.join_rate_prior_strength, c.num_threads);
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 7) throw py::value_error("bad GraphConfig state");
+            GraphConfig c;
+            c.half_life_days = t[0].cast<double>();
+            c.channel_weights = t[1].cast<std::map<std::string, double>>();
+            c.friendship_weight = t[2].cast<double>();
+            c.new_user_days = t[3].cast<double>();
+            c.join_rate_prior_mean = t[4].cast<double>();
+            c.join_rate_prior_strength = t[5].cast<double>();
+            c.num_threads = t[6].cast<int>();
+            return c;
+          }))
       .def("__repr__", [](const GraphConfig& c) {
         return "GraphConfig(half_life_days=" +
                std::to_string(c.half_life_days) + ", ...)";
@@ -190,6 +211,39 @@ Use invitegraph.build_graph for DataFrames.
           "Campaign history; list columns in offsets layout (offsets size "
           "rows+1).")
       .def(
+          "partial_arc_columns",
+          [](const GraphBuilder& b, int64_t as_of, int num_threads) {
+            absl::StatusOr<ArcPartialTable> t = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              t = b.PartialArcs(as_of, num_threads);
+            }
+            ArcPartialTable table = ValueOrThrow(std::move(t));
+            const auto m = static_cast<py::ssize_t>(table.src.size());
+            std::vector<int64_t> fixed(table.src.size() * kNumChannels),
+                min_age(table.src.size());
+            std::vector<uint8_t> is_friend(table.src.size());
+            for (size_t i = 0; i < table.partial.size(); ++i) {
+              const ArcPartial& p = table.partial[i];
+              std::copy(p.channel_fixed.begin(), p.channel_fixed.end(),
+                        fixed.begin() + i * kNumChannels);
+              min_age[i] = p.min_age_s;
+              is_friend[i] = p.is_friend;
+            }
+            return py::dict(
+                "src"_a = ToNumpy(std::move(table.src)),
+                "dst"_a = ToNumpy(std::move(table.dst)),
+                "channel_fixed"_a =
+                    ToNumpy(std::move(fixed))
+                        .reshape(std::vector<py::ssize_t>{m, kNumChannels}),
+                "min_age_s"_a = ToNumpy(std::move(min_age)),
+                "is_friend"_a = ToNumpy(std::move(is_friend)));
+          },
+          py::arg("as_of"), py::arg("num_threads") = 0,
+          "Exact mergeable partial aggregates of the staged arcs as of as_of "
+          "(arc_partials.h), GIL released: src, dst, channel_fixed (rows x "
+          "channels, int64 units of 2^-32), min_age_s (-1: none), is_friend.")
+      .def(
           "counts",
           [](const GraphBuilder& b) {
             const StagedCounts c = b.counts();
@@ -224,6 +278,57 @@ Use invitegraph.build_graph for DataFrames.
           "Builds the immutable graph (GIL released). as_of defaults to the "
           "latest ts; keep_events keeps the staged rows with the graph for "
           "training sets; abuse (AbuseOptions) scores abuse and attaches it.");
+
+  m.def(
+      "finish_arc_columns",
+      [](const GraphConfig& config,
+         const py::array_t<int64_t, py::array::c_style>& channel_fixed,
+         const Column<int64_t>& min_age_s, const Column<uint8_t>& is_friend) {
+        const auto ages = AsSpan(min_age_s);
+        const auto friends = AsSpan(is_friend);
+        const size_t m = ages.size();
+        if (channel_fixed.ndim() != 2 ||
+            channel_fixed.shape(1) != kNumChannels ||
+            static_cast<size_t>(channel_fixed.shape(0)) != m ||
+            friends.size() != m) {
+          throw py::value_error(
+              "finish_arc_columns: channel_fixed must be rows x channels and "
+              "every column the same length");
+        }
+        std::vector<ArcPartial> partials(m);
+        const int64_t* fixed = channel_fixed.data();
+        for (size_t i = 0; i < m; ++i) {
+          std::copy(fixed + i * kNumChannels, fixed + (i + 1) * kNumChannels,
+                    partials[i].channel_fixed.begin());
+          partials[i].min_age_s = ages[i];
+          partials[i].is_friend = friends[i] != 0;
+        }
+        absl::StatusOr<std::vector<ArcInfo>> arcs = absl::UnknownError("");
+        {
+          py::gil_scoped_release nogil;
+          arcs = FinishArcs(partials, config);
+        }
+        const std::vector<ArcInfo> done = ValueOrThrow(std::move(arcs));
+        std::vector<float> tie(m), days(m), weights(m * kNumChannels);
+        for (size_t i = 0; i < m; ++i) {
+          tie[i] = done[i].tie_strength;
+          days[i] = done[i].days_since_last_interaction;
+          std::copy(done[i].channel_weight.begin(),
+                    done[i].channel_weight.end(),
+                    weights.begin() + i * kNumChannels);
+        }
+        return py::dict(
+            "tie_strength"_a = ToNumpy(std::move(tie)),
+            "days_since_last_interaction"_a = ToNumpy(std::move(days)),
+            "channel_weight"_a =
+                ToNumpy(std::move(weights))
+                    .reshape(std::vector<py::ssize_t>{
+                        static_cast<py::ssize_t>(m), kNumChannels}));
+      },
+      py::arg("config"), py::arg("channel_fixed"), py::arg("min_age_s"),
+      py::arg("is_friend"),
+      "Merged arc partials finished as SocialGraph.arc_columns() reports "
+      "them: tie_strength, days_since_last_interaction, channel_weight.");
 
   py::class_<SocialGraph>(m, "SocialGraph", R"pbdoc(
 The immutable social graph: symmetric contact arcs with decayed per-channel weights and

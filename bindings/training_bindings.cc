@@ -43,6 +43,23 @@ py::dict ReportDict(const TrainingReport& r) {
 
 void InitTraining(py::module_& m) {
   m.def(
+      "training_folds",
+      [](const Column<int64_t>& inviter, const Column<int64_t>& item,
+         uint64_t seed, int folds) {
+        const auto u = AsSpan(inviter), i = AsSpan(item);
+        if (u.size() != i.size() || folds < 1) {
+          throw py::value_error(
+              "training_folds: inviter and item must be as long, folds >= 1");
+        }
+        std::vector<int32_t> out(u.size());
+        for (size_t r = 0; r < u.size(); ++r) {
+          out[r] = TrainingFold(u[r], i[r], seed, folds);
+        }
+        return ToNumpy(std::move(out));
+      },
+      py::arg("inviter"), py::arg("item"), py::arg("seed"), py::arg("folds"),
+      "The fold of each record without ts (training.h TrainingFold).");
+  m.def(
       "build_training_set",
       [](const SocialGraph& graph, const Column<int64_t>& inviter,
          const Column<int64_t>& item, const Column<int64_t>& joined_offsets,

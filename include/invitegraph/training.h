@@ -113,6 +113,12 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(
     const SocialGraph& graph, const CampaignBatch& history,
     const TrainingOptions& options = {});
 
+// The fold (0 .. folds-1) of a record without ts: a seeded hash of (inviter,
+// item), so that every record of a pair shares one. A distributed job that
+// keeps each fold's records together (invitegraph.spark.training_set) leaves
+// out exactly the campaigns a single-machine run does.
+int TrainingFold(UserId inviter, ItemId item, uint64_t seed, int folds);
+
 }  // namespace invitegraph
 
 #endif  // INVITEGRAPH_TRAINING_H_
