@@ -7,9 +7,10 @@
 //   id, 0..num_nodes()-1 auto c = invitegraph::ParseChannel("chat");
 //
 // External ids (`UserId`, `ItemId`, `CategoryId`) are non-negative int64 values
-// chosen by the caller. Internal ids (`NodeId`) are dense uint32 values
-// assigned in first-seen order by the graph builder; they are converted in
-// exactly one place (src/ingest/id_map).
+// chosen by the caller. Internal ids (`NodeId`) are dense uint32 values that a
+// build assigns in ascending order of external id (an update appends new users
+// after the old ones); they are converted in exactly one place
+// (src/ingest/id_map).
 #ifndef INVITEGRAPH_TYPES_H_
 #define INVITEGRAPH_TYPES_H_
 

@@ -1,6 +1,7 @@
 // The one place where external int64 ids become dense uint32 ids (and back).
 //
-// Ids are assigned in first-seen order. Lookups use a direct table while the
+// Ids are assigned in first-seen order (builds then renumber them in ascending
+// order, Sorted()). Lookups use a direct table while the
 // ids seen so far are small and dense enough (the common case of auto-increment
 // keys), and a hash map otherwise; both give the same mapping.
 #ifndef INVITEGRAPH_INGEST_ID_MAP_H_
