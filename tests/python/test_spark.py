@@ -184,6 +184,20 @@ def test_shard_recommend_equals_the_whole_graph(spark, sdf, graph):
     _same_suggestions(got, _single(rec, req, 6))
 
 
+def test_shard_recommend_with_a_fitted_ranker_and_a_policy(spark, sdf, graph, world):
+    ranker = ig.fit_ranker(graph, _history(world), progress=False)
+    users = np.asarray(graph.user_ids())
+    policy = ig.Policy(new_user_boost=0.5, exclude=users[::7].tolist())
+    req = _requests(graph, n=40, seed=6)
+    rec = ig.Recommender(graph, ranker=ranker, policy=policy)
+    got = igs.recommend(spark.createDataFrame(req), events=sdf, shards=2, k=5, ranker=ranker,
+                        policy=policy).toPandas()
+    _same_suggestions(got, _single(rec, req, 5))
+    assert not got["candidate"].isin(users[::7]).any()
+    with pytest.raises(ValueError, match="diversity"):
+        igs.recommend(spark.createDataFrame(req), events=sdf, policy=ig.Policy(diversity=0.5))
+
+
 def test_shard_recommend_skips_unknown_inviters(spark, sdf, graph):
     known = int(graph.user_ids()[0])
     req = pd.DataFrame({"inviter": [known, 10**12], "item": [1, 1]})
