@@ -421,8 +421,9 @@ def _split_ids(cells) -> list:
             else np.zeros(0, np.int64) for x in cells]
 
 
-def _tables_of(pdf: pd.DataFrame, campaign_cols: tuple) -> dict:
-    """The event tables of one shard's long frame, as build_graph takes them."""
+def _tables_of(pdf: pd.DataFrame, columns: dict) -> dict:
+    """The event tables of one shard's long frame, as build_graph takes them; optional
+    columns only where the input table (``columns[name]``) had them."""
     tables = {}
     t = pdf["_t"].to_numpy()
     f = pdf[t == _FRIEND]
@@ -436,10 +437,13 @@ def _tables_of(pdf: pd.DataFrame, campaign_cols: tuple) -> dict:
             "kind": i["kind"].to_numpy(object), "ts": i["ts"].to_numpy(np.int64)})
     p = pdf[t == _PURCHASE]
     if len(p):
-        tables["purchases"] = pd.DataFrame({
-            "user": p["a"].to_numpy(np.int64), "item": p["b"].to_numpy(np.int64),
-            "ts": p["ts"].to_numpy(np.int64), "category": p["category"].to_numpy(),
-            "amount": p["amount"].to_numpy(np.float64)})
+        frame = {"user": p["a"].to_numpy(np.int64), "item": p["b"].to_numpy(np.int64),
+                 "ts": p["ts"].to_numpy(np.int64)}
+        for x in ("category", "amount"):
+            if x in columns.get("purchases", ()):
+                frame[x] = p[x].to_numpy()
+        tables["purchases"] = pd.DataFrame(frame)
+    campaign_cols = columns.get("campaigns", ())
     c = pdf[t == _CAMPAIGN]
     if len(c):
         frame = {"inviter": c["a"].to_numpy(np.int64), "item": c["b"].to_numpy(np.int64),
@@ -472,13 +476,17 @@ def _shard_of(col: str, shards: int):
     return F.pmod(F.xxhash64(F.col(col)), F.lit(shards)).cast("int")
 
 
-def _local_graph(pdf: pd.DataFrame, as_of: int, config: GraphConfig, campaign_cols: tuple,
+def _local_graph(pdf: pd.DataFrame, as_of: int, config: GraphConfig, columns: dict,
                  keep_events: bool) -> Optional[SocialGraph]:
-    tables = _tables_of(pdf, campaign_cols)
+    tables = _tables_of(pdf, columns)
     if not tables:
         return None
     return build_graph(**tables, as_of=as_of, config=config, progress=False,
                        keep_events=keep_events, communities=False)
+
+
+def _columns_of(events: dict) -> dict:
+    return {name: tuple(df.columns) for name, df in events.items() if df is not None}
 
 
 def _default_shards(spark) -> int:
@@ -497,13 +505,12 @@ def _shard_recommend(requests: DataFrame, events: dict, k: int, shards: Optional
         "_shard", F.lit(_REQUEST).cast("byte").alias("_t"), F.col("inviter").alias("a"),
         F.col("item").alias("b"),
         *[F.lit(None).cast(f.dataType).alias(f.name) for f in _LONG_SCHEMA.fields[4:]])
-    c = events.get("campaigns")
-    campaign_cols = tuple(c.columns) if c is not None else ()
+    columns = _columns_of(events)
     long = _prepare_shards(events, seeds, shards, req_long)
 
     def run(pdf: pd.DataFrame) -> pd.DataFrame:
         r = pdf[pdf["_t"] == _REQUEST]
-        g = _local_graph(pdf[pdf["_t"] != _REQUEST], as_of, config, campaign_cols, False)
+        g = _local_graph(pdf[pdf["_t"] != _REQUEST], as_of, config, columns, False)
         if g is None or not len(r):
             return pd.DataFrame({f.name: [] for f in _SUGGESTION_SCHEMA.fields})
         rec = Recommender(g, **recommender_options)
@@ -626,15 +633,14 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
                         F.col("item").cast("long").alias("b"),
                         *[full[f.name].cast(f.dataType).alias(f.name)
                           for f in _LONG_SCHEMA.fields[4:]])
-    c = evs.get("campaigns")
-    campaign_cols = tuple(c.columns) if c is not None else ()
+    columns = _columns_of(evs)
     long = _prepare_shards(evs, seeds, shards, req_long)
     schema = _training_schema()
     names = [f.name for f in schema.fields]
 
     def run(pdf: pd.DataFrame) -> pd.DataFrame:
         r = pdf[pdf["_t"] == _REQUEST]
-        g = _local_graph(pdf[pdf["_t"] != _REQUEST], as_of, config, campaign_cols, True)
+        g = _local_graph(pdf[pdf["_t"] != _REQUEST], as_of, config, columns, True)
         if g is None or not len(r):
             return pd.DataFrame({n: [] for n in names})
         known = _known(g, r["a"].to_numpy(np.int64))
