@@ -89,13 +89,7 @@ TEST_CASE("Arc partials of any split merge to exactly the built arcs",
       const std::optional<ArcInfo> want = g.FindArc(*u, *v);
       REQUIRE(want.has_value());
       const ArcInfo got = Unwrap(FinishArc(partial, g.config()));
-      if (got.tie_strength != want->tie_strength ||
-          got.channel_weight != want->channel_weight ||
-          got.days_since_last_interaction !=
-              want->days_since_last_interaction ||
-          got.is_friend != want->is_friend) {
-        ++mismatches;
-      }
+      if (!testing::SameArcValues(got, *want)) ++mismatches;
     }
     CHECK(mismatches == 0);
   }

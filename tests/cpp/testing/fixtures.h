@@ -161,6 +161,23 @@ inline absl::StatusOr<SocialGraph> BuildGraph(const RandomEvents& e,
   return b.Build(testing::AsOf(as_of));
 }
 
+// An arc's stored values, its target aside.
+inline bool SameArcValues(const ArcInfo& x, const ArcInfo& y) {
+  return x.tie_strength == y.tie_strength &&
+         x.channel_weight == y.channel_weight &&
+         x.days_since_last_interaction == y.days_since_last_interaction &&
+         x.is_friend == y.is_friend;
+}
+
+inline bool SameProfile(const UserProfile& p, const UserProfile& q) {
+  return p.user == q.user && p.degree == q.degree &&
+         p.activity_7d == q.activity_7d && p.activity_30d == q.activity_30d &&
+         p.first_seen == q.first_seen && p.is_new == q.is_new &&
+         p.joins == q.joins && p.exposures == q.exposures &&
+         p.join_rate == q.join_rate && p.purchase_weight == q.purchase_weight &&
+         p.category_affinity == q.category_affinity;
+}
+
 // Checks that two graphs hold the same users, arcs, profiles and table
 // counts, matching users by external id (so the NodeIds may differ).
 inline void CheckSameGraphByUser(const SocialGraph& a, const SocialGraph& b) {
@@ -178,22 +195,9 @@ inline void CheckSameGraphByUser(const SocialGraph& a, const SocialGraph& b) {
       const ArcInfo x = a.arc(u, i);
       const std::optional<NodeId> t = b.FindNode(a.user_id(x.target));
       const std::optional<ArcInfo> y = t ? b.FindArc(*v, *t) : std::nullopt;
-      if (!y || x.tie_strength != y->tie_strength ||
-          x.channel_weight != y->channel_weight ||
-          x.days_since_last_interaction != y->days_since_last_interaction ||
-          x.is_friend != y->is_friend) {
-        ++bad_arcs;
-      }
+      if (!y || !SameArcValues(x, *y)) ++bad_arcs;
     }
-    const UserProfile p = a.profile(u), q = b.profile(*v);
-    if (p.user != q.user || p.degree != q.degree ||
-        p.activity_7d != q.activity_7d || p.activity_30d != q.activity_30d ||
-        p.first_seen != q.first_seen || p.is_new != q.is_new ||
-        p.joins != q.joins || p.exposures != q.exposures ||
-        p.join_rate != q.join_rate || p.purchase_weight != q.purchase_weight ||
-        p.category_affinity != q.category_affinity) {
-      ++bad_profiles;
-    }
+    if (!SameProfile(a.profile(u), b.profile(*v))) ++bad_profiles;
   }
   CHECK(missing == 0);
   CHECK(bad_arcs == 0);
@@ -218,22 +222,9 @@ inline void CheckSameGraph(const SocialGraph& a, const SocialGraph& b) {
   for (NodeId u = 0; u < a.num_nodes(); ++u) {
     for (int64_t i = 0; i < a.degree(u); ++i) {
       const ArcInfo x = a.arc(u, i), y = b.arc(u, i);
-      if (x.target != y.target || x.tie_strength != y.tie_strength ||
-          x.channel_weight != y.channel_weight ||
-          x.days_since_last_interaction != y.days_since_last_interaction ||
-          x.is_friend != y.is_friend) {
-        ++bad_arcs;
-      }
+      if (x.target != y.target || !SameArcValues(x, y)) ++bad_arcs;
     }
-    const UserProfile p = a.profile(u), q = b.profile(u);
-    if (p.user != q.user || p.degree != q.degree ||
-        p.activity_7d != q.activity_7d || p.activity_30d != q.activity_30d ||
-        p.first_seen != q.first_seen || p.is_new != q.is_new ||
-        p.joins != q.joins || p.exposures != q.exposures ||
-        p.join_rate != q.join_rate || p.purchase_weight != q.purchase_weight ||
-        p.category_affinity != q.category_affinity) {
-      ++bad_profiles;
-    }
+    if (!SameProfile(a.profile(u), b.profile(u))) ++bad_profiles;
   }
   CHECK(bad_arcs == 0);
   CHECK(bad_profiles == 0);
