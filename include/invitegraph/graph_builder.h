@@ -27,6 +27,7 @@
 #include "invitegraph/abuse.h"
 #include "invitegraph/arc_partials.h"
 #include "invitegraph/events.h"
+#include "invitegraph/profiles.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/social_graph.h"
 #include "invitegraph/types.h"
@@ -89,6 +90,7 @@ struct StagedCounts {
   int64_t interactions = 0;
   int64_t purchases = 0;
   int64_t campaigns = 0;
+  int64_t profiles = 0;  // profile rows
   int64_t users = 0;
   int64_t items = 0;
 };
@@ -114,6 +116,13 @@ class GraphBuilder {
   // when ts is absent). Exposures for join rates come from `invited` when
   // given, else from the inviter's contacts in the built graph.
   absl::Status AddCampaigns(const CampaignBatch& batch);
+
+  // User attributes (profiles.h): upserts each user's values column by
+  // column. Rejects negative or repeated users, names that are not
+  // identifiers or are reserved, a column whose type differs from an earlier
+  // batch's, codes outside the dictionary, repeated dictionary strings,
+  // bad tag offsets and infinite numbers.
+  absl::Status AddProfiles(const ProfileBatch& batch);
 
   StagedCounts counts() const;
 

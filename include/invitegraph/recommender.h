@@ -35,6 +35,7 @@
 #define INVITEGRAPH_RECOMMENDER_H_
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "invitegraph/audience.h"
 #include "invitegraph/candidates.h"
 #include "invitegraph/features.h"
 #include "invitegraph/outcomes.h"
@@ -59,12 +61,29 @@ namespace invitegraph {
 // never suggested. `team_size` counts everyone the team needs, the inviter
 // included (0: not a team campaign), so the team still needs
 // team_size - 1 - |members| joiners. `ends_at` drives urgency (policy.h).
+// `audience` (audience.h) limits candidates to its members before anything
+// is ranked or cut, so exactly k still come back when k members qualify.
 struct Campaign {
   ItemId item = -1;
   CategoryId category = kNoCategory;
   std::vector<UserId> members = {};
   int team_size = 0;
   std::optional<Timestamp> ends_at = {};
+  Audience audience = {};
+};
+
+// The profile columns (profiles.h) behind the attribute features
+// same_region, same_age_band, tag_overlap and category_tag_match
+// (features.h). A graph without a column of that name gives 0; a column of
+// another type is kInvalidArgument at Create() and SwapGraph().
+struct AttributeFeatureOptions {
+  std::string region = "region";      // a category column
+  std::string age_band = "age_band";  // a category column
+  std::string tags = "tags";          // a tags column
+  // Item category -> the tags that signal interest in it, for
+  // category_tag_match: the share of the campaign category's tags the
+  // candidate has.
+  std::map<CategoryId, std::vector<std::string>> category_tags = {};
 };
 
 // The one reason code of every suggestion whose ranker cannot explain its
@@ -77,6 +96,7 @@ struct RecommenderConfig {
                         // kReasonsUnavailable
   FeedbackConfig feedback = {};  // priors and decay of recorded outcomes
   Policy policy = {};            // filters and score adjustments (policy.h)
+  AttributeFeatureOptions attribute_features = {};
 };
 
 struct Suggestion {
@@ -133,6 +153,7 @@ struct SuggestionTable {
 struct BatchOptions {
   int num_threads = 0;  // 0: all hardware threads. Results do not depend on it.
   ProgressFn progress = {};
+  Audience audience = {};  // every request's audience (Campaign::audience)
 };
 
 // RecommendWave()'s suggestions and what they achieve against naive top-k.

@@ -34,6 +34,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "invitegraph/profiles.h"
 #include "invitegraph/types.h"
 
 namespace invitegraph {
@@ -205,6 +206,14 @@ class SocialGraph {
   float ItemAffinity(NodeId node, ItemId item) const;
   // Cosine similarity of two users' category affinity vectors.
   float ShoppingSimilarity(NodeId a, NodeId b) const;
+
+  // Profile attributes (profiles.h): the graph's columns sorted by name, each
+  // with its distinct values, then (builtin = true) the graph-derived number
+  // attributes audiences may also use (audience.h).
+  std::vector<AttributeInfo> attributes() const;
+  // The profile column `name`, if the graph has one.
+  std::optional<AttributeColumnView> attribute_column(
+      std::string_view name) const;
 
   // Item index. kNoCategory when the item or its category is unknown.
   CategoryId item_category(ItemId item) const;

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 
+#include "invitegraph/audience.h"
 #include "invitegraph/progress.h"
 
 namespace invitegraph {
@@ -40,6 +41,7 @@ struct WaveOptions {
   int64_t exact_work_limit = kDefaultExactWorkLimit;  // >= 0
   int num_threads = 0;  // 0: all hardware threads. Results do not depend on it.
   ProgressFn progress = {};
+  Audience audience = {};  // every request's audience (Campaign::audience)
 };
 
 struct WaveReport {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "attributes/audience_program.h"
 #include "graph/graph_data.h"
 #include "invitegraph/candidates.h"
 
@@ -28,8 +29,11 @@ class CandidateScratch {
 
   // Fills `out` with the candidates of `inviter` (see candidates.h for the
   // order) and their exact common-neighbour counts and Adamic-Adar scores.
+  // With an `audience`, only its members: 2-hop candidates outside it are
+  // dropped before the best max_two_hop are kept.
   void Find(const GraphData& g, NodeId inviter, const CandidateOptions& options,
-            std::vector<Candidate>* out);
+            std::vector<Candidate>* out,
+            const AudienceProgram* audience = nullptr);
 
  private:
   struct Slot {

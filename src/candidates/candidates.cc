@@ -15,7 +15,8 @@ namespace internal {
 
 void CandidateScratch::Find(const GraphData& g, NodeId inviter,
                             const CandidateOptions& options,
-                            std::vector<Candidate>* out) {
+                            std::vector<Candidate>* out,
+                            const AudienceProgram* audience) {
   out->clear();
   if (++epoch_ == 0) {  // wrapped: reset all stamps once every 2^32 requests
     std::fill(slots_.begin(), slots_.end(), Slot{});
@@ -45,7 +46,10 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter,
   two_hop_.clear();
   if (options.include_two_hop && options.max_two_hop > 0) {
     for (NodeId v : touched_) {
-      if (!slots_[v].one_hop) two_hop_.push_back(v);
+      if (!slots_[v].one_hop &&
+          (audience == nullptr || audience->Matches(inviter, v))) {
+        two_hop_.push_back(v);
+      }
     }
     auto better = [this](NodeId a, NodeId b) {
       const float x = slots_[a].adamic_adar, y = slots_[b].adamic_adar;
@@ -76,6 +80,9 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter,
   };
   const int64_t first_arc = static_cast<int64_t>(g.offsets[inviter]);
   for (size_t i = 0; i < contacts.size(); ++i) {
+    if (audience != nullptr && !audience->Matches(inviter, contacts[i])) {
+      continue;
+    }
     emit(contacts[i], first_arc + static_cast<int64_t>(i));
   }
   for (NodeId v : two_hop_) emit(v, -1);

@@ -81,6 +81,14 @@ std::string Code(int f, absl::Span<const float> x) {
       return "";  // nor is being suspected (a learned weight may be > 0)
     case kCandidateReputation:
       return "helps_others";
+    case kSameRegion:
+      return "same_region";
+    case kSameAgeBand:
+      return "same_age_band";
+    case kTagOverlap:
+      return "shared_interests";
+    case kCategoryTagMatch:
+      return "interested_in_this_category";
     default:
       return "other";
   }

@@ -12,13 +12,29 @@
 namespace invitegraph::internal {
 
 // The campaign resolved to dense ids (IdMap::kAbsent when unknown).
+// The profile columns behind the attribute features (null: absent), and each
+// dense category's mapped tags (AttributeFeatureOptions::category_tags): the
+// codes of those the graph knows, sorted, and how many were named.
+struct AttributeFeatureColumns {
+  const AttributeColumn* region = nullptr;
+  const AttributeColumn* age_band = nullptr;
+  const AttributeColumn* tags = nullptr;
+  absl::flat_hash_map<uint32_t, std::pair<std::vector<int32_t>, int32_t>>
+      category_tags;
+};
+
 struct CampaignContext {
   uint32_t item = IdMap::kAbsent;
   uint32_t category = IdMap::kAbsent;
+  const AttributeFeatureColumns* attributes = nullptr;
+  const std::vector<int32_t>* category_tags = nullptr;
+  int32_t category_tag_count = 0;
 };
 
+// `attributes` may be null (the attribute features are then 0).
 CampaignContext ResolveCampaign(const GraphData& g, ItemId item,
-                                CategoryId category);
+                                CategoryId category,
+                                const AttributeFeatureColumns* attributes);
 
 // The inviter's decayed item-purchase row scattered into a dense array over
 // items, so item_similarity costs O(candidate's row length) per candidate.

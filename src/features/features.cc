@@ -42,6 +42,10 @@ absl::Span<const std::string> FeatureNames() {
           "candidate_fatigue",
           "candidate_suspicion",
           "candidate_reputation",
+          "same_region",
+          "same_age_band",
+          "tag_overlap",
+          "category_tag_match",
       };
   return *kNames;
 }
@@ -59,8 +63,10 @@ absl::StatusOr<int> FeatureIndex(std::string_view name) {
 namespace internal {
 
 CampaignContext ResolveCampaign(const GraphData& g, ItemId item,
-                                CategoryId category) {
+                                CategoryId category,
+                                const AttributeFeatureColumns* attributes) {
   CampaignContext c;
+  c.attributes = attributes;
   if (item >= 0) {
     if (auto i = g.items.Find(item)) c.item = *i;
   }
@@ -68,6 +74,13 @@ CampaignContext ResolveCampaign(const GraphData& g, ItemId item,
     if (auto k = g.categories.Find(category)) c.category = *k;
   } else if (c.item != IdMap::kAbsent) {
     c.category = g.item_category[c.item];
+  }
+  if (attributes != nullptr && c.category != IdMap::kAbsent) {
+    auto it = attributes->category_tags.find(c.category);
+    if (it != attributes->category_tags.end()) {
+      c.category_tags = &it->second.first;
+      c.category_tag_count = it->second.second;
+    }
   }
   return c;
 }
@@ -98,6 +111,50 @@ float ItemScratch::Cosine(const SparseRows& rows, NodeId v) const {
   // Rounding may push the cosine of parallel rows a hair above 1.
   return static_cast<float>(std::min(1.0, dot / (norm_ * std::sqrt(sq))));
 }
+
+namespace {
+
+// |a & b| of two sorted code lists.
+int32_t CommonCodes(absl::Span<const int32_t> a, absl::Span<const int32_t> b) {
+  int32_t n = 0;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++n, ++i, ++j;
+    }
+  }
+  return n;
+}
+
+float SameCategory(const AttributeColumn* c, NodeId u, NodeId v) {
+  if (c == nullptr) return 0.0f;
+  return c->code[u] >= 0 && c->code[u] == c->code[v] ? 1.0f : 0.0f;
+}
+
+void FillAttributeFeatures(const CampaignContext& campaign, NodeId u, NodeId v,
+                           float* x) {
+  const AttributeFeatureColumns* a = campaign.attributes;
+  if (a == nullptr) return;
+  x[kSameRegion] = SameCategory(a->region, u, v);
+  x[kSameAgeBand] = SameCategory(a->age_band, u, v);
+  if (a->tags != nullptr) {
+    const auto tu = a->tags->tags(u), tv = a->tags->tags(v);
+    const int32_t common = CommonCodes(tu, tv);
+    const int64_t uni = static_cast<int64_t>(tu.size() + tv.size()) - common;
+    x[kTagOverlap] = uni > 0 ? static_cast<float>(common) / uni : 0.0f;
+    if (campaign.category_tags != nullptr && campaign.category_tag_count > 0) {
+      x[kCategoryTagMatch] =
+          static_cast<float>(CommonCodes(tv, *campaign.category_tags)) /
+          static_cast<float>(campaign.category_tag_count);
+    }
+  }
+}
+
+}  // namespace
 
 void FillFeatures(const GraphData& g, NodeId inviter,
                   const CampaignContext& campaign,
@@ -165,6 +222,7 @@ void FillFeatures(const GraphData& g, NodeId inviter,
     x[kCandidateFatigue] = feedback.Fatigue(v);
     x[kCandidateSuspicion] = abuse ? g.suspicion[v] : 0.0f;
     x[kCandidateReputation] = abuse ? g.reputation[v] : 0.5f;
+    FillAttributeFeatures(campaign, inviter, v, x);
   }
 }
 

@@ -137,6 +137,7 @@ absl::StatusOr<SocialGraph> ForgetUsers(const GraphData& old,
   data->category_norm = Keep(old.category_norm, kept);
   data->first_seen = Keep(old.first_seen, kept);
   data->is_new = Keep(old.is_new, kept);
+  data->attributes = SubsetAttributes(old.attributes, kept);
   data->user_items = FilterRows(old.user_items, new_id, n, {});
   data->user_categories = FilterRows(old.user_categories, new_id, n, {});
   data->item_category = old.item_category;

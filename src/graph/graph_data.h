@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
+#include "attributes/attributes.h"
 #include "graph/packed_arc.h"
 #include "ingest/id_map.h"
 #include "invitegraph/graph_builder.h"
@@ -68,6 +69,9 @@ struct GraphData {
   std::vector<uint32_t>
       item_category;       // dense category, IdMap::kAbsent if unknown
   SparseRows item_buyers;  // item -> (buyer NodeId, decayed purchases)
+
+  // Profile attribute columns (profiles.h), indexed by NodeId.
+  AttributeTable attributes;
 
   // Community of each user, indexed by NodeId, dense in
   // [0, stats.num_communities) (see graph/communities.h).

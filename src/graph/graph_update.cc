@@ -192,6 +192,10 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
   const uint32_t n1 = old.num_nodes();
   const uint32_t n = static_cast<uint32_t>(data->users.size());
   const uint32_t items1 = static_cast<uint32_t>(old.items.size());
+  // Profiles first: a column given with another type fails the update before
+  // any work.
+  INVITEGRAPH_RETURN_IF_ERROR(OverlayAttributesMapped(
+      old.attributes, s.attributes, n, user_of, &data->attributes));
   const uint32_t num_items = static_cast<uint32_t>(data->items.size());
 
   const double inv_half_life_s = 1.0 / (config.half_life_days * kSecondsPerDay);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "attributes/audience_names.h"
 #include "graph/graph_data.h"
 #include "ingest/fixed_decay.h"
 #include "invitegraph/graph_builder.h"
@@ -27,7 +28,8 @@ void FillMemoryStats(GraphData& d) {
       static_cast<int64_t>(d.community.size() * sizeof(uint32_t)) +
       static_cast<int64_t>(d.suspicion.size() * sizeof(float) +
                            d.reputation.size() * sizeof(float) +
-                           d.abuse_evidence.size() * sizeof(uint32_t));
+                           d.abuse_evidence.size() * sizeof(uint32_t)) +
+      d.attributes.MemoryBytes();
 }
 
 void FillIsNew(GraphData& d) {
@@ -176,6 +178,36 @@ float SocialGraph::ItemAffinity(NodeId node, ItemId item) const {
 
 float SocialGraph::ShoppingSimilarity(NodeId a, NodeId b) const {
   return internal::CategoryCosine(*data_, a, b);
+}
+
+std::vector<AttributeInfo> SocialGraph::attributes() const {
+  std::vector<AttributeInfo> out;
+  for (const internal::AttributeColumn& c : data_->attributes.columns) {
+    out.push_back({.name = c.name,
+                   .type = c.type,
+                   .builtin = false,
+                   .values = c.dictionary});
+  }
+  for (std::string_view b : internal::BuiltinAttributeNames()) {
+    out.push_back({.name = std::string(b),
+                   .type = AttributeType::kNumber,
+                   .builtin = true,
+                   .values = {}});
+  }
+  return out;
+}
+
+std::optional<AttributeColumnView> SocialGraph::attribute_column(
+    std::string_view name) const {
+  const internal::AttributeColumn* c = data_->attributes.Find(name);
+  if (c == nullptr) return std::nullopt;
+  return AttributeColumnView{.type = c->type,
+                             .dictionary = c->dictionary,
+                             .codes = c->type == AttributeType::kTags
+                                          ? absl::MakeConstSpan(c->tag_codes)
+                                          : absl::MakeConstSpan(c->code),
+                             .tag_offsets = c->tag_offsets,
+                             .numbers = c->number};
 }
 
 CategoryId SocialGraph::item_category(ItemId item) const {

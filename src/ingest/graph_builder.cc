@@ -138,9 +138,24 @@ StagedCounts GraphBuilder::counts() const {
   c.interactions = static_cast<int64_t>(staged_->inter_src.size());
   c.purchases = static_cast<int64_t>(staged_->purchase_user.size());
   c.campaigns = static_cast<int64_t>(staged_->campaign_inviter.size());
+  c.profiles = staged_->profile_rows;
   c.users = staged_->users.size();
   c.items = staged_->items.size();
   return c;
+}
+
+absl::Status GraphBuilder::AddProfiles(const ProfileBatch& b) {
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::ValidateProfiles(b, staged_->attributes));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      CheckCapacity(staged_->users, b.user.size(), "user"));
+  // Commit.
+  StagedEvents& s = Mutable();
+  std::vector<uint32_t> users(b.user.size());
+  s.users.MapOrInsert(b.user, users.data());
+  internal::StageProfiles(b, users, s.attributes);
+  s.profile_rows += static_cast<int64_t>(b.user.size());
+  return absl::OkStatus();
 }
 
 absl::Status GraphBuilder::AddFriendships(const FriendshipBatch& b) {
@@ -608,6 +623,8 @@ StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
   out.item_category = s.item_category;
   out.friend_src = s.friend_src;
   out.friend_dst = s.friend_dst;
+  out.attributes = s.attributes;
+  out.profile_rows = s.profile_rows;
   for (size_t i = 0; i < s.inter_src.size(); ++i) {
     if (!keep_time(s.inter_ts[i])) continue;
     out.inter_src.push_back(s.inter_src[i]);
@@ -752,7 +769,10 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   FillPurchaseTotals(*data);
   progress.Add(1);
 
-  // 5. Communities, once per build, over the finished CSR.
+  // 5. Profile attributes.
+  data->attributes = BuildAttributes(s.attributes, n, user_of);
+
+  // 6. Communities, once per build, over the finished CSR.
   GraphStats& st = data->stats;
   if (options.communities) FillCommunities(*data);
   if (options.abuse) {
@@ -760,7 +780,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
     AttachAbuse(*data, DetectAbuseOn(*data, *options.abuse, &assists));
   }
 
-  // 6. Statistics.
+  // 7. Statistics.
   st.num_nodes = n;
   st.num_arcs = static_cast<int64_t>(data->targets.size());
   st.num_items = num_items;

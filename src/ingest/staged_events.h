@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "attributes/attributes.h"
 #include "ingest/id_map.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/social_graph.h"
@@ -45,6 +46,10 @@ struct StagedEvents {
   std::vector<uint8_t> campaign_has_invited;
   std::vector<int64_t> invited_offsets{0};
   std::vector<NodeId> invited;
+
+  // Profile attribute columns (profiles.h), by staged dense user.
+  StagedAttributes attributes;
+  int64_t profile_rows = 0;
 
   Timestamp max_ts = kMissingTs;
 

@@ -51,6 +51,14 @@ constexpr uint32_t kCommunity = Tag("COMM");
 constexpr uint32_t kSuspicion = Tag("ABSU");
 constexpr uint32_t kReputation = Tag("ABRP");
 constexpr uint32_t kEvidence = Tag("ABEV");
+// Profile attributes (profiles.h); optional, written only when the graph has
+// columns: ATTR is JSON [{name, type, dictionary}] in column order, and each
+// column's data follows in that order in the section of its type.
+constexpr uint32_t kAttrSchema = Tag("ATTR");
+constexpr uint32_t kAttrCodes = Tag("ATCD");       // int32 per user
+constexpr uint32_t kAttrNumbers = Tag("ATNM");     // double per user
+constexpr uint32_t kAttrTagOffsets = Tag("ATTO");  // uint64, users + 1
+constexpr uint32_t kAttrTagCodes = Tag("ATTC");    // int32 tag codes
 // Sparse rows: offsets, keys, weights under three tags each.
 struct RowsTags {
   uint32_t offsets, keys, weights;
@@ -92,7 +100,97 @@ void AddRows(SnapshotWriter& w, const RowsTags& t, const SparseRows& r) {
   w.Add<float>(t.weights, r.weights);
 }
 
-SnapshotWriter WriterFor(const GraphData& d, const std::string& meta) {
+// The attribute columns laid out for their sections (owned here; the writer
+// keeps views).
+struct AttributeSections {
+  std::string schema;
+  std::vector<int32_t> codes, tag_codes;
+  std::vector<double> numbers;
+  std::vector<uint64_t> tag_offsets;
+
+  explicit AttributeSections(const internal::AttributeTable& t) {
+    if (t.columns.empty()) return;
+    Json cols = Json::array();
+    for (const internal::AttributeColumn& c : t.columns) {
+      cols.push_back({{"name", c.name},
+                      {"type", std::string(AttributeTypeName(c.type))},
+                      {"dictionary", c.dictionary}});
+      codes.insert(codes.end(), c.code.begin(), c.code.end());
+      numbers.insert(numbers.end(), c.number.begin(), c.number.end());
+      tag_offsets.insert(tag_offsets.end(), c.tag_offsets.begin(),
+                         c.tag_offsets.end());
+      tag_codes.insert(tag_codes.end(), c.tag_codes.begin(), c.tag_codes.end());
+    }
+    schema = cols.dump();
+  }
+  void AddTo(SnapshotWriter& w) const {
+    if (schema.empty()) return;
+    w.AddBytes(kAttrSchema, schema);
+    w.Add<int32_t>(kAttrCodes, codes);
+    w.Add<double>(kAttrNumbers, numbers);
+    w.Add<uint64_t>(kAttrTagOffsets, tag_offsets);
+    w.Add<int32_t>(kAttrTagCodes, tag_codes);
+  }
+};
+
+absl::Status LoadAttributes(const SnapshotReader& r, int64_t n,
+                            internal::AttributeTable* out) {
+  if (!r.Has(kAttrSchema)) return absl::OkStatus();
+  INVITEGRAPH_ASSIGN_OR_RETURN(std::string_view text, r.GetBytes(kAttrSchema));
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto codes, r.Get<int32_t>(kAttrCodes));
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto numbers, r.Get<double>(kAttrNumbers));
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto offsets, r.Get<uint64_t>(kAttrTagOffsets));
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto tag_codes, r.Get<int32_t>(kAttrTagCodes));
+  size_t at_code = 0, at_number = 0, at_offset = 0, at_tag = 0;
+  const size_t un = static_cast<size_t>(n);
+  try {
+    const Json cols = Json::parse(text.begin(), text.end());
+    for (const Json& j : cols) {
+      internal::AttributeColumn& c = out->columns.emplace_back();
+      c.name = j.at("name").get<std::string>();
+      const std::string type = j.at("type").get<std::string>();
+      c.dictionary = j.at("dictionary").get<std::vector<std::string>>();
+      if (type == "category") {
+        c.type = AttributeType::kCategory;
+        if (codes.size() - at_code < un) return Bad("ATCD: too short");
+        c.code.assign(codes.begin() + at_code, codes.begin() + at_code + un);
+        at_code += un;
+      } else if (type == "number") {
+        c.type = AttributeType::kNumber;
+        if (numbers.size() - at_number < un) return Bad("ATNM: too short");
+        c.number.assign(numbers.begin() + at_number,
+                        numbers.begin() + at_number + un);
+        at_number += un;
+      } else if (type == "tags") {
+        c.type = AttributeType::kTags;
+        if (offsets.size() - at_offset < un + 1) return Bad("ATTO: too short");
+        c.tag_offsets.assign(offsets.begin() + at_offset,
+                             offsets.begin() + at_offset + un + 1);
+        at_offset += un + 1;
+        const uint64_t len = c.tag_offsets.back();
+        if (c.tag_offsets.front() != 0 || len > tag_codes.size() - at_tag) {
+          return Bad(
+              absl::StrCat("ATTO: column '", c.name, "' has bad offsets"));
+        }
+        c.tag_codes.assign(tag_codes.begin() + at_tag,
+                           tag_codes.begin() + at_tag + len);
+        at_tag += len;
+      } else {
+        return Bad(absl::StrCat("ATTR: unknown type '", type, "'"));
+      }
+    }
+  } catch (const Json::exception& e) {
+    return Bad(absl::StrCat("ATTR section: ", e.what()));
+  }
+  if (at_code != codes.size() || at_number != numbers.size() ||
+      at_offset != offsets.size() || at_tag != tag_codes.size()) {
+    return Bad("ATTR: attribute sections hold more data than the columns");
+  }
+  return internal::CheckAttributes(*out, static_cast<uint32_t>(n));
+}
+
+SnapshotWriter WriterFor(const GraphData& d, const std::string& meta,
+                         const AttributeSections& attributes) {
   SnapshotWriter w(kGraphKind);
   w.AddBytes(kMeta, meta);
   w.Add<int64_t>(kUsers, d.users.external_ids());
@@ -120,6 +218,7 @@ SnapshotWriter WriterFor(const GraphData& d, const std::string& meta) {
     w.Add<float>(kReputation, d.reputation);
     w.Add<uint32_t>(kEvidence, d.abuse_evidence);
   }
+  attributes.AddTo(w);
   return w;
 }
 
@@ -336,6 +435,8 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
     }
   }
 
+  INVITEGRAPH_RETURN_IF_ERROR(LoadAttributes(r, n, &d.attributes));
+
   GraphStats& st = d.stats;
   st.num_nodes = n;
   st.num_arcs = static_cast<int64_t>(targets.size());
@@ -352,12 +453,14 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
 
 absl::StatusOr<int64_t> SocialGraph::Save(const std::string& path) const {
   const std::string meta = MetaOf(*data_).dump();
-  return WriterFor(*data_, meta).WriteFile(path);
+  const AttributeSections attributes(data_->attributes);
+  return WriterFor(*data_, meta, attributes).WriteFile(path);
 }
 
 absl::StatusOr<std::string> SocialGraph::ToBytes() const {
   const std::string meta = MetaOf(*data_).dump();
-  return WriterFor(*data_, meta).ToBytes();
+  const AttributeSections attributes(data_->attributes);
+  return WriterFor(*data_, meta, attributes).ToBytes();
 }
 
 absl::StatusOr<SocialGraph> SocialGraph::Load(const std::string& path) {

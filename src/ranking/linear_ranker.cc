@@ -94,6 +94,12 @@ const std::array<float, kNumFeatures>& LinearRankerWeights() {
                // more than a strong tie gains; 0 without abuse scores
       0.0f,    // candidate_reputation: no hand-set weight (it is 0.5 for
                // everyone without abuse scores); learned rankers weigh it
+      // Profile attributes: no hand-set weights (the graph may have no
+      // profiles); learned rankers weigh them.
+      0.0f,  // same_region
+      0.0f,  // same_age_band
+      0.0f,  // tag_overlap
+      0.0f,  // category_tag_match
   };
   return kWeights;
 }

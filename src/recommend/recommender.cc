@@ -17,6 +17,7 @@
 #include "feedback/recipient_state.h"
 #include "graph/graph_data.h"
 #include "internal/parallel.h"
+#include "internal/strings.h"
 #include "invitegraph/status.h"
 #include "io/state_snapshot.h"
 #include "policy/policy_chain.h"
@@ -80,6 +81,64 @@ struct ServeOptions {
   absl::Span<const std::vector<UserId>> allowed = {};
 };
 
+// The columns RecommenderConfig::attribute_features names, looked up in `g`;
+// kInvalidArgument for a column of the wrong type.
+absl::StatusOr<internal::AttributeFeatureColumns> ResolveAttributeFeatures(
+    const internal::GraphData& g, const AttributeFeatureOptions& o) {
+  internal::AttributeFeatureColumns out;
+  auto column = [&](const std::string& name, AttributeType type,
+                    absl::string_view field)
+      -> absl::StatusOr<const internal::AttributeColumn*> {
+    const internal::AttributeColumn* c = g.attributes.Find(name);
+    if (c != nullptr && c->type != type) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "RecommenderConfig.attribute_features.", field, "='", name,
+          "': the graph's column is ", internal::Sv(AttributeTypeName(c->type)),
+          ", the feature needs ", internal::Sv(AttributeTypeName(type))));
+    }
+    return c;
+  };
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      out.region, column(o.region, AttributeType::kCategory, "region"));
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      out.age_band, column(o.age_band, AttributeType::kCategory, "age_band"));
+  INVITEGRAPH_ASSIGN_OR_RETURN(out.tags,
+                               column(o.tags, AttributeType::kTags, "tags"));
+  for (const auto& [category, tags] : o.category_tags) {
+    const std::optional<uint32_t> dense = g.categories.Find(category);
+    if (!dense || tags.empty()) continue;
+    std::vector<int32_t> codes;
+    for (const std::string& t : tags) {
+      const int32_t c = out.tags != nullptr ? out.tags->Find(t) : -1;
+      if (c >= 0) codes.push_back(c);
+    }
+    std::sort(codes.begin(), codes.end());
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+    std::vector<std::string> distinct = tags;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()),
+                   distinct.end());
+    out.category_tags[*dense] = {std::move(codes),
+                                 static_cast<int32_t>(distinct.size())};
+  }
+  return out;
+}
+
+// `campaign` with its audience compiled for `graph`: as given when it already
+// is (or has none), else a copy compiled again from its expression.
+absl::StatusOr<const Campaign*> BindAudience(const SocialGraph& graph,
+                                             const Campaign& campaign,
+                                             Campaign* rebound) {
+  if (campaign.audience.empty() || campaign.audience.CompiledFor(graph)) {
+    return &campaign;
+  }
+  *rebound = campaign;
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      rebound->audience,
+      Audience::Compile(campaign.audience.expression(), graph));
+  return rebound;
+}
+
 }  // namespace
 
 struct Recommender::Impl {
@@ -95,6 +154,9 @@ struct Recommender::Impl {
   // A pool of scratch objects, so concurrent requests never share one.
   mutable std::mutex mu;
   mutable std::vector<std::unique_ptr<RequestScratch>> pool;
+
+  // The attribute feature columns of this graph (ResolveAttributeFeatures).
+  internal::AttributeFeatureColumns attribute_columns;
 
   Impl(SocialGraph g, const RecommenderConfig& c, internal::PolicyChain p)
       : graph(std::move(g)),
@@ -143,12 +205,13 @@ struct Recommender::Impl {
           std::llround(wide.max_two_hop *
                        (1 + u * (config.policy.urgency_two_hop_factor - 1))),
           std::numeric_limits<int>::max()));
-      candidates.Find(g, inviter, wide, found);
+      candidates.Find(g, inviter, wide, found, campaign.audience.program());
     } else {
-      candidates.Find(g, inviter, config.candidates, found);
+      candidates.Find(g, inviter, config.candidates, found,
+                      campaign.audience.program());
     }
-    const auto ctx =
-        internal::ResolveCampaign(g, campaign.item, campaign.category);
+    const auto ctx = internal::ResolveCampaign(
+        g, campaign.item, campaign.category, &attribute_columns);
     internal::FillFeatures(
         g, inviter, ctx, *found, feedback.view(), &items, values,
         static_cast<float>(config.policy.suspicious_tie_discount));
@@ -491,9 +554,13 @@ struct Recommender::Shared {
     std::lock_guard<std::mutex> lock(mu);
     current = std::move(next);
   }
-  std::shared_ptr<Impl> Make(SocialGraph graph) const {
+  absl::StatusOr<std::shared_ptr<Impl>> Make(SocialGraph graph) const {
+    INVITEGRAPH_ASSIGN_OR_RETURN(
+        internal::AttributeFeatureColumns columns,
+        ResolveAttributeFeatures(graph.data(), config.attribute_features));
     auto impl = std::make_shared<Impl>(std::move(graph), config, policy);
     impl->ranker = ranker;
+    impl->attribute_columns = std::move(columns);
     return impl;
   }
 
@@ -558,7 +625,7 @@ absl::StatusOr<Recommender> Recommender::Create(
   shared->config = config;
   shared->ranker = std::move(ranker);
   shared->policy = std::move(chain);
-  shared->current = shared->Make(std::move(graph));
+  INVITEGRAPH_ASSIGN_OR_RETURN(shared->current, shared->Make(std::move(graph)));
   return Recommender(std::move(shared));
 }
 
@@ -597,7 +664,8 @@ absl::Status Recommender::SwapGraph(SocialGraph graph) const {
   }
   // Everything slow (the new generation) happens before the old state stops
   // taking writes; between Retire() and Publish() writers spin briefly.
-  std::shared_ptr<Impl> next = shared_->Make(std::move(graph));
+  INVITEGRAPH_ASSIGN_OR_RETURN(std::shared_ptr<Impl> next,
+                               shared_->Make(std::move(graph)));
   std::lock_guard<std::mutex> swap(shared_->swap_mu);
   const std::shared_ptr<const Impl> old = shared_->Get();
   const absl::Status imported =
@@ -657,10 +725,13 @@ absl::StatusOr<InviteList> Recommender::RecommendList(UserId inviter,
         "campaign.team_size=", campaign.team_size, ": must be >= 0"));
   }
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl->graph, inviter));
+  Campaign rebound;
+  INVITEGRAPH_ASSIGN_OR_RETURN(const Campaign* bound,
+                               BindAudience(impl->graph, campaign, &rebound));
   auto scratch = impl->Acquire();
   InviteList out;
   absl::Status st = impl->RecommendRange(
-      absl::MakeConstSpan(&node, 1), absl::MakeConstSpan(&campaign, 1), 0, 1,
+      absl::MakeConstSpan(&node, 1), absl::MakeConstSpan(bound, 1), 0, 1,
       ServeOptions{.k = k}, *scratch, absl::MakeSpan(&out, 1));
   impl->Release(std::move(scratch));
   if (!st.ok()) return st;
@@ -678,9 +749,12 @@ absl::StatusOr<FeatureMatrix> Recommender::Features(
     UserId inviter, const Campaign& campaign) const {
   const std::shared_ptr<const Impl> impl = Current();
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl->graph, inviter));
+  Campaign rebound;
+  INVITEGRAPH_ASSIGN_OR_RETURN(const Campaign* bound,
+                               BindAudience(impl->graph, campaign, &rebound));
   auto scratch = impl->Acquire();
   FeatureMatrix out;
-  impl->Featurize(node, campaign, scratch->candidates, scratch->items,
+  impl->Featurize(node, *bound, scratch->candidates, scratch->items,
                   &scratch->found, &out.values);
   const auto ids = impl->graph.user_ids();
   out.candidates.reserve(scratch->found.size());
@@ -700,8 +774,13 @@ struct Requests {
 
 absl::StatusOr<Requests> ResolveRequests(const SocialGraph& g,
                                          absl::Span<const UserId> inviters,
-                                         absl::Span<const ItemId> items,
-                                         int k) {
+                                         absl::Span<const ItemId> items, int k,
+                                         const Audience& audience) {
+  Campaign shared;
+  shared.audience = audience;
+  Campaign rebound;
+  INVITEGRAPH_ASSIGN_OR_RETURN(const Campaign* bound,
+                               BindAudience(g, shared, &rebound));
   if (k < 0)
     return absl::InvalidArgumentError(absl::StrCat("k=", k, ": must be >= 0"));
   if (inviters.size() != items.size()) {
@@ -715,6 +794,7 @@ absl::StatusOr<Requests> ResolveRequests(const SocialGraph& g,
   r.campaigns.resize(n);
   for (int64_t i = 0; i < n; ++i) {
     r.campaigns[i].item = items[i];
+    r.campaigns[i].audience = bound->audience;
     auto node = g.FindNode(inviters[i]);
     if (!node) {
       return absl::NotFoundError(absl::StrCat("inviters[", i, "]=", inviters[i],
@@ -754,7 +834,8 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
     const BatchOptions& options) const {
   const std::shared_ptr<const Impl> impl = Current();
   INVITEGRAPH_ASSIGN_OR_RETURN(
-      Requests req, ResolveRequests(impl->graph, inviters, items, k));
+      Requests req,
+      ResolveRequests(impl->graph, inviters, items, k, options.audience));
   const int64_t n = static_cast<int64_t>(inviters.size());
   std::vector<InviteList> results(n);
   internal::ProgressReporter progress(options.progress, n);
@@ -795,7 +876,8 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
   const std::shared_ptr<const Impl> impl = Current();
   const auto start = std::chrono::steady_clock::now();
   INVITEGRAPH_ASSIGN_OR_RETURN(
-      Requests req, ResolveRequests(impl->graph, inviters, items, k));
+      Requests req,
+      ResolveRequests(impl->graph, inviters, items, k, options.audience));
   if (options.recipient_capacity < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "WaveOptions.recipient_capacity=", options.recipient_capacity,

@@ -32,13 +32,20 @@ struct Simulated {
 
 inline constexpr int kConstantFeature = kCandidateIsNew;
 
-// The planted coefficients: a fixed pattern over any number of features,
-// 0 on the constant one and on every fifth feature.
+// Features past this many carry no planted signal (beta 0, still random
+// values), so adding feature columns does not widen the planted logits and
+// the calibration bounds keep their meaning.
+inline constexpr int kPlantedFeatures = 30;
+
+// The planted coefficients: a fixed pattern over the first kPlantedFeatures
+// features, 0 on the constant one and on every fifth feature.
 inline std::vector<double> TrueBeta() {
   static const double kPattern[] = {0.8, -0.6, 0.4, 1.0, -0.3, 0.5, -0.9};
   std::vector<double> beta(kNumFeatures);
   for (int f = 0; f < kNumFeatures; ++f) {
-    beta[f] = (f == kConstantFeature || f % 5 == 4) ? 0.0 : kPattern[f % 7];
+    beta[f] = (f == kConstantFeature || f % 5 == 4 || f >= kPlantedFeatures)
+                  ? 0.0
+                  : kPattern[f % 7];
   }
   return beta;
 }

@@ -400,7 +400,11 @@ TEST_CASE("feature names and indices agree", "[recommend][features]") {
   CHECK(names[kCandidateFatigue] == "candidate_fatigue");
   CHECK(names[kCandidateSuspicion] == "candidate_suspicion");
   CHECK(names[kCandidateReputation] == "candidate_reputation");
-  CHECK(kNumFeatures == 30);
+  CHECK(names[kSameRegion] == "same_region");
+  CHECK(names[kSameAgeBand] == "same_age_band");
+  CHECK(names[kTagOverlap] == "tag_overlap");
+  CHECK(names[kCategoryTagMatch] == "category_tag_match");
+  CHECK(kNumFeatures == 34);
   CHECK(names[kChatWeight + static_cast<int>(Channel::kTeamJoin)] ==
         "team_join_weight");
   testing::CheckError(FeatureIndex("adamic").status(),
