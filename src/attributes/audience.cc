@@ -293,6 +293,7 @@ class Compiler {
       }
     }
     v.name = t.text;
+    const size_t name_pos = t.pos;
     ++i_;
     const auto builtins = internal::BuiltinAttributeNames();
     for (size_t b = 0; b < builtins.size(); ++b) {
@@ -313,8 +314,8 @@ class Compiler {
         absl::StrAppend(&known, known.empty() ? "" : ", ", Av(b), " (number)");
       }
       return absl::InvalidArgumentError(absl::StrCat(
-          "audience: unknown attribute '", v.name, "' at character ", v.pos + 1,
-          "; this graph has: ", known));
+          "audience: unknown attribute '", v.name, "' at character ",
+          name_pos + 1, "; this graph has: ", known));
     }
     v.type = v.column->type;
     return v;
