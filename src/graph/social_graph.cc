@@ -27,7 +27,9 @@ void FillMemoryStats(GraphData& d) {
       static_cast<int64_t>(d.community.size() * sizeof(uint32_t)) +
       static_cast<int64_t>(d.suspicion.size() * sizeof(float) +
                            d.reputation.size() * sizeof(float) +
-                           d.abuse_evidence.size() * sizeof(uint32_t));
+                           d.abuse_evidence.size() * sizeof(uint32_t)) +
+      // Idempotent ingestion: the applied keys.
+      d.applied_keys.size() * static_cast<int64_t>(sizeof(EventKey));
 }
 
 void FillIsNew(GraphData& d) {
