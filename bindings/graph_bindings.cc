@@ -76,13 +76,20 @@ join_rate_prior_mean, join_rate_prior_strength : float
     Beta prior of the smoothed campaign join rate.
 num_threads : int
     Build threads; 0 uses every core.
+dedupe : str
+    ``"none"`` (default) or ``"exact"``: how rows without an ``event_id`` are
+    deduplicated. ``"exact"`` skips a row equal in every column to one already applied
+    to its table (within and across batches and ``SocialGraph.update`` calls). Rows
+    with an ``event_id`` are always keyed by it.
 )pbdoc")
       .def(py::init([](double half_life_days,
                        std::map<std::string, double> channel_weights,
                        double friendship_weight, double new_user_days,
                        double join_rate_prior_mean,
-                       double join_rate_prior_strength, int num_threads) {
+                       double join_rate_prior_strength, int num_threads,
+                       const std::string& dedupe) {
              GraphConfig c;
+             c.dedupe = ValueOrThrow(ParseDedupe(dedupe));
              c.half_life_days = half_life_days;
              c.channel_weights = std::move(channel_weights);
              c.friendship_weight = friendship_weight;
@@ -98,7 +105,7 @@ num_threads : int
            py::arg("friendship_weight") = 1.0, py::arg("new_user_days") = 30.0,
            py::arg("join_rate_prior_mean") = 0.1,
            py::arg("join_rate_prior_strength") = 10.0,
-           py::arg("num_threads") = 0)
+           py::arg("num_threads") = 0, py::arg("dedupe") = "none")
       .def_readwrite("half_life_days", &GraphConfig::half_life_days)
       .def_readwrite("channel_weights", &GraphConfig::channel_weights)
       .def_readwrite("friendship_weight", &GraphConfig::friendship_weight)
@@ -107,16 +114,30 @@ num_threads : int
       .def_readwrite("join_rate_prior_strength",
                      &GraphConfig::join_rate_prior_strength)
       .def_readwrite("num_threads", &GraphConfig::num_threads)
-      // Pickles as its fields, so configs travel to Spark executors.
+      // Idempotent ingestion.
+      .def_property(
+          "dedupe",
+          [](const GraphConfig& c) {
+            return std::string(DedupeName(c.dedupe));
+          },
+          [](GraphConfig& c, const std::string& name) {
+            c.dedupe = ValueOrThrow(ParseDedupe(name));
+          },
+          "\"none\" or \"exact\" (see the class docstring).")
+      // Pickles as its fields, so configs travel to Spark executors. The
+      // eighth field (dedupe) is absent from pickles made before it existed.
       .def(py::pickle(
           [](const GraphConfig& c) {
             return py::make_tuple(c.half_life_days, c.channel_weights,
                                   c.friendship_weight, c.new_user_days,
                                   c.join_rate_prior_mean,
-                                  c.join_rate_prior_strength, c.num_threads);
+                                  c.join_rate_prior_strength, c.num_threads,
+                                  std::string(DedupeName(c.dedupe)));
           },
           [](const py::tuple& t) {
-            if (t.size() != 7) throw py::value_error("bad GraphConfig state");
+            if (t.size() != 7 && t.size() != 8) {
+              throw py::value_error("bad GraphConfig state");
+            }
             GraphConfig c;
             c.half_life_days = t[0].cast<double>();
             c.channel_weights = t[1].cast<std::map<std::string, double>>();
@@ -125,11 +146,15 @@ num_threads : int
             c.join_rate_prior_mean = t[4].cast<double>();
             c.join_rate_prior_strength = t[5].cast<double>();
             c.num_threads = t[6].cast<int>();
+            if (t.size() == 8) {
+              c.dedupe = ValueOrThrow(ParseDedupe(t[7].cast<std::string>()));
+            }
             return c;
           }))
       .def("__repr__", [](const GraphConfig& c) {
         return "GraphConfig(half_life_days=" +
-               std::to_string(c.half_life_days) + ", ...)";
+               std::to_string(c.half_life_days) + ", dedupe='" +
+               std::string(DedupeName(c.dedupe)) + "', ...)";
       });
 
   m.def(
@@ -161,28 +186,34 @@ Use invitegraph.build_graph for DataFrames.
           [](GraphBuilder& b, const Column<int64_t>& src,
              const Column<int64_t>& dst, const Column<int32_t>& kind_codes,
              const std::vector<std::string>& kind_names,
-             const Column<int64_t>& ts) {
+             const Column<int64_t>& ts,
+             const std::optional<Column<int64_t>>& event_id) {
             ThrowIfError(b.AddInteractions(EncodedInteractionBatch{
                 AsSpan(src), AsSpan(dst), AsSpan(kind_codes), kind_names,
-                AsSpan(ts)}));
+                AsSpan(ts), AsSpan(event_id)}));
           },
           py::arg("src"), py::arg("dst"), py::arg("kind_codes"),
           py::arg("kind_names"), py::arg("ts"),
+          py::arg("event_id") = py::none(),
           "Directed interactions; kind as dictionary codes into kind_names "
-          "(-1: missing).")
+          "(-1: missing). Rows whose event_id was already applied are "
+          "skipped.")
       .def(
           "add_purchases",
           [](GraphBuilder& b, const Column<int64_t>& user,
              const Column<int64_t>& item, const Column<int64_t>& ts,
              const std::optional<Column<int64_t>>& category,
-             const std::optional<Column<double>>& amount) {
-            ThrowIfError(b.AddPurchases(
-                PurchaseBatch{AsSpan(user), AsSpan(item), AsSpan(ts),
-                              AsSpan(category), AsSpan(amount)}));
+             const std::optional<Column<double>>& amount,
+             const std::optional<Column<int64_t>>& event_id) {
+            ThrowIfError(b.AddPurchases(PurchaseBatch{
+                AsSpan(user), AsSpan(item), AsSpan(ts), AsSpan(category),
+                AsSpan(amount), AsSpan(event_id)}));
           },
           py::arg("user"), py::arg("item"), py::arg("ts"),
           py::arg("category") = py::none(), py::arg("amount") = py::none(),
-          "Purchases; category -1 means unknown.")
+          py::arg("event_id") = py::none(),
+          "Purchases; category -1 means unknown. Rows whose event_id was "
+          "already applied are skipped.")
       .def(
           "add_campaigns",
           [](GraphBuilder& b, const Column<int64_t>& inviter,
@@ -191,7 +222,8 @@ Use invitegraph.build_graph for DataFrames.
              const std::optional<Column<int64_t>>& ts,
              const std::optional<Column<int64_t>>& category,
              const std::optional<Column<int64_t>>& invited_offsets,
-             const std::optional<Column<int64_t>>& invited) {
+             const std::optional<Column<int64_t>>& invited,
+             const std::optional<Column<int64_t>>& event_id) {
             CampaignBatch batch;
             batch.inviter = AsSpan(inviter);
             batch.item = AsSpan(item);
@@ -201,15 +233,17 @@ Use invitegraph.build_graph for DataFrames.
             batch.category = AsSpan(category);
             batch.invited_offsets = AsSpan(invited_offsets);
             batch.invited = AsSpan(invited);
+            batch.event_id = AsSpan(event_id);
             ThrowIfError(b.AddCampaigns(batch));
           },
           py::arg("inviter"), py::arg("item"), py::arg("joined_offsets"),
           py::arg("joined"), py::arg("ts") = py::none(),
           py::arg("category") = py::none(),
           py::arg("invited_offsets") = py::none(),
-          py::arg("invited") = py::none(),
+          py::arg("invited") = py::none(), py::arg("event_id") = py::none(),
           "Campaign history; list columns in offsets layout (offsets size "
-          "rows+1).")
+          "rows+1). Rows whose event_id was already applied are skipped "
+          "with their implied joins and purchases.")
       .def(
           "partial_arc_columns",
           [](const GraphBuilder& b, int64_t as_of, int num_threads) {
@@ -247,13 +281,18 @@ Use invitegraph.build_graph for DataFrames.
           "counts",
           [](const GraphBuilder& b) {
             const StagedCounts c = b.counts();
-            return py::dict("friendships"_a = c.friendships,
-                            "interactions"_a = c.interactions,
-                            "purchases"_a = c.purchases,
-                            "campaigns"_a = c.campaigns, "users"_a = c.users,
-                            "items"_a = c.items);
+            return py::dict(
+                "friendships"_a = c.friendships,
+                "interactions"_a = c.interactions, "purchases"_a = c.purchases,
+                "campaigns"_a = c.campaigns, "users"_a = c.users,
+                "items"_a = c.items,
+                // Idempotent ingestion.
+                "duplicate_interactions"_a = c.duplicate_interactions,
+                "duplicate_purchases"_a = c.duplicate_purchases,
+                "duplicate_campaigns"_a = c.duplicate_campaigns);
           },
-          "Rows and distinct ids staged so far.")
+          "Rows and distinct ids staged so far, and rows skipped as "
+          "duplicates per table (duplicate_*).")
       .def(
           "build",
           [](const GraphBuilder& b, std::optional<int64_t> as_of,
@@ -357,10 +396,13 @@ tie strength, user profiles and an item index. Safe to share across threads.
                     s.num_arcs ? double(s.arc_bytes) / s.num_arcs : 0.0,
                 "as_of"_a = s.as_of, "num_communities"_a = s.num_communities,
                 "build_seconds"_a = s.build_seconds,
-                "community_seconds"_a = s.community_seconds);
+                "community_seconds"_a = s.community_seconds,
+                // Idempotent ingestion.
+                "duplicates_skipped"_a = s.duplicates_skipped);
           },
           "Sizes, memory and build time (community_seconds is part of "
-          "build_seconds).")
+          "build_seconds); duplicates_skipped: rows this build or update "
+          "skipped as already applied (event ids, dedupe).")
       .def_property_readonly("has_events", &SocialGraph::has_events,
                              "True if built with keep_events.")
       .def_property_readonly("has_abuse", &SocialGraph::has_abuse,

@@ -109,7 +109,10 @@ std::vector<int64_t> Offsets(FuzzedDataProvider& f, size_t rows) {
 bool SameCounts(const StagedCounts& a, const StagedCounts& b) {
   return a.friendships == b.friendships && a.interactions == b.interactions &&
          a.purchases == b.purchases && a.campaigns == b.campaigns &&
-         a.users == b.users && a.items == b.items;
+         a.users == b.users && a.items == b.items &&
+         a.duplicate_interactions == b.duplicate_interactions &&
+         a.duplicate_purchases == b.duplicate_purchases &&
+         a.duplicate_campaigns == b.duplicate_campaigns;
 }
 
 void CheckGraph(const SocialGraph& g) {
@@ -150,6 +153,7 @@ void Run(FuzzedDataProvider& f) {
     config.channel_weights[f.ConsumeBool() ? "assist" : "bogus"] = Real(f, 2.0);
   }
   config.num_threads = f.ConsumeIntegralInRange(1, 2);
+  if (f.ConsumeIntegral<uint8_t>() > 170) config.dedupe = Dedupe::kExact;
   GraphBuilder b(config);
 
   static const std::vector<std::string> kNames = {"chat", "like", "team_join",
@@ -162,6 +166,14 @@ void Run(FuzzedDataProvider& f) {
     const StagedCounts before = b.counts();
     absl::Status st;
     int64_t StagedCounts::*table = nullptr;
+    int64_t StagedCounts::*duplicates = nullptr;  // none for friendships
+    // An optional event_id column (small values, so ids repeat), decoded
+    // after the batch's other columns.
+    auto event_ids = [&] {
+      std::vector<int64_t> ids;
+      if (f.ConsumeBool()) ids = Column<int64_t>(f, n, id);
+      return ids;
+    };
     size_t rows = 0;  // of the batch's first column
     switch (op) {
       case 0: {
@@ -176,10 +188,12 @@ void Run(FuzzedDataProvider& f) {
         auto kind = Column<Channel>(
             f, n, [&] { return f.ConsumeIntegralInRange<uint8_t>(0, 9); });
         auto t = Column<Timestamp>(f, n, ts);
+        const auto ids = event_ids();
         rows = src.size();
-        st = b.AddInteractions(
-            InteractionBatch{.src = src, .dst = dst, .kind = kind, .ts = t});
+        st = b.AddInteractions(InteractionBatch{
+            .src = src, .dst = dst, .kind = kind, .ts = t, .event_id = ids});
         table = &StagedCounts::interactions;
+        duplicates = &StagedCounts::duplicate_interactions;
         break;
       }
       case 2: {
@@ -188,14 +202,17 @@ void Run(FuzzedDataProvider& f) {
             f, n, [&] { return f.ConsumeIntegralInRange<int32_t>(-1, 5); });
         auto t = Column<Timestamp>(f, n, ts);
         const size_t names = f.ConsumeIntegralInRange<size_t>(0, kNames.size());
+        const auto ids = event_ids();
         rows = src.size();
         st = b.AddInteractions(EncodedInteractionBatch{
             .src = src,
             .dst = dst,
             .kind_codes = codes,
             .kind_names = absl::MakeConstSpan(kNames.data(), names),
-            .ts = t});
+            .ts = t,
+            .event_id = ids});
         table = &StagedCounts::interactions;
+        duplicates = &StagedCounts::duplicate_interactions;
         break;
       }
       case 3: {
@@ -209,13 +226,16 @@ void Run(FuzzedDataProvider& f) {
         if (f.ConsumeBool()) {
           amount = Column<double>(f, n, [&] { return Real(f, 9.99); });
         }
+        const auto ids = event_ids();
         rows = user.size();
         st = b.AddPurchases({.user = user,
                              .item = item,
                              .ts = t,
                              .category = cat,
-                             .amount = amount});
+                             .amount = amount,
+                             .event_id = ids});
         table = &StagedCounts::purchases;
+        duplicates = &StagedCounts::duplicate_purchases;
         break;
       }
       default: {
@@ -244,6 +264,7 @@ void Run(FuzzedDataProvider& f) {
                              : invited_off.back());
           for (UserId& u : invited) u = Id(f);
         }
+        const auto ids = event_ids();
         rows = inviter.size();
         st = b.AddCampaigns({.inviter = inviter,
                              .item = item,
@@ -252,8 +273,10 @@ void Run(FuzzedDataProvider& f) {
                              .ts = t,
                              .category = cat,
                              .invited_offsets = invited_off,
-                             .invited = invited});
+                             .invited = invited,
+                             .event_id = ids});
         table = &StagedCounts::campaigns;
+        duplicates = &StagedCounts::duplicate_campaigns;
         break;
       }
     }
@@ -262,7 +285,11 @@ void Run(FuzzedDataProvider& f) {
       FUZZ_CHECK(!st.message().empty());
       FUZZ_CHECK(SameCounts(before, after));
     } else {
-      FUZZ_CHECK(after.*table - before.*table == static_cast<int64_t>(rows));
+      const int64_t skipped =
+          duplicates ? after.*duplicates - before.*duplicates : 0;
+      FUZZ_CHECK(skipped >= 0);
+      FUZZ_CHECK(after.*table - before.*table + skipped ==
+                 static_cast<int64_t>(rows));
       FUZZ_CHECK(after.users >= before.users && after.items >= before.items);
     }
   }

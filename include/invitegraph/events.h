@@ -8,6 +8,16 @@
 //
 // All columns of one batch must have the same length (else kInvalidArgument).
 // Optional columns are left empty.
+//
+// Idempotent ingestion: interactions, purchases and campaigns take an optional
+// `event_id` column (any int64 value). A row whose id was already applied to
+// the same table (earlier in the batch, in an earlier batch of the builder,
+// or, for SocialGraph::Update, to the graph being updated or anything it was
+// built or updated from) is skipped and counted (StagedCounts::duplicate_*,
+// GraphStats::duplicates_skipped). The first row with an id wins: a later row
+// with the same id is skipped even if its other columns differ. Each table has
+// its own id space. Without ids, GraphConfig::dedupe = Dedupe::kExact skips
+// rows equal in every column instead (graph_builder.h).
 #ifndef INVITEGRAPH_EVENTS_H_
 #define INVITEGRAPH_EVENTS_H_
 
@@ -30,6 +40,7 @@ struct InteractionBatch {
   absl::Span<const UserId> dst = {};
   absl::Span<const Channel> kind = {};
   absl::Span<const Timestamp> ts = {};
+  absl::Span<const int64_t> event_id = {};  // optional
 };
 
 // Interactions whose `kind` column is dictionary-encoded: row i has kind
@@ -41,6 +52,7 @@ struct EncodedInteractionBatch {
   absl::Span<const int32_t> kind_codes = {};
   absl::Span<const std::string> kind_names = {};
   absl::Span<const Timestamp> ts = {};
+  absl::Span<const int64_t> event_id = {};  // optional
 };
 
 // Purchases of `item` by `user` at `ts`. Optional: `category` (>= 0, or
@@ -51,6 +63,7 @@ struct PurchaseBatch {
   absl::Span<const Timestamp> ts = {};
   absl::Span<const CategoryId> category = {};  // optional
   absl::Span<const double> amount = {};        // optional
+  absl::Span<const int64_t> event_id = {};     // optional
 };
 
 // Past campaigns: `inviter` started a team-up for `item`; row r's joiners are
@@ -66,6 +79,9 @@ struct CampaignBatch {
   absl::Span<const CategoryId> category = {};      // optional
   absl::Span<const int64_t> invited_offsets = {};  // optional
   absl::Span<const UserId> invited = {};           // optional
+  // Optional. A campaign row's implied team_join interactions and purchases
+  // are applied or skipped with the row.
+  absl::Span<const int64_t> event_id = {};
 };
 
 }  // namespace invitegraph

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,6 +37,27 @@ namespace invitegraph {
 namespace internal {
 struct StagedEvents;
 }  // namespace internal
+
+// --- Idempotent ingestion -------------------------------------------------
+// How rows without an event_id are deduplicated (events.h). Rows with an id
+// are always keyed by their id.
+enum class Dedupe {
+  // No dedupe: every row without an id counts, repeats included.
+  kNone,
+  // A row equal to an already applied row of its table in every column
+  // (validated values: ids, channel, ts, category, amount bits, and for
+  // campaigns the joined and invited lists in order) is skipped, within and
+  // across batches and across SocialGraph::Update. Rows are compared by a
+  // stable 128-bit fingerprint (src/ingest/event_key.h: the chance of any
+  // collision among 10^9 distinct rows is below 3e-21). An absent category is
+  // the same as -1; an absent amount differs from any amount. A row with an
+  // id and one without never match.
+  kExact,
+};
+// "none" / "exact".
+std::string_view DedupeName(Dedupe d);
+absl::StatusOr<Dedupe> ParseDedupe(std::string_view name);
+// --- end idempotent ingestion ----------------------------------------------
 
 struct GraphConfig {
   // Each event's weight halves every `half_life_days` before `as_of`.
@@ -54,6 +76,11 @@ struct GraphConfig {
   double join_rate_prior_strength = 10.0;
   // Worker threads for Build(); 0 means all hardware threads.
   int num_threads = 0;
+  // Dedupe of rows without an event_id (see Dedupe above). Keys of applied
+  // rows (ids, and fingerprints under kExact) are kept by the builder and by
+  // the graph it builds (16 bytes each), saved in snapshots and carried
+  // through Update and Forget, so a replay is skipped whenever it arrives.
+  Dedupe dedupe = Dedupe::kNone;
 };
 
 // Returns the tie-strength weight of every channel after applying config
@@ -93,6 +120,11 @@ struct StagedCounts {
   int64_t profiles = 0;  // profile rows
   int64_t users = 0;
   int64_t items = 0;
+  // Rows skipped as already applied (same event_id, or equal under
+  // Dedupe::kExact); not included in the row counts above.
+  int64_t duplicate_interactions = 0;
+  int64_t duplicate_purchases = 0;
+  int64_t duplicate_campaigns = 0;
 };
 
 class GraphBuilder {

@@ -91,6 +91,10 @@ struct GraphStats {
   int64_t num_communities = 0;  // distinct values of SocialGraph::communities()
   double build_seconds = 0;
   double community_seconds = 0;  // part of build_seconds spent on communities
+  // Rows skipped as already applied (event ids, GraphConfig::dedupe): a
+  // build's total; an Update's own, i.e. those its builder skipped plus those
+  // already applied to the graph being updated.
+  int64_t duplicates_skipped = 0;
 };
 
 // Options of SocialGraph::Update().
@@ -163,6 +167,13 @@ class SocialGraph {
   // as_of is before this graph's as_of or a new event is after as_of (naming
   // table, column and row); this graph is never changed. The result has no
   // kept events.
+  //
+  // Idempotent: a staged row whose key (event_id, or fingerprint under
+  // GraphConfig::dedupe = kExact) was applied to this graph, or to any graph
+  // it was built or updated from, is skipped (GraphStats::duplicates_skipped),
+  // and the new graph remembers the union of both key sets. Rows are keyed
+  // when staged, by the builder's config: give `new_events` this graph's
+  // config() (as Python's SocialGraph.update does) so kExact applies.
   absl::StatusOr<SocialGraph> Update(const GraphBuilder& new_events,
                                      const UpdateOptions& options = {}) const;
 
@@ -177,6 +188,9 @@ class SocialGraph {
   // the events they cannot be separated. Negative ids are kInvalidArgument;
   // unknown ids see ForgetOptions::ignore_unknown. The result has no kept
   // events (they hold the forgotten users' rows). `report` may be null.
+  // The keys of applied events (event ids, dedupe fingerprints) are kept: the
+  // events were applied, so a replay of them is still skipped by Update()
+  // and does not bring the forgotten users back.
   absl::StatusOr<SocialGraph> Forget(absl::Span<const UserId> users,
                                      const ForgetOptions& options = {},
                                      ForgetReport* report = nullptr) const;

@@ -294,6 +294,48 @@ void StageProfiles(const ProfileBatch& b, absl::Span<const uint32_t> users,
   }
 }
 
+void MarkProfiledUsers(const StagedAttributes& staged,
+                       std::vector<uint8_t>& used) {
+  for (const StagedAttribute& c : staged.columns) {
+    for (size_t u = 0; u < c.code.size(); ++u) used[u] |= c.code[u] >= 0;
+    for (size_t u = 0; u < c.number.size(); ++u)
+      used[u] |= !std::isnan(c.number[u]);
+    for (size_t u = 0; u < c.tags_given.size(); ++u) used[u] |= c.tags_given[u];
+  }
+}
+
+StagedAttributes RemapStaged(const StagedAttributes& staged,
+                             absl::Span<const uint32_t> user_of,
+                             uint32_t new_users) {
+  StagedAttributes out;
+  for (const StagedAttribute& c : staged.columns) {
+    StagedAttribute& o = out.columns.emplace_back();
+    o.name = c.name;
+    o.type = c.type;
+    o.dictionary = c.dictionary;
+    o.code_of = c.code_of;
+    if (!c.code.empty()) o.code.assign(new_users, -1);
+    for (size_t u = 0; u < c.code.size(); ++u) {
+      if (c.code[u] >= 0) o.code[user_of[u]] = c.code[u];
+    }
+    if (!c.number.empty())
+      o.number.assign(new_users, std::numeric_limits<double>::quiet_NaN());
+    for (size_t u = 0; u < c.number.size(); ++u) {
+      if (!std::isnan(c.number[u])) o.number[user_of[u]] = c.number[u];
+    }
+    if (!c.tags.empty()) {
+      o.tags.resize(new_users);
+      o.tags_given.assign(new_users, 0);
+    }
+    for (size_t u = 0; u < c.tags.size(); ++u) {
+      if (!c.tags_given[u]) continue;
+      o.tags[user_of[u]] = c.tags[u];
+      o.tags_given[user_of[u]] = 1;
+    }
+  }
+  return out;
+}
+
 int32_t AttributeColumn::Find(std::string_view s) const {
   auto it = std::lower_bound(dictionary.begin(), dictionary.end(), s);
   if (it == dictionary.end() || *it != s) return -1;

@@ -49,6 +49,15 @@ absl::Status ValidateProfiles(const ProfileBatch& batch,
 void StageProfiles(const ProfileBatch& batch, absl::Span<const uint32_t> users,
                    StagedAttributes& staged);
 
+// Sets used[u] for every staged user holding a value in some column.
+void MarkProfiledUsers(const StagedAttributes& staged,
+                       std::vector<uint8_t>& used);
+// The staged columns with user u moved to user_of[u] (every profiled user
+// must map), for new_users users in all.
+StagedAttributes RemapStaged(const StagedAttributes& staged,
+                             absl::Span<const uint32_t> user_of,
+                             uint32_t new_users);
+
 // One column of a built graph, indexed by NodeId. The dictionary is sorted and
 // holds only strings some user has.
 struct AttributeColumn {

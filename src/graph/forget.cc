@@ -107,6 +107,9 @@ absl::StatusOr<SocialGraph> ForgetUsers(const GraphData& old,
   }
   data->items = old.items;
   data->categories = old.categories;
+  // Idempotent ingestion: the forgotten users' events were applied, so their
+  // keys stay and a replay of them is still skipped.
+  data->applied_keys = old.applied_keys;
 
   // CSR: kept rows without arcs to forgotten users.
   {

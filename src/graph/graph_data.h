@@ -14,6 +14,7 @@
 #include "absl/types/span.h"
 #include "attributes/attributes.h"
 #include "graph/packed_arc.h"
+#include "ingest/event_key.h"
 #include "ingest/id_map.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/social_graph.h"
@@ -85,6 +86,23 @@ struct GraphData {
   std::optional<AbuseOptions> abuse_options;
 
   GraphStats stats;
+
+  // --- Idempotent ingestion (event_key.h) ---------------------------------
+  // Keys of every row applied to this graph (and to the graphs it was updated
+  // from), per table, sorted and unique; all empty when no row had a key.
+  // Update() skips staged rows found here; Forget() keeps them.
+  struct AppliedKeys {
+    std::vector<EventKey> interactions, purchases, campaigns;
+    bool empty() const {
+      return interactions.empty() && purchases.empty() && campaigns.empty();
+    }
+    int64_t size() const {
+      return static_cast<int64_t>(interactions.size() + purchases.size() +
+                                  campaigns.size());
+    }
+  };
+  AppliedKeys applied_keys;
+  // --- end idempotent ingestion -------------------------------------------
 
   // The events the graph was built from, when built with keep_events.
   std::shared_ptr<const StagedEvents> events;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -150,9 +151,12 @@ SparseRows MergeRows(const SparseRows& old, float f, uint32_t num_owners,
   return rows;
 }
 
+// `already_applied`: staged rows left out because `old` had applied their
+// keys (idempotent ingestion), reported in duplicates_skipped.
 absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
                                         const StagedEvents& s,
-                                        const UpdateOptions& options) {
+                                        const UpdateOptions& options,
+                                        int64_t already_applied) {
   const auto t0 = std::chrono::steady_clock::now();
   const GraphConfig& config = old.config;
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto channel_weights,
@@ -429,6 +433,25 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
       old.stats.num_events +
       static_cast<int64_t>(s.friend_src.size() + s.inter_src.size() +
                            s.purchase_user.size() + s.campaign_inviter.size());
+  // Idempotent ingestion: the graph remembers the old keys and the new ones.
+  {
+    auto merge = [](const std::vector<EventKey>& a,
+                    const std::vector<EventKey>& per_row) {
+      const std::vector<EventKey> b = AppliedKeysOf(per_row);
+      std::vector<EventKey> out;
+      out.reserve(a.size() + b.size());
+      std::set_union(a.begin(), a.end(), b.begin(), b.end(),
+                     std::back_inserter(out));
+      return out;
+    };
+    data->applied_keys.interactions =
+        merge(old.applied_keys.interactions, s.inter_key);
+    data->applied_keys.purchases =
+        merge(old.applied_keys.purchases, s.purchase_key);
+    data->applied_keys.campaigns =
+        merge(old.applied_keys.campaigns, s.campaign_key);
+    st.duplicates_skipped = s.duplicates() + already_applied;
+  }
   FillMemoryStats(*data);
   st.as_of = t2;
   st.build_seconds =
@@ -441,7 +464,34 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
 
 absl::StatusOr<SocialGraph> SocialGraph::Update(
     const GraphBuilder& new_events, const UpdateOptions& options) const {
-  return internal::UpdateGraph(*data_, *new_events.staged_, options);
+  using internal::EventKey;
+  const internal::StagedEvents& s = *new_events.staged_;
+  // Idempotent ingestion: staged rows whose keys this graph already applied
+  // are left out (with the users and items only they name).
+  auto mark = [](const std::vector<EventKey>& per_row,
+                 const std::vector<EventKey>& applied,
+                 std::vector<uint8_t>& drop) {
+    int64_t n = 0;
+    if (per_row.empty() || applied.empty()) return n;
+    drop.assign(per_row.size(), 0);
+    for (size_t i = 0; i < per_row.size(); ++i) {
+      if (per_row[i] != internal::kNoKey &&
+          std::binary_search(applied.begin(), applied.end(), per_row[i])) {
+        drop[i] = 1;
+        ++n;
+      }
+    }
+    return n;
+  };
+  const internal::GraphData::AppliedKeys& keys = data_->applied_keys;
+  std::vector<uint8_t> drop_inter, drop_purchase, drop_campaign;
+  const int64_t skipped = mark(s.inter_key, keys.interactions, drop_inter) +
+                          mark(s.purchase_key, keys.purchases, drop_purchase) +
+                          mark(s.campaign_key, keys.campaigns, drop_campaign);
+  if (skipped == 0) return internal::UpdateGraph(*data_, s, options, 0);
+  const internal::StagedEvents rest =
+      internal::WithoutRows(s, drop_inter, drop_purchase, drop_campaign);
+  return internal::UpdateGraph(*data_, rest, options, skipped);
 }
 
 }  // namespace invitegraph

@@ -29,7 +29,9 @@ void FillMemoryStats(GraphData& d) {
       static_cast<int64_t>(d.suspicion.size() * sizeof(float) +
                            d.reputation.size() * sizeof(float) +
                            d.abuse_evidence.size() * sizeof(uint32_t)) +
-      d.attributes.MemoryBytes();
+      d.attributes.MemoryBytes() +
+      // Idempotent ingestion: the applied keys.
+      d.applied_keys.size() * static_cast<int64_t>(sizeof(EventKey));
 }
 
 void FillIsNew(GraphData& d) {

@@ -23,6 +23,7 @@
 
 namespace invitegraph {
 
+using internal::EventKey;
 using internal::GraphData;
 using internal::IdMap;
 using internal::kMissingTs;
@@ -73,7 +74,81 @@ absl::Status CheckCapacity(const IdMap& map, size_t more,
   return absl::OkStatus();
 }
 
+// --- Idempotent ingestion (event_key.h) -----------------------------------
+
+// Keys a validated batch of `n` rows: by `event_id` when given, else by
+// `fingerprint(i)` under Dedupe::kExact, else not at all. A row whose key is
+// in `seen` (applied earlier, or earlier in this batch) gets keep[i] = 0 and
+// is counted in `*duplicates`; the others' keys go into `seen`. Returns the
+// kept rows' keys (empty when the batch is not keyed); `keep` is left empty
+// when every row is kept. Runs only after the whole batch validated, so a
+// rejected batch leaves no key behind.
+template <typename FingerprintOf>
+std::vector<EventKey> KeyRows(size_t n, absl::Span<const int64_t> event_id,
+                              Dedupe dedupe, const FingerprintOf& fingerprint,
+                              absl::flat_hash_set<EventKey>& seen,
+                              std::vector<uint8_t>& keep, int64_t* duplicates) {
+  keep.clear();
+  std::vector<EventKey> keys;
+  if (event_id.empty() && dedupe == Dedupe::kNone) return keys;
+  keys.reserve(n);
+  seen.reserve(seen.size() + n);
+  for (size_t i = 0; i < n; ++i) {
+    const EventKey k =
+        event_id.empty() ? fingerprint(i) : internal::IdKey(event_id[i]);
+    if (seen.insert(k).second) {
+      if (!keep.empty()) keep.push_back(1);
+      keys.push_back(k);
+      continue;
+    }
+    if (keep.empty()) keep.assign(i, 1);
+    keep.push_back(0);
+    ++*duplicates;
+  }
+  return keys;
+}
+
+// The entries of `column` whose `keep` flag is set (`column` as is when
+// `keep` is empty, and empty stays empty).
+template <typename T>
+absl::Span<const T> KeptRows(absl::Span<const T> column,
+                             const std::vector<uint8_t>& keep,
+                             std::vector<T>& storage) {
+  if (keep.empty() || column.empty()) return column;
+  storage.clear();
+  for (size_t i = 0; i < column.size(); ++i) {
+    if (keep[i]) storage.push_back(column[i]);
+  }
+  return storage;
+}
+
+// Appends the keys of `added` new rows (after `old_rows` staged ones) to the
+// per-row key column, which stays empty while no row has a key.
+void AppendKeys(std::vector<EventKey>& column, size_t old_rows, size_t added,
+                const std::vector<EventKey>& keys) {
+  if (keys.empty() && column.empty()) return;
+  column.resize(old_rows, internal::kNoKey);
+  if (keys.empty()) {
+    column.resize(old_rows + added, internal::kNoKey);
+  } else {
+    column.insert(column.end(), keys.begin(), keys.end());
+  }
+}
+// --- end idempotent ingestion ---------------------------------------------
+
 }  // namespace
+
+std::string_view DedupeName(Dedupe d) {
+  return d == Dedupe::kExact ? "exact" : "none";
+}
+
+absl::StatusOr<Dedupe> ParseDedupe(std::string_view name) {
+  if (name == "none") return Dedupe::kNone;
+  if (name == "exact") return Dedupe::kExact;
+  return absl::InvalidArgumentError(
+      absl::StrCat("GraphConfig.dedupe='", internal::Sv(name),
+                   "': unknown mode; known modes: none, exact"));
+}
 
 absl::StatusOr<std::array<double, kNumChannels>> ResolveChannelWeights(
     const GraphConfig& config) {
@@ -141,6 +216,9 @@ StagedCounts GraphBuilder::counts() const {
   c.profiles = staged_->profile_rows;
   c.users = staged_->users.size();
   c.items = staged_->items.size();
+  c.duplicate_interactions = staged_->duplicate_interactions;
+  c.duplicate_purchases = staged_->duplicate_purchases;
+  c.duplicate_campaigns = staged_->duplicate_campaigns;
   return c;
 }
 
@@ -178,13 +256,19 @@ absl::Status GraphBuilder::AddFriendships(const FriendshipBatch& b) {
   return absl::OkStatus();
 }
 
-absl::Status GraphBuilder::AddInteractions(const InteractionBatch& b) {
+absl::Status GraphBuilder::AddInteractions(const InteractionBatch& batch) {
   constexpr std::string_view kTable = "interactions";
   INVITEGRAPH_RETURN_IF_ERROR(
-      internal::CheckLengths(kTable, {{"src", b.src.size()},
-                                      {"dst", b.dst.size()},
-                                      {"kind", b.kind.size()},
-                                      {"ts", b.ts.size()}}));
+      internal::CheckLengths(kTable, {{"src", batch.src.size()},
+                                      {"dst", batch.dst.size()},
+                                      {"kind", batch.kind.size()},
+                                      {"ts", batch.ts.size()}}));
+  if (!batch.event_id.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+        kTable,
+        {{"src", batch.src.size()}, {"event_id", batch.event_id.size()}}));
+  }
+  const InteractionBatch& b = batch;
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "src", b.src));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "dst", b.dst));
   INVITEGRAPH_RETURN_IF_ERROR(
@@ -199,17 +283,39 @@ absl::Status GraphBuilder::AddInteractions(const InteractionBatch& b) {
     }
   }
   INVITEGRAPH_RETURN_IF_ERROR(
-      CheckCapacity(staged_->users, 2 * b.src.size(), "user"));
+      CheckCapacity(staged_->users, 2 * batch.src.size(), "user"));
   StagedEvents& s = Mutable();
+  // Idempotent ingestion: drop rows already applied.
+  std::vector<uint8_t> keep;
+  const std::vector<EventKey> keys = KeyRows(
+      batch.src.size(), batch.event_id, config_.dedupe,
+      [&](size_t i) {
+        internal::Fingerprinter f(internal::kInteractionDomain);
+        f.AddSigned(batch.src[i]);
+        f.AddSigned(batch.dst[i]);
+        f.Add(static_cast<uint64_t>(batch.kind[i]));
+        f.AddSigned(batch.ts[i]);
+        return f.Finish();
+      },
+      s.inter_keys, keep, &s.duplicate_interactions);
+  std::vector<UserId> src_kept, dst_kept;
+  std::vector<Channel> kind_kept;
+  std::vector<Timestamp> ts_kept;
+  const auto src = KeptRows(batch.src, keep, src_kept);
+  const auto dst = KeptRows(batch.dst, keep, dst_kept);
+  const auto kind = KeptRows(batch.kind, keep, kind_kept);
+  const auto ts = KeptRows(batch.ts, keep, ts_kept);
   const size_t old = s.inter_src.size();
-  s.inter_src.resize(old + b.src.size());
-  s.inter_dst.resize(old + b.src.size());
-  s.users.MapOrInsert(b.src, s.inter_src.data() + old);
-  s.users.MapOrInsert(b.dst, s.inter_dst.data() + old);
-  s.inter_kind.reserve(old + b.kind.size());
-  for (Channel c : b.kind) s.inter_kind.push_back(static_cast<uint8_t>(c));
-  s.inter_ts.insert(s.inter_ts.end(), b.ts.begin(), b.ts.end());
-  s.NoteTimes(b.ts);
+  AppendKeys(s.inter_key, old, src.size(), keys);
+  // Commit.
+  s.inter_src.resize(old + src.size());
+  s.inter_dst.resize(old + src.size());
+  s.users.MapOrInsert(src, s.inter_src.data() + old);
+  s.users.MapOrInsert(dst, s.inter_dst.data() + old);
+  s.inter_kind.reserve(old + kind.size());
+  for (Channel c : kind) s.inter_kind.push_back(static_cast<uint8_t>(c));
+  s.inter_ts.insert(s.inter_ts.end(), ts.begin(), ts.end());
+  s.NoteTimes(ts);
   return absl::OkStatus();
 }
 
@@ -244,11 +350,17 @@ absl::Status GraphBuilder::AddInteractions(const EncodedInteractionBatch& b) {
     }
     kinds[i] = static_cast<Channel>(code_to_channel[code]);
   }
-  return AddInteractions(InteractionBatch{b.src, b.dst, kinds, b.ts});
+  if (!b.event_id.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+        kTable, {{"src", b.src.size()}, {"event_id", b.event_id.size()}}));
+  }
+  return AddInteractions(
+      InteractionBatch{b.src, b.dst, kinds, b.ts, b.event_id});
 }
 
-absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& b) {
+absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& batch) {
   constexpr std::string_view kTable = "purchases";
+  const PurchaseBatch& b = batch;
   const size_t n = b.user.size();
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
       kTable, {{"user", n}, {"item", b.item.size()}, {"ts", b.ts.size()}}));
@@ -259,6 +371,10 @@ absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& b) {
   if (!b.amount.empty()) {
     INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
         kTable, {{"user", n}, {"amount", b.amount.size()}}));
+  }
+  if (!b.event_id.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckLengths(
+        kTable, {{"user", n}, {"event_id", b.event_id.size()}}));
   }
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "user", b.user));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", b.item));
@@ -279,30 +395,126 @@ absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& b) {
   INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->users, n, "user"));
   INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->items, n, "item"));
   StagedEvents& s = Mutable();
+  // Idempotent ingestion: drop rows already applied. An absent category is
+  // -1; an absent amount is told apart from every amount by a flag word.
+  std::vector<uint8_t> keep;
+  const std::vector<EventKey> keys = KeyRows(
+      n, b.event_id, config_.dedupe,
+      [&](size_t i) {
+        internal::Fingerprinter f(internal::kPurchaseDomain);
+        f.AddSigned(b.user[i]);
+        f.AddSigned(b.item[i]);
+        f.AddSigned(b.ts[i]);
+        f.AddSigned(b.category.empty() ? kNoCategory : b.category[i]);
+        f.Add(b.amount.empty() ? 0 : 1);
+        if (!b.amount.empty()) f.AddDouble(b.amount[i]);
+        return f.Finish();
+      },
+      s.purchase_keys, keep, &s.duplicate_purchases);
+  std::vector<UserId> user_kept;
+  std::vector<ItemId> item_kept;
+  std::vector<Timestamp> ts_kept;
+  std::vector<CategoryId> category_kept;
+  const auto user = KeptRows(b.user, keep, user_kept);
+  const auto item = KeptRows(b.item, keep, item_kept);
+  const auto ts = KeptRows(b.ts, keep, ts_kept);
+  const auto category = KeptRows(b.category, keep, category_kept);
   const size_t old = s.purchase_user.size();
-  s.purchase_user.resize(old + n);
-  s.purchase_item.resize(old + n);
-  s.users.MapOrInsert(b.user, s.purchase_user.data() + old);
-  s.items.MapOrInsert(b.item, s.purchase_item.data() + old);
-  s.purchase_ts.insert(s.purchase_ts.end(), b.ts.begin(), b.ts.end());
-  for (size_t i = 0; i < n; ++i) {
-    s.NoteItemCategory(s.purchase_item[old + i],
-                       b.category.empty() ? kNoCategory : b.category[i]);
+  const size_t m = user.size();
+  AppendKeys(s.purchase_key, old, m, keys);
+  // Commit.
+  s.purchase_user.resize(old + m);
+  s.purchase_item.resize(old + m);
+  s.users.MapOrInsert(user, s.purchase_user.data() + old);
+  s.items.MapOrInsert(item, s.purchase_item.data() + old);
+  s.purchase_ts.insert(s.purchase_ts.end(), ts.begin(), ts.end());
+  for (size_t i = 0; i < m; ++i) {
+    const CategoryId c = category.empty() ? kNoCategory : category[i];
+    s.purchase_category.push_back(c);
+    s.NoteItemCategory(s.purchase_item[old + i], c);
   }
-  s.NoteTimes(b.ts);
+  s.NoteTimes(ts);
   return absl::OkStatus();
 }
 
-absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
+absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& batch) {
   constexpr std::string_view kTable = "campaigns";
-  const size_t n = b.inviter.size();
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckCampaigns(kTable, b));
-  const bool has_invited = !b.invited_offsets.empty();
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckCampaigns(kTable, batch));
+  if (!batch.event_id.empty()) {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        internal::CheckLengths(kTable, {{"inviter", batch.inviter.size()},
+                                        {"event_id", batch.event_id.size()}}));
+  }
+  const bool has_invited = !batch.invited_offsets.empty();
   INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(
-      staged_->users, n + b.joined.size() + b.invited.size(), "user"));
-  INVITEGRAPH_RETURN_IF_ERROR(CheckCapacity(staged_->items, n, "item"));
-  // Commit.
+      staged_->users,
+      batch.inviter.size() + batch.joined.size() + batch.invited.size(),
+      "user"));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      CheckCapacity(staged_->items, batch.inviter.size(), "item"));
   StagedEvents& s = Mutable();
+  // Idempotent ingestion: drop rows already applied, with their lists.
+  std::vector<uint8_t> keep;
+  const std::vector<EventKey> keys = KeyRows(
+      batch.inviter.size(), batch.event_id, config_.dedupe,
+      [&](size_t r) {
+        internal::Fingerprinter f(internal::kCampaignDomain);
+        f.AddSigned(batch.inviter[r]);
+        f.AddSigned(batch.item[r]);
+        f.AddSigned(batch.ts.empty() ? kMissingTs : batch.ts[r]);
+        f.AddSigned(batch.category.empty() ? kNoCategory : batch.category[r]);
+        f.AddList(batch.joined.subspan(
+            batch.joined_offsets[r],
+            batch.joined_offsets[r + 1] - batch.joined_offsets[r]));
+        f.Add(has_invited ? 1 : 0);
+        if (has_invited) {
+          f.AddList(batch.invited.subspan(
+              batch.invited_offsets[r],
+              batch.invited_offsets[r + 1] - batch.invited_offsets[r]));
+        }
+        return f.Finish();
+      },
+      s.campaign_keys, keep, &s.duplicate_campaigns);
+  // The kept rows as a batch of their own (list columns re-based).
+  std::vector<UserId> inviter_kept, joined_kept, invited_kept;
+  std::vector<ItemId> item_kept;
+  std::vector<Timestamp> ts_kept;
+  std::vector<CategoryId> category_kept;
+  std::vector<int64_t> joined_off_kept, invited_off_kept;
+  CampaignBatch b = batch;
+  if (!keep.empty()) {
+    b.inviter = KeptRows(batch.inviter, keep, inviter_kept);
+    b.item = KeptRows(batch.item, keep, item_kept);
+    b.ts = KeptRows(batch.ts, keep, ts_kept);
+    b.category = KeptRows(batch.category, keep, category_kept);
+    auto lists =
+        [&](absl::Span<const int64_t> off, absl::Span<const UserId> values,
+            std::vector<int64_t>& off_out, std::vector<UserId>& values_out) {
+          off_out.assign(1, 0);
+          for (size_t r = 0; r + 1 < off.size(); ++r) {
+            if (!keep[r]) continue;
+            values_out.insert(values_out.end(), values.begin() + off[r],
+                              values.begin() + off[r + 1]);
+            off_out.push_back(static_cast<int64_t>(values_out.size()));
+          }
+        };
+    lists(batch.joined_offsets, batch.joined, joined_off_kept, joined_kept);
+    b.joined_offsets = joined_off_kept;
+    b.joined = joined_kept;
+    if (has_invited) {
+      lists(batch.invited_offsets, batch.invited, invited_off_kept,
+            invited_kept);
+      b.invited_offsets = invited_off_kept;
+      b.invited = invited_kept;
+    }
+  }
+  const size_t n = b.inviter.size();
+  AppendKeys(s.campaign_key, s.campaign_inviter.size(), n, keys);
+  for (size_t r = 0; r < n; ++r) {
+    s.campaign_category.push_back(b.category.empty() ? kNoCategory
+                                                     : b.category[r]);
+  }
+  // Commit.
   auto append = [&](IdMap& map, auto ids, auto& out) {
     const size_t old = out.size();
     out.resize(old + ids.size());
@@ -631,12 +843,15 @@ StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
     out.inter_dst.push_back(s.inter_dst[i]);
     out.inter_kind.push_back(s.inter_kind[i]);
     out.inter_ts.push_back(s.inter_ts[i]);
+    if (!s.inter_key.empty()) out.inter_key.push_back(s.inter_key[i]);
   }
   for (size_t i = 0; i < s.purchase_user.size(); ++i) {
     if (!keep_time(s.purchase_ts[i])) continue;
     out.purchase_user.push_back(s.purchase_user[i]);
     out.purchase_item.push_back(s.purchase_item[i]);
     out.purchase_ts.push_back(s.purchase_ts[i]);
+    out.purchase_category.push_back(s.purchase_category[i]);
+    if (!s.purchase_key.empty()) out.purchase_key.push_back(s.purchase_key[i]);
   }
   for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
     // Pinned, so that a rebuild with another as_of does not move them.
@@ -655,11 +870,133 @@ StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
                        s.invited.begin() + s.invited_offsets[r],
                        s.invited.begin() + s.invited_offsets[r + 1]);
     out.invited_offsets.push_back(static_cast<int64_t>(out.invited.size()));
+    out.campaign_category.push_back(s.campaign_category[r]);
+    if (!s.campaign_key.empty()) out.campaign_key.push_back(s.campaign_key[r]);
   }
+  out.duplicate_interactions = s.duplicate_interactions;
+  out.duplicate_purchases = s.duplicate_purchases;
+  out.duplicate_campaigns = s.duplicate_campaigns;
   for (Timestamp t : out.inter_ts) out.max_ts = std::max(out.max_ts, t);
   for (Timestamp t : out.purchase_ts) out.max_ts = std::max(out.max_ts, t);
   for (Timestamp t : out.campaign_ts) out.max_ts = std::max(out.max_ts, t);
   return out;
+}
+
+StagedEvents WithoutRows(const StagedEvents& s,
+                         absl::Span<const uint8_t> drop_interaction,
+                         absl::Span<const uint8_t> drop_purchase,
+                         absl::Span<const uint8_t> drop_campaign) {
+  auto dropped = [](absl::Span<const uint8_t> drop, size_t i) {
+    return !drop.empty() && drop[i];
+  };
+  // Users and items the remaining rows name, in their old dense order.
+  std::vector<uint8_t> user_used(s.users.size(), 0), item_used(s.items.size());
+  for (size_t i = 0; i < s.friend_src.size(); ++i) {
+    user_used[s.friend_src[i]] = user_used[s.friend_dst[i]] = 1;
+  }
+  for (size_t i = 0; i < s.inter_src.size(); ++i) {
+    if (dropped(drop_interaction, i)) continue;
+    user_used[s.inter_src[i]] = user_used[s.inter_dst[i]] = 1;
+  }
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    if (dropped(drop_purchase, i)) continue;
+    user_used[s.purchase_user[i]] = 1;
+    item_used[s.purchase_item[i]] = 1;
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    if (dropped(drop_campaign, r)) continue;
+    user_used[s.campaign_inviter[r]] = 1;
+    item_used[s.campaign_item[r]] = 1;
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      user_used[s.joined[j]] = 1;
+    }
+    for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1]; ++j) {
+      user_used[s.invited[j]] = 1;
+    }
+  }
+  // Users known from profiles only stay, with their values.
+  MarkProfiledUsers(s.attributes, user_used);
+  StagedEvents out;
+  auto remap = [](const IdMap& map, const std::vector<uint8_t>& used,
+                  IdMap& to) {
+    std::vector<int64_t> ids;
+    for (size_t d = 0; d < used.size(); ++d) {
+      if (used[d]) ids.push_back(map.external(static_cast<uint32_t>(d)));
+    }
+    std::vector<uint32_t> dense(ids.size());
+    to.MapOrInsert(ids, dense.data());
+    std::vector<uint32_t> of(used.size(), IdMap::kAbsent);
+    for (size_t d = 0, k = 0; d < used.size(); ++d) {
+      if (used[d]) of[d] = dense[k++];
+    }
+    return of;
+  };
+  const std::vector<uint32_t> user_of = remap(s.users, user_used, out.users);
+  const std::vector<uint32_t> item_of = remap(s.items, item_used, out.items);
+  for (size_t i = 0; i < s.friend_src.size(); ++i) {
+    out.friend_src.push_back(user_of[s.friend_src[i]]);
+    out.friend_dst.push_back(user_of[s.friend_dst[i]]);
+  }
+  for (size_t i = 0; i < s.inter_src.size(); ++i) {
+    if (dropped(drop_interaction, i)) continue;
+    out.inter_src.push_back(user_of[s.inter_src[i]]);
+    out.inter_dst.push_back(user_of[s.inter_dst[i]]);
+    out.inter_kind.push_back(s.inter_kind[i]);
+    out.inter_ts.push_back(s.inter_ts[i]);
+    if (!s.inter_key.empty()) out.inter_key.push_back(s.inter_key[i]);
+  }
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    if (dropped(drop_purchase, i)) continue;
+    out.purchase_user.push_back(user_of[s.purchase_user[i]]);
+    out.purchase_item.push_back(item_of[s.purchase_item[i]]);
+    out.purchase_ts.push_back(s.purchase_ts[i]);
+    out.purchase_category.push_back(s.purchase_category[i]);
+    out.NoteItemCategory(out.purchase_item.back(), s.purchase_category[i]);
+    if (!s.purchase_key.empty()) out.purchase_key.push_back(s.purchase_key[i]);
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    if (dropped(drop_campaign, r)) continue;
+    out.campaign_inviter.push_back(user_of[s.campaign_inviter[r]]);
+    out.campaign_item.push_back(item_of[s.campaign_item[r]]);
+    out.campaign_ts.push_back(s.campaign_ts[r]);
+    for (int64_t j = s.joined_offsets[r]; j < s.joined_offsets[r + 1]; ++j) {
+      out.joined.push_back(user_of[s.joined[j]]);
+    }
+    out.joined_offsets.push_back(static_cast<int64_t>(out.joined.size()));
+    out.campaign_has_invited.push_back(s.campaign_has_invited[r]);
+    for (int64_t j = s.invited_offsets[r]; j < s.invited_offsets[r + 1]; ++j) {
+      out.invited.push_back(user_of[s.invited[j]]);
+    }
+    out.invited_offsets.push_back(static_cast<int64_t>(out.invited.size()));
+    out.campaign_category.push_back(s.campaign_category[r]);
+    out.NoteItemCategory(out.campaign_item.back(), s.campaign_category[r]);
+    if (!s.campaign_key.empty()) out.campaign_key.push_back(s.campaign_key[r]);
+  }
+  out.item_category.resize(out.items.size(), kNoCategory);
+  out.attributes = RemapStaged(s.attributes, user_of,
+                               static_cast<uint32_t>(out.users.size()));
+  out.profile_rows = s.profile_rows;
+  out.duplicate_interactions = s.duplicate_interactions;
+  out.duplicate_purchases = s.duplicate_purchases;
+  out.duplicate_campaigns = s.duplicate_campaigns;
+  out.NoteTimes(out.inter_ts);
+  out.NoteTimes(out.purchase_ts);
+  for (Timestamp t : out.campaign_ts) {
+    if (t != kMissingTs) out.max_ts = std::max(out.max_ts, t);
+  }
+  return out;
+}
+
+// The sorted, unique keys of a per-row key column, kNoKey left out.
+std::vector<EventKey> AppliedKeysOf(const std::vector<EventKey>& per_row) {
+  std::vector<EventKey> keys;
+  keys.reserve(per_row.size());
+  for (const EventKey& k : per_row) {
+    if (k != kNoKey) keys.push_back(k);
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
 }
 
 absl::StatusOr<SocialGraph> BuildFromStaged(
@@ -788,6 +1125,11 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   st.num_events =
       static_cast<int64_t>(s.friend_src.size() + s.inter_src.size() +
                            s.purchase_user.size() + s.campaign_inviter.size());
+  // Idempotent ingestion: what a later Update() must skip.
+  data->applied_keys.interactions = AppliedKeysOf(s.inter_key);
+  data->applied_keys.purchases = AppliedKeysOf(s.purchase_key);
+  data->applied_keys.campaigns = AppliedKeysOf(s.campaign_key);
+  st.duplicates_skipped = s.duplicates();
   FillMemoryStats(*data);
   st.as_of = as_of;
   st.build_seconds =

@@ -12,8 +12,10 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "attributes/attributes.h"
+#include "ingest/event_key.h"
 #include "ingest/id_map.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/social_graph.h"
@@ -52,6 +54,24 @@ struct StagedEvents {
   int64_t profile_rows = 0;
 
   Timestamp max_ts = kMissingTs;
+
+  // --- Idempotent ingestion (event_key.h) ---------------------------------
+  // One key per staged row (kNoKey: none), or empty while no row of the table
+  // has one. Filter() carries them with their rows.
+  std::vector<EventKey> inter_key, purchase_key, campaign_key;
+  // Each purchase's and campaign's own category (kNoCategory when absent), so
+  // that rows can be dropped (WithoutRows) and item categories recomputed.
+  std::vector<CategoryId> purchase_category, campaign_category;
+  // Every key applied per table, for dedupe while staging; Filter() leaves
+  // them empty (its output is built, never added to).
+  absl::flat_hash_set<EventKey> inter_keys, purchase_keys, campaign_keys;
+  // Rows skipped as duplicates while staging.
+  int64_t duplicate_interactions = 0, duplicate_purchases = 0,
+          duplicate_campaigns = 0;
+  int64_t duplicates() const {
+    return duplicate_interactions + duplicate_purchases + duplicate_campaigns;
+  }
+  // --- end idempotent ingestion -------------------------------------------
 
   void NoteTimes(absl::Span<const Timestamp> ts) {
     for (Timestamp t : ts) max_ts = std::max(max_ts, t);
@@ -213,6 +233,20 @@ struct EventFilter {
 // at `missing_ts_at` (the original build's as_of), filtered and kept there.
 StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
                     Timestamp missing_ts_at);
+
+// The rows of `s` without those marked in `drop_*` (empty: keep all; else one
+// flag per row of that table), with id maps rebuilt from the rows that stay
+// (relative order kept, so users and items only the dropped rows named are
+// gone) and item categories recomputed from them. Friendships are all kept.
+// Keys, per-row categories and duplicate counts are carried; the key sets
+// are left empty.
+StagedEvents WithoutRows(const StagedEvents& s,
+                         absl::Span<const uint8_t> drop_interaction,
+                         absl::Span<const uint8_t> drop_purchase,
+                         absl::Span<const uint8_t> drop_campaign);
+
+// The sorted, unique keys of a per-row key column, kNoKey left out.
+std::vector<EventKey> AppliedKeysOf(const std::vector<EventKey>& per_row);
 
 // Builds a graph from staged rows; `keep` (may be null) is attached to the
 // graph as its source events.

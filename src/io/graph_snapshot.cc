@@ -59,6 +59,12 @@ constexpr uint32_t kAttrCodes = Tag("ATCD");       // int32 per user
 constexpr uint32_t kAttrNumbers = Tag("ATNM");     // double per user
 constexpr uint32_t kAttrTagOffsets = Tag("ATTO");  // uint64, users + 1
 constexpr uint32_t kAttrTagCodes = Tag("ATTC");    // int32 tag codes
+// Idempotent ingestion: keys of applied rows per table (event_key.h), 16-byte
+// (hi, lo) pairs, sorted and unique; optional: written only when non-empty,
+// so files without them still load (and remember nothing).
+constexpr uint32_t kInteractionKeys = Tag("KINT");
+constexpr uint32_t kPurchaseKeys = Tag("KPUR");
+constexpr uint32_t kCampaignKeys = Tag("KCMP");
 // Sparse rows: offsets, keys, weights under three tags each.
 struct RowsTags {
   uint32_t offsets, keys, weights;
@@ -85,12 +91,16 @@ Json MetaOf(const GraphData& d) {
         {"new_user_days", c.new_user_days},
         {"join_rate_prior_mean", c.join_rate_prior_mean},
         {"join_rate_prior_strength", c.join_rate_prior_strength},
-        {"num_threads", c.num_threads}}},
+        {"num_threads", c.num_threads},
+        // Idempotent ingestion; optional when read.
+        {"dedupe", std::string(DedupeName(c.dedupe))}}},
       {"stats",
        {{"num_events", s.num_events},
         {"num_communities", s.num_communities},
         {"build_seconds", s.build_seconds},
-        {"community_seconds", s.community_seconds}}},
+        {"community_seconds", s.community_seconds},
+        // Idempotent ingestion; optional when read.
+        {"duplicates_skipped", s.duplicates_skipped}}},
   };
 }
 
@@ -219,6 +229,14 @@ SnapshotWriter WriterFor(const GraphData& d, const std::string& meta,
     w.Add<uint32_t>(kEvidence, d.abuse_evidence);
   }
   attributes.AddTo(w);
+  // Idempotent ingestion.
+  const auto add_keys = [&](uint32_t tag,
+                            const std::vector<internal::EventKey>& keys) {
+    if (!keys.empty()) w.Add<internal::EventKey>(tag, keys);
+  };
+  add_keys(kInteractionKeys, d.applied_keys.interactions);
+  add_keys(kPurchaseKeys, d.applied_keys.purchases);
+  add_keys(kCampaignKeys, d.applied_keys.campaigns);
   return w;
 }
 
@@ -322,6 +340,26 @@ absl::Status LoadRows(const SnapshotReader& r, const RowsTags& t,
   return absl::OkStatus();
 }
 
+// Idempotent ingestion: an optional key section must be sorted and unique,
+// and every key an event id or a fingerprint (event_key.h).
+absl::Status LoadKeys(const SnapshotReader& r, uint32_t tag,
+                      std::vector<internal::EventKey>* out) {
+  if (!r.Has(tag)) return absl::OkStatus();
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto keys, r.Get<internal::EventKey>(tag));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!internal::IsIdKey(keys[i]) && !internal::IsFingerprint(keys[i])) {
+      return Bad(absl::StrCat(internal::TagName(tag), ": key #", i,
+                              " is neither an event id nor a fingerprint"));
+    }
+    if (i > 0 && !(keys[i - 1] < keys[i])) {
+      return Bad(absl::StrCat(internal::TagName(tag), ": key #", i,
+                              " is not above the previous one"));
+    }
+  }
+  out->assign(keys.begin(), keys.end());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   const auto t0 = std::chrono::steady_clock::now();
   if (r.kind() != kGraphKind) {
@@ -346,10 +384,20 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
     d.config.join_rate_prior_strength =
         c.at("join_rate_prior_strength").get<double>();
     d.config.num_threads = c.at("num_threads").get<int>();
+    if (c.contains("dedupe")) {
+      auto dedupe = ParseDedupe(c.at("dedupe").get<std::string>());
+      if (!dedupe.ok()) {
+        return Bad(absl::StrCat("META config: ", dedupe.status().message()));
+      }
+      d.config.dedupe = *dedupe;
+    }
     const Json& s = meta.at("stats");
     d.stats.num_events = s.at("num_events").get<int64_t>();
     d.stats.build_seconds = s.at("build_seconds").get<double>();
     d.stats.community_seconds = s.at("community_seconds").get<double>();
+    if (s.contains("duplicates_skipped")) {
+      d.stats.duplicates_skipped = s.at("duplicates_skipped").get<int64_t>();
+    }
   } catch (const Json::exception& e) {
     return Bad(absl::StrCat("META section: ", e.what()));
   }
@@ -436,6 +484,13 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   }
 
   INVITEGRAPH_RETURN_IF_ERROR(LoadAttributes(r, n, &d.attributes));
+  // Idempotent ingestion.
+  INVITEGRAPH_RETURN_IF_ERROR(
+      LoadKeys(r, kInteractionKeys, &d.applied_keys.interactions));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      LoadKeys(r, kPurchaseKeys, &d.applied_keys.purchases));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      LoadKeys(r, kCampaignKeys, &d.applied_keys.campaigns));
 
   GraphStats& st = d.stats;
   st.num_nodes = n;

@@ -96,9 +96,14 @@ SocialGraph.arcs = _arcs
 SocialGraph.adamic_adar_top = _adamic_adar_top
 
 _FRIENDSHIPS = (("src", "dst"), ())
-_INTERACTIONS = (("src", "dst", "kind", "ts"), ())
-_PURCHASES = (("user", "item", "ts"), ("category", "amount"))
-_CAMPAIGNS = (("inviter", "item", "joined"), ("ts", "category", "invited"))
+_INTERACTIONS = (("src", "dst", "kind", "ts"), ("event_id",))
+_PURCHASES = (("user", "item", "ts"), ("category", "amount", "event_id"))
+_CAMPAIGNS = (("inviter", "item", "joined"), ("ts", "category", "invited", "event_id"))
+
+
+def _event_ids(c: dict, table: str) -> Optional[np.ndarray]:
+    """The optional ``event_id`` column (any int64; idempotent ingestion)."""
+    return int_column(c["event_id"], table, "event_id") if "event_id" in c else None
 _OUTCOMES = (("inviter", "invitee", "item", "ts", "outcome"), ())
 
 
@@ -108,6 +113,12 @@ class GraphBuilder:
     Each ``add_*`` validates its whole table first; a bad row raises ``ValueError``
     naming table, column, row and value, and nothing of that table is kept, while
     earlier batches stay.
+
+    Interactions, purchases and campaigns may carry an ``event_id`` column (int64): a
+    row whose id was already applied to that table is skipped and counted in
+    :meth:`counts` (``duplicate_*``), so a retried or replayed upload is harmless. The
+    first row with an id wins, even if a later one differs in other columns. Without
+    ids, ``GraphConfig(dedupe="exact")`` skips rows equal in every column instead.
     """
 
     def __init__(self, config: Optional[GraphConfig] = None):
@@ -124,7 +135,8 @@ class GraphBuilder:
         codes, names = kind_column(c["kind"], "interactions")
         self._b.add_interactions(int_column(c["src"], "interactions", "src"),
                                  int_column(c["dst"], "interactions", "dst"), codes, names,
-                                 ts_column(c["ts"], "interactions"))
+                                 ts_column(c["ts"], "interactions"),
+                                 event_id=_event_ids(c, "interactions"))
         return self
 
     def add_purchases(self, table: Any) -> "GraphBuilder":
@@ -133,7 +145,8 @@ class GraphBuilder:
             int_column(c["user"], "purchases", "user"), int_column(c["item"], "purchases", "item"),
             ts_column(c["ts"], "purchases"),
             category=category_column(c["category"], "purchases") if "category" in c else None,
-            amount=float_column(c["amount"], "purchases", "amount") if "amount" in c else None)
+            amount=float_column(c["amount"], "purchases", "amount") if "amount" in c else None,
+            event_id=_event_ids(c, "purchases"))
         return self
 
     def add_campaigns(self, table: Any) -> "GraphBuilder":
@@ -147,11 +160,14 @@ class GraphBuilder:
             int_column(c["item"], "campaigns", "item"), joined_offsets, joined,
             ts=ts_column(c["ts"], "campaigns") if "ts" in c else None,
             category=category_column(c["category"], "campaigns") if "category" in c else None,
-            invited_offsets=invited_offsets, invited=invited)
+            invited_offsets=invited_offsets, invited=invited,
+            event_id=_event_ids(c, "campaigns"))
         return self
 
     def counts(self) -> dict:
-        """Rows and distinct ids staged so far."""
+        """Rows and distinct ids staged so far (``friendships, interactions, purchases,
+        campaigns, users, items``), and rows skipped as already applied
+        (``duplicate_interactions, duplicate_purchases, duplicate_campaigns``)."""
         return self._b.counts()
 
     def build(self, as_of: Any = None, progress: ProgressArg = None,
@@ -204,7 +220,10 @@ def _update(self: SocialGraph, friendships: Any = None, interactions: Any = None
     ----------
     friendships, interactions, purchases, campaigns
         New rows only, in :func:`build_graph`'s layout; bad rows raise ``ValueError``
-        naming table, column, row and value.
+        naming table, column, row and value. Rows whose ``event_id`` (or, under the
+        graph's ``GraphConfig(dedupe="exact")``, whose content) was already applied to
+        this graph or any graph it was built or updated from are skipped;
+        ``stats()["duplicates_skipped"]`` of the result counts them.
     as_of : int or timestamp, optional
         Default: the later of ``self.as_of`` and the latest new timestamp. Earlier than
         ``self.as_of``, or earlier than a new event, raises ``ValueError``.
@@ -232,13 +251,18 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
     friendships : DataFrame or dict of arrays, columns ``src, dst``
         Undirected declared contacts; may be empty or omitted when interactions define
         the graph.
-    interactions : columns ``src, dst, kind, ts``
+    interactions : columns ``src, dst, kind, ts``; optional ``event_id``
         Directed events; ``kind`` is one of :func:`channel_names`, ``ts`` unix seconds
         (or datetime64).
-    purchases : columns ``user, item, ts``; optional ``category, amount``
+    purchases : columns ``user, item, ts``; optional ``category, amount, event_id``
     campaigns : columns ``inviter, item, joined`` (list of user ids); optional ``ts,
-        category, invited`` (list of user ids)
+        category, invited`` (list of user ids), ``event_id``
         Each joiner becomes a ``team_join`` interaction joiner -> inviter and a purchase.
+
+        ``event_id`` (int64, any value) makes ingestion idempotent: a row whose id
+        was already seen in its table is skipped (``stats()["duplicates_skipped"]``);
+        the graph remembers the ids, in snapshots too, so ``update`` skips them later.
+        Without ids, ``config=GraphConfig(dedupe="exact")`` skips exact duplicates.
     as_of : int or timestamp, optional
         Reference time for decay; default the latest timestamp seen. Later events are an
         error.

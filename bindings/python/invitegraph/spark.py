@@ -167,7 +167,8 @@ def edges(interactions: Optional[DataFrame] = None, friendships: Optional[DataFr
     ----------
     interactions, friendships, campaigns : Spark DataFrames
         As for :func:`invitegraph.build_graph` (``ts`` as unix seconds or a timestamp;
-        campaigns' ``joined`` an array of user ids). Purchases make no arcs.
+        campaigns' ``joined`` an array of user ids). Purchases make no arcs. A table with
+        an ``event_id`` column is deduplicated by it first (one row per id).
     as_of : int or timestamp, optional
         Every weight is decayed to it; default the latest ``ts`` of these tables (pass the
         graph's ``as_of`` to compare with a graph that also saw later purchases).
@@ -189,6 +190,12 @@ def edges(interactions: Optional[DataFrame] = None, friendships: Optional[DataFr
     tables = {k: _ts_long(v) for k, v in tables.items() if v is not None}
     if not tables:
         raise ValueError("edges: pass interactions, friendships or campaigns")
+    # Idempotent ingestion: a replayed row must not count twice, but the builders
+    # below only see one partition each, so duplicates are dropped across the whole
+    # table first (which of two rows sharing an id survives is Spark's choice: rows
+    # sharing an id are taken to be the same event).
+    tables = {k: v.dropDuplicates(["event_id"]) if "event_id" in v.columns else v
+              for k, v in tables.items()}
     as_of = as_of_of(*tables.values()) if as_of is None else unix_seconds(as_of, "as_of")
     parts = [df.mapInPandas(_partials_of(name, as_of, config, num_threads), _PARTIAL_SCHEMA)
              for name, df in tables.items()]
