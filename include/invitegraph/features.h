@@ -58,6 +58,12 @@ enum Feature : int {
                           // graph has no abuse scores
   kCandidateReputation,   // "help before you ask" reputation in [0, 1]
                           // (abuse.h); 0.5 without abuse scores
+  // --- Influence features (SocialGraph::has_centrality()); all 0 when the
+  // graph was built without them.
+  kCandidatePagerank,    // candidate's PageRank x num_nodes (1 = average)
+  kCandidateCoreNumber,  // candidate's k-core number
+  kCandidateClustering,  // candidate's local clustering coefficient, [0, 1]
+  // --- end of influence features.
   kNumFeatures
 };
 

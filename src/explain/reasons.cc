@@ -81,6 +81,13 @@ std::string Code(int f, absl::Span<const float> x) {
       return "";  // nor is being suspected (a learned weight may be > 0)
     case kCandidateReputation:
       return "helps_others";
+    // Influence features.
+    case kCandidatePagerank:
+      return "influential";
+    case kCandidateCoreNumber:
+      return "core_of_the_network";
+    case kCandidateClustering:
+      return "close_knit_circle";
     default:
       return "other";
   }

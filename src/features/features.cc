@@ -42,6 +42,10 @@ absl::Span<const std::string> FeatureNames() {
           "candidate_fatigue",
           "candidate_suspicion",
           "candidate_reputation",
+          // Influence features.
+          "candidate_pagerank",
+          "candidate_core_number",
+          "candidate_clustering",
       };
   return *kNames;
 }
@@ -105,6 +109,8 @@ void FillFeatures(const GraphData& g, NodeId inviter,
                   const FeedbackView& feedback, ItemScratch* items,
                   FeatureArray* out, float tie_discount) {
   const bool abuse = !g.suspicion.empty();
+  const bool centrality = !g.pagerank.empty();
+  const float num_nodes = static_cast<float>(g.num_nodes());
   out->resize(static_cast<Eigen::Index>(candidates.size()), kNumFeatures);
   const float deg_u = static_cast<float>(g.degree(inviter));
   items->Load(g.user_items, inviter);
@@ -165,6 +171,12 @@ void FillFeatures(const GraphData& g, NodeId inviter,
     x[kCandidateFatigue] = feedback.Fatigue(v);
     x[kCandidateSuspicion] = abuse ? g.suspicion[v] : 0.0f;
     x[kCandidateReputation] = abuse ? g.reputation[v] : 0.5f;
+    // Influence features (0 without centrality, from the fill above).
+    if (centrality) {
+      x[kCandidatePagerank] = g.pagerank[v] * num_nodes;
+      x[kCandidateCoreNumber] = static_cast<float>(g.core_number[v]);
+      x[kCandidateClustering] = g.clustering[v];
+    }
   }
 }
 

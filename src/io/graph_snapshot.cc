@@ -6,6 +6,7 @@
 // in range, unique user ids).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -51,6 +52,11 @@ constexpr uint32_t kCommunity = Tag("COMM");
 constexpr uint32_t kSuspicion = Tag("ABSU");
 constexpr uint32_t kReputation = Tag("ABRP");
 constexpr uint32_t kEvidence = Tag("ABEV");
+// Influence measures (SocialGraph::pagerank() etc.); optional like the abuse
+// scores: written only when computed, all three or none.
+constexpr uint32_t kPagerank = Tag("PRNK");
+constexpr uint32_t kCoreNumber = Tag("KCOR");
+constexpr uint32_t kClustering = Tag("CLUS");
 // Sparse rows: offsets, keys, weights under three tags each.
 struct RowsTags {
   uint32_t offsets, keys, weights;
@@ -82,7 +88,8 @@ Json MetaOf(const GraphData& d) {
        {{"num_events", s.num_events},
         {"num_communities", s.num_communities},
         {"build_seconds", s.build_seconds},
-        {"community_seconds", s.community_seconds}}},
+        {"community_seconds", s.community_seconds},
+        {"centrality_seconds", s.centrality_seconds}}},
   };
 }
 
@@ -119,6 +126,11 @@ SnapshotWriter WriterFor(const GraphData& d, const std::string& meta) {
     w.Add<float>(kSuspicion, d.suspicion);
     w.Add<float>(kReputation, d.reputation);
     w.Add<uint32_t>(kEvidence, d.abuse_evidence);
+  }
+  if (!d.pagerank.empty()) {
+    w.Add<float>(kPagerank, d.pagerank);
+    w.Add<uint32_t>(kCoreNumber, d.core_number);
+    w.Add<float>(kClustering, d.clustering);
   }
   return w;
 }
@@ -251,6 +263,8 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
     d.stats.num_events = s.at("num_events").get<int64_t>();
     d.stats.build_seconds = s.at("build_seconds").get<double>();
     d.stats.community_seconds = s.at("community_seconds").get<double>();
+    // Absent from files written before the influence measures.
+    d.stats.centrality_seconds = s.value("centrality_seconds", 0.0);
   } catch (const Json::exception& e) {
     return Bad(absl::StrCat("META section: ", e.what()));
   }
@@ -334,6 +348,31 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
                                 " has a score outside [0, 1]"));
       }
     }
+  }
+
+  if (r.Has(kPagerank) || r.Has(kCoreNumber) || r.Has(kClustering)) {
+    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kPagerank, n, &d.pagerank));
+    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kCoreNumber, n, &d.core_number));
+    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kClustering, n, &d.clustering));
+    for (int64_t u = 0; u < n; ++u) {
+      const NodeId v = static_cast<NodeId>(u);
+      if (!(std::isfinite(d.pagerank[u]) && d.pagerank[u] >= 0)) {
+        return Bad(
+            absl::StrCat("PRNK: user #", u, " has PageRank ", d.pagerank[u]));
+      }
+      if (!(d.clustering[u] >= 0 && d.clustering[u] <= 1)) {
+        return Bad(absl::StrCat("CLUS: user #", u, " has clustering ",
+                                d.clustering[u], ", outside [0, 1]"));
+      }
+      const uint64_t degree = offsets[v + 1] - offsets[v];
+      if (d.core_number[u] > degree) {
+        return Bad(absl::StrCat("KCOR: user #", u, " has core number ",
+                                d.core_number[u], " above its degree ",
+                                degree));
+      }
+    }
+  } else {
+    d.stats.centrality_seconds = 0;
   }
 
   GraphStats& st = d.stats;

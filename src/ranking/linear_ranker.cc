@@ -34,6 +34,9 @@ Transform TransformOf(int f) {
     case kCandidateDegree:
     case kCandidatePurchases:
     case kCandidateFatigue:
+    // Influence features: heavy-tailed (PageRank x n) and counts (cores).
+    case kCandidatePagerank:
+    case kCandidateCoreNumber:
       return Transform::kLog1p;
     case kDaysSinceLastInteraction:
       return Transform::kRecency;
@@ -94,6 +97,11 @@ const std::array<float, kNumFeatures>& LinearRankerWeights() {
                // more than a strong tie gains; 0 without abuse scores
       0.0f,    // candidate_reputation: no hand-set weight (it is 0.5 for
                // everyone without abuse scores); learned rankers weigh it
+      // Influence features: no hand-set weight, so rankings are those of a
+      // graph without them; learned rankers weigh them.
+      0.0f,  // candidate_pagerank
+      0.0f,  // candidate_core_number
+      0.0f,  // candidate_clustering
   };
   return kWeights;
 }

@@ -400,7 +400,11 @@ TEST_CASE("feature names and indices agree", "[recommend][features]") {
   CHECK(names[kCandidateFatigue] == "candidate_fatigue");
   CHECK(names[kCandidateSuspicion] == "candidate_suspicion");
   CHECK(names[kCandidateReputation] == "candidate_reputation");
-  CHECK(kNumFeatures == 30);
+  // Influence features.
+  CHECK(names[kCandidatePagerank] == "candidate_pagerank");
+  CHECK(names[kCandidateCoreNumber] == "candidate_core_number");
+  CHECK(names[kCandidateClustering] == "candidate_clustering");
+  CHECK(kNumFeatures == 33);
   CHECK(names[kChatWeight + static_cast<int>(Channel::kTeamJoin)] ==
         "team_join_weight");
   testing::CheckError(FeatureIndex("adamic").status(),
