@@ -34,9 +34,6 @@ Transform TransformOf(int f) {
     case kCandidateDegree:
     case kCandidatePurchases:
     case kCandidateFatigue:
-    // Influence features: heavy-tailed (PageRank x n) and counts (cores).
-    case kCandidatePagerank:
-    case kCandidateCoreNumber:
       return Transform::kLog1p;
     case kDaysSinceLastInteraction:
       return Transform::kRecency;

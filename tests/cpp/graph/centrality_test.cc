@@ -350,7 +350,7 @@ void CheckSameAsFresh(const SocialGraph& g) {
 }
 
 TEST_CASE(
-    "Builds fill the centrality columns; centrality=false leaves them "
+    "Builds fill the centrality columns and centrality=false leaves them "
     "empty",
     "[centrality]") {
   const auto events = testing::MakeRandomEvents({.seed = 11});
