@@ -297,12 +297,13 @@ Use invitegraph.build_graph for DataFrames.
           "build",
           [](const GraphBuilder& b, std::optional<int64_t> as_of,
              py::object progress, bool keep_events, bool communities,
-             std::optional<AbuseOptions> abuse) {
+             std::optional<AbuseOptions> abuse, bool centrality) {
             BuildOptions options;
             options.as_of = as_of;
             options.abuse = abuse;
             options.keep_events = keep_events;
             options.communities = communities;
+            options.centrality = centrality;
             options.progress = WrapProgress(progress);
             absl::StatusOr<SocialGraph> g = absl::UnknownError("not built");
             {
@@ -313,10 +314,11 @@ Use invitegraph.build_graph for DataFrames.
           },
           py::arg("as_of") = py::none(), py::arg("progress") = py::none(),
           py::arg("keep_events") = false, py::arg("communities") = true,
-          py::arg("abuse") = py::none(),
+          py::arg("abuse") = py::none(), py::arg("centrality") = true,
           "Builds the immutable graph (GIL released). as_of defaults to the "
           "latest ts; keep_events keeps the staged rows with the graph for "
-          "training sets; abuse (AbuseOptions) scores abuse and attaches it.");
+          "training sets; abuse (AbuseOptions) scores abuse and attaches it; "
+          "centrality computes PageRank, k-core numbers and clustering.");
 
   m.def(
       "finish_arc_columns",
@@ -397,16 +399,24 @@ tie strength, user profiles and an item index. Safe to share across threads.
                 "as_of"_a = s.as_of, "num_communities"_a = s.num_communities,
                 "build_seconds"_a = s.build_seconds,
                 "community_seconds"_a = s.community_seconds,
-                // Idempotent ingestion.
-                "duplicates_skipped"_a = s.duplicates_skipped);
+                "duplicates_skipped"_a = s.duplicates_skipped,
+                "centrality_seconds"_a = s.centrality_seconds,
+                "pagerank_seconds"_a = s.pagerank_seconds,
+                "core_seconds"_a = s.core_seconds,
+                "clustering_seconds"_a = s.clustering_seconds);
           },
-          "Sizes, memory and build time (community_seconds is part of "
-          "build_seconds); duplicates_skipped: rows this build or update "
-          "skipped as already applied (event ids, dedupe).")
+          "Sizes, memory and build time (community_seconds and "
+          "centrality_seconds are part of build_seconds; pagerank_seconds, "
+          "core_seconds and clustering_seconds are the wall time of each "
+          "centrality step, which may overlap); duplicates_skipped: rows this "
+          "build or update skipped as already applied (event ids, dedupe).")
       .def_property_readonly("has_events", &SocialGraph::has_events,
                              "True if built with keep_events.")
       .def_property_readonly("has_abuse", &SocialGraph::has_abuse,
                              "True if abuse scores are attached.")
+      .def_property_readonly(
+          "has_centrality", &SocialGraph::has_centrality,
+          "True if PageRank, k-core numbers and clustering were computed.")
       .def("__contains__", [](const SocialGraph& g,
                               UserId u) { return g.FindNode(u).has_value(); })
       .def("__len__", &SocialGraph::num_nodes)
@@ -448,6 +458,57 @@ dict
     first appearance), both read-only views indexed by internal node id. Use
     ``SocialGraph.communities()`` for a DataFrame.
 )pbdoc")
+      .def(
+          "centrality_columns",
+          [](py::object self) {
+            const SocialGraph& g = self.cast<const SocialGraph&>();
+            if (!g.has_centrality() && g.num_nodes() > 0) {
+              throw py::value_error(
+                  "this graph has no influence measures: it was built (or "
+                  "updated, or forgotten from) with centrality=False");
+            }
+            return py::dict(
+                "user"_a = ReadOnlyView(g.user_ids(), self),
+                "pagerank"_a = ReadOnlyView(g.pageranks(), self),
+                "core_number"_a = ReadOnlyView(g.core_numbers(), self),
+                "clustering"_a = ReadOnlyView(g.clusterings(), self));
+          },
+          R"pbdoc(
+Columns of the influence measures computed at build time.
+
+Returns
+-------
+dict
+    ``user`` (int64, external ids), ``pagerank`` (float32, as ``nx.pagerank``, sums
+    to 1), ``core_number`` (uint32, as ``nx.core_number``) and ``clustering``
+    (float32, as ``nx.clustering``), read-only views indexed by internal node id. Use
+    ``SocialGraph.centrality()`` for a DataFrame. ValueError if the graph was built
+    with ``centrality=False``.
+)pbdoc")
+      .def(
+          "pagerank",
+          [](const SocialGraph& g, UserId user) {
+            return g.pagerank(NodeOrThrow(g, user));
+          },
+          py::arg("user"),
+          "The user's PageRank (0 without centrality; KeyError for an unknown "
+          "user).")
+      .def(
+          "core_number",
+          [](const SocialGraph& g, UserId user) {
+            return g.core_number(NodeOrThrow(g, user));
+          },
+          py::arg("user"),
+          "The user's k-core number (0 without centrality; KeyError for an "
+          "unknown user).")
+      .def(
+          "clustering",
+          [](const SocialGraph& g, UserId user) {
+            return g.clustering(NodeOrThrow(g, user));
+          },
+          py::arg("user"),
+          "The user's local clustering coefficient (0 without centrality; "
+          "KeyError for an unknown user).")
       .def(
           "arc_columns",
           [](const SocialGraph& g) {
@@ -592,10 +653,11 @@ dict
       .def(
           "_update",
           [](const SocialGraph& g, const GraphBuilder& new_events,
-             std::optional<int64_t> as_of, bool communities) {
+             std::optional<int64_t> as_of, bool communities, bool centrality) {
             UpdateOptions options;
             options.as_of = as_of;
             options.communities = communities;
+            options.centrality = centrality;
             absl::StatusOr<SocialGraph> out = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
@@ -604,17 +666,18 @@ dict
             return ValueOrThrow(std::move(out));
           },
           py::arg("new_events"), py::arg("as_of") = py::none(),
-          py::arg("communities") = true,
+          py::arg("communities") = true, py::arg("centrality") = true,
           "A new graph with the events staged in `new_events` (a GraphBuilder "
           "of only the new rows) folded in, as of `as_of`. Use "
           "SocialGraph.update for DataFrames. GIL released.")
       .def(
           "forget",
           [](const SocialGraph& g, const Column<int64_t>& user_ids,
-             bool ignore_unknown, bool communities) {
+             bool ignore_unknown, bool communities, bool centrality) {
             ForgetOptions options;
             options.ignore_unknown = ignore_unknown;
             options.communities = communities;
+            options.centrality = centrality;
             auto ids = AsSpan(user_ids);
             absl::StatusOr<SocialGraph> out = absl::UnknownError("");
             {
@@ -624,7 +687,8 @@ dict
             return ValueOrThrow(std::move(out));
           },
           py::arg("user_ids"), py::kw_only(), py::arg("ignore_unknown") = true,
-          py::arg("communities") = true, R"pbdoc(
+          py::arg("communities") = true, py::arg("centrality") = true,
+          R"pbdoc(
 A new graph without the given users: their nodes, arcs in both directions, profiles,
 purchases (their rows and their entries among item buyers) and community labels.
 Remaining users keep their data; internal node ids are renumbered. Values other users
@@ -639,6 +703,9 @@ user_ids : array-like of int64
 communities : bool
     Re-detect communities without the forgotten users (default); False keeps the
     others' labels, renumbered densely.
+centrality : bool
+    Recompute PageRank, k-core numbers and clustering without the forgotten users
+    (default; only if this graph has them); False drops them.
 )pbdoc")
       .def(
           "save",

@@ -66,6 +66,12 @@ enum Feature : int {
   kCategoryTagMatch,  // share of the campaign category's tags
                       // (AttributeFeatureOptions::category_tags) the
                       // candidate has
+  // --- Influence features (SocialGraph::has_centrality()); all 0 when the
+  // graph was built without them.
+  kCandidatePagerank,    // candidate's PageRank x num_nodes (1 = average)
+  kCandidateCoreNumber,  // candidate's k-core number
+  kCandidateClustering,  // candidate's local clustering coefficient, [0, 1]
+  // --- end of influence features.
   kNumFeatures
 };
 

@@ -103,6 +103,11 @@ struct BuildOptions {
   // level 1: about 38 s at 1 M users and 48 M arcs. Without it communities()
   // is empty and community() returns kNoCommunity.
   bool communities = true;
+  // Compute the influence measures (SocialGraph::pagerank(), core_number(),
+  // clustering()) in parallel over the finished CSR. Without them
+  // has_centrality() is false and the candidate_pagerank,
+  // candidate_core_number and candidate_clustering features are 0.
+  bool centrality = true;
   // Score abuse (abuse.h) once the graph is built, from the staged events
   // (so lockstep needs no kept events), and attach the scores as
   // SocialGraph::WithAbuse() would. Unset: no scores.

@@ -89,6 +89,13 @@ std::string Code(int f, absl::Span<const float> x) {
       return "shared_interests";
     case kCategoryTagMatch:
       return "interested_in_this_category";
+    // Influence features.
+    case kCandidatePagerank:
+      return "influential";
+    case kCandidateCoreNumber:
+      return "core_of_the_network";
+    case kCandidateClustering:
+      return "close_knit_circle";
     default:
       return "other";
   }

@@ -46,6 +46,10 @@ absl::Span<const std::string> FeatureNames() {
           "same_age_band",
           "tag_overlap",
           "category_tag_match",
+          // Influence features.
+          "candidate_pagerank",
+          "candidate_core_number",
+          "candidate_clustering",
       };
   return *kNames;
 }
@@ -162,6 +166,8 @@ void FillFeatures(const GraphData& g, NodeId inviter,
                   const FeedbackView& feedback, ItemScratch* items,
                   FeatureArray* out, float tie_discount) {
   const bool abuse = !g.suspicion.empty();
+  const bool centrality = !g.pagerank.empty();
+  const float num_nodes = static_cast<float>(g.num_nodes());
   out->resize(static_cast<Eigen::Index>(candidates.size()), kNumFeatures);
   const float deg_u = static_cast<float>(g.degree(inviter));
   items->Load(g.user_items, inviter);
@@ -223,6 +229,12 @@ void FillFeatures(const GraphData& g, NodeId inviter,
     x[kCandidateSuspicion] = abuse ? g.suspicion[v] : 0.0f;
     x[kCandidateReputation] = abuse ? g.reputation[v] : 0.5f;
     FillAttributeFeatures(campaign, inviter, v, x);
+    // Influence features (0 without centrality, from the fill above).
+    if (centrality) {
+      x[kCandidatePagerank] = g.pagerank[v] * num_nodes;
+      x[kCandidateCoreNumber] = static_cast<float>(g.core_number[v]);
+      x[kCandidateClustering] = g.clustering[v];
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "graph/centrality.h"
 #include "graph/communities.h"
 #include "graph/csr.h"
 #include "graph/graph_data.h"
@@ -165,6 +166,10 @@ absl::StatusOr<SocialGraph> ForgetUsers(const GraphData& old,
   data->reputation = Keep(old.reputation, kept);
   data->abuse_evidence = Keep(old.abuse_evidence, kept);
   data->abuse_options = old.abuse_options;
+  // Influence measures depend on the whole graph: recompute them without the
+  // forgotten users, or drop them.
+  ClearCentrality(*data);
+  if (!old.pagerank.empty() && options.centrality) FillCentrality(*data);
   st.num_nodes = n;
   st.num_arcs = static_cast<int64_t>(data->targets.size());
   FillMemoryStats(*data);

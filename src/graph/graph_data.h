@@ -85,6 +85,11 @@ struct GraphData {
   // The options they were computed with; unset after a snapshot load.
   std::optional<AbuseOptions> abuse_options;
 
+  // Influence measures on the contact graph (graph/centrality.h), indexed by
+  // NodeId; all empty when not computed (BuildOptions::centrality = false).
+  std::vector<float> pagerank, clustering;
+  std::vector<uint32_t> core_number;
+
   GraphStats stats;
 
   // --- Idempotent ingestion (event_key.h) ---------------------------------

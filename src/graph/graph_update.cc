@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "graph/centrality.h"
 #include "graph/communities.h"
 #include "graph/csr.h"
 #include "graph/graph_data.h"
@@ -422,9 +423,11 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
   }
   FillPurchaseTotals(*data);
 
-  // 6. Communities over the merged graph, and statistics.
+  // 6. Communities and influence measures over the merged graph, and
+  // statistics.
   GraphStats& st = data->stats;
   if (options.communities) FillCommunities(*data);
+  if (options.centrality) FillCentrality(*data);
   st.num_nodes = n;
   st.num_arcs = static_cast<int64_t>(data->targets.size());
   st.num_items = num_items;

@@ -31,7 +31,10 @@ void FillMemoryStats(GraphData& d) {
                            d.abuse_evidence.size() * sizeof(uint32_t)) +
       d.attributes.MemoryBytes() +
       // Idempotent ingestion: the applied keys.
-      d.applied_keys.size() * static_cast<int64_t>(sizeof(EventKey));
+      d.applied_keys.size() * static_cast<int64_t>(sizeof(EventKey)) +
+      static_cast<int64_t>(d.pagerank.size() * sizeof(float) +
+                           d.core_number.size() * sizeof(uint32_t) +
+                           d.clustering.size() * sizeof(float));
 }
 
 void FillIsNew(GraphData& d) {
@@ -99,6 +102,25 @@ float SocialGraph::reputation(NodeId node) const {
 }
 uint32_t SocialGraph::abuse_evidence(NodeId node) const {
   return data_->abuse_evidence.empty() ? 0u : data_->abuse_evidence[node];
+}
+bool SocialGraph::has_centrality() const { return !data_->pagerank.empty(); }
+float SocialGraph::pagerank(NodeId node) const {
+  return data_->pagerank.empty() ? 0.0f : data_->pagerank[node];
+}
+uint32_t SocialGraph::core_number(NodeId node) const {
+  return data_->core_number.empty() ? 0u : data_->core_number[node];
+}
+float SocialGraph::clustering(NodeId node) const {
+  return data_->clustering.empty() ? 0.0f : data_->clustering[node];
+}
+absl::Span<const float> SocialGraph::pageranks() const {
+  return data_->pagerank;
+}
+absl::Span<const uint32_t> SocialGraph::core_numbers() const {
+  return data_->core_number;
+}
+absl::Span<const float> SocialGraph::clusterings() const {
+  return data_->clustering;
 }
 
 std::optional<NodeId> SocialGraph::FindNode(UserId user) const {

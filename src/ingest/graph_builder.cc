@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "abuse/abuse_internal.h"
+#include "graph/centrality.h"
 #include "graph/communities.h"
 #include "graph/csr.h"
 #include "graph/graph_data.h"
@@ -1112,6 +1113,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   // 6. Communities, once per build, over the finished CSR.
   GraphStats& st = data->stats;
   if (options.communities) FillCommunities(*data);
+  if (options.centrality) FillCentrality(*data);
   if (options.abuse) {
     std::vector<AssistEvent> assists = KeptAssists(s, *data);
     AttachAbuse(*data, DetectAbuseOn(*data, *options.abuse, &assists));

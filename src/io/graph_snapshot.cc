@@ -6,6 +6,7 @@
 // in range, unique user ids).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -65,6 +66,11 @@ constexpr uint32_t kAttrTagCodes = Tag("ATTC");    // int32 tag codes
 constexpr uint32_t kInteractionKeys = Tag("KINT");
 constexpr uint32_t kPurchaseKeys = Tag("KPUR");
 constexpr uint32_t kCampaignKeys = Tag("KCMP");
+// Influence measures (SocialGraph::pagerank() etc.); optional like the abuse
+// scores: written only when computed, all three or none.
+constexpr uint32_t kPagerank = Tag("PRNK");
+constexpr uint32_t kCoreNumber = Tag("KCOR");
+constexpr uint32_t kClustering = Tag("CLUS");
 // Sparse rows: offsets, keys, weights under three tags each.
 struct RowsTags {
   uint32_t offsets, keys, weights;
@@ -100,7 +106,8 @@ Json MetaOf(const GraphData& d) {
         {"build_seconds", s.build_seconds},
         {"community_seconds", s.community_seconds},
         // Idempotent ingestion; optional when read.
-        {"duplicates_skipped", s.duplicates_skipped}}},
+        {"duplicates_skipped", s.duplicates_skipped},
+        {"centrality_seconds", s.centrality_seconds}}},
   };
 }
 
@@ -237,6 +244,11 @@ SnapshotWriter WriterFor(const GraphData& d, const std::string& meta,
   add_keys(kInteractionKeys, d.applied_keys.interactions);
   add_keys(kPurchaseKeys, d.applied_keys.purchases);
   add_keys(kCampaignKeys, d.applied_keys.campaigns);
+  if (!d.pagerank.empty()) {
+    w.Add<float>(kPagerank, d.pagerank);
+    w.Add<uint32_t>(kCoreNumber, d.core_number);
+    w.Add<float>(kClustering, d.clustering);
+  }
   return w;
 }
 
@@ -398,6 +410,8 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
     if (s.contains("duplicates_skipped")) {
       d.stats.duplicates_skipped = s.at("duplicates_skipped").get<int64_t>();
     }
+    // Absent from files written before the influence measures.
+    d.stats.centrality_seconds = s.value("centrality_seconds", 0.0);
   } catch (const Json::exception& e) {
     return Bad(absl::StrCat("META section: ", e.what()));
   }
@@ -491,6 +505,30 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
       LoadKeys(r, kPurchaseKeys, &d.applied_keys.purchases));
   INVITEGRAPH_RETURN_IF_ERROR(
       LoadKeys(r, kCampaignKeys, &d.applied_keys.campaigns));
+  if (r.Has(kPagerank) || r.Has(kCoreNumber) || r.Has(kClustering)) {
+    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kPagerank, n, &d.pagerank));
+    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kCoreNumber, n, &d.core_number));
+    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kClustering, n, &d.clustering));
+    for (int64_t u = 0; u < n; ++u) {
+      const NodeId v = static_cast<NodeId>(u);
+      if (!(std::isfinite(d.pagerank[u]) && d.pagerank[u] >= 0)) {
+        return Bad(
+            absl::StrCat("PRNK: user #", u, " has PageRank ", d.pagerank[u]));
+      }
+      if (!(d.clustering[u] >= 0 && d.clustering[u] <= 1)) {
+        return Bad(absl::StrCat("CLUS: user #", u, " has clustering ",
+                                d.clustering[u], ", outside [0, 1]"));
+      }
+      const uint64_t degree = offsets[v + 1] - offsets[v];
+      if (d.core_number[u] > degree) {
+        return Bad(absl::StrCat("KCOR: user #", u, " has core number ",
+                                d.core_number[u], " above its degree ",
+                                degree));
+      }
+    }
+  } else {
+    d.stats.centrality_seconds = 0;
+  }
 
   GraphStats& st = d.stats;
   st.num_nodes = n;

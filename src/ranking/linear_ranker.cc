@@ -100,6 +100,11 @@ const std::array<float, kNumFeatures>& LinearRankerWeights() {
       0.0f,  // same_age_band
       0.0f,  // tag_overlap
       0.0f,  // category_tag_match
+      // Influence features: no hand-set weight, so rankings are those of a
+      // graph without them; learned rankers weigh them.
+      0.0f,  // candidate_pagerank
+      0.0f,  // candidate_core_number
+      0.0f,  // candidate_clustering
   };
   return kWeights;
 }

@@ -177,6 +177,8 @@ def _graph_snapshot(g: ig.SocialGraph) -> dict:
     stats = dict(g.stats())
     stats.pop("build_seconds")
     stats.pop("community_seconds")
+    for step in ("centrality", "pagerank", "core", "clustering"):
+        stats.pop(f"{step}_seconds")
     return {
         "as_of": g.as_of,
         "users": users,

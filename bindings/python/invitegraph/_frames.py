@@ -38,7 +38,36 @@ def _communities(self: SocialGraph) -> pd.DataFrame:
                          "community": np.array(cols["community"], dtype=np.int64)})
 
 
+def _centrality(self: SocialGraph) -> pd.DataFrame:
+    """Influence measures computed at build time, one row per user.
+
+    On the undirected, unweighted contact graph, with NetworkX's definitions:
+    ``pagerank`` as ``nx.pagerank`` with its defaults (damping 0.85, sums to 1 over all
+    users), ``core_number`` as ``nx.core_number`` (the largest k such that the user is
+    in a subgraph where everyone has at least k contacts) and ``clustering`` as
+    ``nx.clustering`` (share of pairs of the user's contacts that are contacts
+    themselves; 0 below two contacts). Identical for every ``num_threads``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``user`` (int64), ``pagerank`` (float64), ``core_number`` (int64) and
+        ``clustering`` (float64), in internal node order.
+
+    Raises
+    ------
+    ValueError
+        If the graph was built, updated or forgotten from with ``centrality=False``.
+    """
+    cols = self.centrality_columns()
+    return pd.DataFrame({"user": np.array(cols["user"], dtype=np.int64),
+                         "pagerank": np.array(cols["pagerank"], dtype=np.float64),
+                         "core_number": np.array(cols["core_number"], dtype=np.int64),
+                         "clustering": np.array(cols["clustering"], dtype=np.float64)})
+
+
 SocialGraph.communities = _communities
+SocialGraph.centrality = _centrality
 SocialGraph.with_abuse = _with_abuse
 SocialGraph.abuse = _abuse
 
@@ -172,7 +201,7 @@ class GraphBuilder:
 
     def build(self, as_of: Any = None, progress: ProgressArg = None,
               keep_events: bool = True, communities: bool = True,
-              abuse: Any = None) -> SocialGraph:
+              abuse: Any = None, centrality: bool = True) -> SocialGraph:
         """Builds the graph as of ``as_of`` (default: the latest timestamp staged).
 
         ``keep_events`` keeps the staged rows with the graph (shared, not copied) so that
@@ -182,12 +211,15 @@ class GraphBuilder:
         1 M users), leaving :meth:`SocialGraph.communities` empty. ``abuse`` (True, a
         dict of thresholds or :class:`AbuseOptions`) scores abuse from the staged events
         and attaches the scores, as ``g.with_abuse(ig.detect_abuse(g))`` would.
+        ``centrality=False`` skips PageRank, k-core numbers and clustering, leaving
+        :meth:`SocialGraph.centrality` unavailable and the influence features 0.
         """
         opts = build_abuse_options(abuse)
         with progress_callback(progress, "build graph") as cb:
             return self._b.build(as_of=unix_seconds(as_of, "as_of"), progress=cb,
                                  keep_events=bool(keep_events),
-                                 communities=bool(communities), abuse=opts)
+                                 communities=bool(communities), abuse=opts,
+                                 centrality=bool(centrality))
 
 
 def _add_tables(b: "GraphBuilder", friendships: Any, interactions: Any, purchases: Any,
@@ -205,7 +237,7 @@ def _add_tables(b: "GraphBuilder", friendships: Any, interactions: Any, purchase
 
 def _update(self: SocialGraph, friendships: Any = None, interactions: Any = None,
             purchases: Any = None, campaigns: Any = None, as_of: Any = None,
-            communities: bool = True) -> SocialGraph:
+            communities: bool = True, centrality: bool = True) -> SocialGraph:
     """A new graph with new event tables folded in, without re-reading history.
 
     Decayed weights are rebased to ``as_of`` (``w(t2) = w(t1) * 2^(-(t2 - t1) /
@@ -229,11 +261,14 @@ def _update(self: SocialGraph, friendships: Any = None, interactions: Any = None
         ``self.as_of``, or earlier than a new event, raises ``ValueError``.
     communities : bool
         Re-detect communities over the merged graph; False leaves none.
+    centrality : bool
+        Recompute PageRank, k-core numbers and clustering over the merged graph; False
+        leaves none.
     """
     b = _add_tables(GraphBuilder(self.config), friendships, interactions, purchases,
                     campaigns)
     return self._update(b._b, as_of=unix_seconds(as_of, "as_of"),
-                        communities=bool(communities))
+                        communities=bool(communities), centrality=bool(centrality))
 
 
 SocialGraph.update = _update
@@ -243,7 +278,8 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
                 campaigns: Any = None, as_of: Any = None,
                 config: Optional[GraphConfig] = None,
                 progress: ProgressArg = None, keep_events: bool = True,
-                communities: bool = True, abuse: Any = None) -> SocialGraph:
+                communities: bool = True, abuse: Any = None,
+                centrality: bool = True) -> SocialGraph:
     """Builds a :class:`SocialGraph` from event tables.
 
     Parameters
@@ -278,10 +314,14 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
         Score abuse (:func:`detect_abuse`) from these events and attach the scores, so
         the ``candidate_suspicion`` / ``candidate_reputation`` features and the policy's
         abuse thresholds see them. A dict holds :class:`AbuseOptions` fields.
+    centrality : bool
+        Compute PageRank, k-core numbers and local clustering (``g.centrality()``, the
+        ``candidate_pagerank`` / ``candidate_core_number`` / ``candidate_clustering``
+        features); False skips the step.
     """
     b = _add_tables(GraphBuilder(config), friendships, interactions, purchases, campaigns)
     return b.build(as_of=as_of, progress=progress, keep_events=keep_events,
-                   communities=communities, abuse=abuse)
+                   communities=communities, abuse=abuse, centrality=centrality)
 
 
 def _outcome_columns(table: Any) -> tuple:

@@ -404,7 +404,11 @@ TEST_CASE("feature names and indices agree", "[recommend][features]") {
   CHECK(names[kSameAgeBand] == "same_age_band");
   CHECK(names[kTagOverlap] == "tag_overlap");
   CHECK(names[kCategoryTagMatch] == "category_tag_match");
-  CHECK(kNumFeatures == 34);
+  // Influence features.
+  CHECK(names[kCandidatePagerank] == "candidate_pagerank");
+  CHECK(names[kCandidateCoreNumber] == "candidate_core_number");
+  CHECK(names[kCandidateClustering] == "candidate_clustering");
+  CHECK(kNumFeatures == 37);
   CHECK(names[kChatWeight + static_cast<int>(Channel::kTeamJoin)] ==
         "team_join_weight");
   testing::CheckError(FeatureIndex("adamic").status(),

@@ -4,7 +4,7 @@
 // them, through snapshots, so a later Update() skips them too.
 //
 //   cmake -B build -DINVITEGRAPH_BUILD_EXAMPLES=ON && cmake --build build
-//   ./build/examples/12_idempotent_ingest
+//   ./build/examples/13_idempotent_ingest
 #include <algorithm>
 #include <cstdio>
 #include <numeric>

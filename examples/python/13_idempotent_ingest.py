@@ -5,7 +5,7 @@ Uploads get retried, exports overlap and logs get replayed. Give each row an
 them (also in snapshots), so ``update`` skips a replay days later. Without ids,
 ``GraphConfig(dedupe="exact")`` skips rows equal in every column.
 
-Run: python examples/python/12_idempotent_ingest.py
+Run: python examples/python/13_idempotent_ingest.py
 """
 import os
 import tempfile
