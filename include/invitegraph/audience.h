@@ -33,7 +33,9 @@
 // Built-in number attributes of every graph (SocialGraph::profile() and
 // abuse.h): degree, activity_7d, activity_30d, is_new (0/1), join_rate,
 // purchases (decayed purchase weight), first_seen (unix seconds; missing if
-// the user has no timestamped event), suspicion, reputation.
+// the user has no timestamped event), suspicion, reputation, pagerank
+// (PageRank x number of users: 1 is average), core_number, clustering (as
+// the features of the same names read them; 0 without centrality).
 //
 // Missing values: any comparison that reads a missing category or number
 // (including != and not in) is false, so `not (region == 'north')` holds for

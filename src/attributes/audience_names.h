@@ -27,14 +27,17 @@ enum class Builtin : uint8_t {
   kFirstSeen,
   kSuspicion,
   kReputation,
+  kPagerank,
+  kCoreNumber,
+  kClustering,
   kCount
 };
 
 inline constexpr std::array<std::string_view,
                             static_cast<size_t>(Builtin::kCount)>
-    kBuiltinNames = {"degree",     "activity_7d", "activity_30d",
-                     "is_new",     "join_rate",   "purchases",
-                     "first_seen", "suspicion",   "reputation"};
+    kBuiltinNames = {"degree",     "activity_7d", "activity_30d", "is_new",
+                     "join_rate",  "purchases",   "first_seen",   "suspicion",
+                     "reputation", "pagerank",    "core_number",  "clustering"};
 
 inline constexpr auto BuiltinAttributeNames() { return kBuiltinNames; }
 

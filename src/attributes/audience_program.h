@@ -54,6 +54,15 @@ struct NumberRef {
         return g.suspicion.empty() ? 0.0 : g.suspicion[node];
       case Builtin::kReputation:
         return g.reputation.empty() ? 0.5 : g.reputation[node];
+      // As the influence features read them (0 without centrality).
+      case Builtin::kPagerank:
+        return g.pagerank.empty()
+                   ? 0.0
+                   : static_cast<double>(g.pagerank[node]) * g.num_nodes();
+      case Builtin::kCoreNumber:
+        return g.core_number.empty() ? 0.0 : g.core_number[node];
+      case Builtin::kClustering:
+        return g.clustering.empty() ? 0.0 : g.clustering[node];
       case Builtin::kCount:
         break;
     }

@@ -103,6 +103,9 @@ std::map<UserId, Person> People(const World& w) {
 using Predicate = std::function<bool(const Person& inviter, const Person& c,
                                      const UserProfile& cp)>;
 
+// The graph the current case runs on, for predicates on its centrality.
+const SocialGraph* g_current = nullptr;
+
 TEST_CASE("audiences select exactly the candidates their predicate holds for",
           "[audience]") {
   const World w(3);
@@ -111,8 +114,18 @@ TEST_CASE("audiences select exactly the candidates their predicate holds for",
   RecommenderConfig config;
   config.candidates.max_two_hop = 100'000;  // no cap: the pool is everyone
   const Recommender rec = Unwrap(Recommender::Create(g, config));
+  g_current = &g;
 
   const std::vector<std::pair<std::string, Predicate>> cases = {
+      {"pagerank > 1.2 or (core_number >= 3 and clustering < 0.5)",
+       [](const Person&, const Person&, const UserProfile& p) {
+         const NodeId n = *g_current->FindNode(p.user);
+         return static_cast<double>(g_current->pagerank(n)) *
+                        g_current->num_nodes() >
+                    1.2 ||
+                (g_current->core_number(n) >= 3 &&
+                 g_current->clustering(n) < 0.5);
+       }},
       {"region == 'r1'", [](const Person&, const Person& c,
                             const UserProfile&) { return c.region == "r1"; }},
       {"region == inviter.region",
