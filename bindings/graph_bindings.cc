@@ -245,6 +245,62 @@ Use invitegraph.build_graph for DataFrames.
           "rows+1). Rows whose event_id was already applied are skipped "
           "with their implied joins and purchases.")
       .def(
+          "add_profiles",
+          [](GraphBuilder& b, const Column<int64_t>& user,
+             const py::list& columns) {
+            // Each column: (name, type, codes, offsets, dictionary, numbers);
+            // the arrays stay referenced here until the batch is staged.
+            std::vector<ProfileColumn> cols;
+            std::vector<Column<int32_t>> codes;
+            std::vector<Column<int64_t>> offsets;
+            std::vector<Column<double>> numbers;
+            std::vector<std::vector<std::string>> dictionaries;
+            codes.reserve(columns.size());
+            offsets.reserve(columns.size());
+            numbers.reserve(columns.size());
+            dictionaries.reserve(columns.size());
+            for (const py::handle& h : columns) {
+              const auto t = h.cast<py::tuple>();
+              if (t.size() != 6) {
+                throw py::value_error(
+                    "add_profiles: each column is (name, type, codes, "
+                    "offsets, dictionary, numbers)");
+              }
+              ProfileColumn c;
+              c.name = t[0].cast<std::string>();
+              const std::string type = t[1].cast<std::string>();
+              if (type == "category") {
+                c.type = AttributeType::kCategory;
+              } else if (type == "tags") {
+                c.type = AttributeType::kTags;
+              } else if (type == "number") {
+                c.type = AttributeType::kNumber;
+              } else {
+                throw py::value_error("profiles." + c.name +
+                                      ": unknown type '" + type + "'");
+              }
+              if (!t[2].is_none())
+                c.codes =
+                    AsSpan(codes.emplace_back(t[2].cast<Column<int32_t>>()));
+              if (!t[3].is_none()) {
+                c.offsets =
+                    AsSpan(offsets.emplace_back(t[3].cast<Column<int64_t>>()));
+              }
+              c.dictionary = dictionaries.emplace_back(
+                  t[4].cast<std::vector<std::string>>());
+              if (!t[5].is_none()) {
+                c.numbers =
+                    AsSpan(numbers.emplace_back(t[5].cast<Column<double>>()));
+              }
+              cols.push_back(std::move(c));
+            }
+            ThrowIfError(b.AddProfiles({AsSpan(user), cols}));
+          },
+          py::arg("user"), py::arg("columns"),
+          "User attributes: columns as (name, 'category'|'tags'|'number', "
+          "codes int32, offsets int64 (tags), dictionary, numbers float64). "
+          "Upserts per user and column; missing values keep earlier ones.")
+      .def(
           "partial_arc_columns",
           [](const GraphBuilder& b, int64_t as_of, int num_threads) {
             absl::StatusOr<ArcPartialTable> t = absl::UnknownError("");
@@ -284,8 +340,8 @@ Use invitegraph.build_graph for DataFrames.
             return py::dict(
                 "friendships"_a = c.friendships,
                 "interactions"_a = c.interactions, "purchases"_a = c.purchases,
-                "campaigns"_a = c.campaigns, "users"_a = c.users,
-                "items"_a = c.items,
+                "campaigns"_a = c.campaigns, "profiles"_a = c.profiles,
+                "users"_a = c.users, "items"_a = c.items,
                 // Idempotent ingestion.
                 "duplicate_interactions"_a = c.duplicate_interactions,
                 "duplicate_purchases"_a = c.duplicate_purchases,
@@ -410,6 +466,38 @@ tie strength, user profiles and an item index. Safe to share across threads.
           "core_seconds and clustering_seconds are the wall time of each "
           "centrality step, which may overlap); duplicates_skipped: rows this "
           "build or update skipped as already applied (event ids, dedupe).")
+      .def(
+          "attribute_info",
+          [](const SocialGraph& g) {
+            py::list out;
+            for (const AttributeInfo& a : g.attributes()) {
+              out.append(
+                  py::dict("name"_a = a.name,
+                           "type"_a = std::string(AttributeTypeName(a.type)),
+                           "builtin"_a = a.builtin, "values"_a = a.values));
+            }
+            return out;
+          },
+          "Profile attributes ({name, type, builtin, values}), columns by "
+          "name, then the built-in number attributes audiences may use.")
+      .def(
+          "attribute_column",
+          [](const SocialGraph& g, const std::string& name) -> py::object {
+            const auto c = g.attribute_column(name);
+            if (!c) return py::none();
+            return py::dict("type"_a = std::string(AttributeTypeName(c->type)),
+                            "dictionary"_a = std::vector<std::string>(
+                                c->dictionary.begin(), c->dictionary.end()),
+                            "codes"_a = ToNumpy(std::vector<int32_t>(
+                                c->codes.begin(), c->codes.end())),
+                            "tag_offsets"_a = ToNumpy(std::vector<int64_t>(
+                                c->tag_offsets.begin(), c->tag_offsets.end())),
+                            "numbers"_a = ToNumpy(std::vector<double>(
+                                c->numbers.begin(), c->numbers.end())));
+          },
+          py::arg("name"),
+          "One profile column by NodeId ({type, dictionary, codes, "
+          "tag_offsets, numbers}), or None.")
       .def_property_readonly("has_events", &SocialGraph::has_events,
                              "True if built with keep_events.")
       .def_property_readonly("has_abuse", &SocialGraph::has_abuse,

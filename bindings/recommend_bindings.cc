@@ -140,44 +140,92 @@ invitegraph.Policy for the documented semantics). Caps are
       },
       "Default weights of the built-in linear ranker, by feature.");
 
+  py::class_<Audience>(m, "Audience", R"pbdoc(
+A campaign audience compiled for one graph (see invitegraph.Recommender.audience and
+the README, "Audiences"): an expression over the candidate's and the inviter's
+attributes, evaluated per candidate in C++.
+)pbdoc")
+      .def_static(
+          "compile",
+          [](const std::string& expression, const SocialGraph& graph) {
+            return ValueOrThrow(Audience::Compile(expression, graph));
+          },
+          py::arg("expression"), py::arg("graph"),
+          "Compiles `expression`; ValueError on an unknown attribute, a type "
+          "error or bad syntax, naming the position.")
+      .def_property_readonly("expression", &Audience::expression)
+      .def("compiled_for", &Audience::CompiledFor, py::arg("graph"))
+      .def(
+          "matches",
+          [](const Audience& a, const SocialGraph& g, UserId inviter,
+             UserId candidate) {
+            const auto u = g.FindNode(inviter), v = g.FindNode(candidate);
+            if (!u || !v) throw py::key_error("user not in the graph");
+            if (!a.CompiledFor(g)) {
+              return ValueOrThrow(Audience::Compile(a.expression(), g))
+                  .Matches(*u, *v);
+            }
+            return a.Matches(*u, *v);
+          },
+          py::arg("graph"), py::arg("inviter"), py::arg("candidate"),
+          "Whether `candidate` is in the audience of `inviter`'s campaign.")
+      .def("__repr__", [](const Audience& a) {
+        return "<Audience " + a.expression() + ">";
+      });
+
   py::class_<Recommender>(m, "Recommender", R"pbdoc(
 Ranked, explained invitees for (inviter, item) requests over one SocialGraph.
 Thread-safe (record_outcomes included); long calls release the GIL. Use
 invitegraph.Recommender for DataFrames.
 )pbdoc")
-      .def(py::init([](const SocialGraph& graph, const py::object& ranker,
-                       bool include_two_hop, int max_two_hop,
-                       int hub_degree_cap, int max_reasons,
-                       double accept_prior_mean, double accept_prior_strength,
-                       double fatigue_half_life_days, const Policy* policy,
-                       int64_t batch_rows) {
-             RecommenderConfig config;
-             if (policy != nullptr) config.policy = *policy;
-             config.candidates.include_two_hop = include_two_hop;
-             config.candidates.max_two_hop = max_two_hop;
-             config.candidates.hub_degree_cap = hub_degree_cap;
-             config.max_reasons = max_reasons;
-             config.feedback.accept_prior_mean = accept_prior_mean;
-             config.feedback.accept_prior_strength = accept_prior_strength;
-             config.feedback.fatigue_half_life_days = fatigue_half_life_days;
-             // A spec or a Ranker object; anything else is a Python model.
-             std::shared_ptr<const Ranker> r =
-                 py::isinstance<py::str>(ranker) ||
-                         py::isinstance<Ranker>(ranker)
-                     ? RankerArg(ranker)
-                     : MakePythonRanker(ranker, batch_rows);
-             return ValueOrThrow(
-                 Recommender::Create(graph, config, std::move(r)));
-           }),
-           py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
-           py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
-           py::arg("hub_degree_cap") = 1000, py::arg("max_reasons") = 3,
-           py::arg("accept_prior_mean") = FeedbackConfig{}.accept_prior_mean,
-           py::arg("accept_prior_strength") =
-               FeedbackConfig{}.accept_prior_strength,
-           py::arg("fatigue_half_life_days") =
-               FeedbackConfig{}.fatigue_half_life_days,
-           py::arg("policy") = nullptr, py::arg("batch_rows") = 0)
+      .def(
+          py::init(
+              [](const SocialGraph& graph, const py::object& ranker,
+                 bool include_two_hop, int max_two_hop, int hub_degree_cap,
+                 int max_reasons, double accept_prior_mean,
+                 double accept_prior_strength, double fatigue_half_life_days,
+                 const Policy* policy, int64_t batch_rows,
+                 const std::string& region_column,
+                 const std::string& age_band_column,
+                 const std::string& tags_column,
+                 std::map<CategoryId, std::vector<std::string>> category_tags) {
+                RecommenderConfig config;
+                if (policy != nullptr) config.policy = *policy;
+                config.attribute_features.region = region_column;
+                config.attribute_features.age_band = age_band_column;
+                config.attribute_features.tags = tags_column;
+                config.attribute_features.category_tags =
+                    std::move(category_tags);
+                config.candidates.include_two_hop = include_two_hop;
+                config.candidates.max_two_hop = max_two_hop;
+                config.candidates.hub_degree_cap = hub_degree_cap;
+                config.max_reasons = max_reasons;
+                config.feedback.accept_prior_mean = accept_prior_mean;
+                config.feedback.accept_prior_strength = accept_prior_strength;
+                config.feedback.fatigue_half_life_days = fatigue_half_life_days;
+                // A spec or a Ranker object; anything else is a Python model.
+                std::shared_ptr<const Ranker> r =
+                    py::isinstance<py::str>(ranker) ||
+                            py::isinstance<Ranker>(ranker)
+                        ? RankerArg(ranker)
+                        : MakePythonRanker(ranker, batch_rows);
+                return ValueOrThrow(
+                    Recommender::Create(graph, config, std::move(r)));
+              }),
+          py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
+          py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
+          py::arg("hub_degree_cap") = 1000, py::arg("max_reasons") = 3,
+          py::arg("accept_prior_mean") = FeedbackConfig{}.accept_prior_mean,
+          py::arg("accept_prior_strength") =
+              FeedbackConfig{}.accept_prior_strength,
+          py::arg("fatigue_half_life_days") =
+              FeedbackConfig{}.fatigue_half_life_days,
+          py::arg("policy") = nullptr, py::arg("batch_rows") = 0,
+          py::arg("region_column") = "region",
+          py::arg("age_band_column") = "age_band",
+          py::arg("tags_column") = "tags",
+          py::arg("category_tags") =
+              std::map<CategoryId, std::vector<std::string>>{})
       .def_property_readonly(
           "ranker_spec", [](const Recommender& r) { return r.ranker().spec(); })
       .def_property_readonly("graph", &Recommender::graph)
@@ -185,17 +233,20 @@ invitegraph.Recommender for DataFrames.
           "recommend",
           [](const Recommender& r, UserId inviter, ItemId item, int k,
              CategoryId category, std::vector<UserId> members, int team_size,
-             std::optional<Timestamp> ends_at) {
+             std::optional<Timestamp> ends_at,
+             std::optional<Audience> audience) {
             absl::StatusOr<InviteList> s = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
-              s = r.RecommendList(inviter,
-                                  Campaign{.item = item,
-                                           .category = category,
-                                           .members = std::move(members),
-                                           .team_size = team_size,
-                                           .ends_at = ends_at},
-                                  k);
+              s = r.RecommendList(
+                  inviter,
+                  Campaign{.item = item,
+                           .category = category,
+                           .members = std::move(members),
+                           .team_size = team_size,
+                           .ends_at = ends_at,
+                           .audience = audience.value_or(Audience())},
+                  k);
             }
             InviteList v = ValueOrThrow(std::move(s));
             SuggestionTable t;
@@ -211,7 +262,7 @@ invitegraph.Recommender for DataFrames.
           py::arg("inviter"), py::arg("item") = -1, py::arg("k") = 10,
           py::arg("category") = kNoCategory,
           py::arg("members") = std::vector<UserId>{}, py::arg("team_size") = 0,
-          py::arg("ends_at") = py::none(),
+          py::arg("ends_at") = py::none(), py::arg("audience") = py::none(),
           "(columns candidate, score, ranker_score, join_probability, rank, "
           "reasons; {k, urgency, still_needed, expected_joins, "
           "fill_probability}) of one campaign request.")
@@ -219,10 +270,11 @@ invitegraph.Recommender for DataFrames.
           "recommend_batch",
           [](const Recommender& r, const Column<int64_t>& inviters,
              const Column<int64_t>& items, int k, int num_threads,
-             py::object progress) {
+             py::object progress, std::optional<Audience> audience) {
             auto inv = AsSpan(inviters);
             auto it = AsSpan(items);
             BatchOptions options;
+            options.audience = audience.value_or(Audience());
             options.num_threads = num_threads;
             options.progress = WrapProgress(progress);
             absl::StatusOr<SuggestionTable> t = absl::UnknownError("");
@@ -234,6 +286,7 @@ invitegraph.Recommender for DataFrames.
           },
           py::arg("inviters"), py::arg("items"), py::arg("k") = 10,
           py::arg("num_threads") = 0, py::arg("progress") = py::none(),
+          py::arg("audience") = py::none(),
           "Recommend for every (inviters[i], items[i]) on all cores; same rows "
           "as recommend.")
       .def(
@@ -241,10 +294,12 @@ invitegraph.Recommender for DataFrames.
           [](const Recommender& r, const Column<int64_t>& inviters,
              const Column<int64_t>& items, int k, int recipient_capacity,
              const std::string& method, int64_t exact_work_limit,
-             int num_threads, py::object progress) {
+             int num_threads, py::object progress,
+             std::optional<Audience> audience) {
             auto inv = AsSpan(inviters);
             auto it = AsSpan(items);
             WaveOptions o;
+            o.audience = audience.value_or(Audience());
             o.recipient_capacity = recipient_capacity;
             if (method == "auto") {
               o.method = WaveMethod::kAuto;
@@ -286,17 +341,20 @@ invitegraph.Recommender for DataFrames.
           py::arg("recipient_capacity") = 1, py::arg("method") = "auto",
           py::arg("exact_work_limit") = kDefaultExactWorkLimit,
           py::arg("num_threads") = 0, py::arg("progress") = py::none(),
+          py::arg("audience") = py::none(),
           "One campaign wave: (columns, report) with no recipient in more "
           "than recipient_capacity lists, maximising expected joins.")
       .def(
           "features",
           [](const Recommender& r, UserId inviter, ItemId item,
-             CategoryId category) {
+             CategoryId category, std::optional<Audience> audience) {
             absl::StatusOr<FeatureMatrix> f = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
-              f = r.Features(inviter,
-                             Campaign{.item = item, .category = category});
+              f = r.Features(
+                  inviter, Campaign{.item = item,
+                                    .category = category,
+                                    .audience = audience.value_or(Audience())});
             }
             FeatureMatrix x = ValueOrThrow(std::move(f));
             py::array_t<float> values(
@@ -307,7 +365,7 @@ invitegraph.Recommender for DataFrames.
             return py::make_tuple(ToNumpy(std::move(x.candidates)), values);
           },
           py::arg("inviter"), py::arg("item") = -1,
-          py::arg("category") = kNoCategory,
+          py::arg("category") = kNoCategory, py::arg("audience") = py::none(),
           "(candidates, feature matrix) of the rows recommend scores.")
       .def(
           "record_outcomes",

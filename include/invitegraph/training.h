@@ -73,6 +73,9 @@ struct TrainingOptions {
   // learned model gives them no weight.
   OutcomeBatch outcomes = {};
   FeedbackConfig feedback = {};  // as the serving Recommender's
+  // The profile columns behind the attribute features, as the serving
+  // Recommender's (RecommenderConfig::attribute_features).
+  AttributeFeatureOptions attribute_features = {};
   uint64_t seed = 0;             // fold assignment
   int num_threads = 0;  // 0: all hardware threads; results do not depend on it
   ProgressFn progress = {};

@@ -13,13 +13,14 @@ namespace invitegraph::internal {
 
 // The campaign resolved to dense ids (IdMap::kAbsent when unknown).
 // The profile columns behind the attribute features (null: absent), and each
-// dense category's mapped tags (AttributeFeatureOptions::category_tags): the
-// codes of those the graph knows, sorted, and how many were named.
+// category's mapped tags (AttributeFeatureOptions::category_tags), by external
+// category id (the graph need not have seen the category): the codes of those
+// the graph knows, sorted, and how many were named.
 struct AttributeFeatureColumns {
   const AttributeColumn* region = nullptr;
   const AttributeColumn* age_band = nullptr;
   const AttributeColumn* tags = nullptr;
-  absl::flat_hash_map<uint32_t, std::pair<std::vector<int32_t>, int32_t>>
+  absl::flat_hash_map<CategoryId, std::pair<std::vector<int32_t>, int32_t>>
       category_tags;
 };
 

@@ -79,8 +79,12 @@ CampaignContext ResolveCampaign(const GraphData& g, ItemId item,
   } else if (c.item != IdMap::kAbsent) {
     c.category = g.item_category[c.item];
   }
-  if (attributes != nullptr && c.category != IdMap::kAbsent) {
-    auto it = attributes->category_tags.find(c.category);
+  const CategoryId external =
+      category >= 0                    ? category
+      : c.category != IdMap::kAbsent ? g.categories.external(c.category)
+                                       : kNoCategory;
+  if (attributes != nullptr && external >= 0) {
+    auto it = attributes->category_tags.find(external);
     if (it != attributes->category_tags.end()) {
       c.category_tags = &it->second.first;
       c.category_tag_count = it->second.second;

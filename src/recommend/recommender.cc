@@ -105,8 +105,7 @@ absl::StatusOr<internal::AttributeFeatureColumns> ResolveAttributeFeatures(
   INVITEGRAPH_ASSIGN_OR_RETURN(out.tags,
                                column(o.tags, AttributeType::kTags, "tags"));
   for (const auto& [category, tags] : o.category_tags) {
-    const std::optional<uint32_t> dense = g.categories.Find(category);
-    if (!dense || tags.empty()) continue;
+    if (tags.empty()) continue;
     std::vector<int32_t> codes;
     for (const std::string& t : tags) {
       const int32_t c = out.tags != nullptr ? out.tags->Find(t) : -1;
@@ -118,7 +117,7 @@ absl::StatusOr<internal::AttributeFeatureColumns> ResolveAttributeFeatures(
     std::sort(distinct.begin(), distinct.end());
     distinct.erase(std::unique(distinct.begin(), distinct.end()),
                    distinct.end());
-    out.category_tags[*dense] = {std::move(codes),
+    out.category_tags[category] = {std::move(codes),
                                  static_cast<int32_t>(distinct.size())};
   }
   return out;

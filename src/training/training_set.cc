@@ -223,6 +223,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   rconfig.candidates = options.candidates;
   rconfig.max_reasons = 0;
   rconfig.feedback = options.feedback;
+  rconfig.attribute_features = options.attribute_features;
   internal::ProgressReporter progress(options.progress,
                                       static_cast<int64_t>(n));
   std::vector<RecordRows> rows(n);

@@ -8,7 +8,7 @@
 """
 from . import synth
 from ._abuse import AbuseOptions, AbuseReport, detect_abuse
-from ._core import (Error, channel_names, feature_names, linear_weights, outcome_names,
+from ._core import (Audience, Error, channel_names, feature_names, linear_weights, outcome_names,
                     ranker_names)
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
 from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph,
@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AbuseOptions",
     "AbuseReport",
+    "Audience",
     "Campaign",
     "Error",
     "EvaluationReport",

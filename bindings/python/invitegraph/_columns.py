@@ -247,3 +247,100 @@ def unix_seconds(value: Any, name: str) -> Optional[int]:
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     return int(ts.value // 1_000_000_000)
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v))
+
+
+def _string_codes(values: Any, table: str, column: str) -> tuple[np.ndarray, list[str]]:
+    """(int32 codes, dictionary) of a column of strings; missing values get -1. A
+    pandas Categorical hands over its codes as they are."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes, names = np.asarray(values.array.codes), list(values.array.categories)
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        names = list(uniques)
+    for i, n in enumerate(names):
+        if not isinstance(n, str):
+            rows = np.flatnonzero(codes == i)
+            row = int(rows[0]) if rows.size else 0
+            raise ValueError(f"{table}.{column}[{row}]={n!r}: expected a string, got "
+                             f"{type(n).__name__} (a category column holds strings)")
+    return np.ascontiguousarray(codes, dtype=np.int32), [str(n) for n in names]
+
+
+def profile_column(values: Any, table: str, column: str) -> tuple:
+    """One attribute column of a profile table as ``(name, type, codes, offsets,
+    dictionary, numbers)`` for the core: numbers (ints, floats, bools, datetimes as unix
+    seconds; NaN missing), categories (strings or a pandas Categorical; None missing) or
+    tags (lists of strings; None is an empty list). A value that fits none of these, or
+    a column that mixes them, is rejected at its row."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes, names = _string_codes(s, table, column)
+        return (column, "category", codes, None, names, None)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        na = s.isna().to_numpy()
+        secs = np.full(len(s), np.nan)
+        if (~na).any():
+            secs[~na] = ts_column(s[~na], table, column)
+        return (column, "number", None, None, [], secs)
+    if pd.api.types.is_bool_dtype(dtype) or dtype.kind in "iuf":
+        nums = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isinf(nums).any():
+            row = _first_bad(np.isinf(nums))
+            raise ValueError(f"{table}.{column}[{row}]={nums[row]}: numbers must be "
+                             f"finite (NaN: missing)")
+        return (column, "number", None, None, [], np.ascontiguousarray(nums))
+    # Objects or strings: all strings (a category) or all lists (tags).
+    cells = s.tolist()
+    kind = None
+    for row, v in enumerate(cells):
+        if _is_missing(v):
+            continue
+        this = "category" if isinstance(v, str) else \
+            "tags" if isinstance(v, (list, tuple, set, frozenset, np.ndarray)) else None
+        if this is None:
+            raise ValueError(f"{table}.{column}[{row}]={v!r}: expected a string (a "
+                             f"category) or a list of strings (tags), got "
+                             f"{type(v).__name__}")
+        if kind is not None and this != kind:
+            raise ValueError(f"{table}.{column}[{row}]={v!r}: the column mixes strings "
+                             f"and lists")
+        kind = this
+    if kind != "tags":
+        codes, names = _string_codes(s, table, column)
+        return (column, "category", codes, None, names, None)
+    index: dict[str, int] = {}
+    offsets = np.zeros(len(cells) + 1, dtype=np.int64)
+    flat: list[int] = []
+    for row, v in enumerate(cells):
+        if not _is_missing(v):
+            for t in v:
+                if not isinstance(t, str):
+                    raise ValueError(f"{table}.{column}[{row}]={list(v)!r}: tags must be "
+                                     f"strings, got {type(t).__name__}")
+                flat.append(index.setdefault(t, len(index)))
+        offsets[row + 1] = len(flat)
+    return (column, "tags", np.asarray(flat, dtype=np.int32), offsets, list(index), None)
+
+
+def profile_columns(table: Any) -> tuple[np.ndarray, list[tuple]]:
+    """(user ids, attribute columns) of a profile table: ``user`` plus any columns."""
+    if isinstance(table, pd.DataFrame):
+        cols = {str(c): table[c] for c in table.columns}
+    elif isinstance(table, Mapping):
+        cols = {str(k): v for k, v in table.items()}
+    else:
+        raise TypeError(f"profiles: expected a pandas DataFrame or a dict of arrays, got "
+                        f"{type(table).__name__}")
+    if "user" not in cols:
+        raise ValueError(f"profiles: missing column 'user'; got {list(cols)}")
+    n = len(cols["user"])
+    for k, v in cols.items():
+        if len(v) != n:
+            raise ValueError(f"profiles: column '{k}' has {len(v)} rows but 'user' has {n}")
+    user = int_column(cols["user"], "profiles", "user")
+    return user, [profile_column(v, "profiles", k) for k, v in cols.items() if k != "user"]

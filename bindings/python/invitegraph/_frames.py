@@ -10,7 +10,8 @@ import pandas as pd
 
 from . import _core
 from ._columns import (category_column, float_column, int_column, kind_column, list_column,
-                       outcome_column, table_columns, ts_column, unix_seconds)
+                       outcome_column, profile_columns, table_columns, ts_column,
+                       unix_seconds)
 from ._abuse import _abuse, _with_abuse, build_abuse_options
 from ._policy import Campaign, Policy, _seconds
 from ._progress import ProgressArg, progress_callback
@@ -66,6 +67,36 @@ def _centrality(self: SocialGraph) -> pd.DataFrame:
                          "clustering": np.array(cols["clustering"], dtype=np.float64)})
 
 
+def _profiles(self: SocialGraph) -> pd.DataFrame:
+    """The profile attributes as a DataFrame: ``user`` then one column per attribute
+    (categories as pandas Categoricals, tags as lists of strings, numbers as float64
+    with NaN for missing), one row per user in node order."""
+    out = {"user": np.asarray(self.user_ids())}
+    for a in self.attribute_info():
+        if a["builtin"]:
+            continue
+        c = self.attribute_column(a["name"])
+        if c["type"] == "category":
+            out[a["name"]] = pd.Categorical.from_codes(c["codes"], c["dictionary"])
+        elif c["type"] == "tags":
+            names, codes, off = c["dictionary"], c["codes"], c["tag_offsets"]
+            out[a["name"]] = pd.Series(
+                [[names[k] for k in codes[off[n]:off[n + 1]]] for n in range(len(off) - 1)],
+                dtype=object)
+        else:
+            out[a["name"]] = c["numbers"]
+    return pd.DataFrame(out)
+
+
+def _attributes(self: SocialGraph) -> pd.DataFrame:
+    """What audiences and attribute features can read: ``name, type`` (category, tags
+    or number), ``builtin`` (graph-derived) and ``values`` (the distinct strings users
+    hold)."""
+    return pd.DataFrame(self.attribute_info(), columns=["name", "type", "builtin", "values"])
+
+
+SocialGraph.profiles = _profiles
+SocialGraph.attributes = _attributes
 SocialGraph.communities = _communities
 SocialGraph.centrality = _centrality
 SocialGraph.with_abuse = _with_abuse
@@ -193,6 +224,14 @@ class GraphBuilder:
             event_id=_event_ids(c, "campaigns"))
         return self
 
+    def add_profiles(self, table: Any) -> "GraphBuilder":
+        """User attributes: a ``user`` column plus any named columns (see
+        :func:`build_graph`). Validated whole; a later batch replaces the values it gives
+        and keeps those it leaves missing."""
+        user, columns = profile_columns(table)
+        self._b.add_profiles(user, columns)
+        return self
+
     def counts(self) -> dict:
         """Rows and distinct ids staged so far (``friendships, interactions, purchases,
         campaigns, users, items``), and rows skipped as already applied
@@ -223,7 +262,9 @@ class GraphBuilder:
 
 
 def _add_tables(b: "GraphBuilder", friendships: Any, interactions: Any, purchases: Any,
-                campaigns: Any) -> "GraphBuilder":
+                campaigns: Any, profiles: Any = None) -> "GraphBuilder":
+    if profiles is not None:
+        b.add_profiles(profiles)
     if friendships is not None:
         b.add_friendships(friendships)
     if interactions is not None:
@@ -237,7 +278,8 @@ def _add_tables(b: "GraphBuilder", friendships: Any, interactions: Any, purchase
 
 def _update(self: SocialGraph, friendships: Any = None, interactions: Any = None,
             purchases: Any = None, campaigns: Any = None, as_of: Any = None,
-            communities: bool = True, centrality: bool = True) -> SocialGraph:
+            communities: bool = True, centrality: bool = True,
+            profiles: Any = None) -> SocialGraph:
     """A new graph with new event tables folded in, without re-reading history.
 
     Decayed weights are rebased to ``as_of`` (``w(t2) = w(t1) * 2^(-(t2 - t1) /
@@ -264,9 +306,12 @@ def _update(self: SocialGraph, friendships: Any = None, interactions: Any = None
     centrality : bool
         Recompute PageRank, k-core numbers and clustering over the merged graph; False
         leaves none.
+    profiles : DataFrame, optional
+        New or changed user attributes (see :func:`build_graph`): given values replace
+        the graph's, missing ones keep them; a column must keep its type.
     """
     b = _add_tables(GraphBuilder(self.config), friendships, interactions, purchases,
-                    campaigns)
+                    campaigns, profiles)
     return self._update(b._b, as_of=unix_seconds(as_of, "as_of"),
                         communities=bool(communities), centrality=bool(centrality))
 
@@ -279,7 +324,7 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
                 config: Optional[GraphConfig] = None,
                 progress: ProgressArg = None, keep_events: bool = True,
                 communities: bool = True, abuse: Any = None,
-                centrality: bool = True) -> SocialGraph:
+                centrality: bool = True, profiles: Any = None) -> SocialGraph:
     """Builds a :class:`SocialGraph` from event tables.
 
     Parameters
@@ -318,8 +363,16 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
         Compute PageRank, k-core numbers and local clustering (``g.centrality()``, the
         ``candidate_pagerank`` / ``candidate_core_number`` / ``candidate_clustering``
         features); False skips the step.
+    profiles : DataFrame or dict of arrays, column ``user`` plus any attribute columns
+        Who each user is: strings (or a pandas Categorical) are categories
+        (``region``, ``age_band``), lists of strings are tags, numbers, bools and
+        datetimes are numbers (``signup_ts``); None/NaN is missing. Categories are
+        dictionary-encoded; audiences (:meth:`Recommender.audience`) and the features
+        ``same_region``, ``same_age_band``, ``tag_overlap`` and ``category_tag_match``
+        read them. A user only profiles name becomes a node without contacts.
     """
-    b = _add_tables(GraphBuilder(config), friendships, interactions, purchases, campaigns)
+    b = _add_tables(GraphBuilder(config), friendships, interactions, purchases, campaigns,
+                    profiles)
     return b.build(as_of=as_of, progress=progress, keep_events=keep_events,
                    communities=communities, abuse=abuse, centrality=centrality)
 
@@ -370,6 +423,28 @@ def _suggestion_frame(cols: dict) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def _attribute_feature_args(spec: Optional[dict]) -> dict:
+    """The core's keyword arguments for RecommenderConfig.attribute_features."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise TypeError(f"attribute_features: expected a dict, got {type(spec).__name__}")
+    known = {"region", "age_band", "tags", "category_tags"}
+    unknown = set(spec) - known
+    if unknown:
+        raise ValueError(f"attribute_features: unknown key(s) {sorted(unknown)}; known "
+                         f"{sorted(known)}")
+    out = {f"{k}_column": str(spec[k]) for k in ("region", "age_band", "tags") if k in spec}
+    if "category_tags" in spec:
+        tags = spec["category_tags"]
+        if not isinstance(tags, dict):
+            raise TypeError("attribute_features['category_tags']: expected a dict of "
+                            "category -> list of tags")
+        out["category_tags"] = {int(c): [str(t) for t in ([v] if isinstance(v, str) else v)]
+                                for c, v in tags.items()}
+    return out
+
+
 class Recommender:
     """Ranked, explained invitees over a :class:`SocialGraph`.
 
@@ -404,6 +479,13 @@ class Recommender:
     policy : Policy, optional
         Filters (opt-outs, blocked pairs, caps) and score adjustments (boosts, fatigue
         penalty) applied before the top-k cut; see :class:`Policy`.
+    attribute_features : dict, optional
+        The profile columns behind the attribute features: ``region`` (default
+        ``"region"``) and ``age_band`` (``"age_band"``), category columns for
+        ``same_region`` / ``same_age_band``; ``tags`` (``"tags"``), the tags column for
+        ``tag_overlap``; and ``category_tags``, ``{item category: [tags]}``, for
+        ``category_tag_match`` (the share of the campaign category's tags the candidate
+        has). Columns the graph lacks give 0; a column of the wrong type raises.
     batch_rows : int
         For a model ranker. ``0`` (default): one model call per request, so
         :meth:`recommend_batch` returns exactly what :meth:`recommend` does. ``> 0``:
@@ -422,7 +504,8 @@ class Recommender:
                  max_two_hop: int = 100, hub_degree_cap: int = 1000, max_reasons: int = 3,
                  accept_prior_mean: float = 0.2, accept_prior_strength: float = 5.0,
                  fatigue_half_life_days: float = 7.0, batch_rows: int = 0,
-                 policy: Optional[Policy] = None):
+                 policy: Optional[Policy] = None,
+                 attribute_features: Optional[dict] = None):
         if policy is not None and not isinstance(policy, Policy):
             raise TypeError(f"policy: expected an invitegraph.Policy, got {type(policy).__name__}")
         options = dict(include_two_hop=include_two_hop, max_two_hop=max_two_hop,
@@ -434,14 +517,18 @@ class Recommender:
         if ranker is None:
             raise TypeError("ranker: expected a spec string such as 'linear', a Ranker, a "
                             "model with predict_proba/predict or a callable, got None")
-        self._r = _core.Recommender(graph, ranker, batch_rows=int(batch_rows), **options)
+        attrs = _attribute_feature_args(attribute_features)
+        self._r = _core.Recommender(graph, ranker, batch_rows=int(batch_rows), **options,
+                                    **attrs)
+        self._audiences: dict = {}
         # What pickling needs to make this recommender again.
         self._init = dict(include_two_hop=include_two_hop, max_two_hop=max_two_hop,
                           hub_degree_cap=hub_degree_cap, max_reasons=max_reasons,
                           accept_prior_mean=accept_prior_mean,
                           accept_prior_strength=accept_prior_strength,
                           fatigue_half_life_days=fatigue_half_life_days,
-                          batch_rows=batch_rows, policy=policy)
+                          batch_rows=batch_rows, policy=policy,
+                          attribute_features=attribute_features)
         self.graph = graph
         self.policy = policy
         # What ig.evaluate needs to score training rows as recommend() would: the ranker
@@ -454,6 +541,26 @@ class Recommender:
     @property
     def ranker_spec(self) -> str:
         return self._r.ranker_spec
+
+    def audience(self, expression: Any) -> Optional["_core.Audience"]:
+        """The audience ``expression`` compiled for this recommender's graph, cached by
+        its text (None and "" give None: everyone). Raises ``ValueError`` naming an
+        unknown attribute (and listing the graph's), a type error or bad syntax with its
+        position. See the README, "Audiences", for the language."""
+        if expression is None or isinstance(expression, _core.Audience):
+            return expression
+        if not isinstance(expression, str):
+            raise TypeError(f"audience: expected an expression string, got "
+                            f"{type(expression).__name__}")
+        if not expression.strip():
+            return None
+        compiled = self._audiences.get(expression)
+        if compiled is None:
+            compiled = _core.Audience.compile(expression, self._r.graph)
+            if len(self._audiences) >= 256:
+                self._audiences.clear()
+            self._audiences[expression] = compiled
+        return compiled
 
     def recommend(self, inviter: int, item: Optional[int] = None, k: int = 10,
                   category: Optional[int] = None,
@@ -478,7 +585,7 @@ class Recommender:
         inviter is not in the graph.
         """
         members: list = []
-        team_size, ends_at = 0, None
+        team_size, ends_at, audience = 0, None, None
         if campaign is not None:
             if not isinstance(campaign, Campaign):
                 raise TypeError("campaign: expected an invitegraph.Campaign, got "
@@ -487,9 +594,10 @@ class Recommender:
             category = campaign.category if category is None else category
             members = list(campaign.members)
             team_size, ends_at = int(campaign.team_size), campaign.ends_at
+            audience = self.audience(campaign.audience)
         cols, about = self._r.recommend(int(inviter), -1 if item is None else int(item),
                                         int(k), -1 if category is None else int(category),
-                                        members, team_size, ends_at)
+                                        members, team_size, ends_at, audience)
         df = _suggestion_frame(cols)
         df.attrs.update(about)
         return df
@@ -518,23 +626,27 @@ class Recommender:
         return self._r.recent_sends(int(user), _seconds(window))
 
     def recommend_batch(self, inviters: Iterable[int], items: Any = None, k: int = 10,
-                        num_threads: int = 0, progress: ProgressArg = None) -> pd.DataFrame:
+                        num_threads: int = 0, progress: ProgressArg = None,
+                        audience: Optional[str] = None) -> pd.DataFrame:
         """:meth:`recommend` for each ``(inviters[i], items[i])`` on all cores.
 
         ``items`` may be a sequence as long as ``inviters``, one item for all, or None.
         Returns columns ``inviter, item, candidate, score, ranker_score,
         join_probability, rank, reasons``; rows equal those of the single calls for any
-        ``num_threads``.
+        ``num_threads``. ``audience`` (an expression, see :meth:`audience`) applies to
+        every request, compiled once.
         """
         inv, it = self._requests(inviters, items, "recommend_batch")
         with progress_callback(progress, "recommend") as cb:
-            cols = self._r.recommend_batch(inv, it, int(k), int(num_threads), cb)
+            cols = self._r.recommend_batch(inv, it, int(k), int(num_threads), cb,
+                                           self.audience(audience))
         return _suggestion_frame(cols)
 
     def recommend_wave(self, inviters: Iterable[int], items: Any = None, k: int = 5,
                        recipient_capacity: int = 1, method: str = "auto",
                        exact_work_limit: int = 50_000_000, num_threads: int = 0,
-                       progress: ProgressArg = None) -> pd.DataFrame:
+                       progress: ProgressArg = None,
+                       audience: Optional[str] = None) -> pd.DataFrame:
         """One campaign wave across many inviters, with a per-recipient exposure limit.
 
         Assigns up to ``k`` suggestions to each ``(inviters[i], items[i])`` so that no
@@ -557,7 +669,8 @@ class Recommender:
         naive per-inviter top-``k`` over the same candidates (``naive_expected_joins``,
         ``naive_max_recipient_load``, ``naive_suggestions``,
         ``naive_recipients_over_capacity``), ``method`` used, ``solve_seconds`` and
-        ``seconds``. Raises ``ValueError`` for a repeated ``(inviter, item)`` or a
+        ``seconds``. ``audience`` (see :meth:`audience`) limits every list to its
+        members. Raises ``ValueError`` for a repeated ``(inviter, item)`` or a
         capacity below 1, ``KeyError`` for an unknown inviter and
         :class:`invitegraph.Error` for an uncalibrated ranker.
         """
@@ -565,7 +678,8 @@ class Recommender:
         with progress_callback(progress, "wave") as cb:
             cols, report = self._r.recommend_wave(inv, it, int(k), int(recipient_capacity),
                                                   str(method), int(exact_work_limit),
-                                                  int(num_threads), cb)
+                                                  int(num_threads), cb,
+                                                  self.audience(audience))
         df = _suggestion_frame(cols)
         df.attrs.update(report)
         return df
@@ -581,10 +695,13 @@ class Recommender:
         return inv, it
 
     def features(self, inviter: int, item: Optional[int] = None,
-                 category: Optional[int] = None) -> pd.DataFrame:
-        """One row per candidate that :meth:`recommend` scores, one column per feature."""
+                 category: Optional[int] = None,
+                 audience: Optional[str] = None) -> pd.DataFrame:
+        """One row per candidate that :meth:`recommend` scores, one column per feature
+        (only the ``audience``'s members when one is given)."""
         cands, x = self._r.features(int(inviter), -1 if item is None else int(item),
-                                    -1 if category is None else int(category))
+                                    -1 if category is None else int(category),
+                                    self.audience(audience))
         df = pd.DataFrame(x, columns=_core.feature_names())
         df.insert(0, "candidate", cands)
         return df
@@ -628,6 +745,7 @@ class Recommender:
                             f"got {type(graph).__name__}")
         self._r.swap_graph(graph)
         self.graph = graph
+        self._audiences.clear()  # compiled for the old graph
 
     def forget_users(self, users: Iterable[int]) -> int:
         """Erases every recorded outcome and send time of ``users`` (as recipients);

@@ -241,7 +241,11 @@ class Campaign:
     team's current members besides the inviter, never suggested. ``team_size`` counts
     everyone the team needs, the inviter included (0: not a team campaign), so the team
     still needs ``team_size - 1 - len(members)`` joiners. ``ends_at`` (unix seconds, a
-    timestamp or a date string) drives the policy's urgency.
+    timestamp or a date string) drives the policy's urgency. ``audience`` is an
+    expression over the candidate's (and ``inviter.``) attributes, e.g. ``"age_band in
+    ['25-30'] and 'skincare' in tags and region == inviter.region"``: only its members
+    are ranked, before the cut (see :meth:`Recommender.audience` and the README,
+    "Audiences").
     """
 
     item: Optional[int] = None
@@ -249,6 +253,7 @@ class Campaign:
     members: tuple = field(default_factory=tuple)
     team_size: int = 0
     ends_at: Any = None
+    audience: Optional[str] = None
 
     def __post_init__(self) -> None:
         if isinstance(self.team_size, bool) or not isinstance(self.team_size,
@@ -259,3 +264,6 @@ class Campaign:
         object.__setattr__(self, "members", tuple(int_column(
             np.asarray(list(self.members), dtype=np.int64), "campaign", "members").tolist()))
         object.__setattr__(self, "ends_at", unix_seconds(self.ends_at, "ends_at"))
+        if self.audience is not None and not isinstance(self.audience, str):
+            raise TypeError(f"audience: expected an expression string, got "
+                            f"{type(self.audience).__name__}")
