@@ -79,10 +79,10 @@ CampaignContext ResolveCampaign(const GraphData& g, ItemId item,
   } else if (c.item != IdMap::kAbsent) {
     c.category = g.item_category[c.item];
   }
-  const CategoryId external =
-      category >= 0                    ? category
-      : c.category != IdMap::kAbsent ? g.categories.external(c.category)
-                                       : kNoCategory;
+  const CategoryId external = category >= 0 ? category
+                              : c.category != IdMap::kAbsent
+                                  ? g.categories.external(c.category)
+                                  : kNoCategory;
   if (attributes != nullptr && external >= 0) {
     auto it = attributes->category_tags.find(external);
     if (it != attributes->category_tags.end()) {

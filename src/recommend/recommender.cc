@@ -118,7 +118,7 @@ absl::StatusOr<internal::AttributeFeatureColumns> ResolveAttributeFeatures(
     distinct.erase(std::unique(distinct.begin(), distinct.end()),
                    distinct.end());
     out.category_tags[category] = {std::move(codes),
-                                 static_cast<int32_t>(distinct.size())};
+                                   static_cast<int32_t>(distinct.size())};
   }
   return out;
 }
