@@ -18,6 +18,7 @@
 #include "graph/graph_data.h"
 #include "ingest/staged_events.h"
 #include "internal/parallel.h"
+#include "internal/sorted.h"
 #include "internal/strings.h"
 #include "invitegraph/status.h"
 
@@ -97,24 +98,6 @@ Csr ReciprocalAssists(const GraphData& d, float min_weight, int threads) {
         return absl::OkStatus();
       });
   return r;
-}
-
-int64_t SortedIntersection(absl::Span<const NodeId> a,
-                           absl::Span<const NodeId> b) {
-  int64_t c = 0;
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++c;
-      ++i;
-      ++j;
-    }
-  }
-  return c;
 }
 
 absl::Span<const NodeId> Row(const Csr& r, NodeId u) {
@@ -327,7 +310,7 @@ AbuseReport DetectAbuseOn(const GraphData& d, const AbuseOptions& o,
         const NodeId v = ru[i];
         if (v <= u) continue;
         strong[r.offsets[u] + i] =
-            SortedIntersection(ru, Row(r, v)) >= min_support;
+            internal::SortedIntersectionSize(ru, Row(r, v)) >= min_support;
       }
     }
     return absl::OkStatus();

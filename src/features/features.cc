@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "features/feature_rows.h"
+#include "internal/sorted.h"
 #include "internal/strings.h"
 
 namespace invitegraph {
@@ -122,22 +123,6 @@ float ItemScratch::Cosine(const SparseRows& rows, NodeId v) const {
 
 namespace {
 
-// |a & b| of two sorted code lists.
-int32_t CommonCodes(absl::Span<const int32_t> a, absl::Span<const int32_t> b) {
-  int32_t n = 0;
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++n, ++i, ++j;
-    }
-  }
-  return n;
-}
-
 float SameCategory(const AttributeColumn* c, NodeId u, NodeId v) {
   if (c == nullptr) return 0.0f;
   return c->code[u] >= 0 && c->code[u] == c->code[v] ? 1.0f : 0.0f;
@@ -151,12 +136,13 @@ void FillAttributeFeatures(const CampaignContext& campaign, NodeId u, NodeId v,
   x[kSameAgeBand] = SameCategory(a->age_band, u, v);
   if (a->tags != nullptr) {
     const auto tu = a->tags->tags(u), tv = a->tags->tags(v);
-    const int32_t common = CommonCodes(tu, tv);
+    const int64_t common = SortedIntersectionSize(tu, tv);
     const int64_t uni = static_cast<int64_t>(tu.size() + tv.size()) - common;
     x[kTagOverlap] = uni > 0 ? static_cast<float>(common) / uni : 0.0f;
     if (campaign.category_tags != nullptr && campaign.category_tag_count > 0) {
       x[kCategoryTagMatch] =
-          static_cast<float>(CommonCodes(tv, *campaign.category_tags)) /
+          static_cast<float>(SortedIntersectionSize(
+              tv, absl::MakeConstSpan(*campaign.category_tags))) /
           static_cast<float>(campaign.category_tag_count);
     }
   }

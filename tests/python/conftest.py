@@ -166,6 +166,11 @@ def lastfm_friends() -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # Comparing graphs.
 # --------------------------------------------------------------------------------------
+def stats_without_timings(g: ig.SocialGraph) -> dict:
+    """g.stats() less its wall-clock entries (every key ending in _seconds)."""
+    return {k: v for k, v in g.stats().items() if not k.endswith("_seconds")}
+
+
 def _graph_snapshot(g: ig.SocialGraph) -> dict:
     """Everything observable about a (small) graph, as plain Python values."""
     users = [int(u) for u in g.user_ids()]
@@ -174,11 +179,6 @@ def _graph_snapshot(g: ig.SocialGraph) -> dict:
     for u in users:
         for v in g.neighbors(u):
             arcs[(u, int(v))] = g.arc(u, int(v))
-    stats = dict(g.stats())
-    stats.pop("build_seconds")
-    stats.pop("community_seconds")
-    for step in ("centrality", "pagerank", "core", "clustering"):
-        stats.pop(f"{step}_seconds")
     return {
         "as_of": g.as_of,
         "users": users,
@@ -186,7 +186,7 @@ def _graph_snapshot(g: ig.SocialGraph) -> dict:
         "targets": np.asarray(targets).tolist(),
         "arcs": arcs,
         "profiles": {u: g.profile(u) for u in users},
-        "stats": stats,
+        "stats": stats_without_timings(g),
     }
 
 

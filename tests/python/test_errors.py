@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import invitegraph as ig
+from conftest import stats_without_timings
 
 FRIENDS = {"src": [1, 2, 3], "dst": [2, 3, 4]}
 EVENTS = {"src": [1, 2, 3], "dst": [2, 3, 1], "kind": ["chat", "like", "share"],
@@ -260,14 +261,11 @@ BAD_BATCHES = [
 def _external_view(g: ig.SocialGraph) -> dict:
     """Observable state keyed by external ids only (internal ids depend on row order)."""
     users = sorted(int(u) for u in g.user_ids())
-    stats = dict(g.stats())
-    stats.pop("build_seconds")
-    stats.pop("community_seconds")
     return {
         "users": users,
         "arcs": {(u, int(v)): g.arc(u, int(v)) for u in users for v in g.neighbors(u)},
         "profiles": {u: g.profile(u) for u in users},
-        "stats": stats,
+        "stats": stats_without_timings(g),
         "as_of": g.as_of,
     }
 
@@ -296,7 +294,8 @@ def test_rejected_batch_changes_nothing(method, bad, after, graph_snapshot):
 def test_builder_counts_and_chaining():
     b = ig.GraphBuilder()
     assert b.counts() == {"friendships": 0, "interactions": 0, "purchases": 0, "campaigns": 0,
-                          "users": 0, "items": 0}
+                          "profiles": 0, "users": 0, "items": 0, "duplicate_interactions": 0,
+                          "duplicate_purchases": 0, "duplicate_campaigns": 0}
     assert b.add_friendships(FRIENDS) is b
     b.add_interactions(EVENTS).add_purchases(ORDERS).add_campaigns(HISTORY)
     c = b.counts()
@@ -308,6 +307,8 @@ def test_builder_counts_and_chaining():
     assert c["items"] == len(set(ORDERS["item"]) | set(HISTORY["item"]))
     # Joins are counted as interactions and purchases (documented in StagedCounts).
     assert c["interactions"] >= 3 and c["purchases"] >= 3
+    assert b.add_profiles({"user": [1, 2], "tier": [1, 2]}) is b
+    assert b.counts()["profiles"] == 2 and b.counts()["users"] == c["users"]
 
 
 def test_batches_compose_like_one_table():

@@ -13,18 +13,22 @@ import numpy as np
 import pandas as pd
 
 
+def _column_dict(obj: Any, table: str) -> dict[str, Any]:
+    """Every column of a DataFrame or mapping, by name."""
+    if isinstance(obj, pd.DataFrame):
+        return {str(c): obj[c] for c in obj.columns}
+    if isinstance(obj, Mapping):
+        return {str(k): v for k, v in obj.items()}
+    raise TypeError(f"{table}: expected a pandas DataFrame or a dict of arrays, "
+                    f"got {type(obj).__name__}")
+
+
 def table_columns(obj: Any, table: str, required: tuple[str, ...],
                   optional: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """Column dict of a DataFrame or mapping; checks names and equal lengths."""
     if obj is None:
         return None
-    if isinstance(obj, pd.DataFrame):
-        cols = {str(c): obj[c] for c in obj.columns}
-    elif isinstance(obj, Mapping):
-        cols = {str(k): v for k, v in obj.items()}
-    else:
-        raise TypeError(f"{table}: expected a pandas DataFrame or a dict of arrays, "
-                        f"got {type(obj).__name__}")
+    cols = _column_dict(obj, table)
     missing = [c for c in required if c not in cols]
     if missing:
         raise ValueError(f"{table}: missing column(s) {missing}; required {list(required)}"
@@ -329,13 +333,7 @@ def profile_column(values: Any, table: str, column: str) -> tuple:
 
 def profile_columns(table: Any) -> tuple[np.ndarray, list[tuple]]:
     """(user ids, attribute columns) of a profile table: ``user`` plus any columns."""
-    if isinstance(table, pd.DataFrame):
-        cols = {str(c): table[c] for c in table.columns}
-    elif isinstance(table, Mapping):
-        cols = {str(k): v for k, v in table.items()}
-    else:
-        raise TypeError(f"profiles: expected a pandas DataFrame or a dict of arrays, got "
-                        f"{type(table).__name__}")
+    cols = _column_dict(table, "profiles")
     if "user" not in cols:
         raise ValueError(f"profiles: missing column 'user'; got {list(cols)}")
     n = len(cols["user"])
