@@ -50,6 +50,15 @@ REASON_CODES = {
     "candidate_accept_rate": lambda x: ("accepts_invites_often"
                                         if x["candidate_accept_rate"] >= 0.5 else None),
     "candidate_fatigue": lambda x: None,
+    "candidate_suspicion": lambda x: None,
+    "candidate_reputation": "helps_others",
+    "same_region": "same_region",
+    "same_age_band": "same_age_band",
+    "tag_overlap": "shared_interests",
+    "category_tag_match": "interested_in_this_category",
+    "candidate_pagerank": "influential",
+    "candidate_core_number": "core_of_the_network",
+    "candidate_clustering": "close_knit_circle",
 }
 MIN_CONTRIBUTION = np.float32(0.05)  # src/explain/reasons.cc kMinContribution
 
