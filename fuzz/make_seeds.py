@@ -28,6 +28,16 @@ def main() -> None:
             campaigns={"inviter": [1], "item": [7], "joined": [[2, 3]], "ts": [T - 10],
                        "invited": [[2, 3, 4]]},
             as_of=T),
+        # Profiles (category, tags, number columns), event ids and centrality:
+        # the ATTR/AT** sections, the key sections and PRNK/KCOR/CLUS.
+        "profiles_keys.igsnap": ig.build_graph(
+            friendships={"src": [1, 2, 3, 1], "dst": [2, 3, 1, 4]},
+            interactions={"src": [1, 2], "dst": [2, 3], "kind": ["chat", "chat"],
+                          "ts": [T - 100, T - 200], "event_id": [11, 12]},
+            profiles={"user": [1, 2, 3, 5], "region": ["n", "s", None, "n"],
+                      "tags": [["a"], ["a", "b"], [], None], "spend": [1.0, float("nan"),
+                                                                   3.0, 4.0]},
+            as_of=T),
         # Huge external ids, communities off (empty COMM section).
         "no_communities.igsnap": ig.build_graph(
             friendships={"src": [2**40, 9], "dst": [9, 2**62]}, as_of=T, communities=False),
