@@ -44,9 +44,12 @@
 // not seen yet).
 //
 // Unknown attribute names, operators applied to the wrong types, and syntax
-// errors are kInvalidArgument at Compile(), naming the position (1-based
-// character) and, for unknown names, every attribute of the graph with its
-// type.
+// errors are kInvalidArgument at Compile(), naming the position (1-based, in
+// bytes of the UTF-8 text: characters for ASCII) and, for unknown names, every
+// attribute of the graph with its type. Numbers are decimal (1, -2.5, 1e9),
+// whatever the C locale. Expressions may nest not / parentheses 64 deep and
+// hold up to 1024 operations (a longer one is kInvalidArgument), which bounds
+// the recursion of compiling and evaluating them.
 //
 // An Audience is bound to the graph it was compiled for; a Recommender whose
 // graph has been swapped since compiles it again against the new graph (the

@@ -35,7 +35,12 @@ absl::string_view Av(std::string_view s) {
 
 // A string as an error message shows it: quoted, cut after 40 characters.
 std::string Quoted(std::string_view s) {
-  if (s.size() > 40) return absl::StrCat("'", Av(s.substr(0, 40)), "...'");
+  if (s.size() > 40) {
+    size_t cut = 40;  // back to the start of a UTF-8 sequence
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+      --cut;
+    return absl::StrCat("'", Av(s.substr(0, cut)), "...'");
+  }
   return absl::StrCat("'", Av(s), "'");
 }
 
@@ -52,17 +57,34 @@ bool IsIdentifier(std::string_view s) {
 }
 
 // Well-formed UTF-8 (snapshots store dictionaries as JSON text).
+// Well-formed UTF-8 as RFC 3629 defines it (no overlong forms, surrogates or
+// code points past U+10FFFF): snapshots store dictionaries as JSON text, whose
+// writer rejects anything else.
 bool IsUtf8(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
   for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const size_t more = c < 0x80             ? 0
-                        : (c & 0xE0) == 0xC0 ? 1
-                        : (c & 0xF0) == 0xE0 ? 2
-                        : (c & 0xF8) == 0xF0 ? 3
-                                             : 4;
-    if (more == 4 || s.size() - i < 1 + more) return false;
+    const unsigned char c = byte(i);
+    size_t more = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+    if (c < 0x80) {
+      more = 0;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      more = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      more = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      more = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (s.size() - i < 1 + more) return false;
     for (size_t k = 1; k <= more; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+      const unsigned char x = byte(i + k);
+      if (k == 1 ? (x < lo || x > hi) : (x & 0xC0) != 0x80) return false;
     }
     i += 1 + more;
   }
@@ -245,6 +267,9 @@ void StageProfiles(const ProfileBatch& b, absl::Span<const uint32_t> users,
                    StagedAttributes& staged) {
   const uint32_t max_user =
       users.empty() ? 0 : *std::max_element(users.begin(), users.end());
+  if (!users.empty() && staged.profiled.size() <= max_user)
+    staged.profiled.resize(max_user + 1, 0);
+  for (uint32_t u : users) staged.profiled[u] = 1;
   for (const ProfileColumn& c : b.columns) {
     StagedAttribute* col = nullptr;
     for (StagedAttribute& s : staged.columns) {
@@ -296,18 +321,18 @@ void StageProfiles(const ProfileBatch& b, absl::Span<const uint32_t> users,
 
 void MarkProfiledUsers(const StagedAttributes& staged,
                        std::vector<uint8_t>& used) {
-  for (const StagedAttribute& c : staged.columns) {
-    for (size_t u = 0; u < c.code.size(); ++u) used[u] |= c.code[u] >= 0;
-    for (size_t u = 0; u < c.number.size(); ++u)
-      used[u] |= !std::isnan(c.number[u]);
-    for (size_t u = 0; u < c.tags_given.size(); ++u) used[u] |= c.tags_given[u];
-  }
+  for (size_t u = 0; u < staged.profiled.size(); ++u)
+    used[u] |= staged.profiled[u];
 }
 
 StagedAttributes RemapStaged(const StagedAttributes& staged,
                              absl::Span<const uint32_t> user_of,
                              uint32_t new_users) {
   StagedAttributes out;
+  out.profiled.assign(new_users, 0);
+  for (size_t u = 0; u < staged.profiled.size(); ++u) {
+    if (staged.profiled[u]) out.profiled[user_of[u]] = 1;
+  }
   for (const StagedAttribute& c : staged.columns) {
     StagedAttribute& o = out.columns.emplace_back();
     o.name = c.name;
@@ -599,9 +624,13 @@ absl::Status CheckAttributes(const AttributeTable& t, uint32_t num_nodes) {
         if (c.tag_offsets.size() != static_cast<size_t>(num_nodes) + 1 ||
             c.tag_offsets[0] != 0 || c.tag_offsets.back() != c.tag_codes.size())
           return bad(c, "bad tag offsets");
+        // Every offset in order and in range before any row is read.
         for (uint32_t n = 0; n < num_nodes; ++n) {
-          if (c.tag_offsets[n + 1] < c.tag_offsets[n])
+          if (c.tag_offsets[n + 1] < c.tag_offsets[n] ||
+              c.tag_offsets[n + 1] > c.tag_codes.size())
             return bad(c, "bad tag offsets");
+        }
+        for (uint32_t n = 0; n < num_nodes; ++n) {
           int32_t prev = -1;
           for (int32_t x : c.tags(n)) {
             if (x <= prev || x >= nd)

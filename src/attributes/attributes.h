@@ -38,6 +38,7 @@ struct StagedAttribute {
 
 struct StagedAttributes {
   std::vector<StagedAttribute> columns;  // in order of first appearance
+  std::vector<uint8_t> profiled;  // by staged user: named in some profile row
   const StagedAttribute* Find(std::string_view name) const;
 };
 
@@ -49,7 +50,7 @@ absl::Status ValidateProfiles(const ProfileBatch& batch,
 void StageProfiles(const ProfileBatch& batch, absl::Span<const uint32_t> users,
                    StagedAttributes& staged);
 
-// Sets used[u] for every staged user holding a value in some column.
+// Sets used[u] for every staged user some profile row named.
 void MarkProfiledUsers(const StagedAttributes& staged,
                        std::vector<uint8_t>& used);
 // The staged columns with user u moved to user_of[u] (every profiled user

@@ -3,8 +3,10 @@
 #include "invitegraph/audience.h"
 
 #include <algorithm>
-#include <cstdlib>
+#include <charconv>
+#include <cmath>
 #include <optional>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -30,6 +32,11 @@ struct Token {
   double number = 0;
   size_t pos = 0;  // 0-based offset in the expression
 };
+
+// Limits that keep parsing and evaluation (both recursive) on a small stack
+// whatever the input: nesting of not / parentheses, and nodes in all.
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxNodes = 1024;
 
 absl::Status SyntaxError(size_t pos, absl::string_view what) {
   return absl::InvalidArgumentError(
@@ -79,15 +86,26 @@ absl::StatusOr<std::vector<Token>> Tokenize(std::string_view s) {
       i = j;
     } else if (is_digit(c) || ((c == '-' || c == '.') && i + 1 < s.size() &&
                                (is_digit(s[i + 1]) || s[i + 1] == '.'))) {
-      const std::string rest(s.substr(i));
-      char* end = nullptr;
-      t.number = std::strtod(rest.c_str(), &end);
-      const size_t len = static_cast<size_t>(end - rest.c_str());
-      if (len == 0 || !std::isfinite(t.number)) {
+      // Decimal only, whatever the C locale (std::from_chars).
+      size_t j = i + (c == '-' ? 1 : 0);
+      while (j < s.size() && (is_digit(s[j]) || s[j] == '.')) ++j;
+      if (j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
+        size_t k = j + 1;
+        if (k < s.size() && (s[k] == '+' || s[k] == '-')) ++k;
+        if (k < s.size() && is_digit(s[k])) {
+          j = k;
+          while (j < s.size() && is_digit(s[j])) ++j;
+        }
+      }
+      const auto [end, ec] =
+          std::from_chars(s.data() + i, s.data() + j, t.number);
+      if (ec != std::errc() || end != s.data() + j ||
+          !std::isfinite(t.number)) {
         return SyntaxError(i, "bad number");
       }
+      const size_t len = j - i;
+      t.text = std::string(s.substr(i, len));
       t.kind = Token::kNumber;
-      t.text = rest.substr(0, len);
       i += len;
     } else {
       static constexpr std::string_view kTwo[] = {"==", "!=", "<=", ">="};
@@ -99,6 +117,12 @@ absl::StatusOr<std::vector<Token>> Tokenize(std::string_view s) {
         if (std::string_view("<>()[],.").find(c) == std::string_view::npos) {
           if (c == '=')
             return SyntaxError(i, "'=' is not an operator; use '=='");
+          // Never one byte of a multi-byte character: messages stay UTF-8.
+          if (static_cast<unsigned char>(c) >= 0x80) {
+            return SyntaxError(
+                i,
+                "unexpected non-ASCII character (quote strings with ' or \")");
+          }
           return SyntaxError(i, absl::StrCat("unexpected character '",
                                              std::string(1, c), "'"));
         }
@@ -197,6 +221,14 @@ class Compiler {
     p_->nodes.push_back(std::move(n));
     return static_cast<int32_t>(p_->nodes.size() - 1);
   }
+  absl::Status CheckSize() const {
+    if (p_->nodes.size() > kMaxNodes) {
+      return SyntaxError(
+          Peek().pos, absl::StrCat("expression too long (more than ", kMaxNodes,
+                                   " operations)"));
+    }
+    return absl::OkStatus();
+  }
   int32_t Join(AudienceNode::Op op, int32_t a, int32_t b) {
     AudienceNode n;
     n.op = op;
@@ -211,6 +243,7 @@ class Compiler {
       ++i_;
       INVITEGRAPH_ASSIGN_OR_RETURN(int32_t b, And());
       a = Join(AudienceNode::kOr, a, b);
+      INVITEGRAPH_RETURN_IF_ERROR(CheckSize());
     }
     return a;
   }
@@ -221,20 +254,35 @@ class Compiler {
       ++i_;
       INVITEGRAPH_ASSIGN_OR_RETURN(int32_t b, Factor());
       a = Join(AudienceNode::kAnd, a, b);
+      INVITEGRAPH_RETURN_IF_ERROR(CheckSize());
     }
     return a;
   }
 
   absl::StatusOr<int32_t> Factor() {
+    if (IsKeyword(Peek(), "not") || IsSymbol(Peek(), "(")) {
+      if (depth_ >= kMaxDepth) {
+        return SyntaxError(Peek().pos, absl::StrCat("nested deeper than ",
+                                                    kMaxDepth, " levels"));
+      }
+    }
     if (IsKeyword(Peek(), "not")) {
       ++i_;
-      INVITEGRAPH_ASSIGN_OR_RETURN(int32_t a, Factor());
-      return Join(AudienceNode::kNot, a, -1);
+      ++depth_;
+      auto a = Factor();
+      --depth_;
+      if (!a.ok()) return a.status();
+      INVITEGRAPH_RETURN_IF_ERROR(CheckSize());
+      return Join(AudienceNode::kNot, *a, -1);
     }
     if (IsSymbol(Peek(), "(")) {
       const size_t open = Peek().pos;
       ++i_;
-      INVITEGRAPH_ASSIGN_OR_RETURN(int32_t a, Or());
+      ++depth_;
+      auto inner = Or();
+      --depth_;
+      if (!inner.ok()) return inner.status();
+      const int32_t a = *inner;
       if (!IsSymbol(Peek(), ")")) {
         return SyntaxError(Peek().pos,
                            absl::StrCat("expected ')' to close the '(' at "
@@ -485,6 +533,7 @@ class Compiler {
   const internal::GraphData& g_;
   std::vector<Token> tokens_;
   size_t i_ = 0;
+  int depth_ = 0;  // not / parentheses around the current position
   AudienceProgram* p_;
 };
 

@@ -81,14 +81,16 @@ std::string Code(int f, absl::Span<const float> x) {
       return "";  // nor is being suspected (a learned weight may be > 0)
     case kCandidateReputation:
       return "helps_others";
+    // Only where the candidate has the attribute: a learned negative weight
+    // contributes at x = 0, which must not read as "same region".
     case kSameRegion:
-      return "same_region";
+      return x[kSameRegion] > 0 ? "same_region" : "";
     case kSameAgeBand:
-      return "same_age_band";
+      return x[kSameAgeBand] > 0 ? "same_age_band" : "";
     case kTagOverlap:
-      return "shared_interests";
+      return x[kTagOverlap] > 0 ? "shared_interests" : "";
     case kCategoryTagMatch:
-      return "interested_in_this_category";
+      return x[kCategoryTagMatch] > 0 ? "interested_in_this_category" : "";
     // Influence features.
     case kCandidatePagerank:
       return "influential";

@@ -235,6 +235,8 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
             internal::Filter(ev, g.filter, graph.as_of()), nullptr, config,
             BuildOptions{.as_of = g.as_of,
                          .communities = false,
+                         // Influence features as the serving graph has them.
+                         .centrality = graph.has_centrality(),
                          .abuse = graph.data().abuse_options}));
     ++out.report.graphs_built;
     INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec,

@@ -564,7 +564,8 @@ class Recommender:
 
     def recommend(self, inviter: int, item: Optional[int] = None, k: int = 10,
                   category: Optional[int] = None,
-                  campaign: Optional[Campaign] = None) -> pd.DataFrame:
+                  campaign: Optional[Campaign] = None,
+                  audience: Optional[str] = None) -> pd.DataFrame:
         """Top-``k`` invitees for ``inviter`` starting a campaign for ``item``.
 
         ``campaign`` (a :class:`Campaign`) gives the item and category when those
@@ -585,7 +586,7 @@ class Recommender:
         inviter is not in the graph.
         """
         members: list = []
-        team_size, ends_at, audience = 0, None, None
+        team_size, ends_at = 0, None
         if campaign is not None:
             if not isinstance(campaign, Campaign):
                 raise TypeError("campaign: expected an invitegraph.Campaign, got "
@@ -594,7 +595,9 @@ class Recommender:
             category = campaign.category if category is None else category
             members = list(campaign.members)
             team_size, ends_at = int(campaign.team_size), campaign.ends_at
-            audience = self.audience(campaign.audience)
+            if audience is None:
+                audience = campaign.audience
+        audience = self.audience(audience)
         cols, about = self._r.recommend(int(inviter), -1 if item is None else int(item),
                                         int(k), -1 if category is None else int(category),
                                         members, team_size, ends_at, audience)

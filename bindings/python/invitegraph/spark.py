@@ -168,7 +168,8 @@ def edges(interactions: Optional[DataFrame] = None, friendships: Optional[DataFr
     interactions, friendships, campaigns : Spark DataFrames
         As for :func:`invitegraph.build_graph` (``ts`` as unix seconds or a timestamp;
         campaigns' ``joined`` an array of user ids). Purchases make no arcs. A table with
-        an ``event_id`` column is deduplicated by it first (one row per id).
+        an ``event_id`` column is deduplicated by it first (one row per id; rows with a
+        null id are all kept). ``GraphConfig(dedupe="exact")`` raises ``ValueError``.
     as_of : int or timestamp, optional
         Every weight is decayed to it; default the latest ``ts`` of these tables (pass the
         graph's ``as_of`` to compare with a graph that also saw later purchases).
@@ -194,8 +195,21 @@ def edges(interactions: Optional[DataFrame] = None, friendships: Optional[DataFr
     # below only see one partition each, so duplicates are dropped across the whole
     # table first (which of two rows sharing an id survives is Spark's choice: rows
     # sharing an id are taken to be the same event).
-    tables = {k: v.dropDuplicates(["event_id"]) if "event_id" in v.columns else v
-              for k, v in tables.items()}
+    # Rows without an id are never duplicates of each other (Spark would take all
+    # null ids for one value). GraphConfig(dedupe="exact") is refused: each
+    # partition's builder could only compare the rows it holds.
+    if getattr(config, "dedupe", "none") not in ("none", None):
+        raise ValueError("igs.edges: GraphConfig(dedupe='exact') is not supported in "
+                         "Spark (partitions see only their own rows); drop exact "
+                         "duplicates with df.dropDuplicates() first")
+
+    def once(v):
+        if "event_id" not in v.columns:
+            return v
+        with_id = v.where(F.col("event_id").isNotNull()).dropDuplicates(["event_id"])
+        return with_id.unionByName(v.where(F.col("event_id").isNull()))
+
+    tables = {k: once(v) for k, v in tables.items()}
     as_of = as_of_of(*tables.values()) if as_of is None else unix_seconds(as_of, "as_of")
     parts = [df.mapInPandas(_partials_of(name, as_of, config, num_threads), _PARTIAL_SCHEMA)
              for name, df in tables.items()]

@@ -262,6 +262,25 @@ TEST_CASE("audience compile errors name the problem and the place",
   CheckError(err("region == 'x' spend"), kInvalid, {"unexpected 'spend'"});
   CheckError(err("  "), kInvalid, {"empty expression"});
   CheckError(err("inviter == 'x'"), kInvalid, {"'inviter' must be followed"});
+  CheckError(err("region == \xe2\x80\x98x\xe2\x80\x99"), kInvalid,
+             {"unexpected non-ASCII character", "character 11"});
+  CheckError(err("spend > 0x10"), kInvalid, {"unexpected 'x10'"});
+  // Nesting and size are bounded, so compiling and evaluating never recurse
+  // deeply whatever the input.
+  std::string deep;
+  for (int i = 0; i < 65; ++i) deep += "not ";
+  CheckError(err(deep + "is_new"), kInvalid, {"nested deeper than 64"});
+  CheckError(err(std::string(100, '(') + "is_new" + std::string(100, ')')),
+             kInvalid, {"nested deeper than 64"});
+  std::string shallow;
+  for (int i = 0; i < 64; ++i) shallow += "not ";
+  CHECK(Audience::Compile(shallow + "is_new", g).ok());
+  std::string many = "is_new";
+  for (int i = 0; i < 2000; ++i) many += " or is_new";
+  CheckError(err(many), kInvalid, {"expression too long"});
+  // Numbers are decimal whatever the locale: 2.5, -1e1.
+  const Audience a = Unwrap(Audience::Compile("spend in [2.5, -1e1, 40]", g));
+  CHECK(a.expression() == "spend in [2.5, -1e1, 40]");
 }
 
 TEST_CASE("a swapped graph recompiles the audience; features read profiles",

@@ -121,10 +121,20 @@ TEST_CASE("profiles are validated whole and a bad batch leaves nothing",
     q.regions = {"north", "north"};
     expect_rejected(q, {"profiles.region", "'north' twice"});
   }
-  {
+  // Invalid UTF-8, including what a loose check would let through (an
+  // overlong NUL, a surrogate, a code point past U+10FFFF, a cut sequence).
+  for (const char* bad_text : {"\xff\xfe", "\xc0\x80", "\xed\xa0\x80",
+                               "\xf4\x90\x80\x80", "a\xe2\x80"}) {
     Profiles q = p;
-    q.regions = {"north", std::string("\xff\xfe")};
+    q.regions = {"north", std::string(bad_text)};
     expect_rejected(q, {"profiles.region", "#1", "UTF-8"});
+  }
+  {
+    Profiles q = p;  // valid multi-byte text is fine
+    q.regions = {"north", "s\xc3\xbc\xe5\x8c\x97\xf0\x9f\x8c\x8f"};
+    GraphBuilder ok = WithFriends();
+    RequireOk(ok.AddProfiles(q.Batch()));
+    RequireOk(Unwrap(ok.Build()).ToBytes().status());
   }
   {
     Profiles q = p;
@@ -277,6 +287,28 @@ TEST_CASE("snapshots, Update and Forget carry profile columns",
   RequireOk(clash.AddProfiles({.user = cu, .columns = cc}));
   CheckError(g.Update(clash).status(), kInvalid,
              {"profiles.tags", "tags", "number"});
+
+  // A user named only in profiles, even with every value missing, stays a
+  // node through an Update that drops replayed rows (WithoutRows).
+  {
+    GraphBuilder replay(GraphConfig{.dedupe = Dedupe::kExact});
+    const std::vector<UserId> rs = {1}, rd = {2};
+    const std::vector<Channel> rk = {Channel::kChat};
+    const std::vector<Timestamp> rt = {100};
+    RequireOk(
+        replay.AddInteractions({.src = rs, .dst = rd, .kind = rk, .ts = rt}));
+    const SocialGraph base = Unwrap(replay.Build());
+    GraphBuilder again(GraphConfig{.dedupe = Dedupe::kExact});
+    RequireOk(
+        again.AddInteractions({.src = rs, .dst = rd, .kind = rk, .ts = rt}));
+    Profiles only;
+    only.Add(42, -1, {}, NAN);
+    only.tag_offsets = {0, 0};
+    RequireOk(again.AddProfiles(only.Batch()));
+    const SocialGraph updated = Unwrap(base.Update(again));
+    CHECK(updated.stats().duplicates_skipped == 1);
+    CHECK(updated.FindNode(42).has_value());
+  }
 
   // Forget: the user's values go, and so does a string only they held.
   const SocialGraph f = Unwrap(g.Forget(std::vector<UserId>{2}));
