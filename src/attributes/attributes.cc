@@ -515,7 +515,8 @@ absl::Status OverlayAttributesMapped(const AttributeTable& base,
     // Staged codes -> codes of `dict`, extended with new strings.
     std::vector<int32_t> recode(s.dictionary.size());
     {
-      absl::flat_hash_map<absl::string_view, int32_t> pos;
+      // Keys are copies: views into `dict` would dangle when it grows.
+      absl::flat_hash_map<std::string, int32_t> pos;
       for (size_t i = 0; i < dict.size(); ++i)
         pos.emplace(dict[i], static_cast<int32_t>(i));
       for (size_t i = 0; i < s.dictionary.size(); ++i) {
