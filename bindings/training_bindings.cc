@@ -2,6 +2,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "bindings/numpy.h"
 #include "bindings/outcome_columns.h"
 #include "bindings/status_conversion.h"
@@ -72,7 +76,9 @@ void InitTraining(py::module_& m) {
          bool include_two_hop, int max_two_hop, int hub_degree_cap,
          int num_threads, py::object progress, py::object outcomes,
          double accept_prior_mean, double accept_prior_strength,
-         double fatigue_half_life_days) {
+         double fatigue_half_life_days, const std::string& region_column,
+         const std::string& age_band_column, const std::string& tags_column,
+         std::map<CategoryId, std::vector<std::string>> category_tags) {
         CampaignBatch h;
         h.inviter = AsSpan(inviter);
         h.item = AsSpan(item);
@@ -104,6 +110,10 @@ void InitTraining(py::module_& m) {
         o.feedback.accept_prior_mean = accept_prior_mean;
         o.feedback.accept_prior_strength = accept_prior_strength;
         o.feedback.fatigue_half_life_days = fatigue_half_life_days;
+        o.attribute_features.region = region_column;
+        o.attribute_features.age_band = age_band_column;
+        o.attribute_features.tags = tags_column;
+        o.attribute_features.category_tags = std::move(category_tags);
         absl::StatusOr<TrainingSet> t = absl::UnknownError("");
         {
           py::gil_scoped_release nogil;
@@ -134,6 +144,10 @@ void InitTraining(py::module_& m) {
       py::arg("accept_prior_strength") = FeedbackConfig{}.accept_prior_strength,
       py::arg("fatigue_half_life_days") =
           FeedbackConfig{}.fatigue_half_life_days,
+      py::arg("region_column") = "region",
+      py::arg("age_band_column") = "age_band", py::arg("tags_column") = "tags",
+      py::arg("category_tags") =
+          std::map<CategoryId, std::vector<std::string>>{},
       "Leakage-free training rows from campaign history (GIL released); see "
       "invitegraph.training_set.");
 }

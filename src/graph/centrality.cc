@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <memory>
 #include <thread>
 
@@ -270,9 +271,11 @@ void FillCentrality(GraphData& d) {
     times.core = Seconds(c0);
   };
   // The peeling is sequential: with threads to spare it overlaps PageRank.
-  std::thread cores;
+  // A std::async future joins in its destructor, so an exception from the
+  // steps below (bad_alloc) unwinds instead of destroying a joinable thread.
+  std::future<void> cores;
   if (threads > 1) {
-    cores = std::thread(run_cores);
+    cores = std::async(std::launch::async, run_cores);
   } else {
     run_cores();
   }
@@ -287,7 +290,7 @@ void FillCentrality(GraphData& d) {
     d.clustering = Clustering(g, threads);
     times.clustering = Seconds(c0);
   }
-  if (cores.joinable()) cores.join();
+  if (cores.valid()) cores.get();
   GraphStats& st = d.stats;
   st.centrality_seconds = Seconds(t0);
   st.pagerank_seconds = times.pagerank;

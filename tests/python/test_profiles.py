@@ -198,3 +198,21 @@ def test_profiles_survive_snapshots_pickles_update_and_forget(world, tmp_path):
     rec = ig.Recommender(g, attribute_features={"tags": "tags"})
     again = pickle.loads(pickle.dumps(rec))
     assert again.features(1000).equals(rec.features(1000))
+
+
+def test_training_rows_read_the_serving_attribute_features(world):
+    g, profiles = world
+    users = profiles["user"].to_numpy()
+    history = pd.DataFrame({"inviter": users[:20], "item": [5] * 20, "category": [3] * 20,
+                            "joined": [[int(u)] for u in users[20:40]]})
+    spec = {"category_tags": {3: ["skincare", "baby"]}}
+    rows = ig.training_set(g, history, attribute_features=spec, progress=False).frame
+    plain = ig.training_set(g, history, progress=False).frame
+    tags = profiles.set_index("user")["tags"]
+    want = [len({"skincare", "baby"} & set(tags.loc[c])) / 2 for c in rows["candidate"]]
+    np.testing.assert_allclose(rows["category_tag_match"], want, rtol=1e-6)
+    assert rows["category_tag_match"].max() > 0
+    assert (plain["category_tag_match"] == 0).all()
+    # evaluate() trains its rows the way the recommender serves.
+    rec = ig.Recommender(g, attribute_features=spec)
+    assert rec.candidate_options["attribute_features"] == spec

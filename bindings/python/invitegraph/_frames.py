@@ -537,6 +537,8 @@ class Recommender:
         self.candidate_options = {k: options[k] for k in (
             "include_two_hop", "max_two_hop", "hub_degree_cap", "accept_prior_mean",
             "accept_prior_strength", "fatigue_half_life_days")}
+        if attribute_features is not None:  # training rows read the same columns
+            self.candidate_options["attribute_features"] = attribute_features
 
     @property
     def ranker_spec(self) -> str:

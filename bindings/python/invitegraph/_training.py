@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -70,7 +70,8 @@ def training_set(graph: Any, history: Any, *, folds: int = 10, as_of_step_days: 
                  max_two_hop: int = 100, hub_degree_cap: int = 1000, num_threads: int = 0,
                  progress: ProgressArg = None, outcomes: Any = None,
                  accept_prior_mean: float = 0.2, accept_prior_strength: float = 5.0,
-                 fatigue_half_life_days: float = 7.0) -> TrainingSet:
+                 fatigue_half_life_days: float = 7.0,
+                 attribute_features: Optional[dict] = None) -> TrainingSet:
     """Candidate rows of each past campaign, labelled by who joined, with leakage-free features.
 
     Parameters
@@ -105,7 +106,12 @@ def training_set(graph: Any, history: Any, *, folds: int = 10, as_of_step_days: 
         columns are constant and a learned model gives them no weight.
     accept_prior_mean, accept_prior_strength, fatigue_half_life_days
         As the serving :class:`Recommender`'s.
+    attribute_features : dict, optional
+        The profile columns behind the attribute features, as the serving
+        :class:`Recommender`'s ``attribute_features`` (so ``category_tag_match`` and
+        friends are computed the same way in training and serving).
     """
+    from ._frames import _attribute_feature_args
     cols = history_arrays(history)
     with progress_callback(progress, "training set") as cb:
         d = _core.build_training_set(
@@ -118,7 +124,8 @@ def training_set(graph: Any, history: Any, *, folds: int = 10, as_of_step_days: 
             outcomes=None if outcomes is None else _outcome_columns(outcomes),
             accept_prior_mean=float(accept_prior_mean),
             accept_prior_strength=float(accept_prior_strength),
-            fatigue_half_life_days=float(fatigue_half_life_days))
+            fatigue_half_life_days=float(fatigue_half_life_days),
+            **_attribute_feature_args(attribute_features))
     frame = pd.DataFrame(d["x"], columns=_core.feature_names(), copy=False)
     for i, name in enumerate(("record", "inviter", "item", "candidate")):
         frame.insert(i, name, d[name])
