@@ -13,20 +13,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 
 import invitegraph as ig
-
-
-def _median_seconds(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from timing import median_seconds
 
 
 def main() -> None:
@@ -48,7 +39,7 @@ def main() -> None:
     splits = [g.stats()]
     for _ in range(args.repeats - 1):
         splits.append(build(True).stats())
-    t_without = _median_seconds(lambda: build(False), args.repeats)
+    t_without = median_seconds(lambda: build(False), args.repeats)
     t_with = statistics.median(s["build_seconds"] for s in splits)
 
     offsets, targets = g.csr()
@@ -79,9 +70,9 @@ def main() -> None:
         c.run()
         results["cl"] = np.asarray(c.scores())
 
-    nk_pr = _median_seconds(pagerank, args.repeats)
-    nk_core = _median_seconds(cores, args.repeats)
-    nk_cl = _median_seconds(clustering, args.repeats)
+    nk_pr = median_seconds(pagerank, args.repeats)
+    nk_core = median_seconds(cores, args.repeats)
+    nk_cl = median_seconds(clustering, args.repeats)
 
     ours = g.centrality()
     pr_nk = results["pr"] / results["pr"].sum()

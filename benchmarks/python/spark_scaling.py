@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 import warnings
 
@@ -36,20 +35,14 @@ import numpy as np
 import pandas as pd
 
 import invitegraph as ig
+from timing import median_seconds
 
 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
 warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
 
 
 def timed(fn, reps, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return median_seconds(fn, reps, warmup)
 
 
 def main() -> None:

@@ -11,21 +11,11 @@ Run: PYTHONPATH=bindings/python python benchmarks/python/update_cost.py [--users
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 import invitegraph as ig
-
-
-def _median_seconds(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from timing import median_seconds
 
 
 def main() -> None:
@@ -48,7 +38,7 @@ def main() -> None:
         return ig.build_graph(**tables, as_of=as_of, progress=False, keep_events=False,
                               communities=False)
 
-    full_s = _median_seconds(rebuild, args.repeats)
+    full_s = median_seconds(rebuild, args.repeats)
     full = rebuild()
     print(f"full rebuild: {full_s:.3f} s ({full.num_arcs:,} arcs)")
     print("| new events | rows | update (s) | rebuild (s) | update / rebuild |")
@@ -62,7 +52,7 @@ def main() -> None:
         g = ig.build_graph(**base, as_of=cut, progress=False, keep_events=False,
                            communities=False)
         rows = sum(len(df) for df in new.values())
-        upd_s = _median_seconds(lambda: g.update(**new, as_of=as_of, communities=False),
+        upd_s = median_seconds(lambda: g.update(**new, as_of=as_of, communities=False),
                                 args.repeats)
         print(f"| {share:.0%} | {rows:,} | {upd_s:.3f} | {full_s:.3f} | "
               f"{upd_s / full_s:.2f} |")

@@ -56,9 +56,7 @@ struct NumberRef {
         return g.reputation.empty() ? 0.5 : g.reputation[node];
       // As the influence features read them (0 without centrality).
       case Builtin::kPagerank:
-        return g.pagerank.empty()
-                   ? 0.0
-                   : static_cast<double>(g.pagerank[node]) * g.num_nodes();
+        return g.ScaledPagerank(node);
       case Builtin::kCoreNumber:
         return g.core_number.empty() ? 0.0 : g.core_number[node];
       case Builtin::kClustering:

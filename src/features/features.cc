@@ -157,7 +157,6 @@ void FillFeatures(const GraphData& g, NodeId inviter,
                   FeatureArray* out, float tie_discount) {
   const bool abuse = !g.suspicion.empty();
   const bool centrality = !g.pagerank.empty();
-  const float num_nodes = static_cast<float>(g.num_nodes());
   out->resize(static_cast<Eigen::Index>(candidates.size()), kNumFeatures);
   const float deg_u = static_cast<float>(g.degree(inviter));
   items->Load(g.user_items, inviter);
@@ -221,7 +220,7 @@ void FillFeatures(const GraphData& g, NodeId inviter,
     FillAttributeFeatures(campaign, inviter, v, x);
     // Influence features (0 without centrality, from the fill above).
     if (centrality) {
-      x[kCandidatePagerank] = g.pagerank[v] * num_nodes;
+      x[kCandidatePagerank] = g.ScaledPagerank(v);
       x[kCandidateCoreNumber] = static_cast<float>(g.core_number[v]);
       x[kCandidateClustering] = g.clustering[v];
     }

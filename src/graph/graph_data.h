@@ -121,6 +121,12 @@ struct GraphData {
   absl::Span<const NodeId> neighbors(NodeId u) const {
     return targets.subspan(offsets[u], offsets[u + 1] - offsets[u]);
   }
+  // PageRank x num_nodes (1 = an average user): the candidate_pagerank
+  // feature and the audience attribute `pagerank`; 0 without centrality.
+  float ScaledPagerank(NodeId u) const {
+    return pagerank.empty() ? 0.0f
+                            : pagerank[u] * static_cast<float>(num_nodes());
+  }
   // Index of arc u->v in `arcs`, or -1.
   int64_t FindArc(NodeId u, NodeId v) const {
     const NodeId* b = targets.data() + offsets[u];

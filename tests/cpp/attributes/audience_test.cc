@@ -120,8 +120,9 @@ TEST_CASE("audiences select exactly the candidates their predicate holds for",
       {"pagerank > 1.2 or (core_number >= 3 and clustering < 0.5)",
        [](const Person&, const Person&, const UserProfile& p) {
          const NodeId n = *g_current->FindNode(p.user);
-         return static_cast<double>(g_current->pagerank(n)) *
-                        g_current->num_nodes() >
+         // PageRank x users in float, as the feature of that name.
+         return g_current->pagerank(n) *
+                        static_cast<float>(g_current->num_nodes()) >
                     1.2 ||
                 (g_current->core_number(n) >= 3 &&
                  g_current->clustering(n) < 0.5);
@@ -280,7 +281,12 @@ TEST_CASE("audience compile errors name the problem and the place",
   CheckError(err(many), kInvalid, {"expression too long"});
   // Numbers are decimal whatever the locale: 2.5, -1e1.
   const Audience a = Unwrap(Audience::Compile("spend in [2.5, -1e1, 40]", g));
-  CHECK(a.expression() == "spend in [2.5, -1e1, 40]");
+  for (size_t i = 0; i < w.user.size(); ++i) {
+    const NodeId n = *g.FindNode(w.user[i]);
+    CHECK(a.Matches(n, n) == (w.spend[i] == 40));  // spend: whole numbers
+  }
+  CHECK(Audience::Compile("spend in [4e1]", g)->Matches(0, 0) ==
+        a.Matches(0, 0));
 }
 
 TEST_CASE("a swapped graph recompiles the audience; features read profiles",
