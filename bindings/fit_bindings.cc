@@ -49,9 +49,9 @@ py::array_t<float, py::array::c_style> FeatureRows(py::handle x,
       wanted.append(n);
     }
     if (!missing.empty()) {
-      throw py::value_error(
-          std::string(what) + " is missing feature column(s): " +
-          Joined(missing) + " (expected every name of feature_names())");
+      Raise(ErrorClass::kInvalidArgument,
+            std::string(what) + " is missing feature column(s): " +
+                Joined(missing) + " (expected every name of feature_names())");
     }
     arr = x.attr("__getitem__")(wanted).attr("to_numpy")("dtype"_a = "float32");
   } else {
@@ -60,15 +60,16 @@ py::array_t<float, py::array::c_style> FeatureRows(py::handle x,
   py::array a = arr;
   const char kind = a.dtype().kind();
   if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b') {
-    throw py::type_error(std::string(what) +
-                         ": expected real numbers, got dtype " +
-                         py::str(a.dtype()).cast<std::string>());
+    Raise(ErrorClass::kArgumentType,
+          std::string(what) + ": expected real numbers, got dtype " +
+              py::str(a.dtype()).cast<std::string>());
   }
   if (a.ndim() != 2 || a.shape(1) != kNumFeatures) {
     const std::string shape = py::str(a.attr("shape")).cast<std::string>();
-    throw py::value_error(std::string(what) + " has shape " + shape +
-                          "; expected (rows, " + std::to_string(kNumFeatures) +
-                          "), one column per feature_names() entry");
+    Raise(ErrorClass::kInvalidArgument,
+          std::string(what) + " has shape " + shape + "; expected (rows, " +
+              std::to_string(kNumFeatures) +
+              "), one column per feature_names() entry");
   }
   return py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
       a);
@@ -95,10 +96,10 @@ std::shared_ptr<const Ranker> RankerArg(const py::handle& ranker) {
   if (py::isinstance<Ranker>(ranker)) {
     return ranker.cast<std::shared_ptr<Ranker>>();
   }
-  throw py::type_error(
-      "ranker: expected a spec string such as 'linear' or an "
-      "invitegraph.Ranker, got " +
-      py::str(py::type::of(ranker).attr("__name__")).cast<std::string>());
+  Raise(ErrorClass::kArgumentType,
+        "ranker: expected a spec string such as 'linear' or an "
+        "invitegraph.Ranker, got " +
+            py::str(py::type::of(ranker).attr("__name__")).cast<std::string>());
 }
 
 void InitFit(py::module_& m) {
@@ -132,7 +133,7 @@ it to Recommender(graph, ranker=...).
               py::gil_scoped_release nogil;
               s = SaveRanker(r, path);
             }
-            ThrowIfError(s);
+            ThrowIfFileError(s);
           },
           py::arg("path"),
           R"pbdoc(Writes to_json() to path atomically (path.tmp, fsync, rename).)pbdoc")
@@ -197,7 +198,7 @@ order. For learned rankers they add up, with the model's intercept, to the
           py::gil_scoped_release nogil;
           r = LoadRanker(path);
         }
-        return std::shared_ptr<Ranker>(ValueOrThrow(std::move(r)));
+        return std::shared_ptr<Ranker>(ValueOrThrowFile(std::move(r)));
       },
       py::arg("path"), "Reads a ranker saved by Ranker.save().");
   m.def(

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
+#include "bindings/arguments.h"
 #include "bindings/numpy.h"
 #include "bindings/status_conversion.h"
 #include "invitegraph/arc_partials.h"
@@ -13,21 +15,6 @@
 #include "invitegraph/social_graph.h"
 
 namespace invitegraph::py_bindings {
-
-namespace {
-// File errors as Python's OSError subclasses; the rest as ThrowIfError does.
-void ThrowFileError(const absl::Status& s) {
-  if (s.code() == absl::StatusCode::kNotFound) {
-    PyErr_SetString(PyExc_FileNotFoundError, std::string(s.message()).c_str());
-    throw pybind11::error_already_set();
-  }
-  if (s.code() == absl::StatusCode::kPermissionDenied) {
-    PyErr_SetString(PyExc_PermissionError, std::string(s.message()).c_str());
-    throw pybind11::error_already_set();
-  }
-  ThrowIfError(s);
-}
-}  // namespace
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -46,11 +33,16 @@ py::dict ArcDict(const ArcInfo& a, const SocialGraph& g) {
       "is_friend"_a = a.is_friend);
 }
 
-NodeId NodeOrThrow(const SocialGraph& g, UserId user) {
-  auto n = g.FindNode(user);
-  if (!n)
-    throw py::key_error("user " + std::to_string(user) +
-                        " is not in the graph");
+// The node of the id `user` (argument `name`): an exact integer (arguments.h)
+// that is in the graph, else NotFoundError.
+NodeId NodeOf(const SocialGraph& g, py::handle user,
+              absl::string_view name = "user") {
+  const UserId id = ExactInt(user, name);
+  auto n = g.FindNode(id);
+  if (!n) {
+    Raise(ErrorClass::kNotFound,
+          absl::StrCat(name, "=", id, ": not in the graph"));
+  }
   return *n;
 }
 
@@ -136,7 +128,7 @@ dedupe : str
           },
           [](const py::tuple& t) {
             if (t.size() != 7 && t.size() != 8) {
-              throw py::value_error("bad GraphConfig state");
+              Raise(ErrorClass::kInvalidArgument, "bad GraphConfig state");
             }
             GraphConfig c;
             c.half_life_days = t[0].cast<double>();
@@ -262,9 +254,9 @@ Use invitegraph.build_graph for DataFrames.
             for (const py::handle& h : columns) {
               const auto t = h.cast<py::tuple>();
               if (t.size() != 6) {
-                throw py::value_error(
-                    "add_profiles: each column is (name, type, codes, "
-                    "offsets, dictionary, numbers)");
+                Raise(ErrorClass::kInvalidArgument,
+                      "add_profiles: each column is (name, type, codes, "
+                      "offsets, dictionary, numbers)");
               }
               ProfileColumn c;
               c.name = t[0].cast<std::string>();
@@ -276,8 +268,8 @@ Use invitegraph.build_graph for DataFrames.
               } else if (type == "number") {
                 c.type = AttributeType::kNumber;
               } else {
-                throw py::value_error("profiles." + c.name +
-                                      ": unknown type '" + type + "'");
+                Raise(ErrorClass::kInvalidArgument,
+                      "profiles." + c.name + ": unknown type '" + type + "'");
               }
               if (!t[2].is_none())
                 c.codes =
@@ -388,9 +380,9 @@ Use invitegraph.build_graph for DataFrames.
             channel_fixed.shape(1) != kNumChannels ||
             static_cast<size_t>(channel_fixed.shape(0)) != m ||
             friends.size() != m) {
-          throw py::value_error(
-              "finish_arc_columns: channel_fixed must be rows x channels and "
-              "every column the same length");
+          Raise(ErrorClass::kInvalidArgument,
+                "finish_arc_columns: channel_fixed must be rows x channels and "
+                "every column the same length");
         }
         std::vector<ArcPartial> partials(m);
         const int64_t* fixed = channel_fixed.data();
@@ -505,8 +497,16 @@ tie strength, user profiles and an item index. Safe to share across threads.
       .def_property_readonly(
           "has_centrality", &SocialGraph::has_centrality,
           "True if PageRank, k-core numbers and clustering were computed.")
-      .def("__contains__", [](const SocialGraph& g,
-                              UserId u) { return g.FindNode(u).has_value(); })
+      .def("__contains__",
+           [](const SocialGraph& g, py::handle u) {
+             // Only an exact integer id can be in the graph: 2.5, True
+             // or "2" are not (and asking is not an error, as for a dict).
+             try {
+               return g.FindNode(ExactInt(u, "user")).has_value();
+             } catch (py::error_already_set&) {
+               return false;
+             }
+           })
       .def("__len__", &SocialGraph::num_nodes)
       .def(
           "user_ids",
@@ -529,8 +529,8 @@ tie strength, user profiles and an item index. Safe to share across threads.
           [](py::object self) {
             const SocialGraph& g = self.cast<const SocialGraph&>();
             if (g.communities().empty() && g.num_nodes() > 0) {
-              throw py::value_error(
-                  "this graph was built with communities=False");
+              Raise(ErrorClass::kInvalidArgument,
+                    "this graph was built with communities=False");
             }
             return py::dict(
                 "user"_a = ReadOnlyView(g.user_ids(), self),
@@ -551,9 +551,9 @@ dict
           [](py::object self) {
             const SocialGraph& g = self.cast<const SocialGraph&>();
             if (!g.has_centrality() && g.num_nodes() > 0) {
-              throw py::value_error(
-                  "this graph has no influence measures: it was built (or "
-                  "updated, or forgotten from) with centrality=False");
+              Raise(ErrorClass::kInvalidArgument,
+                    "this graph has no influence measures: it was built (or "
+                    "updated, or forgotten from) with centrality=False");
             }
             return py::dict(
                 "user"_a = ReadOnlyView(g.user_ids(), self),
@@ -575,24 +575,24 @@ dict
 )pbdoc")
       .def(
           "pagerank",
-          [](const SocialGraph& g, UserId user) {
-            return g.pagerank(NodeOrThrow(g, user));
+          [](const SocialGraph& g, py::handle user) {
+            return g.pagerank(NodeOf(g, user));
           },
           py::arg("user"),
           "The user's PageRank (0 without centrality; KeyError for an unknown "
           "user).")
       .def(
           "core_number",
-          [](const SocialGraph& g, UserId user) {
-            return g.core_number(NodeOrThrow(g, user));
+          [](const SocialGraph& g, py::handle user) {
+            return g.core_number(NodeOf(g, user));
           },
           py::arg("user"),
           "The user's k-core number (0 without centrality; KeyError for an "
           "unknown user).")
       .def(
           "clustering",
-          [](const SocialGraph& g, UserId user) {
-            return g.clustering(NodeOrThrow(g, user));
+          [](const SocialGraph& g, py::handle user) {
+            return g.clustering(NodeOf(g, user));
           },
           py::arg("user"),
           "The user's local clustering coefficient (0 without centrality; "
@@ -636,12 +636,24 @@ dict
           "and channel_weight (arcs x channels, channel_names() order).")
       .def(
           "adamic_adar_columns",
-          [](const SocialGraph& g, const Column<int64_t>& inviters, int k,
-             int num_threads) {
-            const auto users = AsSpan(inviters);
+          [](const SocialGraph& g, py::handle inviters, py::handle k_arg,
+             py::handle threads_arg) {
+            const auto column = ExactInts(inviters, "inviters");
+            const auto users = AsSpan(Column<int64_t>(column));
+            const int k = static_cast<int>(ExactInt(k_arg, "k", 0, kInt32Max));
+            const int num_threads = static_cast<int>(
+                ExactInt(threads_arg, "num_threads", 0, kInt32Max));
             std::vector<NodeId> nodes;
             nodes.reserve(users.size());
-            for (UserId u : users) nodes.push_back(NodeOrThrow(g, u));
+            for (size_t i = 0; i < users.size(); ++i) {
+              auto n = g.FindNode(users[i]);
+              if (!n) {
+                Raise(ErrorClass::kNotFound,
+                      absl::StrCat("inviters[", i, "]=", users[i],
+                                   ": not in the graph"));
+              }
+              nodes.push_back(*n);
+            }
             absl::StatusOr<std::vector<std::vector<ScoredCandidate>>> top =
                 absl::UnknownError("not run");
             std::vector<int64_t> inviter_col, candidate_col;
@@ -675,15 +687,15 @@ dict
           "SocialGraph.adamic_adar_top.")
       .def(
           "community",
-          [](const SocialGraph& g, UserId user) {
-            return g.community(NodeOrThrow(g, user));
+          [](const SocialGraph& g, py::handle user) {
+            return g.community(NodeOf(g, user));
           },
           py::arg("user"),
           "The user's community label (KeyError for an unknown user).")
       .def(
           "neighbors",
-          [](const SocialGraph& g, UserId user) {
-            const NodeId n = NodeOrThrow(g, user);
+          [](const SocialGraph& g, py::handle user) {
+            const NodeId n = NodeOf(g, user);
             std::vector<int64_t> out;
             for (NodeId v : g.neighbors(n)) out.push_back(g.user_id(v));
             return ToNumpy(std::move(out));
@@ -691,14 +703,15 @@ dict
           py::arg("user"), "External ids of the user's contacts.")
       .def(
           "degree",
-          [](const SocialGraph& g, UserId user) {
-            return g.degree(NodeOrThrow(g, user));
+          [](const SocialGraph& g, py::handle user) {
+            return g.degree(NodeOf(g, user));
           },
           py::arg("user"))
       .def(
           "arc",
-          [](const SocialGraph& g, UserId src, UserId dst) -> py::object {
-            auto a = g.FindArc(NodeOrThrow(g, src), NodeOrThrow(g, dst));
+          [](const SocialGraph& g, py::handle src,
+             py::handle dst) -> py::object {
+            auto a = g.FindArc(NodeOf(g, src, "src"), NodeOf(g, dst, "dst"));
             if (!a) return py::none();
             return ArcDict(*a, g);
           },
@@ -706,8 +719,8 @@ dict
           "The arc src -> dst as a dict, or None.")
       .def(
           "profile",
-          [](const SocialGraph& g, UserId user) {
-            const UserProfile p = g.profile(NodeOrThrow(g, user));
+          [](const SocialGraph& g, py::handle user) {
+            const UserProfile p = g.profile(NodeOf(g, user));
             py::dict cats;
             for (const auto& [c, w] : p.category_affinity)
               cats[py::int_(c)] = w;
@@ -724,17 +737,18 @@ dict
           py::arg("user"), "The user's profile as a dict.")
       .def(
           "item_category",
-          [](const SocialGraph& g, ItemId item) -> py::object {
-            const CategoryId c = g.item_category(item);
+          [](const SocialGraph& g, py::handle item) -> py::object {
+            const CategoryId c = g.item_category(ExactInt(item, "item"));
             if (c == kNoCategory) return py::none();
             return py::int_(c);
           },
           py::arg("item"))
       .def(
           "item_buyers",
-          [](const SocialGraph& g, ItemId item) {
+          [](const SocialGraph& g, py::handle item) {
             std::vector<int64_t> out;
-            for (NodeId v : g.item_buyers(item)) out.push_back(g.user_id(v));
+            for (NodeId v : g.item_buyers(ExactInt(item, "item")))
+              out.push_back(g.user_id(v));
             return ToNumpy(std::move(out));
           },
           py::arg("item"), "External ids of the item's buyers.")
@@ -760,13 +774,16 @@ dict
           "SocialGraph.update for DataFrames. GIL released.")
       .def(
           "forget",
-          [](const SocialGraph& g, const Column<int64_t>& user_ids,
-             bool ignore_unknown, bool communities, bool centrality) {
+          [](const SocialGraph& g, py::handle user_ids, bool ignore_unknown,
+             bool communities, bool centrality) {
             ForgetOptions options;
             options.ignore_unknown = ignore_unknown;
             options.communities = communities;
             options.centrality = centrality;
-            auto ids = AsSpan(user_ids);
+            // An erasure request must name exactly whom it erases: 2.5 is
+            // refused, never truncated to user 2.
+            const Column<int64_t> column = ExactInts(user_ids, "user_ids");
+            auto ids = AsSpan(column);
             absl::StatusOr<SocialGraph> out = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
@@ -803,7 +820,7 @@ centrality : bool
               py::gil_scoped_release nogil;
               n = g.Save(path.string());
             }
-            ThrowFileError(n.status());
+            ThrowIfFileError(n.status());
             return *n;
           },
           py::arg("path"), R"pbdoc(
@@ -819,13 +836,13 @@ Kept events are not saved. GIL released.
               py::gil_scoped_release nogil;
               g = SocialGraph::Load(path.string());
             }
-            ThrowFileError(g.status());
+            ThrowIfFileError(g.status());
             return std::move(*g);
           },
           py::arg("path"), R"pbdoc(
 Reads a snapshot written by save(), validating every length and checksum: a truncated,
-damaged or other-version file raises invitegraph.Error naming the problem; a missing
-file FileNotFoundError. GIL released.
+damaged or other-version file raises invitegraph.SnapshotError naming the problem; a
+missing file invitegraph.SnapshotNotFoundError (a FileNotFoundError). GIL released.
 )pbdoc")
       .def(
           "to_bytes",
@@ -860,8 +877,10 @@ file FileNotFoundError. GIL released.
             return py::make_tuple(py::bytes(ValueOrThrow(std::move(b))));
           },
           [](const py::tuple& t) {
-            if (t.size() != 1)
-              throw std::runtime_error("bad SocialGraph state");
+            if (t.size() != 1) {
+              Raise(ErrorClass::kSnapshot,
+                    "SocialGraph pickle: expected one bytes field");
+            }
             const std::string_view view = t[0].cast<py::bytes>();
             absl::StatusOr<SocialGraph> g = absl::UnknownError("");
             {

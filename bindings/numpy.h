@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "bindings/status_conversion.h"
 #include "invitegraph/progress.h"
 
 namespace invitegraph::py_bindings {
@@ -23,7 +24,8 @@ using Column = py::array_t<T, py::array::c_style>;
 
 template <typename T>
 absl::Span<const T> AsSpan(const Column<T>& a) {
-  if (a.ndim() != 1) throw py::value_error("expected a one-dimensional array");
+  if (a.ndim() != 1)
+    Raise(ErrorClass::kInvalidArgument, "expected a one-dimensional array");
   return absl::MakeConstSpan(a.data(), static_cast<size_t>(a.size()));
 }
 

@@ -159,8 +159,8 @@ class CallbackRanker final : public Ranker {
 CallbackRanker::CallbackRanker(py::object model, int64_t batch_rows)
     : model_(std::move(model)), batch_rows_(batch_rows) {
   if (batch_rows < 0) {
-    throw py::value_error(
-        absl::StrCat("batch_rows=", batch_rows, ": must be >= 0"));
+    Raise(ErrorClass::kInvalidArgument,
+          absl::StrCat("batch_rows=", batch_rows, ": must be >= 0"));
   }
   model_name_ = TypeName(model_);
   if (py::hasattr(model_, "predict_proba")) {
@@ -175,11 +175,13 @@ CallbackRanker::CallbackRanker(py::object model, int64_t batch_rows)
     if (py::hasattr(model_, "__qualname__"))
       model_name_ = py::str(model_.attr("__qualname__"));
   } else {
-    throw py::type_error(absl::StrCat(
-        "ranker: expected a spec string such as 'linear', a model with "
-        "predict_proba or predict (scikit-learn, LightGBM), or a callable "
-        "taking a feature DataFrame; got ",
-        model_name_, ", which has none of these"));
+    Raise(
+        ErrorClass::kArgumentType,
+        absl::StrCat(
+            "ranker: expected a spec string such as 'linear', a model with "
+            "predict_proba or predict (scikit-learn, LightGBM), or a callable "
+            "taking a feature DataFrame; got ",
+            model_name_, ", which has none of these"));
   }
   call_name_ = method_kind_ == ScoreMethod::kCall
                    ? absl::StrCat("callable ", model_name_)
@@ -204,10 +206,11 @@ CallbackRanker::CallbackRanker(py::object model, int64_t batch_rows)
     if (found >= 0) {
       proba_column_ = found;
     } else if (classes.size() != 2) {
-      throw py::value_error(absl::StrCat(
-          "ranker ", model_name_, ": predict_proba has ", classes.size(),
-          " classes ", std::string(py::str(model_.attr("classes_"))),
-          " and none is 1, so no column is the positive class"));
+      Raise(ErrorClass::kInvalidArgument,
+            absl::StrCat("ranker ", model_name_, ": predict_proba has ",
+                         classes.size(), " classes ",
+                         std::string(py::str(model_.attr("classes_"))),
+                         " and none is 1, so no column is the positive class"));
     }
     if (classes.size() == 2 && proba_column_ == 0) sign_ = -1.0f;
   }
@@ -257,22 +260,26 @@ void CallbackRanker::ChooseColumns() {
       }
     }
     if (!unknown.empty()) {
-      throw py::value_error(absl::StrCat(
-          "ranker ", model_name_,
-          " was fitted on columns invitegraph does not produce: ",
-          absl::StrJoin(unknown, ", "),
-          ". Fit it on rec.features(...).drop(columns=\"candidate\") or a "
-          "subset of invitegraph.feature_names(): ",
-          absl::StrJoin(names, ", ")));
+      Raise(
+          ErrorClass::kInvalidArgument,
+          absl::StrCat(
+              "ranker ", model_name_,
+              " was fitted on columns invitegraph does not produce: ",
+              absl::StrJoin(unknown, ", "),
+              ". Fit it on rec.features(...).drop(columns=\"candidate\") or a "
+              "subset of invitegraph.feature_names(): ",
+              absl::StrJoin(names, ", ")));
     }
   } else if (n_features) {
     input_ = Input::kArray;
     if (*n_features != kNumFeatures) {
-      throw py::value_error(absl::StrCat(
-          "ranker ", model_name_, " was fitted on ", *n_features,
-          " unnamed columns, but invitegraph provides ", kNumFeatures,
-          " (invitegraph.feature_names()); fit it on all of them, or on a "
-          "DataFrame with their names to use a subset"));
+      Raise(
+          ErrorClass::kInvalidArgument,
+          absl::StrCat(
+              "ranker ", model_name_, " was fitted on ", *n_features,
+              " unnamed columns, but invitegraph provides ", kNumFeatures,
+              " (invitegraph.feature_names()); fit it on all of them, or on a "
+              "DataFrame with their names to use a subset"));
     }
   } else {
     input_ = Input::kFrame;  // callables and duck-typed models see names

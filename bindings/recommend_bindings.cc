@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "absl/strings/str_cat.h"
+#include "bindings/arguments.h"
 #include "bindings/fit_bindings.h"
 #include "bindings/numpy.h"
 #include "bindings/outcome_columns.h"
@@ -54,21 +56,35 @@ invitegraph.Policy for the documented semantics). Caps are
 (window_seconds, max) pairs.
 )pbdoc")
       .def(
-          py::init([](std::vector<UserId> exclude,
+          py::init([](py::handle exclude,
                       std::vector<std::pair<UserId, UserId>> blocked_pairs,
-                      std::vector<std::pair<int64_t, int64_t>> caps,
-                      double new_user_boost, double active_user_boost,
-                      double fatigue_penalty, double diversity,
-                      int64_t urgency_window_seconds,
+                      py::handle caps, double new_user_boost,
+                      double active_user_boost, double fatigue_penalty,
+                      double diversity, int64_t urgency_window_seconds,
                       double urgency_two_hop_factor, bool urgency_raises_k,
                       double exclude_suspicion_above,
                       double penalize_suspicion_above, double suspicion_penalty,
                       double suspicious_tie_discount) {
             Policy p;
-            p.exclude = std::move(exclude);
+            const auto ex = ExactInts(exclude, "exclude");
+            p.exclude.assign(ex.data(), ex.data() + ex.size());
             p.blocked_pairs = std::move(blocked_pairs);
-            for (const auto& [w, n] : caps)
-              p.max_invites_per_recipient.push_back({w, n});
+            // (window_seconds, max) pairs; a count of 2.7 is refused, not cut.
+            size_t i = 0;
+            for (py::handle cap : caps) {
+              const py::sequence pair =
+                  py::reinterpret_borrow<py::sequence>(cap);
+              const std::string at =
+                  absl::StrCat("max_invites_per_recipient[", i++, "]");
+              if (!py::isinstance<py::sequence>(cap) || pair.size() != 2) {
+                Raise(ErrorClass::kArgumentType,
+                      absl::StrCat(at,
+                                   ": expected a (window_seconds, max) pair"));
+              }
+              p.max_invites_per_recipient.push_back(
+                  {ExactInt(pair[0], absl::StrCat(at, ".window_seconds"), 1),
+                   ExactInt(pair[1], absl::StrCat(at, ".max"), 0, kInt32Max)});
+            }
             p.new_user_boost = new_user_boost;
             p.active_user_boost = active_user_boost;
             p.fatigue_penalty = fatigue_penalty;
@@ -83,10 +99,9 @@ invitegraph.Policy for the documented semantics). Caps are
             ThrowIfError(ValidatePolicy(p));
             return p;
           }),
-          py::kw_only(), py::arg("exclude") = std::vector<UserId>{},
+          py::kw_only(), py::arg("exclude") = py::tuple(),
           py::arg("blocked_pairs") = std::vector<std::pair<UserId, UserId>>{},
-          py::arg("max_invites_per_recipient") =
-              std::vector<std::pair<int64_t, int64_t>>{},
+          py::arg("max_invites_per_recipient") = py::tuple(),
           py::arg("new_user_boost") = 0.0, py::arg("active_user_boost") = 0.0,
           py::arg("fatigue_penalty") = 0.0, py::arg("diversity") = 0.0,
           py::arg("urgency_window_seconds") = Policy{}.urgency_window_seconds,
@@ -157,10 +172,11 @@ attributes, evaluated per candidate in C++.
       .def("compiled_for", &Audience::CompiledFor, py::arg("graph"))
       .def(
           "matches",
-          [](const Audience& a, const SocialGraph& g, UserId inviter,
-             UserId candidate) {
-            const auto u = g.FindNode(inviter), v = g.FindNode(candidate);
-            if (!u || !v) throw py::key_error("user not in the graph");
+          [](const Audience& a, const SocialGraph& g, py::handle inviter,
+             py::handle candidate) {
+            const auto u = g.FindNode(ExactInt(inviter, "inviter"));
+            const auto v = g.FindNode(ExactInt(candidate, "candidate"));
+            if (!u || !v) Raise(ErrorClass::kNotFound, "user not in the graph");
             if (!a.CompiledFor(g)) {
               return ValueOrThrow(Audience::Compile(a.expression(), g))
                   .Matches(*u, *v);
@@ -231,10 +247,21 @@ invitegraph.Recommender for DataFrames.
       .def_property_readonly("graph", &Recommender::graph)
       .def(
           "recommend",
-          [](const Recommender& r, UserId inviter, ItemId item, int k,
-             CategoryId category, std::vector<UserId> members, int team_size,
-             std::optional<Timestamp> ends_at,
+          [](const Recommender& r, py::handle inviter_arg, py::handle item_arg,
+             py::handle k_arg, py::handle category_arg, py::handle members_arg,
+             py::handle team_size_arg, std::optional<Timestamp> ends_at,
              std::optional<Audience> audience) {
+            const UserId inviter = ExactInt(inviter_arg, "inviter");
+            const ItemId item = ExactIntOrNone(item_arg, "item").value_or(-1);
+            const int k = static_cast<int>(ExactInt(k_arg, "k", 0, kInt32Max));
+            const CategoryId category = static_cast<CategoryId>(
+                ExactIntOrNone(category_arg, "category", kNoCategory)
+                    .value_or(kNoCategory));
+            const auto member_ids = ExactInts(members_arg, "members");
+            std::vector<UserId> members(member_ids.data(),
+                                        member_ids.data() + member_ids.size());
+            const int team_size = static_cast<int>(
+                ExactInt(team_size_arg, "team_size", 0, kInt32Max));
             absl::StatusOr<InviteList> s = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
@@ -259,20 +286,26 @@ invitegraph.Recommender for DataFrames.
             return py::make_tuple(SuggestionColumns(std::move(t), false),
                                   std::move(list));
           },
-          py::arg("inviter"), py::arg("item") = -1, py::arg("k") = 10,
-          py::arg("category") = kNoCategory,
-          py::arg("members") = std::vector<UserId>{}, py::arg("team_size") = 0,
-          py::arg("ends_at") = py::none(), py::arg("audience") = py::none(),
+          py::arg("inviter"), py::arg("item") = py::none(), py::arg("k") = 10,
+          py::arg("category") = py::none(), py::arg("members") = py::tuple(),
+          py::arg("team_size") = 0, py::arg("ends_at") = py::none(),
+          py::arg("audience") = py::none(),
           "(columns candidate, score, ranker_score, join_probability, rank, "
           "reasons; {k, urgency, still_needed, expected_joins, "
           "fill_probability}) of one campaign request.")
       .def(
           "recommend_batch",
-          [](const Recommender& r, const Column<int64_t>& inviters,
-             const Column<int64_t>& items, int k, int num_threads,
+          [](const Recommender& r, py::handle inviters_arg,
+             py::handle items_arg, py::handle k_arg, py::handle threads_arg,
              py::object progress, std::optional<Audience> audience) {
+            const Column<int64_t> inviters =
+                ExactInts(inviters_arg, "inviters");
+            const Column<int64_t> items = ExactInts(items_arg, "items");
             auto inv = AsSpan(inviters);
             auto it = AsSpan(items);
+            const int k = static_cast<int>(ExactInt(k_arg, "k", 0, kInt32Max));
+            const int num_threads = static_cast<int>(
+                ExactInt(threads_arg, "num_threads", 0, kInt32Max));
             BatchOptions options;
             options.audience = audience.value_or(Audience());
             options.num_threads = num_threads;
@@ -291,13 +324,23 @@ invitegraph.Recommender for DataFrames.
           "as recommend.")
       .def(
           "recommend_wave",
-          [](const Recommender& r, const Column<int64_t>& inviters,
-             const Column<int64_t>& items, int k, int recipient_capacity,
-             const std::string& method, int64_t exact_work_limit,
-             int num_threads, py::object progress,
+          [](const Recommender& r, py::handle inviters_arg,
+             py::handle items_arg, py::handle k_arg, py::handle capacity_arg,
+             const std::string& method, py::handle work_arg,
+             py::handle threads_arg, py::object progress,
              std::optional<Audience> audience) {
+            const Column<int64_t> inviters =
+                ExactInts(inviters_arg, "inviters");
+            const Column<int64_t> items = ExactInts(items_arg, "items");
             auto inv = AsSpan(inviters);
             auto it = AsSpan(items);
+            const int k = static_cast<int>(ExactInt(k_arg, "k", 0, kInt32Max));
+            const int recipient_capacity = static_cast<int>(
+                ExactInt(capacity_arg, "recipient_capacity", 0, kInt32Max));
+            const int64_t exact_work_limit =
+                ExactInt(work_arg, "exact_work_limit", 0);
+            const int num_threads = static_cast<int>(
+                ExactInt(threads_arg, "num_threads", 0, kInt32Max));
             WaveOptions o;
             o.audience = audience.value_or(Audience());
             o.recipient_capacity = recipient_capacity;
@@ -308,8 +351,9 @@ invitegraph.Recommender for DataFrames.
             } else if (method == "exact") {
               o.method = WaveMethod::kExact;
             } else {
-              throw py::value_error("method='" + method +
-                                    "': expected 'auto', 'greedy' or 'exact'");
+              Raise(ErrorClass::kInvalidArgument,
+                    "method='" + method +
+                        "': expected 'auto', 'greedy' or 'exact'");
             }
             o.exact_work_limit = exact_work_limit;
             o.num_threads = num_threads;
@@ -346,8 +390,13 @@ invitegraph.Recommender for DataFrames.
           "than recipient_capacity lists, maximising expected joins.")
       .def(
           "features",
-          [](const Recommender& r, UserId inviter, ItemId item,
-             CategoryId category, std::optional<Audience> audience) {
+          [](const Recommender& r, py::handle inviter_arg, py::handle item_arg,
+             py::handle category_arg, std::optional<Audience> audience) {
+            const UserId inviter = ExactInt(inviter_arg, "inviter");
+            const ItemId item = ExactIntOrNone(item_arg, "item").value_or(-1);
+            const CategoryId category = static_cast<CategoryId>(
+                ExactIntOrNone(category_arg, "category", kNoCategory)
+                    .value_or(kNoCategory));
             absl::StatusOr<FeatureMatrix> f = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
@@ -364,8 +413,8 @@ invitegraph.Recommender for DataFrames.
                       values.mutable_data());
             return py::make_tuple(ToNumpy(std::move(x.candidates)), values);
           },
-          py::arg("inviter"), py::arg("item") = -1,
-          py::arg("category") = kNoCategory, py::arg("audience") = py::none(),
+          py::arg("inviter"), py::arg("item") = py::none(),
+          py::arg("category") = py::none(), py::arg("audience") = py::none(),
           "(candidates, feature matrix) of the rows recommend scores.")
       .def(
           "record_outcomes",
@@ -390,8 +439,12 @@ unknown_invitees}.
 )pbdoc")
       .def(
           "reserve_invites",
-          [](const Recommender& r, UserId inviter,
-             const Column<int64_t>& invitees, ItemId item, Timestamp ts) {
+          [](const Recommender& r, py::handle inviter_arg,
+             py::handle invitees_arg, py::handle item_arg, Timestamp ts) {
+            const UserId inviter = ExactInt(inviter_arg, "inviter");
+            const Column<int64_t> invitees =
+                ExactInts(invitees_arg, "invitees");
+            const ItemId item = ExactInt(item_arg, "item");
             auto inv = AsSpan(invitees);
             absl::StatusOr<std::vector<bool>> g = absl::UnknownError("");
             {
@@ -408,14 +461,19 @@ unknown_invitees}.
 Atomically records a "sent" outcome for each invitee whose caps allow one more
 send; returns a bool array, True where granted (and recorded).
 )pbdoc")
-      .def("recent_sends", &Recommender::RecentSends, py::arg("user"),
-           py::arg("window_seconds"),
-           "Recorded sends to `user` in (now - window_seconds, now] (kept "
-           "only with caps, within the longest cap window).")
+      .def(
+          "recent_sends",
+          [](const Recommender& r, py::handle user, py::handle window) {
+            return r.RecentSends(ExactInt(user, "user"),
+                                 ExactInt(window, "window_seconds", 0));
+          },
+          py::arg("user"), py::arg("window_seconds"),
+          "Recorded sends to `user` in (now - window_seconds, now] (kept "
+          "only with caps, within the longest cap window).")
       .def(
           "feedback_for",
-          [](const Recommender& r, UserId user) {
-            const RecipientFeedback f = r.FeedbackFor(user);
+          [](const Recommender& r, py::handle user) {
+            const RecipientFeedback f = r.FeedbackFor(ExactInt(user, "user"));
             return py::dict(
                 "in_graph"_a = f.in_graph, "successes"_a = f.successes,
                 "failures"_a = f.failures, "accept_rate"_a = f.accept_rate,
@@ -437,7 +495,11 @@ send; returns a bool array, True where granted (and recorded).
           "Switches to `graph` without stopping requests (GIL released).")
       .def(
           "forget_users",
-          [](const Recommender& r, const std::vector<UserId>& users) {
+          [](const Recommender& r, py::handle users_arg) {
+            // An erasure names exactly whom it erases: 2.5 is refused.
+            const Column<int64_t> ids = ExactInts(users_arg, "users");
+            const std::vector<UserId> users(ids.data(),
+                                            ids.data() + ids.size());
             py::gil_scoped_release nogil;
             return r.ForgetUsers(users);
           },
@@ -450,7 +512,7 @@ send; returns a bool array, True where granted (and recorded).
               py::gil_scoped_release nogil;
               n = r.SaveState(path);
             }
-            return ValueOrThrow(std::move(n));
+            return ValueOrThrowFile(std::move(n));
           },
           py::arg("path"))
       .def(
@@ -461,7 +523,7 @@ send; returns a bool array, True where granted (and recorded).
               py::gil_scoped_release nogil;
               s = r.LoadState(path);
             }
-            ThrowIfError(s);
+            ThrowIfFileError(s);
           },
           py::arg("path"))
       .def("state_to_bytes",

@@ -1,7 +1,11 @@
-// The one place where absl::Status becomes a Python exception: a Python
-// model's own exception is raised again as it was; otherwise
-// kInvalidArgument -> ValueError, kNotFound -> KeyError, kOutOfRange ->
-// IndexError, anything else -> invitegraph.Error.
+// The one place where a failure becomes a Python exception. Every exception
+// the bindings raise is one of invitegraph._errors (README: "What invitegraph
+// refuses"): a Python model's own exception is raised again as it was;
+// otherwise kInvalidArgument -> InvalidArgumentError (a ValueError),
+// kNotFound -> NotFoundError (a KeyError), kOutOfRange -> OutOfRangeError (an
+// IndexError), kDataLoss -> SnapshotError (an OSError), anything else ->
+// invitegraph.Error. Calls that read or write files convert with
+// ThrowIfFileError, so that a missing file is a SnapshotError, not a KeyError.
 #ifndef INVITEGRAPH_BINDINGS_STATUS_CONVERSION_H_
 #define INVITEGRAPH_BINDINGS_STATUS_CONVERSION_H_
 
@@ -11,36 +15,66 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace invitegraph::py_bindings {
 
-// invitegraph.Error, created in module.cc.
-pybind11::object& ErrorType();
+// The classes of invitegraph._errors, looked up once in module.cc.
+enum class ErrorClass {
+  kError,
+  kInvalidArgument,
+  kArgumentType,
+  kNotFound,
+  kOutOfRange,
+  kSnapshot,
+  kSnapshotNotFound,
+  kSnapshotPermission,
+};
+pybind11::handle ErrorType(ErrorClass c = ErrorClass::kError);
+
+// Raises `c` with `message`.
+[[noreturn]] void Raise(ErrorClass c, absl::string_view message);
 
 // Raises the Python exception a Python model raised inside the call, if `s`
 // carries one (python_ranker.cc), so users see their own exception.
 void RethrowPythonError(const absl::Status& s);
 
+// The class a status code maps to (see the file comment).
+ErrorClass ClassOf(absl::StatusCode code);
+
 inline void ThrowIfError(const absl::Status& s) {
   if (s.ok()) return;
   RethrowPythonError(s);
-  const std::string msg(s.message());
+  Raise(ClassOf(s.code()), s.message());
+}
+
+// For calls that read or write snapshots: any failure but a bad argument is a
+// SnapshotError; ENOENT (kNotFound) and EACCES (kPermissionDenied) are its
+// subclasses that are also FileNotFoundError and PermissionError.
+inline void ThrowIfFileError(const absl::Status& s) {
+  if (s.ok()) return;
+  RethrowPythonError(s);
   switch (s.code()) {
     case absl::StatusCode::kInvalidArgument:
-      throw pybind11::value_error(msg);
+      Raise(ErrorClass::kInvalidArgument, s.message());
     case absl::StatusCode::kNotFound:
-      throw pybind11::key_error(msg);
-    case absl::StatusCode::kOutOfRange:
-      throw pybind11::index_error(msg);
+      Raise(ErrorClass::kSnapshotNotFound, s.message());
+    case absl::StatusCode::kPermissionDenied:
+      Raise(ErrorClass::kSnapshotPermission, s.message());
     default:
-      PyErr_SetString(ErrorType().ptr(), msg.c_str());
-      throw pybind11::error_already_set();
+      Raise(ErrorClass::kSnapshot, s.message());
   }
 }
 
 template <typename T>
 T ValueOrThrow(absl::StatusOr<T>&& s) {
   ThrowIfError(s.status());
+  return std::move(s).value();
+}
+
+template <typename T>
+T ValueOrThrowFile(absl::StatusOr<T>&& s) {
+  ThrowIfFileError(s.status());
   return std::move(s).value();
 }
 

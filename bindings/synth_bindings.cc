@@ -21,10 +21,12 @@ void SetField(const std::string& key, py::handle value, T& field) {
   try {
     field = value.cast<T>();
   } catch (const py::cast_error&) {
-    throw py::type_error(absl::StrCat(
-        "abuse['", key, "']: expected ",
-        std::is_floating_point_v<T> ? "a number" : "an integer", ", got ",
-        std::string(py::str(py::type::handle_of(value).attr("__name__")))));
+    Raise(
+        ErrorClass::kArgumentType,
+        absl::StrCat(
+            "abuse['", key, "']: expected ",
+            std::is_floating_point_v<T> ? "a number" : "an integer", ", got ",
+            std::string(py::str(py::type::handle_of(value).attr("__name__")))));
   }
 }
 
@@ -68,8 +70,8 @@ synth::Abuse AbuseFrom(const py::object& mapping) {
     } else if (key == "fresh_days") {
       SetField(key, value, a.fresh_days);
     } else {
-      throw py::value_error(
-          absl::StrCat("unknown abuse key '", key, "'; valid keys: ", valid));
+      Raise(ErrorClass::kInvalidArgument,
+            absl::StrCat("unknown abuse key '", key, "'; valid keys: ", valid));
     }
   }
   return a;

@@ -52,8 +52,8 @@ void InitTraining(py::module_& m) {
          uint64_t seed, int folds) {
         const auto u = AsSpan(inviter), i = AsSpan(item);
         if (u.size() != i.size() || folds < 1) {
-          throw py::value_error(
-              "training_folds: inviter and item must be as long, folds >= 1");
+          Raise(ErrorClass::kInvalidArgument,
+                "training_folds: inviter and item must be as long, folds >= 1");
         }
         std::vector<int32_t> out(u.size());
         for (size_t r = 0; r < u.size(); ++r) {

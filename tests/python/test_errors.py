@@ -218,7 +218,9 @@ def test_nothing_to_build_is_an_error():
         ig.build_graph(progress=False)
     with pytest.raises(ig.Error, match="nothing to build"):
         ig.build_graph(friendships={"src": [], "dst": []}, progress=False)
-    assert issubclass(ig.Error, RuntimeError)
+    # One family (issue 18): ig.Error is the base of every failure, bad input included,
+    # so it is no longer a RuntimeError (which `except RuntimeError` would then catch).
+    assert issubclass(ig.Error, Exception) and not issubclass(ig.Error, RuntimeError)
 
 
 # --------------------------------------------------------------------------------------

@@ -8,8 +8,11 @@
 """
 from . import synth
 from ._abuse import AbuseOptions, AbuseReport, detect_abuse
-from ._core import (Audience, Error, channel_names, feature_names, linear_weights, outcome_names,
+from ._core import (Audience, channel_names, feature_names, linear_weights, outcome_names,
                     ranker_names)
+from ._errors import (ArgumentTypeError, Error, InvalidArgumentError, NotFoundError,
+                      OutOfRangeError, SnapshotError, SnapshotNotFoundError,
+                      SnapshotPermissionError)
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
 from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph,
                       history_from_outcomes)
@@ -23,15 +26,22 @@ __version__ = "0.1.0"
 __all__ = [
     "AbuseOptions",
     "AbuseReport",
+    "ArgumentTypeError",
     "Audience",
     "Campaign",
     "Error",
     "EvaluationReport",
     "GraphBuilder",
     "GraphConfig",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "OutOfRangeError",
     "Policy",
     "Ranker",
     "Recommender",
+    "SnapshotError",
+    "SnapshotNotFoundError",
+    "SnapshotPermissionError",
     "SocialGraph",
     "TrainingSet",
     "build_graph",

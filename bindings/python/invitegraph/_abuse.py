@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import _core
 from ._columns import int_column, kind_column, table_columns, ts_column
+from ._errors import ArgumentTypeError, InvalidArgumentError, NotFoundError
 
 AbuseOptions = _core.AbuseOptions
 
@@ -72,7 +73,7 @@ class AbuseReport:
         """The evidence names of one user, e.g. ``["fresh_account", "ring_member"]``."""
         rows = np.flatnonzero(self.users["user"].to_numpy() == int(user))
         if len(rows) == 0:
-            raise KeyError(f"user {user} is not in the report")
+            raise NotFoundError(f"user {user} is not in the report")
         bits = int(self._evidence[rows[0]])
         return [n for b, n in enumerate(_EVIDENCE) if bits & (1 << b)]
 
@@ -120,13 +121,14 @@ _OPTION_NAMES = ("fresh_days", "min_purchase_weight", "min_reciprocal_assist",
 def _make_options(kwargs: dict) -> AbuseOptions:
     for k in kwargs:
         if k not in _OPTION_NAMES:
-            raise ValueError(f"unknown abuse threshold {k!r}; valid: {', '.join(_OPTION_NAMES)}")
+            raise InvalidArgumentError(
+                f"unknown abuse threshold {k!r}; valid: {', '.join(_OPTION_NAMES)}")
     return AbuseOptions(**kwargs)
 
 
 def _options(options: Optional[AbuseOptions], kwargs: dict) -> AbuseOptions:
     if options is not None and kwargs:
-        raise ValueError("pass either options= or keyword thresholds, not both")
+        raise InvalidArgumentError("pass either options= or keyword thresholds, not both")
     return options if options is not None else _make_options(kwargs)
 
 
@@ -203,8 +205,8 @@ def _abuse(self: Any) -> pd.DataFrame:
     """
     cols = _core.graph_abuse_columns(self)
     if cols is None:
-        raise ValueError("this graph has no abuse scores: attach them with "
-                         "g.with_abuse(ig.detect_abuse(g)) or build_graph(abuse=True)")
+        raise InvalidArgumentError("this graph has no abuse scores: attach them with "
+                                   "g.with_abuse(ig.detect_abuse(g)) or build_graph(abuse=True)")
     return pd.DataFrame({"user": np.array(cols["user"]), "suspicion": cols["suspicion"],
                          "reputation": cols["reputation"],
                          **_evidence_frame(cols["evidence"])})
@@ -221,4 +223,4 @@ def build_abuse_options(abuse: Union[None, bool, dict, AbuseOptions]) -> Optiona
         return abuse
     if isinstance(abuse, dict):
         return _make_options(abuse)
-    raise TypeError(f"abuse: expected None, a bool, a dict or AbuseOptions, got {abuse!r}")
+    raise ArgumentTypeError(f"abuse: expected None, a bool, a dict or AbuseOptions, got {abuse!r}")

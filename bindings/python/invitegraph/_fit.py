@@ -13,6 +13,7 @@ import numpy as np
 from . import _core
 from ._columns import int_column
 from ._progress import ProgressArg, progress_callback
+from ._errors import ArgumentTypeError, InvalidArgumentError, SnapshotNotFoundError
 
 Ranker = _core.Ranker
 ranker_from_json = _core.ranker_from_json
@@ -24,16 +25,17 @@ def load_ranker(path: Any) -> Ranker:
     import os
 
     if not os.path.exists(path):
-        raise FileNotFoundError(f"no ranker file at {path}")
+        raise SnapshotNotFoundError(f"no ranker file at {path}")
     return _core.load_ranker(os.fspath(path))
 
 
 def _float_column(values: Any, name: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.ndim != 1:
-        raise ValueError(f"{name}: expected a one-dimensional column, got shape {arr.shape}")
+        raise InvalidArgumentError(
+            f"{name}: expected a one-dimensional column, got shape {arr.shape}")
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected numbers, got dtype {arr.dtype}")
+        raise ArgumentTypeError(f"{name}: expected numbers, got dtype {arr.dtype}")
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
@@ -42,7 +44,7 @@ def _labels(y: Any) -> np.ndarray:
     bad = (arr != 0) & (arr != 1)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"y[{row}]={np.asarray(y)[row].item()!r}: labels must be 0 or 1")
+        raise InvalidArgumentError(f"y[{row}]={np.asarray(y)[row].item()!r}: labels must be 0 or 1")
     return arr
 
 
@@ -105,8 +107,8 @@ def _ranker_or_spec(ranker: Any) -> Any:
     """Validates the ``ranker`` argument of :class:`Recommender`."""
     if isinstance(ranker, (str, Ranker)):
         return ranker
-    raise TypeError(f"ranker: expected a spec string such as 'linear' or an "
-                    f"invitegraph.Ranker, got {type(ranker).__name__}")
+    raise ArgumentTypeError(f"ranker: expected a spec string such as 'linear' or an "
+                            f"invitegraph.Ranker, got {type(ranker).__name__}")
 
 
 __all__ = ["Ranker", "fit_ranker_arrays", "load_ranker", "make_ranker",

@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import (category_column, float_column, int_column, kind_column, list_column,
-                       outcome_column, profile_columns, table_columns, ts_column,
-                       unix_seconds)
+from ._columns import (category_column, check_text, float_column, int_column, kind_column,
+                       list_column, outcome_column, profile_columns, row_labels,
+                       table_columns, ts_column, unix_seconds)
 from ._abuse import _abuse, _with_abuse, build_abuse_options
 from ._policy import Campaign, Policy, _seconds
 from ._progress import ProgressArg, progress_callback
+from ._errors import ArgumentTypeError, InvalidArgumentError
 
 GraphConfig = _core.GraphConfig
 SocialGraph = _core.SocialGraph
@@ -145,9 +146,7 @@ def _adamic_adar_top(self: SocialGraph, inviters: Iterable[int], k: int = 20,
         id; fewer than ``k`` rows when it has fewer candidates. The same for every
         ``num_threads`` (0: all cores). ``KeyError`` for an unknown inviter.
     """
-    users = np.ascontiguousarray(np.asarray(list(inviters) if not hasattr(inviters, "__len__")
-                                            else inviters, dtype=np.int64))
-    cols = self.adamic_adar_columns(users, k=int(k), num_threads=int(num_threads))
+    cols = self.adamic_adar_columns(inviters, k=k, num_threads=num_threads)
     return pd.DataFrame({"inviter": cols["inviter"], "candidate": cols["candidate"],
                          "score": cols["score"]})
 
@@ -185,21 +184,34 @@ class GraphBuilder:
         self._b = _core.GraphBuilder(config if config is not None else GraphConfig())
 
     def add_friendships(self, table: Any) -> "GraphBuilder":
+        with row_labels(table, "friendships"):
+            self._add_friendships(table)
+        return self
+
+    def _add_friendships(self, table: Any) -> None:
         c = table_columns(table, "friendships", *_FRIENDSHIPS)
         self._b.add_friendships(int_column(c["src"], "friendships", "src"),
                                 int_column(c["dst"], "friendships", "dst"))
-        return self
 
     def add_interactions(self, table: Any) -> "GraphBuilder":
+        with row_labels(table, "interactions"):
+            self._add_interactions(table)
+        return self
+
+    def _add_interactions(self, table: Any) -> None:
         c = table_columns(table, "interactions", *_INTERACTIONS)
         codes, names = kind_column(c["kind"], "interactions")
         self._b.add_interactions(int_column(c["src"], "interactions", "src"),
                                  int_column(c["dst"], "interactions", "dst"), codes, names,
                                  ts_column(c["ts"], "interactions"),
                                  event_id=_event_ids(c, "interactions"))
-        return self
 
     def add_purchases(self, table: Any) -> "GraphBuilder":
+        with row_labels(table, "purchases"):
+            self._add_purchases(table)
+        return self
+
+    def _add_purchases(self, table: Any) -> None:
         c = table_columns(table, "purchases", *_PURCHASES)
         self._b.add_purchases(
             int_column(c["user"], "purchases", "user"), int_column(c["item"], "purchases", "item"),
@@ -207,9 +219,13 @@ class GraphBuilder:
             category=category_column(c["category"], "purchases") if "category" in c else None,
             amount=float_column(c["amount"], "purchases", "amount") if "amount" in c else None,
             event_id=_event_ids(c, "purchases"))
-        return self
 
     def add_campaigns(self, table: Any) -> "GraphBuilder":
+        with row_labels(table, "campaigns"):
+            self._add_campaigns(table)
+        return self
+
+    def _add_campaigns(self, table: Any) -> None:
         c = table_columns(table, "campaigns", *_CAMPAIGNS)
         joined_offsets, joined = list_column(c["joined"], "campaigns", "joined")
         invited_offsets = invited = None
@@ -222,14 +238,14 @@ class GraphBuilder:
             category=category_column(c["category"], "campaigns") if "category" in c else None,
             invited_offsets=invited_offsets, invited=invited,
             event_id=_event_ids(c, "campaigns"))
-        return self
 
     def add_profiles(self, table: Any) -> "GraphBuilder":
         """User attributes: a ``user`` column plus any named columns (see
         :func:`build_graph`). Validated whole; a later batch replaces the values it gives
         and keeps those it leaves missing."""
-        user, columns = profile_columns(table)
-        self._b.add_profiles(user, columns)
+        with row_labels(table, "profiles"):
+            user, columns = profile_columns(table)
+            self._b.add_profiles(user, columns)
         return self
 
     def counts(self) -> dict:
@@ -379,6 +395,11 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
 
 def _outcome_columns(table: Any) -> tuple:
     """(inviter, invitee, item, ts, outcome codes) of an outcome table, validated."""
+    with row_labels(table, "outcomes"):
+        return _outcome_columns_unlabelled(table)
+
+
+def _outcome_columns_unlabelled(table: Any) -> tuple:
     c = table_columns(table, "outcomes", *_OUTCOMES)
     return (int_column(c["inviter"], "outcomes", "inviter"),
             int_column(c["invitee"], "outcomes", "invitee"),
@@ -416,6 +437,11 @@ def history_from_outcomes(outcomes: Any) -> pd.DataFrame:
     })
 
 
+def _count(value: Any, name: str) -> int:
+    """A count option (max_two_hop, k, ...): an exact integer in [0, 2^31 - 1]."""
+    return _core.exact_int(value, name, 0, 2**31 - 1)
+
+
 def _suggestion_frame(cols: dict) -> pd.DataFrame:
     cols = dict(cols)
     # An object column of lists even when empty (an empty list alone would become float64).
@@ -428,18 +454,18 @@ def _attribute_feature_args(spec: Optional[dict]) -> dict:
     if spec is None:
         return {}
     if not isinstance(spec, dict):
-        raise TypeError(f"attribute_features: expected a dict, got {type(spec).__name__}")
+        raise ArgumentTypeError(f"attribute_features: expected a dict, got {type(spec).__name__}")
     known = {"region", "age_band", "tags", "category_tags"}
     unknown = set(spec) - known
     if unknown:
-        raise ValueError(f"attribute_features: unknown key(s) {sorted(unknown)}; known "
-                         f"{sorted(known)}")
+        raise InvalidArgumentError(f"attribute_features: unknown key(s) {sorted(unknown)}; known "
+                                   f"{sorted(known)}")
     out = {f"{k}_column": str(spec[k]) for k in ("region", "age_band", "tags") if k in spec}
     if "category_tags" in spec:
         tags = spec["category_tags"]
         if not isinstance(tags, dict):
-            raise TypeError("attribute_features['category_tags']: expected a dict of "
-                            "category -> list of tags")
+            raise ArgumentTypeError("attribute_features['category_tags']: expected a dict of "
+                                    "category -> list of tags")
         out["category_tags"] = {int(c): [str(t) for t in ([v] if isinstance(v, str) else v)]
                                 for c, v in tags.items()}
     return out
@@ -507,18 +533,23 @@ class Recommender:
                  policy: Optional[Policy] = None,
                  attribute_features: Optional[dict] = None):
         if policy is not None and not isinstance(policy, Policy):
-            raise TypeError(f"policy: expected an invitegraph.Policy, got {type(policy).__name__}")
-        options = dict(include_two_hop=include_two_hop, max_two_hop=max_two_hop,
-                       hub_degree_cap=hub_degree_cap, max_reasons=max_reasons,
+            raise ArgumentTypeError(
+                f"policy: expected an invitegraph.Policy, got {type(policy).__name__}")
+        options = dict(include_two_hop=include_two_hop,
+                       max_two_hop=_count(max_two_hop, "max_two_hop"),
+                       hub_degree_cap=_count(hub_degree_cap, "hub_degree_cap"),
+                       max_reasons=_count(max_reasons, "max_reasons"),
                        accept_prior_mean=float(accept_prior_mean),
                        accept_prior_strength=float(accept_prior_strength),
                        fatigue_half_life_days=float(fatigue_half_life_days),
                        policy=None if policy is None else policy._p)
         if ranker is None:
-            raise TypeError("ranker: expected a spec string such as 'linear', a Ranker, a "
-                            "model with predict_proba/predict or a callable, got None")
+            raise ArgumentTypeError("ranker: expected a spec string such as 'linear', a Ranker, a "
+                                    "model with predict_proba/predict or a callable, got None")
         attrs = _attribute_feature_args(attribute_features)
-        self._r = _core.Recommender(graph, ranker, batch_rows=int(batch_rows), **options,
+        self._r = _core.Recommender(graph, ranker,
+                                    batch_rows=_count(batch_rows, "batch_rows"),
+                                    **options,
                                     **attrs)
         self._audiences: dict = {}
         # What pickling needs to make this recommender again.
@@ -552,10 +583,11 @@ class Recommender:
         if expression is None or isinstance(expression, _core.Audience):
             return expression
         if not isinstance(expression, str):
-            raise TypeError(f"audience: expected an expression string, got "
-                            f"{type(expression).__name__}")
+            raise ArgumentTypeError(f"audience: expected an expression string, got "
+                                    f"{type(expression).__name__}")
         if not expression.strip():
             return None
+        check_text(expression, "audience")
         compiled = self._audiences.get(expression)
         if compiled is None:
             compiled = _core.Audience.compile(expression, self._r.graph)
@@ -591,18 +623,17 @@ class Recommender:
         team_size, ends_at = 0, None
         if campaign is not None:
             if not isinstance(campaign, Campaign):
-                raise TypeError("campaign: expected an invitegraph.Campaign, got "
-                                f"{type(campaign).__name__}")
+                raise ArgumentTypeError("campaign: expected an invitegraph.Campaign, got "
+                                        f"{type(campaign).__name__}")
             item = campaign.item if item is None else item
             category = campaign.category if category is None else category
-            members = list(campaign.members)
-            team_size, ends_at = int(campaign.team_size), campaign.ends_at
+            members = campaign.members
+            team_size, ends_at = campaign.team_size, campaign.ends_at
             if audience is None:
                 audience = campaign.audience
         audience = self.audience(audience)
-        cols, about = self._r.recommend(int(inviter), -1 if item is None else int(item),
-                                        int(k), -1 if category is None else int(category),
-                                        members, team_size, ends_at, audience)
+        cols, about = self._r.recommend(inviter, item, k, category, members, team_size,
+                                        ends_at, audience)
         df = _suggestion_frame(cols)
         df.attrs.update(about)
         return df
@@ -620,15 +651,13 @@ class Recommender:
         Returns a bool array, True where granted. Raises ``KeyError`` for an invitee not
         in the graph and ``ValueError`` for a bad row; then nothing is recorded.
         """
-        inv = int_column(np.asarray(list(invitees), dtype=np.int64), "reserve_invites",
-                         "invitees")
         seconds = unix_seconds(ts, "ts")
-        return self._r.reserve_invites(int(inviter), inv, int(item), int(seconds))
+        return self._r.reserve_invites(inviter, invitees, item, seconds)
 
     def recent_sends(self, user: int, window: Any) -> int:
         """Recorded sends to ``user`` in the last ``window`` ("1d", seconds, ...) before
         "now"; kept only with caps, within the longest cap window."""
-        return self._r.recent_sends(int(user), _seconds(window))
+        return self._r.recent_sends(user, _seconds(window, "window"))
 
     def recommend_batch(self, inviters: Iterable[int], items: Any = None, k: int = 10,
                         num_threads: int = 0, progress: ProgressArg = None,
@@ -643,7 +672,7 @@ class Recommender:
         """
         inv, it = self._requests(inviters, items, "recommend_batch")
         with progress_callback(progress, "recommend") as cb:
-            cols = self._r.recommend_batch(inv, it, int(k), int(num_threads), cb,
+            cols = self._r.recommend_batch(inv, it, k, num_threads, cb,
                                            self.audience(audience))
         return _suggestion_frame(cols)
 
@@ -681,9 +710,9 @@ class Recommender:
         """
         inv, it = self._requests(inviters, items, "recommend_wave")
         with progress_callback(progress, "wave") as cb:
-            cols, report = self._r.recommend_wave(inv, it, int(k), int(recipient_capacity),
-                                                  str(method), int(exact_work_limit),
-                                                  int(num_threads), cb,
+            cols, report = self._r.recommend_wave(inv, it, k, recipient_capacity,
+                                                  str(method), exact_work_limit,
+                                                  num_threads, cb,
                                                   self.audience(audience))
         df = _suggestion_frame(cols)
         df.attrs.update(report)
@@ -691,12 +720,12 @@ class Recommender:
 
     def _requests(self, inviters: Iterable[int], items: Any,
                   what: str) -> tuple[np.ndarray, np.ndarray]:
-        inv = int_column(np.asarray(list(inviters) if not hasattr(inviters, "__len__")
-                                    else inviters), what, "inviters")
+        inv = _core.exact_ints(inviters, f"{what}.inviters")
         if items is None or np.isscalar(items):
-            it = np.full(len(inv), -1 if items is None else int(items), dtype=np.int64)
+            one = -1 if items is None else _core.exact_int(items, f"{what}.items")
+            it = np.full(len(inv), one, dtype=np.int64)
         else:
-            it = int_column(np.asarray(items), what, "items")
+            it = _core.exact_ints(items, f"{what}.items")
         return inv, it
 
     def features(self, inviter: int, item: Optional[int] = None,
@@ -704,9 +733,7 @@ class Recommender:
                  audience: Optional[str] = None) -> pd.DataFrame:
         """One row per candidate that :meth:`recommend` scores, one column per feature
         (only the ``audience``'s members when one is given)."""
-        cands, x = self._r.features(int(inviter), -1 if item is None else int(item),
-                                    -1 if category is None else int(category),
-                                    self.audience(audience))
+        cands, x = self._r.features(inviter, item, category, self.audience(audience))
         df = pd.DataFrame(x, columns=_core.feature_names())
         df.insert(0, "candidate", cands)
         return df
@@ -737,7 +764,7 @@ class Recommender:
         """Recorded-outcome state of ``user``: ``in_graph, successes, failures,
         accept_rate, fatigue`` and ``as_of``, the "now" it is evaluated at (the latest of
         the graph's as_of and every recorded ts)."""
-        return self._r.feedback_for(int(user))
+        return self._r.feedback_for(user)
 
     def swap_graph(self, graph: SocialGraph) -> None:
         """Switches this recommender (and every thread using it) to ``graph`` without
@@ -746,8 +773,8 @@ class Recommender:
         user id. Typical use: ``rec.swap_graph(ig.SocialGraph.load(new_path))`` after
         the nightly build. The GIL is released."""
         if not isinstance(graph, SocialGraph):
-            raise TypeError(f"graph: expected an invitegraph.SocialGraph, "
-                            f"got {type(graph).__name__}")
+            raise ArgumentTypeError(f"graph: expected an invitegraph.SocialGraph, "
+                                    f"got {type(graph).__name__}")
         self._r.swap_graph(graph)
         self.graph = graph
         self._audiences.clear()  # compiled for the old graph
@@ -756,8 +783,7 @@ class Recommender:
         """Erases every recorded outcome and send time of ``users`` (as recipients);
         returns how many had any. Pair it with ``graph.forget(users)`` and
         :meth:`swap_graph` to remove a user everywhere."""
-        ids = int_column(np.asarray(list(users), dtype=np.int64), "forget_users", "users")
-        return self._r.forget_users(ids.tolist())
+        return self._r.forget_users(users)
 
     def save_state(self, path: Any) -> int:
         """Writes the recorded outcomes and send times (by user id) as a snapshot:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import _core
 from ._columns import int_column, unix_seconds
+from ._errors import ArgumentTypeError, InvalidArgumentError
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -20,14 +21,14 @@ def _seconds(window: Any, name: str = "max_invites_per_recipient") -> int:
     if isinstance(window, str):
         m = _DURATION.match(window)
         if not m:
-            raise ValueError(f"{name}: window {window!r}: expected e.g. "
-                             "'1d', '12h', '30m', '45s', '2w' or seconds")
+            raise InvalidArgumentError(f"{name}: window {window!r}: expected e.g. "
+                                       "'1d', '12h', '30m', '45s', '2w' or seconds")
         return int(m.group(1)) * _UNITS[m.group(2)]
     if isinstance(window, (pd.Timedelta, np.timedelta64)) or hasattr(window, "total_seconds"):
         return int(pd.Timedelta(window).total_seconds())
     if isinstance(window, (int, np.integer)) and not isinstance(window, bool):
         return int(window)
-    raise ValueError(f"{name}: window {window!r}: expected e.g. '1d' or seconds")
+    raise InvalidArgumentError(f"{name}: window {window!r}: expected e.g. '1d' or seconds")
 
 
 def _pairs(blocked: Any) -> list[tuple[int, int]]:
@@ -37,8 +38,9 @@ def _pairs(blocked: Any) -> list[tuple[int, int]]:
         cols = [c for c in ("inviter", "candidate") if c in blocked.columns]
         if len(cols) != 2:
             if blocked.shape[1] != 2:
-                raise ValueError("blocked_pairs: expected columns inviter, candidate (or two "
-                                 f"columns), got {list(blocked.columns)}")
+                raise InvalidArgumentError(
+                    "blocked_pairs: expected columns inviter, candidate (or two "
+                    f"columns), got {list(blocked.columns)}")
             cols = list(blocked.columns)
         a = int_column(blocked[cols[0]].to_numpy(), "blocked_pairs", "inviter")
         b = int_column(blocked[cols[1]].to_numpy(), "blocked_pairs", "candidate")
@@ -47,8 +49,9 @@ def _pairs(blocked: Any) -> list[tuple[int, int]]:
         if arr.size == 0:
             return []
         if arr.ndim != 2 or arr.shape[1] != 2:
-            raise ValueError("blocked_pairs: expected (inviter, candidate) pairs, got shape "
-                             f"{arr.shape}")
+            raise InvalidArgumentError(
+                "blocked_pairs: expected (inviter, candidate) pairs, got shape "
+                f"{arr.shape}")
         a = int_column(arr[:, 0], "blocked_pairs", "inviter")
         b = int_column(arr[:, 1], "blocked_pairs", "candidate")
     return list(zip(a.tolist(), b.tolist()))
@@ -126,9 +129,14 @@ class Policy:
                  urgency_raises_k: bool = True, exclude_suspicion_above: float = 1.0,
                  penalize_suspicion_above: float = 0.0, suspicion_penalty: float = 0.0,
                  suspicious_tie_discount: float = 0.0):
-        caps = [(_seconds(w), int(n)) for w, n in (max_invites_per_recipient or {}).items()]
-        ex = [] if exclude is None else int_column(
-            np.asarray(list(exclude), dtype=np.int64), "policy", "exclude").tolist()
+        if max_invites_per_recipient is not None and \
+                not isinstance(max_invites_per_recipient, dict):
+            raise ArgumentTypeError(
+                        f"max_invites_per_recipient={max_invites_per_recipient!r}: expected a dict "
+                        f"such as {{'1d': 2}}")
+        caps = [(_seconds(w), _core.exact_int(n, f"max_invites_per_recipient[{w!r}]", 0, 2**31 - 1))
+                for w, n in (max_invites_per_recipient or {}).items()]
+        ex = () if exclude is None else _core.exact_ints(exclude, "policy.exclude")
         self._p = _core.Policy(exclude=ex, blocked_pairs=_pairs(blocked_pairs),
                                max_invites_per_recipient=caps,
                                new_user_boost=float(new_user_boost),
@@ -256,14 +264,16 @@ class Campaign:
     audience: Optional[str] = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.team_size, bool) or not isinstance(self.team_size,
-                                                              (int, np.integer)):
-            raise TypeError(f"team_size={self.team_size!r}: expected an int")
-        if self.team_size < 0:
-            raise ValueError(f"team_size={self.team_size}: must be >= 0")
-        object.__setattr__(self, "members", tuple(int_column(
-            np.asarray(list(self.members), dtype=np.int64), "campaign", "members").tolist()))
+        # Ids and counts under the one rule of _core.exact_int: 2.5 is refused, not cut.
+        for name in ("item", "category"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _core.exact_int(value, f"campaign.{name}"))
+        object.__setattr__(self, "team_size",
+                           _core.exact_int(self.team_size, "campaign.team_size", 0, 2**31 - 1))
+        object.__setattr__(self, "members", tuple(
+            _core.exact_ints(self.members, "campaign.members").tolist()))
         object.__setattr__(self, "ends_at", unix_seconds(self.ends_at, "ends_at"))
         if self.audience is not None and not isinstance(self.audience, str):
-            raise TypeError(f"audience: expected an expression string, got "
-                            f"{type(self.audience).__name__}")
+            raise ArgumentTypeError(f"audience: expected an expression string, got "
+                                    f"{type(self.audience).__name__}")

@@ -11,6 +11,7 @@ from . import _core
 from ._columns import category_column, int_column, list_column, table_columns, ts_column
 from ._frames import _outcome_columns
 from ._progress import ProgressArg, progress_callback
+from ._errors import InvalidArgumentError
 
 _HISTORY = (("inviter", "item", "joined"), ("ts", "category", "invited"))
 
@@ -165,7 +166,7 @@ def fit_ranker(graph: Any, history: Any, model: str = "logistic", l2: float = 1.
     t = training_set(graph, history, seed=seed, num_threads=num_threads, progress=progress,
                      **training_options)
     if len(t) == 0:
-        raise ValueError(f"history gave no training rows: {t.report}")
+        raise InvalidArgumentError(f"history gave no training rows: {t.report}")
     ranker, report = fit_ranker_arrays(
         t.frame[_core.feature_names()].to_numpy(), t.y.to_numpy(), weight=t.weight.to_numpy(),
         group=t.group.to_numpy(), model=model, l2=l2, class_weight=class_weight,

@@ -23,6 +23,7 @@ from . import _core, synth
 from ._frames import GraphConfig, Recommender, build_graph
 from ._training import fit_ranker
 from .evaluation import evaluate, split_campaigns
+from ._errors import InvalidArgumentError
 
 
 def _read_table(path: Optional[str]) -> Optional[pd.DataFrame]:
@@ -47,7 +48,7 @@ def _parse_id_list(cell) -> list:
     try:
         return [int(x) for x in parts]
     except ValueError:
-        raise ValueError(f"cannot read {cell!r} as a list of user ids") from None
+        raise InvalidArgumentError(f"cannot read {cell!r} as a list of user ids") from None
 
 
 def _read_campaigns(path: Optional[str]) -> Optional[pd.DataFrame]:
@@ -186,7 +187,7 @@ def cmd_evaluate(args) -> int:
     try:
         ks = tuple(int(x) for x in args.k.split(","))
     except ValueError:
-        raise ValueError(f"--k {args.k!r}: expected cut-offs such as 5,10,20") from None
+        raise InvalidArgumentError(f"--k {args.k!r}: expected cut-offs such as 5,10,20") from None
     history = _read_campaigns(args.history)
     g = _graph_from_files(args)
     options = {} if args.as_of_step_days is None else {"as_of_step_days": args.as_of_step_days}
@@ -198,8 +199,8 @@ def cmd_evaluate(args) -> int:
     ranker = args.ranker
     if args.fit:
         if train is None or len(train) == 0:
-            raise ValueError("--fit needs training records: pass --split time, "
-                             "leave_last_out or random")
+            raise InvalidArgumentError("--fit needs training records: pass --split time, "
+                                       "leave_last_out or random")
         ranker = fit_ranker(g, train, model=args.fit, seed=args.seed, **options)
     report = evaluate(Recommender(g, ranker=ranker), test, k=ks, protocol=args.protocol,
                       negatives=args.negatives, n_boot=args.n_boot, seed=args.seed, **options)

@@ -27,6 +27,7 @@ import pandas as pd
 from . import _core
 from ._metrics import (auc, expected_calibration_error, gini, group_metrics, ndcg_at_k,
                        ranks_within_groups)
+from ._errors import ArgumentTypeError, InvalidArgumentError
 
 Scorer = Callable[[pd.DataFrame], np.ndarray]
 
@@ -46,8 +47,8 @@ def _scorer(system: Any) -> Scorer:
                                     dtype=np.float64)
     if callable(system):
         return lambda X: np.asarray(system(X), dtype=np.float64)
-    raise TypeError(f"cannot score with {type(system).__name__}: expected a ranker spec, "
-                    "a Ranker, a model with predict_proba/predict, or a callable")
+    raise ArgumentTypeError(f"cannot score with {type(system).__name__}: expected a ranker spec, "
+                            "a Ranker, a model with predict_proba/predict, or a callable")
 
 
 def _model_input(model: Any, X: pd.DataFrame) -> Any:
@@ -102,8 +103,8 @@ def compare_rankers(test: Any, systems: Mapping[str, Any], k: int = 10,
     if history is not None:
         records = test.report.get("records", len(history))
         if len(history) != records:
-            raise ValueError(f"history has {len(history)} rows but the training set was "
-                             f"built from {records} records: pass the same history")
+            raise InvalidArgumentError(f"history has {len(history)} rows but the training set was "
+                                       f"built from {records} records: pass the same history")
         relevant = pd.Series([len(set(np.asarray(j).tolist())) for j in history["joined"]],
                              dtype=np.int64)
     all_systems = dict(systems)
@@ -150,18 +151,18 @@ def split_campaigns(history: pd.DataFrame, by: str = "time", test_fraction: floa
         For ``random`` only.
     """
     if not isinstance(history, pd.DataFrame):
-        raise TypeError(f"history: expected a DataFrame, got {type(history).__name__}")
+        raise ArgumentTypeError(f"history: expected a DataFrame, got {type(history).__name__}")
     if by not in _SPLITS:
-        raise ValueError(f"by={by!r}: expected one of {', '.join(map(repr, _SPLITS))}")
+        raise InvalidArgumentError(f"by={by!r}: expected one of {', '.join(map(repr, _SPLITS))}")
     if not 0.0 < float(test_fraction) < 1.0:
-        raise ValueError(f"test_fraction={test_fraction!r}: expected a number in (0, 1)")
+        raise InvalidArgumentError(f"test_fraction={test_fraction!r}: expected a number in (0, 1)")
     if "inviter" not in history.columns:
-        raise ValueError("history: missing column 'inviter'")
+        raise InvalidArgumentError("history: missing column 'inviter'")
     n = len(history)
     if by == "time":
         if "ts" not in history.columns:
-            raise ValueError("by='time': history has no 'ts' column; use "
-                             "by='leave_last_out' or by='random'")
+            raise InvalidArgumentError("by='time': history has no 'ts' column; use "
+                                       "by='leave_last_out' or by='random'")
         ts = pd.to_numeric(history["ts"]).to_numpy()
         cut = np.sort(ts)[min(n - 1, int(np.floor(n * (1.0 - test_fraction))))] if n else 0
         test = ts >= cut
@@ -236,7 +237,8 @@ class EvaluationReport(pd.DataFrame):
         for m in metrics:
             missing = [f"{m}@{k}" for k in ks if f"{m}@{k}" not in self.columns]
             if missing or not ks:
-                raise ValueError(f"metric={m!r}: the report has no columns {missing or m}")
+                raise InvalidArgumentError(
+                    f"metric={m!r}: the report has no columns {missing or m}")
         if ax is None:
             import matplotlib
 
@@ -251,7 +253,7 @@ class EvaluationReport(pd.DataFrame):
         else:
             axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
             if len(axes) != len(metrics):
-                raise ValueError(f"ax: {len(axes)} Axes for {len(metrics)} metrics")
+                raise InvalidArgumentError(f"ax: {len(axes)} Axes for {len(metrics)} metrics")
             fig = axes[0].figure
         for a, m in zip(axes, metrics):
             for system, row in self.iterrows():
@@ -377,22 +379,23 @@ def evaluate(recommender: Any, test: pd.DataFrame, k: Union[int, Sequence[int]] 
     from ._training import training_set
 
     if not isinstance(recommender, Recommender):
-        raise TypeError(f"recommender: expected an invitegraph.Recommender, got "
-                        f"{type(recommender).__name__}")
-    ks = (int(k),) if np.isscalar(k) else tuple(int(x) for x in k)
+        raise ArgumentTypeError(f"recommender: expected an invitegraph.Recommender, got "
+                                f"{type(recommender).__name__}")
+    ks = (_core.exact_int(k, "k", 1),) if np.isscalar(k) else \
+        tuple(_core.exact_ints(k, "k", 1).tolist())
     if not ks or min(ks) < 1:
-        raise ValueError(f"k={k!r}: expected positive cut-offs")
+        raise InvalidArgumentError(f"k={k!r}: expected positive cut-offs")
     ks = tuple(sorted(set(ks)))
     if protocol not in _PROTOCOLS:
-        raise ValueError(f"protocol={protocol!r}: expected 'full' or 'sampled'")
+        raise InvalidArgumentError(f"protocol={protocol!r}: expected 'full' or 'sampled'")
     if protocol == "sampled" and int(negatives) < 1:
-        raise ValueError(f"negatives={negatives!r}: expected at least 1")
+        raise InvalidArgumentError(f"negatives={negatives!r}: expected at least 1")
     if int(n_boot) < 1:
-        raise ValueError(f"n_boot={n_boot!r}: expected at least 1")
+        raise InvalidArgumentError(f"n_boot={n_boot!r}: expected at least 1")
     if not 0.0 < float(ci) < 1.0:
-        raise ValueError(f"ci={ci!r}: expected a level in (0, 1)")
+        raise InvalidArgumentError(f"ci={ci!r}: expected a level in (0, 1)")
     if not isinstance(test, pd.DataFrame):
-        raise TypeError(f"test: expected a DataFrame, got {type(test).__name__}")
+        raise ArgumentTypeError(f"test: expected a DataFrame, got {type(test).__name__}")
     test = test.reset_index(drop=True)
     options = {**recommender.candidate_options, "uninvited_weight": 1.0, "seed": seed,
                "num_threads": num_threads, "progress": False, **training_options}

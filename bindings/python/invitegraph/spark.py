@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._frames import GraphConfig, Recommender, SocialGraph, build_graph
+from ._frames import GraphConfig, Recommender, SocialGraph, _count, build_graph
 from ._columns import unix_seconds
+from ._errors import InvalidArgumentError
 
 try:
     from pyspark.sql import DataFrame, Window
@@ -100,7 +101,7 @@ def as_of_of(*tables: Optional[DataFrame]) -> int:
         if v is not None:
             best = v if best is None else max(best, v)
     if best is None:
-        raise ValueError("as_of: no table has a ts column with values; pass as_of")
+        raise InvalidArgumentError("as_of: no table has a ts column with values; pass as_of")
     return int(best)
 
 
@@ -190,7 +191,7 @@ def edges(interactions: Optional[DataFrame] = None, friendships: Optional[DataFr
               "campaigns": campaigns}
     tables = {k: _ts_long(v) for k, v in tables.items() if v is not None}
     if not tables:
-        raise ValueError("edges: pass interactions, friendships or campaigns")
+        raise InvalidArgumentError("edges: pass interactions, friendships or campaigns")
     # Idempotent ingestion: a replayed row must not count twice, but the builders
     # below only see one partition each, so duplicates are dropped across the whole
     # table first (which of two rows sharing an id survives is Spark's choice: rows
@@ -199,9 +200,9 @@ def edges(interactions: Optional[DataFrame] = None, friendships: Optional[DataFr
     # null ids for one value). GraphConfig(dedupe="exact") is refused: each
     # partition's builder could only compare the rows it holds.
     if getattr(config, "dedupe", "none") not in ("none", None):
-        raise ValueError("igs.edges: GraphConfig(dedupe='exact') is not supported in "
-                         "Spark (partitions see only their own rows); drop exact "
-                         "duplicates with df.dropDuplicates() first")
+        raise InvalidArgumentError("igs.edges: GraphConfig(dedupe='exact') is not supported in "
+                                   "Spark (partitions see only their own rows); drop exact "
+                                   "duplicates with df.dropDuplicates() first")
 
     def once(v):
         if "event_id" not in v.columns:
@@ -243,7 +244,7 @@ def _known(graph: SocialGraph, inviters: np.ndarray) -> np.ndarray:
 
 def _requests_frame(requests: DataFrame) -> DataFrame:
     if "inviter" not in requests.columns:
-        raise ValueError("requests: needs an 'inviter' column (and optionally 'item')")
+        raise InvalidArgumentError("requests: needs an 'inviter' column (and optionally 'item')")
     item = F.col("item").cast("long") if "item" in requests.columns else F.lit(None)
     return requests.select(F.col("inviter").cast("long").alias("inviter"),
                            item.cast("long").alias("item"))
@@ -291,7 +292,7 @@ def _adjacency(events: dict) -> DataFrame:
         pairs.append(c.select(F.explode(F.col("joined").cast("array<long>")).alias("a"),
                               F.col("inviter").cast("long").alias("b")))
     if not pairs:
-        raise ValueError("events: need friendships, interactions or campaigns")
+        raise InvalidArgumentError("events: need friendships, interactions or campaigns")
     one = pairs[0]
     for p in pairs[1:]:
         one = one.unionByName(p)
@@ -564,21 +565,24 @@ def recommend(requests: DataFrame, *, k: int = 10, graph: Optional[SocialGraph] 
     """
     modes = (graph is not None) + (recommender is not None) + (events is not None)
     if modes != 1:
-        raise ValueError("recommend: pass exactly one of graph=, recommender= or events=")
+        raise InvalidArgumentError("recommend: pass exactly one of graph=, recommender= or events=")
     if events is not None:
         policy = recommender_options.get("policy")
         if policy is not None and getattr(policy, "diversity", 0) > 0:
-            raise ValueError("recommend: Policy(diversity=...) needs communities, which "
-                             "shard mode does not compute; use broadcast mode (graph=)")
-        return _shard_recommend(requests, events, int(k), shards, as_of, _config(config),
-                                int(num_threads), recommender_options)
+            raise InvalidArgumentError("recommend: Policy(diversity=...) needs communities, which "
+                                       "shard mode does not compute; use broadcast mode (graph=)")
+        return _shard_recommend(requests, events, _count(k, "k"), shards, as_of,
+                                _config(config), _count(num_threads, "num_threads"),
+                                recommender_options)
     if config is not None or as_of is not None or shards is not None:
-        raise ValueError("recommend: config, as_of and shards are for shard mode (events=)")
+        raise InvalidArgumentError(
+            "recommend: config, as_of and shards are for shard mode (events=)")
     if recommender is None:
         recommender = Recommender(graph, **recommender_options)
     elif recommender_options:
-        raise ValueError("recommend: pass Recommender options or a recommender, not both")
-    return _broadcast_recommend(requests, recommender, int(k), int(num_threads))
+        raise InvalidArgumentError("recommend: pass Recommender options or a recommender, not both")
+    return _broadcast_recommend(requests, recommender, _count(k, "k"),
+                                _count(num_threads, "num_threads"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -615,9 +619,9 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
     from ._training import training_set as one_machine
 
     if "record" not in history.columns:
-        raise ValueError("history: needs a 'record' column (a unique id per row)")
+        raise InvalidArgumentError("history: needs a 'record' column (a unique id per row)")
     if "outcomes" in options:
-        raise ValueError("training_set: outcomes are not supported in Spark")
+        raise InvalidArgumentError("training_set: outcomes are not supported in Spark")
     config = _config(config)
     evs = {k: _ts_long(v) for k, v in events.items() if v is not None}
     as_of = as_of_of(*evs.values()) if as_of is None else unix_seconds(as_of, "as_of")
@@ -631,8 +635,8 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
         # must share a shard: one shard per fold.
         folds, fold_seed = int(options.get("folds", 10)), int(options.get("seed", 0))
         if shards is not None and shards != folds:
-            raise ValueError(f"training_set: records without ts are sharded by fold; "
-                             f"shards={shards} must equal folds={folds} or be None")
+            raise InvalidArgumentError(f"training_set: records without ts are sharded by fold; "
+                                       f"shards={shards} must equal folds={folds} or be None")
         shards = folds
 
         @F.pandas_udf("int")
@@ -695,7 +699,7 @@ def fit_ranker(history: DataFrame, *, events: dict, model: str = "logistic",
 
     rows = training_set(history, events=events, seed=seed, **options).toPandas()
     if not len(rows):
-        raise ValueError("history gave no training rows")
+        raise InvalidArgumentError("history gave no training rows")
     rows = rows.sort_values(["record", "candidate"], kind="stable")
     ranker, report = fit_ranker_arrays(
         rows[list(_core.feature_names())].to_numpy(), rows["label"].to_numpy(),
