@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -65,6 +66,25 @@ absl::Status WriteAll(int fd, const char* p, uint64_t n,
 }
 
 }  // namespace
+
+absl::Status CheckFloat(std::string_view what, double value,
+                        FloatDomain domain) {
+  if (InFloatDomain(value, domain)) return absl::OkStatus();
+  absl::string_view why;
+  switch (domain) {
+    case FloatDomain::kNonNegative:
+      why = std::isfinite(value) ? "must be >= 0" : "must be a finite number";
+      break;
+    case FloatDomain::kUnitInterval:
+      why = "must be in [0, 1]";
+      break;
+    case FloatDomain::kFiniteOrNaN:
+      why = "must be finite (NaN: missing)";
+      break;
+  }
+  return Corrupt(absl::StrCat(absl::string_view(what.data(), what.size()), "=",
+                              value, ": ", why));
+}
 
 std::string TagName(uint32_t tag) {
   std::string s(4, '?');
