@@ -117,9 +117,10 @@ class SnapshotWriter {
 
   // The whole file in memory.
   std::string ToBytes() const;
-  // Writes to `path` + ".tmp-<pid>", fsyncs it, renames it over `path` and
-  // fsyncs the directory: a crash at any point leaves either the old file or
-  // the new one, whole. Returns the number of bytes written.
+  // Replaces `path` atomically (file_io.h: a locked temporary file, fsynced
+  // and renamed; litter of killed writers is removed): a crash at any point
+  // leaves either the old file or the new one, whole. Returns the number of
+  // bytes written.
   absl::StatusOr<int64_t> WriteFile(const std::string& path) const;
 
  private:
@@ -143,7 +144,8 @@ class SnapshotWriter {
 // without a copy.
 class SnapshotReader {
  public:
-  // Reads and validates `path` (one bulk read).
+  // Reads and validates `path` (one bulk read of a regular file, file_io.h),
+  // first removing the litter of writers of `path` killed mid-save.
   static absl::StatusOr<SnapshotReader> ReadFile(const std::string& path);
   // Copies and validates `bytes`.
   static absl::StatusOr<SnapshotReader> FromBytes(std::string_view bytes);
