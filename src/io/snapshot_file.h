@@ -19,8 +19,9 @@
 // Reading validates everything before anything is used: magic, version, byte
 // order, header and table checksums, that every section lies inside the file
 // in order without overlap, that its length is a multiple of its element
-// size, and every payload checksum. A truncated, bit-flipped or foreign file
-// is an error naming what is wrong, never a crash.
+// size, and every payload checksum; float sections are read through
+// GetFloats(), which checks every value against its FloatDomain. A truncated,
+// bit-flipped or foreign file is an error naming what is wrong, never a crash.
 #ifndef INVITEGRAPH_IO_SNAPSHOT_FILE_H_
 #define INVITEGRAPH_IO_SNAPSHOT_FILE_H_
 
