@@ -136,7 +136,7 @@ it to Recommender(graph, ranker=...).
             ThrowIfFileError(s);
           },
           py::arg("path"),
-          R"pbdoc(Writes to_json() to path atomically (path.tmp, fsync, rename).)pbdoc")
+          R"pbdoc(Writes to_json() to path atomically (temporary file, fsync, rename).)pbdoc")
       .def(
           "score",
           [](const Ranker& r, const py::object& x) {

@@ -825,8 +825,9 @@ centrality : bool
           },
           py::arg("path"), R"pbdoc(
 Writes a snapshot (versioned, checksummed; written to a temporary file, fsynced and
-renamed, so a crash mid-write leaves the old file whole). Returns the bytes written.
-Kept events are not saved. GIL released.
+renamed, so a crash mid-write leaves the old file whole; temporary files of saves that
+were killed are removed by the next save or load of the path). Returns the bytes
+written. Kept events are not saved. GIL released.
 )pbdoc")
       .def_static(
           "load",
@@ -840,9 +841,10 @@ Kept events are not saved. GIL released.
             return std::move(*g);
           },
           py::arg("path"), R"pbdoc(
-Reads a snapshot written by save(), validating every length and checksum: a truncated,
-damaged or other-version file raises invitegraph.SnapshotError naming the problem; a
-missing file invitegraph.SnapshotNotFoundError (a FileNotFoundError). GIL released.
+Reads a snapshot written by save(), validating every length, checksum and value: a
+truncated, damaged or other-version file, or a path that is not a regular file (a
+directory, a FIFO), raises invitegraph.SnapshotError naming the problem; a missing file
+invitegraph.SnapshotNotFoundError (a FileNotFoundError). GIL released.
 )pbdoc")
       .def(
           "to_bytes",

@@ -136,15 +136,18 @@ absl::StatusOr<std::unique_ptr<Ranker>> RankerFromJson(std::string_view json);
 
 // SaveRanker()
 //
-// Writes RankerToJson() to `path + ".tmp"`, flushes and fsyncs it, then
+// Writes RankerToJson() to a temporary file next to `path`, fsyncs it, then
 // renames it over `path`: a crash leaves either the old file or the new one,
-// whole. I/O failures are kUnavailable (or the errno's code) naming the path.
+// whole, and the temporary files of saves that were killed are removed by the
+// next save or load of `path` (as for snapshots; README "Snapshots and hot
+// swap"). I/O failures are kUnavailable (or the errno's code) naming the path.
 absl::Status SaveRanker(const Ranker& ranker, const std::string& path);
 
 // LoadRanker()
 //
-// RankerFromJson() of the file's contents; kNotFound if `path` does not exist.
-// Errors name the path.
+// RankerFromJson() of the file's contents; kNotFound if `path` does not exist,
+// kFailedPrecondition if it is a directory or not a regular file. Errors name
+// the path.
 absl::StatusOr<std::unique_ptr<Ranker>> LoadRanker(const std::string& path);
 
 }  // namespace invitegraph

@@ -6,8 +6,8 @@
 // in range, unique user ids).
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "graph/graph_data.h"
@@ -17,8 +17,13 @@
 
 namespace invitegraph {
 
+// Defined in ingest/graph_builder.cc: the checks every GraphBuilder config
+// passes, applied here to the config a snapshot carries.
+absl::Status ValidateConfig(const GraphConfig& c);
+
 namespace {
 
+using internal::FloatDomain;
 using internal::GraphData;
 using internal::SnapshotReader;
 using internal::SnapshotWriter;
@@ -155,7 +160,9 @@ absl::Status LoadAttributes(const SnapshotReader& r, int64_t n,
   if (!r.Has(kAttrSchema)) return absl::OkStatus();
   INVITEGRAPH_ASSIGN_OR_RETURN(std::string_view text, r.GetBytes(kAttrSchema));
   INVITEGRAPH_ASSIGN_OR_RETURN(auto codes, r.Get<int32_t>(kAttrCodes));
-  INVITEGRAPH_ASSIGN_OR_RETURN(auto numbers, r.Get<double>(kAttrNumbers));
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      auto numbers,
+      r.GetFloats<double>(kAttrNumbers, FloatDomain::kFiniteOrNaN));
   INVITEGRAPH_ASSIGN_OR_RETURN(auto offsets, r.Get<uint64_t>(kAttrTagOffsets));
   INVITEGRAPH_ASSIGN_OR_RETURN(auto tag_codes, r.Get<int32_t>(kAttrTagCodes));
   size_t at_code = 0, at_number = 0, at_offset = 0, at_tag = 0;
@@ -284,6 +291,12 @@ absl::Status Column(const SnapshotReader& r, uint32_t tag, int64_t n,
   out->assign(span.begin(), span.end());
   return absl::OkStatus();
 }
+absl::Status FloatColumn(const SnapshotReader& r, uint32_t tag, int64_t n,
+                         FloatDomain domain, std::vector<float>* out) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto span, r.GetFloats<float>(tag, domain, n));
+  out->assign(span.begin(), span.end());
+  return absl::OkStatus();
+}
 
 // Offsets must start at 0, never decrease and end at the key count (so no row
 // reaches past the keys, even one before a decrease); keys must be below
@@ -343,8 +356,10 @@ absl::Status LoadRows(const SnapshotReader& r, const RowsTags& t,
   INVITEGRAPH_ASSIGN_OR_RETURN(auto off,
                                r.Get<uint64_t>(t.offsets, owners + 1));
   INVITEGRAPH_ASSIGN_OR_RETURN(auto keys, r.Get<uint32_t>(t.keys));
-  INVITEGRAPH_ASSIGN_OR_RETURN(auto weights,
-                               r.Get<float>(t.weights, keys.size()));
+  // Decayed purchase counts.
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      auto weights,
+      r.GetFloats<float>(t.weights, FloatDomain::kNonNegative, keys.size()));
   INVITEGRAPH_RETURN_IF_ERROR(CheckRows(what, off, keys, bound));
   out->offsets.assign(off.begin(), off.end());
   out->keys.assign(keys.begin(), keys.end());
@@ -415,6 +430,18 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   } catch (const Json::exception& e) {
     return Bad(absl::StrCat("META section: ", e.what()));
   }
+  // The config drives later updates (half-lives, priors): hold it to what a
+  // builder accepts. The timings are only reported, but never non-finite.
+  if (absl::Status s = ValidateConfig(d.config); !s.ok()) {
+    return Bad(absl::StrCat("META config: ", s.message()));
+  }
+  for (const auto& [name, seconds] :
+       {std::pair<const char*, double>{"build_seconds", d.stats.build_seconds},
+        {"community_seconds", d.stats.community_seconds},
+        {"centrality_seconds", d.stats.centrality_seconds}}) {
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckFloat(
+        absl::StrCat("META stats.", name), seconds, FloatDomain::kNonNegative));
+  }
   auto weights = ResolveChannelWeights(d.config);
   if (!weights.ok()) {
     return Bad(absl::StrCat("META config: ", weights.status().message()));
@@ -442,14 +469,25 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   d.targets = targets;
   d.arcs = arcs;
 
-  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kAct7, n, &d.activity_7d));
-  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kAct30, n, &d.activity_30d));
-  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kJoins, n, &d.joins));
-  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kExposures, n, &d.exposures));
-  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kJoinRate, n, &d.join_rate));
+  // Event counts (activity decays, so not whole), purchase totals and norms
+  // are >= 0; the join rate is a smoothed fraction (FillJoinRates: joins never
+  // exceed exposures and the prior mean is in [0, 1]).
+  constexpr FloatDomain kNonNegative = FloatDomain::kNonNegative;
+  constexpr FloatDomain kUnit = FloatDomain::kUnitInterval;
   INVITEGRAPH_RETURN_IF_ERROR(
-      Column(r, kPurchaseWeight, n, &d.purchase_weight));
-  INVITEGRAPH_RETURN_IF_ERROR(Column(r, kCategoryNorm, n, &d.category_norm));
+      FloatColumn(r, kAct7, n, kNonNegative, &d.activity_7d));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      FloatColumn(r, kAct30, n, kNonNegative, &d.activity_30d));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      FloatColumn(r, kJoins, n, kNonNegative, &d.joins));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      FloatColumn(r, kExposures, n, kNonNegative, &d.exposures));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      FloatColumn(r, kJoinRate, n, kUnit, &d.join_rate));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      FloatColumn(r, kPurchaseWeight, n, kNonNegative, &d.purchase_weight));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      FloatColumn(r, kCategoryNorm, n, kNonNegative, &d.category_norm));
   INVITEGRAPH_RETURN_IF_ERROR(Column(r, kFirstSeen, n, &d.first_seen));
   INVITEGRAPH_RETURN_IF_ERROR(Column(r, kIsNew, n, &d.is_new));
   INVITEGRAPH_RETURN_IF_ERROR(LoadRows(r, kUserItems, "user items", n,
@@ -485,16 +523,11 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
     return Bad("COMM: a community label exceeds the number of users");
   }
   if (r.Has(kSuspicion) || r.Has(kReputation) || r.Has(kEvidence)) {
-    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kSuspicion, n, &d.suspicion));
-    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kReputation, n, &d.reputation));
+    INVITEGRAPH_RETURN_IF_ERROR(
+        FloatColumn(r, kSuspicion, n, kUnit, &d.suspicion));
+    INVITEGRAPH_RETURN_IF_ERROR(
+        FloatColumn(r, kReputation, n, kUnit, &d.reputation));
     INVITEGRAPH_RETURN_IF_ERROR(Column(r, kEvidence, n, &d.abuse_evidence));
-    for (int64_t u = 0; u < n; ++u) {
-      if (!(d.suspicion[u] >= 0 && d.suspicion[u] <= 1) ||
-          !(d.reputation[u] >= 0 && d.reputation[u] <= 1)) {
-        return Bad(absl::StrCat("ABSU/ABRP: user #", u,
-                                " has a score outside [0, 1]"));
-      }
-    }
   }
 
   INVITEGRAPH_RETURN_IF_ERROR(LoadAttributes(r, n, &d.attributes));
@@ -506,19 +539,13 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   INVITEGRAPH_RETURN_IF_ERROR(
       LoadKeys(r, kCampaignKeys, &d.applied_keys.campaigns));
   if (r.Has(kPagerank) || r.Has(kCoreNumber) || r.Has(kClustering)) {
-    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kPagerank, n, &d.pagerank));
+    INVITEGRAPH_RETURN_IF_ERROR(
+        FloatColumn(r, kPagerank, n, kNonNegative, &d.pagerank));
     INVITEGRAPH_RETURN_IF_ERROR(Column(r, kCoreNumber, n, &d.core_number));
-    INVITEGRAPH_RETURN_IF_ERROR(Column(r, kClustering, n, &d.clustering));
+    INVITEGRAPH_RETURN_IF_ERROR(
+        FloatColumn(r, kClustering, n, kUnit, &d.clustering));
     for (int64_t u = 0; u < n; ++u) {
       const NodeId v = static_cast<NodeId>(u);
-      if (!(std::isfinite(d.pagerank[u]) && d.pagerank[u] >= 0)) {
-        return Bad(
-            absl::StrCat("PRNK: user #", u, " has PageRank ", d.pagerank[u]));
-      }
-      if (!(d.clustering[u] >= 0 && d.clustering[u] <= 1)) {
-        return Bad(absl::StrCat("CLUS: user #", u, " has clustering ",
-                                d.clustering[u], ", outside [0, 1]"));
-      }
       const uint64_t degree = offsets[v + 1] - offsets[v];
       if (d.core_number[u] > degree) {
         return Bad(absl::StrCat("KCOR: user #", u, " has core number ",

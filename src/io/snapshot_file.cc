@@ -1,15 +1,11 @@
 #include "io/snapshot_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <filesystem>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "invitegraph/version.h"
+#include "io/file_io.h"
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -49,22 +45,26 @@ absl::Status Corrupt(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("snapshot: ", what));
 }
 
-// write(2) all of [p, p + n), retrying short writes.
-absl::Status WriteAll(int fd, const char* p, uint64_t n,
-                      const std::string& path) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, std::min<uint64_t>(n, 1 << 30));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return absl::ErrnoToStatus(errno, absl::StrCat("snapshot: write ", path));
-    }
-    p += w;
-    n -= static_cast<uint64_t>(w);
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
+
+absl::Status CheckFloat(std::string_view what, double value,
+                        FloatDomain domain) {
+  if (InFloatDomain(value, domain)) return absl::OkStatus();
+  absl::string_view why;
+  switch (domain) {
+    case FloatDomain::kNonNegative:
+      why = std::isfinite(value) ? "must be >= 0" : "must be a finite number";
+      break;
+    case FloatDomain::kUnitInterval:
+      why = "must be in [0, 1]";
+      break;
+    case FloatDomain::kFiniteOrNaN:
+      why = "must be finite (NaN: missing)";
+      break;
+  }
+  return Corrupt(absl::StrCat(absl::string_view(what.data(), what.size()), "=",
+                              value, ": ", why));
+}
 
 std::string TagName(uint32_t tag) {
   std::string s(4, '?');
@@ -113,89 +113,36 @@ std::string SnapshotWriter::ToBytes() const {
 
 absl::StatusOr<int64_t> SnapshotWriter::WriteFile(
     const std::string& path) const {
-  const std::string tmp = absl::StrCat(path, ".tmp-", ::getpid());
-  const int fd =
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("snapshot: create ", tmp));
-  }
-  auto fail = [&](absl::Status s) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return s;
-  };
-  const std::string head = Head();
-  absl::Status s = WriteAll(fd, head.data(), head.size(), tmp);
-  int64_t total = static_cast<int64_t>(head.size());
+  // Views of the head, the payloads and the padding between them: the file is
+  // written straight from the sections, never assembled in memory.
   static const char kZeros[64] = {};
-  for (size_t i = 0; s.ok() && i < sections_.size(); ++i) {
-    s = WriteAll(fd, sections_[i].data, sections_[i].size, tmp);
-    total += static_cast<int64_t>(sections_[i].size);
-    if (s.ok() && i + 1 < sections_.size()) {
-      const uint64_t pad = Pad(sections_[i].size);
-      s = WriteAll(fd, kZeros, pad, tmp);
-      total += static_cast<int64_t>(pad);
+  const std::string head = Head();
+  std::vector<std::string_view> pieces = {head};
+  for (size_t i = 0; i < sections_.size(); ++i) {
+    pieces.emplace_back(sections_[i].data, sections_[i].size);
+    if (i + 1 < sections_.size()) {
+      pieces.emplace_back(kZeros, Pad(sections_[i].size));
     }
   }
-  if (!s.ok()) return fail(s);
-  if (::fsync(fd) != 0) {
-    return fail(
-        absl::ErrnoToStatus(errno, absl::StrCat("snapshot: fsync ", tmp)));
-  }
-  if (::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::ErrnoToStatus(errno, absl::StrCat("snapshot: close ", tmp));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    return absl::ErrnoToStatus(
-        e, absl::StrCat("snapshot: rename ", tmp, " to ", path));
-  }
-  // The rename is durable once the directory entry is.
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return total;
+  return WriteFileAtomically(path, pieces, "snapshot");
 }
 
 absl::StatusOr<SnapshotReader> SnapshotReader::ReadFile(
     const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("snapshot: open ", path));
-  }
-  const off_t size = ::lseek(fd, 0, SEEK_END);
-  if (size < 0 || ::lseek(fd, 0, SEEK_SET) != 0) {
-    const int e = errno;
-    ::close(fd);
-    return absl::ErrnoToStatus(e, absl::StrCat("snapshot: seek ", path));
-  }
-  std::shared_ptr<uint64_t[]> buffer(
-      new uint64_t[(static_cast<uint64_t>(size) + 7) / 8]);
-  char* p = reinterpret_cast<char*>(buffer.get());
-  uint64_t done = 0;
-  while (done < static_cast<uint64_t>(size)) {
-    const ssize_t r = ::read(
-        fd, p + done, std::min<uint64_t>(size - done, uint64_t{1} << 30));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      const int e = r < 0 ? errno : EIO;
-      ::close(fd);
-      return absl::ErrnoToStatus(e, absl::StrCat("snapshot: read ", path));
-    }
-    done += static_cast<uint64_t>(r);
-  }
-  ::close(fd);
-  auto reader = Parse(std::move(buffer), size);
+  // Litter of writers killed mid-save goes whenever the path is used.
+  RemoveStaleTemps(path);
+  std::shared_ptr<uint64_t[]> buffer;
+  // The buffer is the file's size (fstat), never a length read from it.
+  auto size = ReadRegularFile(path, "snapshot", [&](uint64_t n) {
+    buffer.reset(new uint64_t[(n + 7) / 8]);
+    return reinterpret_cast<char*>(buffer.get());
+  });
+  if (!size.ok()) return size.status();
+  auto reader = Parse(std::move(buffer), static_cast<int64_t>(*size));
   if (!reader.ok()) {
     return absl::Status(reader.status().code(),
                         absl::StrCat(reader.status().message(), " (", path,
-                                     ", ", size, " bytes)"));
+                                     ", ", *size, " bytes)"));
   }
   return reader;
 }

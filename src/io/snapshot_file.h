@@ -19,11 +19,13 @@
 // Reading validates everything before anything is used: magic, version, byte
 // order, header and table checksums, that every section lies inside the file
 // in order without overlap, that its length is a multiple of its element
-// size, and every payload checksum. A truncated, bit-flipped or foreign file
-// is an error naming what is wrong, never a crash.
+// size, and every payload checksum; float sections are read through
+// GetFloats(), which checks every value against its FloatDomain. A truncated,
+// bit-flipped or foreign file is an error naming what is wrong, never a crash.
 #ifndef INVITEGRAPH_IO_SNAPSHOT_FILE_H_
 #define INVITEGRAPH_IO_SNAPSHOT_FILE_H_
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -34,6 +36,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 
 namespace invitegraph::internal {
@@ -41,6 +44,51 @@ namespace invitegraph::internal {
 inline constexpr uint32_t kSnapshotFormatVersion = 1;
 inline constexpr char kSnapshotMagic[8] = {'I', 'G', 'S',  'N',
                                            'A', 'P', '\r', '\n'};
+
+// What the values of a floating-point section may be. Every float or double
+// section is read with SnapshotReader::GetFloats() and one of these (Get()
+// refuses floating-point types at compile time), so a NaN, an infinity or an
+// out-of-range value sealed behind valid checksums is refused by name instead
+// of surfacing later as a NaN score.
+enum class FloatDomain {
+  kNonNegative,   // finite and >= 0: counts, decayed weights, norms
+  kUnitInterval,  // in [0, 1]: rates, probabilities, scores
+  kFiniteOrNaN,   // finite, or NaN meaning "missing": profile numbers
+};
+
+inline bool InFloatDomain(double value, FloatDomain domain) {
+  switch (domain) {
+    case FloatDomain::kNonNegative:
+      return std::isfinite(value) && value >= 0;
+    case FloatDomain::kUnitInterval:
+      return value >= 0 && value <= 1;
+    case FloatDomain::kFiniteOrNaN:
+      return !std::isinf(value);
+  }
+  return false;
+}
+
+// OK if `value` lies in `domain`; else kDataLoss
+// "snapshot: <what>=<value>: <why>", `what` naming the section and the index
+// (e.g. "JRAT[5]").
+absl::Status CheckFloat(std::string_view what, double value,
+                        FloatDomain domain);
+
+// CheckFloat() on every element, named "<section>[<index>]".
+template <typename T>
+absl::Status CheckFloats(std::string_view section, absl::Span<const T> values,
+                         FloatDomain domain) {
+  static_assert(std::is_floating_point_v<T>);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!InFloatDomain(values[i], domain)) {
+      return CheckFloat(
+          absl::StrCat(absl::string_view(section.data(), section.size()), "[",
+                       i, "]"),
+          values[i], domain);
+    }
+  }
+  return absl::OkStatus();
+}
 
 // A section tag from four ASCII characters.
 constexpr uint32_t Tag(const char (&s)[5]) {
@@ -70,9 +118,10 @@ class SnapshotWriter {
 
   // The whole file in memory.
   std::string ToBytes() const;
-  // Writes to `path` + ".tmp-<pid>", fsyncs it, renames it over `path` and
-  // fsyncs the directory: a crash at any point leaves either the old file or
-  // the new one, whole. Returns the number of bytes written.
+  // Replaces `path` atomically (file_io.h: a locked temporary file, fsynced
+  // and renamed; litter of killed writers is removed): a crash at any point
+  // leaves either the old file or the new one, whole. Returns the number of
+  // bytes written.
   absl::StatusOr<int64_t> WriteFile(const std::string& path) const;
 
  private:
@@ -96,7 +145,8 @@ class SnapshotWriter {
 // without a copy.
 class SnapshotReader {
  public:
-  // Reads and validates `path` (one bulk read).
+  // Reads and validates `path` (one bulk read of a regular file, file_io.h),
+  // first removing the litter of writers of `path` killed mid-save.
   static absl::StatusOr<SnapshotReader> ReadFile(const std::string& path);
   // Copies and validates `bytes`.
   static absl::StatusOr<SnapshotReader> FromBytes(std::string_view bytes);
@@ -115,10 +165,22 @@ class SnapshotReader {
   absl::StatusOr<absl::Span<const T>> Get(uint32_t tag,
                                           int64_t count = -1) const {
     static_assert(std::is_trivially_copyable_v<T>);
-    auto s = Find(tag, sizeof(T), count);
-    if (!s.ok()) return s.status();
-    return absl::Span<const T>(reinterpret_cast<const T*>(s->data()),
-                               s->size() / sizeof(T));
+    static_assert(!std::is_floating_point_v<T>,
+                  "read float sections with GetFloats, which checks values");
+    return View<T>(tag, count);
+  }
+  // Get() for a float or double section, every value checked to lie in
+  // `domain` (kDataLoss naming the section and index otherwise).
+  template <typename T>
+  absl::StatusOr<absl::Span<const T>> GetFloats(uint32_t tag,
+                                                FloatDomain domain,
+                                                int64_t count = -1) const {
+    static_assert(std::is_floating_point_v<T>);
+    auto span = View<T>(tag, count);
+    if (!span.ok()) return span.status();
+    absl::Status s = CheckFloats(TagName(tag), *span, domain);
+    if (!s.ok()) return s;
+    return span;
   }
   absl::StatusOr<std::string_view> GetBytes(uint32_t tag) const {
     return Find(tag, 1, -1);
@@ -129,6 +191,13 @@ class SnapshotReader {
       std::shared_ptr<uint64_t[]> buffer, int64_t size);
   absl::StatusOr<std::string_view> Find(uint32_t tag, uint32_t elem_size,
                                         int64_t count) const;
+  template <typename T>
+  absl::StatusOr<absl::Span<const T>> View(uint32_t tag, int64_t count) const {
+    auto s = Find(tag, sizeof(T), count);
+    if (!s.ok()) return s.status();
+    return absl::Span<const T>(reinterpret_cast<const T*>(s->data()),
+                               s->size() / sizeof(T));
+  }
 
   struct Entry {
     uint32_t tag;

@@ -2,7 +2,6 @@
 // (snapshot_file.h). Recommender::SaveState() and friends call these.
 #include "io/state_snapshot.h"
 
-#include <cmath>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -73,10 +72,12 @@ absl::StatusOr<PortableRecipientState> StateFrom(const SnapshotReader& r) {
   INVITEGRAPH_ASSIGN_OR_RETURN(auto times, r.Get<int64_t>(kSendTimes));
   INVITEGRAPH_RETURN_IF_ERROR(CheckIncreasing(users, "user ids"));
   INVITEGRAPH_RETURN_IF_ERROR(CheckIncreasing(send_users, "send user ids"));
+  // The record's one floating-point field: decayed invites, finite, >= 0.
   for (size_t i = 0; i < records.size(); ++i) {
-    if (!(records[i].fatigue >= 0) || !std::isfinite(records[i].fatigue)) {
-      return Bad(
-          absl::StrCat("user ", users[i], " has fatigue ", records[i].fatigue));
+    if (!InFloatDomain(records[i].fatigue, FloatDomain::kNonNegative)) {
+      return CheckFloat(absl::StrCat(TagName(kRecords), "[", i,
+                                     "].fatigue (user ", users[i], ")"),
+                        records[i].fatigue, FloatDomain::kNonNegative);
     }
   }
   if (offsets.front() != 0 ||

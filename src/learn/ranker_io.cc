@@ -1,9 +1,4 @@
-// Rankers as JSON documents (see fit.h), written atomically.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
+// Rankers as JSON documents (see fit.h), written atomically (io/file_io.h).
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,6 +11,7 @@
 #include "invitegraph/fit.h"
 #include "invitegraph/status.h"
 #include "invitegraph/version.h"
+#include "io/file_io.h"
 
 namespace invitegraph {
 
@@ -132,21 +128,6 @@ absl::StatusOr<std::unique_ptr<Ranker>> FromDocument(const Json& doc) {
   return ranker;
 }
 
-absl::Status WriteAll(int fd, const std::string& data,
-                      const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::ErrnoToStatus(errno,
-                                 absl::StrCat("SaveRanker: write ", path));
-    }
-    done += static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> RankerToJson(const Ranker& ranker) {
@@ -189,59 +170,20 @@ absl::StatusOr<std::unique_ptr<Ranker>> RankerFromJson(std::string_view json) {
 
 absl::Status SaveRanker(const Ranker& ranker, const std::string& path) {
   INVITEGRAPH_ASSIGN_OR_RETURN(std::string text, RankerToJson(ranker));
-  const std::string tmp = path + ".tmp";
-  const int fd =
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("SaveRanker: open ", tmp));
-  }
-  absl::Status s = WriteAll(fd, text, tmp);
-  if (s.ok() && ::fsync(fd) != 0) {
-    s = absl::ErrnoToStatus(errno, absl::StrCat("SaveRanker: fsync ", tmp));
-  }
-  if (::close(fd) != 0 && s.ok()) {
-    s = absl::ErrnoToStatus(errno, absl::StrCat("SaveRanker: close ", tmp));
-  }
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = absl::ErrnoToStatus(
-        errno, absl::StrCat("SaveRanker: rename ", tmp, " to ", path));
-  }
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  // Make the rename itself durable; best effort (some filesystems refuse).
-  const size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos
-                              ? "."
-                              : (slash == 0 ? "/" : path.substr(0, slash));
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return absl::OkStatus();
+  // The same atomic write as snapshots (io/file_io.h): a locked temporary
+  // file, fsynced and renamed, and litter of killed saves removed.
+  const std::string_view pieces[] = {text};
+  return internal::WriteFileAtomically(path, pieces, "SaveRanker").status();
 }
 
 absl::StatusOr<std::unique_ptr<Ranker>> LoadRanker(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("LoadRanker: open ", path));
-  }
+  internal::RemoveStaleTemps(path);
   std::string text;
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return absl::ErrnoToStatus(err, absl::StrCat("LoadRanker: read ", path));
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
+  auto size = internal::ReadRegularFile(path, "LoadRanker", [&](uint64_t n) {
+    text.resize(n);
+    return text.data();
+  });
+  if (!size.ok()) return size.status();
   auto ranker = RankerFromJson(text);
   if (!ranker.ok()) {
     return Prefixed(ranker.status(), absl::StrCat("LoadRanker(", path, "): "));

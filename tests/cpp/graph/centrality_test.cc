@@ -456,11 +456,11 @@ TEST_CASE("Snapshots keep the centrality columns and validate them",
         .status();
   };
   CheckError(with([](internal::GraphData& d) { d.pagerank[1] = -0.5f; }),
-             absl::StatusCode::kDataLoss, {"PRNK", "user #1"});
+             absl::StatusCode::kDataLoss, {"PRNK[1]=-0.5"});
   CheckError(with([](internal::GraphData& d) { d.pagerank[2] = NAN; }),
-             absl::StatusCode::kDataLoss, {"PRNK", "user #2"});
+             absl::StatusCode::kDataLoss, {"PRNK[2]=nan"});
   CheckError(with([](internal::GraphData& d) { d.clustering[3] = 1.5f; }),
-             absl::StatusCode::kDataLoss, {"CLUS", "user #3"});
+             absl::StatusCode::kDataLoss, {"CLUS[3]=1.5"});
   CheckError(
       with([](internal::GraphData& d) { d.core_number[0] = d.degree(0) + 1; }),
       absl::StatusCode::kDataLoss, {"KCOR", "user #0"});

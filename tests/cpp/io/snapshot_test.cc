@@ -4,14 +4,22 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "feedback/recipient_state.h"
+#include "invitegraph/abuse.h"
 #include "invitegraph/graph_builder.h"
+#include "invitegraph/profiles.h"
 #include "invitegraph/recommender.h"
 #include "invitegraph/social_graph.h"
 #include "invitegraph/synth.h"
@@ -24,6 +32,7 @@ namespace invitegraph {
 namespace {
 
 using testing::CheckError;
+using testing::RequireOk;
 using testing::Unwrap;
 
 std::string TempPath(const std::string& name) {
@@ -146,13 +155,16 @@ TEST_CASE("Every flipped bit of a snapshot is a clear error", "[snapshot]") {
 // Rewrites the payload of section `tag` with `edit` and reseals the payload and
 // section-table checksums, as a writer with a bug would have written it.
 template <typename T, typename Edit>
-std::string Tampered(std::string bytes, const char (&tag)[5], Edit edit) {
+std::string Tampered(std::string bytes, std::string_view tag, Edit edit) {
+  REQUIRE(tag.size() == 4);
   uint64_t num;
   std::memcpy(&num, bytes.data() + 40, 8);
   const char* table = bytes.data() + 56;
+  bool found = false;
   for (uint64_t i = 0; i < num; ++i) {
     char* e = bytes.data() + 56 + i * 32;
-    if (std::memcmp(e, tag, 4) != 0) continue;
+    if (std::memcmp(e, tag.data(), 4) != 0) continue;
+    found = true;
     uint64_t offset, size;
     std::memcpy(&offset, e + 8, 8);
     std::memcpy(&size, e + 16, 8);
@@ -163,9 +175,165 @@ std::string Tampered(std::string bytes, const char (&tag)[5], Edit edit) {
     const uint64_t sum = XXH3_64bits(bytes.data() + offset, size);
     std::memcpy(e + 24, &sum, 8);
   }
+  REQUIRE(found);
   const uint64_t sum = XXH3_64bits(table, num * 32);
   std::memcpy(bytes.data() + 56 + num * 32, &sum, 8);
   return bytes;
+}
+
+// A graph with every float section filled: abuse scores, centrality, and a
+// number profile column with a missing (NaN) value.
+const std::string& FullGraphBytes() {
+  static const std::string* bytes = [] {
+    GraphBuilder b;
+    const testing::RandomEvents e = testing::MakeRandomEvents(
+        {.num_users = 40, .num_purchases = 120, .seed = 21});
+    testing::RequireOk(testing::AddAll(e, b));
+    const std::vector<UserId> users = {testing::RandomUserId(0),
+                                       testing::RandomUserId(1),
+                                       testing::RandomUserId(2)};
+    const std::vector<double> spend = {2.5, std::nan(""), -1.0};
+    const ProfileColumn column{
+        .name = "spend", .type = AttributeType::kNumber, .numbers = spend};
+    testing::RequireOk(b.AddProfiles({.user = users, .columns = {&column, 1}}));
+    BuildOptions o = testing::AsOf(testing::kAsOf);
+    o.abuse = AbuseOptions{};
+    const SocialGraph g = Unwrap(b.Build(o));
+    REQUIRE(g.has_abuse());
+    REQUIRE(g.has_centrality());
+    return new std::string(Unwrap(g.ToBytes()));
+  }();
+  return *bytes;
+}
+
+enum class Range { kNonNegative, kUnit };
+
+// Every float section of a graph snapshot and the range its values live in.
+constexpr std::pair<std::string_view, Range> kFloatSections[] = {
+    {"AC07", Range::kNonNegative}, {"AC30", Range::kNonNegative},
+    {"JOIN", Range::kNonNegative}, {"EXPO", Range::kNonNegative},
+    {"JRAT", Range::kUnit},        {"PWGT", Range::kNonNegative},
+    {"CNRM", Range::kNonNegative}, {"UIW_", Range::kNonNegative},
+    {"UCW_", Range::kNonNegative}, {"IBW_", Range::kNonNegative},
+    {"ABSU", Range::kUnit},        {"ABRP", Range::kUnit},
+    {"PRNK", Range::kNonNegative}, {"CLUS", Range::kUnit},
+};
+
+// The issue: a NaN join rate (or activity, or purchase weight) sealed behind
+// valid checksums loaded without complaint and surfaced as a NaN score.
+TEST_CASE("Every float section refuses NaN, infinities and values out of range",
+          "[snapshot]") {
+  const std::string& bytes = FullGraphBytes();
+  REQUIRE(SocialGraph::FromBytes(bytes).ok());
+  const float inf = std::numeric_limits<float>::infinity();
+  for (const auto& [tag, range] : kFloatSections) {
+    std::vector<float> bad_values = {std::nanf(""), inf, -inf, -0.5f};
+    if (range == Range::kUnit) bad_values.push_back(1.5f);
+    for (const float bad : bad_values) {
+      size_t at = 0;
+      const std::string tampered =
+          Tampered<float>(bytes, tag, [&](std::vector<float>& v) {
+            REQUIRE(!v.empty());
+            at = v.size() / 2;
+            v[at] = bad;
+          });
+      INFO(tag << " = " << bad);
+      const auto loaded = SocialGraph::FromBytes(tampered);
+      REQUIRE_FALSE(loaded.ok());
+      CheckError(loaded.status(), absl::StatusCode::kDataLoss,
+                 {absl::StrCat(std::string(tag), "[", at, "]=")});
+    }
+    // The boundary values are fine.
+    for (const float good : {0.0f, 1.0f}) {
+      INFO(tag << " = " << good);
+      CHECK(SocialGraph::FromBytes(
+                Tampered<float>(bytes, tag,
+                                [&](std::vector<float>& v) { v[0] = good; }))
+                .ok());
+    }
+  }
+}
+
+TEST_CASE("Profile numbers keep NaN as missing but refuse infinities",
+          "[snapshot]") {
+  const std::string& bytes = FullGraphBytes();
+  const SocialGraph g = Unwrap(SocialGraph::FromBytes(bytes));
+  const auto numbers = g.attribute_column("spend")->numbers;
+  CHECK(std::isnan(numbers[*g.FindNode(testing::RandomUserId(1))]));
+  CHECK(numbers[*g.FindNode(testing::RandomUserId(2))] == -1.0);
+  for (const double bad : {std::numeric_limits<double>::infinity(),
+                           -std::numeric_limits<double>::infinity()}) {
+    const NodeId at = *g.FindNode(testing::RandomUserId(0));
+    CheckError(
+        SocialGraph::FromBytes(
+            Tampered<double>(bytes, "ATNM",
+                             [&](std::vector<double>& v) { v[at] = bad; }))
+            .status(),
+        absl::StatusCode::kDataLoss,
+        {absl::StrCat("ATNM[", at, "]="), "NaN: missing"});
+  }
+}
+
+// The META config is JSON (which holds no NaN or infinity), so a damaged one
+// can only be out of range: it is held to what a GraphBuilder accepts.
+TEST_CASE("A snapshot's config is held to what a builder accepts",
+          "[snapshot]") {
+  const std::string& bytes = FullGraphBytes();
+  // Same length: the value is replaced and padded with JSON whitespace.
+  auto with = [&](const std::string& key, const std::string& value) {
+    return Tampered<char>(bytes, "META", [&](std::vector<char>& text) {
+      std::string s(text.begin(), text.end());
+      const size_t at = s.find("\"" + key + "\":");
+      REQUIRE(at != std::string::npos);
+      const size_t begin = at + key.size() + 3;
+      const size_t end = s.find_first_of(",}", begin);
+      REQUIRE(end - begin >= value.size());
+      s.replace(begin, end - begin,
+                value + std::string(end - begin - value.size(), ' '));
+      text.assign(s.begin(), s.end());
+    });
+  };
+  CheckError(SocialGraph::FromBytes(with("half_life_days", "-1")).status(),
+             absl::StatusCode::kDataLoss,
+             {"META config: GraphConfig.half_life_days=-1"});
+  CheckError(SocialGraph::FromBytes(with("join_rate_prior_mean", "2")).status(),
+             absl::StatusCode::kDataLoss,
+             {"META config: GraphConfig.join_rate_prior_mean=2"});
+  CheckError(SocialGraph::FromBytes(with("build_seconds", "-1")).status(),
+             absl::StatusCode::kDataLoss, {"META stats.build_seconds=-1"});
+  CHECK(SocialGraph::FromBytes(with("half_life_days", "9")).ok());
+}
+
+TEST_CASE("A state snapshot refuses a non-finite or negative fatigue",
+          "[snapshot]") {
+  const SocialGraph g = SmallGraph();
+  const Recommender rec = Unwrap(Recommender::Create(g));
+  const std::vector<UserId> inviter = {g.user_id(0), g.user_id(0)};
+  const std::vector<UserId> invitee = {g.user_id(1), g.user_id(2)};
+  const std::vector<ItemId> item = {3, 3};
+  const std::vector<Timestamp> ts = {testing::kAsOf + 1, testing::kAsOf + 2};
+  const std::vector<Outcome> outcome = {Outcome::kIgnored, Outcome::kIgnored};
+  Unwrap(rec.RecordOutcomes({.inviter = inviter,
+                             .invitee = invitee,
+                             .item = item,
+                             .ts = ts,
+                             .outcome = outcome}));
+  const std::string bytes = Unwrap(rec.StateToBytes());
+  RequireOk(Unwrap(Recommender::Create(g)).StateFromBytes(bytes));
+  for (const double bad :
+       {std::nan(""), std::numeric_limits<double>::infinity(), -1.0}) {
+    INFO(bad);
+    const std::string tampered = Tampered<internal::RecipientRecord>(
+        bytes, "RREC", [&](std::vector<internal::RecipientRecord>& records) {
+          REQUIRE(records.size() >= 2);
+          records[1].fatigue = bad;
+        });
+    const Recommender fresh = Unwrap(Recommender::Create(g));
+    CheckError(fresh.StateFromBytes(tampered), absl::StatusCode::kDataLoss,
+               {"RREC[1].fatigue"});
+    // Nothing was half-applied.
+    CHECK(fresh.FeedbackFor(g.user_id(1)).fatigue == 0);
+  }
 }
 
 // Found by fuzz/snapshot_fuzzer: offsets that rise past the key count and then
@@ -223,6 +391,18 @@ TEST_CASE("A snapshot of another format version is refused by name",
              {"format version 99", "reads format version 1"});
 }
 
+// The temporary files next to `path` (saves in flight or killed).
+std::vector<std::string> TempsOf(const std::string& path) {
+  std::vector<std::string> out;
+  const std::filesystem::path p(path);
+  const std::string prefix = p.filename().string() + ".tmp";
+  for (const auto& e : std::filesystem::directory_iterator(p.parent_path())) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) out.push_back(name);
+  }
+  return out;
+}
+
 TEST_CASE("Save is atomic: a writer killed mid-write leaves the old file whole",
           "[snapshot]") {
   const std::string path = TempPath("atomic.igsnap");
@@ -239,7 +419,7 @@ TEST_CASE("Save is atomic: a writer killed mid-write leaves the old file whole",
   testing::RequireOk(b.AddFriendships(w.friendships()));
   testing::RequireOk(b.AddInteractions(w.interactions()));
   const SocialGraph big = Unwrap(b.Build());
-  int killed_mid_write = 0;
+  int killed_mid_write = 0, litter = 0;
   for (int attempt = 0; attempt < 6; ++attempt) {
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
@@ -253,15 +433,18 @@ TEST_CASE("Save is atomic: a writer killed mid-write leaves the old file whole",
     // Whatever the child got to, `path` holds one whole snapshot.
     const std::string now = ReadAll(path);
     if (now == before) ++killed_mid_write;
+    // The killed save's temporary file is still there, until the next load of
+    // the path removes it (its writer, dead, holds no lock on it).
+    litter += !TempsOf(path).empty();
     const auto loaded = SocialGraph::Load(path);
     REQUIRE(loaded.ok());
     CHECK((loaded->num_nodes() == old_graph.num_nodes() ||
            loaded->num_nodes() == big.num_nodes()));
-    const std::string tmp = path + ".tmp-" + std::to_string(child);
-    std::filesystem::remove(tmp);
+    CHECK(TempsOf(path).empty());
   }
   // At least the first, earliest kill hit before the first rename.
   CHECK(killed_mid_write >= 1);
+  CHECK(litter >= 1);
 }
 
 TEST_CASE("Save reports an unwritable path and leaves nothing behind",
