@@ -45,6 +45,14 @@ py::dict SuggestionColumns(SuggestionTable&& t, bool with_request) {
   return d;
 }
 
+// "skip" | "raise", as Python callers spell UnknownInviterPolicy.
+UnknownInviterPolicy ParseUnknownInviters(const std::string& s) {
+  if (s == "skip") return UnknownInviterPolicy::kSkip;
+  if (s == "raise") return UnknownInviterPolicy::kFail;
+  throw py::value_error("unknown_inviters='" + s +
+                        "': expected 'skip' or 'raise'");
+}
+
 }  // namespace
 
 void InitRecommend(py::module_& m) {
@@ -270,10 +278,12 @@ invitegraph.Recommender for DataFrames.
           "recommend_batch",
           [](const Recommender& r, const Column<int64_t>& inviters,
              const Column<int64_t>& items, int k, int num_threads,
-             py::object progress, std::optional<Audience> audience) {
+             py::object progress, std::optional<Audience> audience,
+             const std::string& unknown_inviters) {
             auto inv = AsSpan(inviters);
             auto it = AsSpan(items);
             BatchOptions options;
+            options.unknown_inviters = ParseUnknownInviters(unknown_inviters);
             options.audience = audience.value_or(Audience());
             options.num_threads = num_threads;
             options.progress = WrapProgress(progress);
@@ -282,23 +292,30 @@ invitegraph.Recommender for DataFrames.
               py::gil_scoped_release nogil;
               t = r.RecommendBatch(inv, it, k, options);
             }
-            return SuggestionColumns(ValueOrThrow(std::move(t)), true);
+            SuggestionTable v = ValueOrThrow(std::move(t));
+            py::array unknown = ToNumpy(std::move(v.unknown_inviter_rows));
+            return py::make_tuple(SuggestionColumns(std::move(v), true),
+                                  std::move(unknown));
           },
           py::arg("inviters"), py::arg("items"), py::arg("k") = 10,
           py::arg("num_threads") = 0, py::arg("progress") = py::none(),
           py::arg("audience") = py::none(),
-          "Recommend for every (inviters[i], items[i]) on all cores; same rows "
-          "as recommend.")
+          py::arg("unknown_inviters") = "skip",
+          "(columns, positions of the requests skipped for an unknown inviter) "
+          "for every (inviters[i], items[i]) on all cores; same rows as "
+          "recommend. unknown_inviters='raise': KeyError instead.")
       .def(
           "recommend_wave",
           [](const Recommender& r, const Column<int64_t>& inviters,
              const Column<int64_t>& items, int k, int recipient_capacity,
              const std::string& method, int64_t exact_work_limit,
              int num_threads, py::object progress,
-             std::optional<Audience> audience) {
+             std::optional<Audience> audience,
+             const std::string& unknown_inviters) {
             auto inv = AsSpan(inviters);
             auto it = AsSpan(items);
             WaveOptions o;
+            o.unknown_inviters = ParseUnknownInviters(unknown_inviters);
             o.audience = audience.value_or(Audience());
             o.recipient_capacity = recipient_capacity;
             if (method == "auto") {
@@ -333,17 +350,21 @@ invitegraph.Recommender for DataFrames.
                     x.naive_recipients_over_capacity,
                 "method"_a = x.exact ? "exact" : "greedy",
                 "solve_seconds"_a = x.solve_seconds, "seconds"_a = x.seconds);
+            py::array unknown =
+                ToNumpy(std::move(v.suggestions.unknown_inviter_rows));
             return py::make_tuple(
                 SuggestionColumns(std::move(v.suggestions), true),
-                std::move(report));
+                std::move(report), std::move(unknown));
           },
           py::arg("inviters"), py::arg("items"), py::arg("k") = 5,
           py::arg("recipient_capacity") = 1, py::arg("method") = "auto",
           py::arg("exact_work_limit") = kDefaultExactWorkLimit,
           py::arg("num_threads") = 0, py::arg("progress") = py::none(),
           py::arg("audience") = py::none(),
-          "One campaign wave: (columns, report) with no recipient in more "
-          "than recipient_capacity lists, maximising expected joins.")
+          py::arg("unknown_inviters") = "skip",
+          "One campaign wave: (columns, report, skipped request positions) "
+          "with no recipient in more than recipient_capacity lists, "
+          "maximising expected joins.")
       .def(
           "features",
           [](const Recommender& r, UserId inviter, ItemId item,
