@@ -47,6 +47,14 @@ py::dict SuggestionColumns(SuggestionTable&& t, bool with_request) {
   return d;
 }
 
+// "skip" | "raise", as Python callers spell UnknownInviterPolicy.
+UnknownInviterPolicy ParseUnknownInviters(const std::string& s) {
+  if (s == "skip") return UnknownInviterPolicy::kSkip;
+  if (s == "raise") return UnknownInviterPolicy::kFail;
+  Raise(ErrorClass::kInvalidArgument,
+        absl::StrCat("unknown_inviters='", s, "': expected 'skip' or 'raise'"));
+}
+
 }  // namespace
 
 void InitRecommend(py::module_& m) {
@@ -297,7 +305,8 @@ invitegraph.Recommender for DataFrames.
           "recommend_batch",
           [](const Recommender& r, py::handle inviters_arg,
              py::handle items_arg, py::handle k_arg, py::handle threads_arg,
-             py::object progress, std::optional<Audience> audience) {
+             py::object progress, std::optional<Audience> audience,
+             const std::string& unknown_inviters) {
             const Column<int64_t> inviters =
                 ExactInts(inviters_arg, "inviters");
             const Column<int64_t> items = ExactInts(items_arg, "items");
@@ -307,6 +316,7 @@ invitegraph.Recommender for DataFrames.
             const int num_threads = static_cast<int>(
                 ExactInt(threads_arg, "num_threads", 0, kInt32Max));
             BatchOptions options;
+            options.unknown_inviters = ParseUnknownInviters(unknown_inviters);
             options.audience = audience.value_or(Audience());
             options.num_threads = num_threads;
             options.progress = WrapProgress(progress);
@@ -315,20 +325,26 @@ invitegraph.Recommender for DataFrames.
               py::gil_scoped_release nogil;
               t = r.RecommendBatch(inv, it, k, options);
             }
-            return SuggestionColumns(ValueOrThrow(std::move(t)), true);
+            SuggestionTable v = ValueOrThrow(std::move(t));
+            py::array unknown = ToNumpy(std::move(v.unknown_inviter_rows));
+            return py::make_tuple(SuggestionColumns(std::move(v), true),
+                                  std::move(unknown));
           },
           py::arg("inviters"), py::arg("items"), py::arg("k") = 10,
           py::arg("num_threads") = 0, py::arg("progress") = py::none(),
           py::arg("audience") = py::none(),
-          "Recommend for every (inviters[i], items[i]) on all cores; same rows "
-          "as recommend.")
+          py::arg("unknown_inviters") = "skip",
+          "(columns, positions of the requests skipped for an unknown inviter) "
+          "for every (inviters[i], items[i]) on all cores; same rows as "
+          "recommend. unknown_inviters='raise': KeyError instead.")
       .def(
           "recommend_wave",
           [](const Recommender& r, py::handle inviters_arg,
              py::handle items_arg, py::handle k_arg, py::handle capacity_arg,
              const std::string& method, py::handle work_arg,
              py::handle threads_arg, py::object progress,
-             std::optional<Audience> audience) {
+             std::optional<Audience> audience,
+             const std::string& unknown_inviters) {
             const Column<int64_t> inviters =
                 ExactInts(inviters_arg, "inviters");
             const Column<int64_t> items = ExactInts(items_arg, "items");
@@ -342,6 +358,7 @@ invitegraph.Recommender for DataFrames.
             const int num_threads = static_cast<int>(
                 ExactInt(threads_arg, "num_threads", 0, kInt32Max));
             WaveOptions o;
+            o.unknown_inviters = ParseUnknownInviters(unknown_inviters);
             o.audience = audience.value_or(Audience());
             o.recipient_capacity = recipient_capacity;
             if (method == "auto") {
@@ -377,17 +394,21 @@ invitegraph.Recommender for DataFrames.
                     x.naive_recipients_over_capacity,
                 "method"_a = x.exact ? "exact" : "greedy",
                 "solve_seconds"_a = x.solve_seconds, "seconds"_a = x.seconds);
+            py::array unknown =
+                ToNumpy(std::move(v.suggestions.unknown_inviter_rows));
             return py::make_tuple(
                 SuggestionColumns(std::move(v.suggestions), true),
-                std::move(report));
+                std::move(report), std::move(unknown));
           },
           py::arg("inviters"), py::arg("items"), py::arg("k") = 5,
           py::arg("recipient_capacity") = 1, py::arg("method") = "auto",
           py::arg("exact_work_limit") = kDefaultExactWorkLimit,
           py::arg("num_threads") = 0, py::arg("progress") = py::none(),
           py::arg("audience") = py::none(),
-          "One campaign wave: (columns, report) with no recipient in more "
-          "than recipient_capacity lists, maximising expected joins.")
+          py::arg("unknown_inviters") = "skip",
+          "One campaign wave: (columns, report, skipped request positions) "
+          "with no recipient in more than recipient_capacity lists, "
+          "maximising expected joins.")
       .def(
           "features",
           [](const Recommender& r, py::handle inviter_arg, py::handle item_arg,

@@ -136,6 +136,10 @@ struct SuggestionTable {
   std::vector<float> join_probability;
   std::vector<int32_t> rank;
   std::vector<std::vector<std::string>> reasons;
+  // Not a column: the positions i of the requests skipped because inviters[i]
+  // is not in the graph (UnknownInviterPolicy::kSkip), ascending. Empty when
+  // every inviter was known.
+  std::vector<int64_t> unknown_inviter_rows;
   int64_t size() const { return static_cast<int64_t>(candidate.size()); }
   // Appends one suggestion of the request (inviter, item).
   void Append(UserId for_inviter, ItemId for_item, Suggestion&& s) {
@@ -154,6 +158,9 @@ struct BatchOptions {
   int num_threads = 0;  // 0: all hardware threads. Results do not depend on it.
   ProgressFn progress = {};
   Audience audience = {};  // every request's audience (Campaign::audience)
+  // Requests whose inviter is not in the graph: skipped and reported (the
+  // default), or the whole call fails (wave.h).
+  UnknownInviterPolicy unknown_inviters = UnknownInviterPolicy::kSkip;
 };
 
 // RecommendWave()'s suggestions and what they achieve against naive top-k.
@@ -188,10 +195,14 @@ class Recommender {
                                            int k) const;
 
   // Recommend() for each (inviters[i], items[i]) across threads; the rows equal
-  // those of the single calls, whatever the thread count. An unknown inviter is
-  // kNotFound naming its row. When Ranker::PreferredBatchRows() > 0, the
-  // feature rows of consecutive requests are scored (and their suggestions
-  // explained) in one call each.
+  // those of the single calls, whatever the thread count. A request whose
+  // inviter is not in the graph gets no rows and its position goes to
+  // unknown_inviter_rows (the default, UnknownInviterPolicy::kSkip); with
+  // kFail the first one is kNotFound naming inviters[i]=id. kInvalidArgument
+  // on k < 0 or mismatched lengths. Progress counts every request, skipped
+  // ones included. When Ranker::PreferredBatchRows() > 0, the feature rows of
+  // consecutive requests are scored (and their suggestions explained) in one
+  // call each.
   absl::StatusOr<SuggestionTable> RecommendBatch(
       absl::Span<const UserId> inviters, absl::Span<const ItemId> items, int k,
       const BatchOptions& options = {}) const;
@@ -211,8 +222,11 @@ class Recommender {
   //
   // Needs a calibrated ranker (Ranker::calibrated(); kFailedPrecondition
   // otherwise). kInvalidArgument on k < 0, recipient_capacity < 1, mismatched
-  // lengths or a repeated (inviter, item) pair; kNotFound naming the row of an
-  // unknown inviter. Deterministic for a given recorded state, whatever the
+  // lengths or a repeated (inviter, item) pair. Unknown inviters follow
+  // options.unknown_inviters as in RecommendBatch(): skipped by default (their
+  // positions in suggestions.unknown_inviter_rows; the wave is assigned over
+  // the other requests, which report.requests counts), or kNotFound naming the
+  // row with kFail. Deterministic for a given recorded state, whatever the
   // thread count. The assignment is made from the state at the call's start;
   // a recipient that reaches a cap during the call is left out of its lists.
   absl::StatusOr<Wave> RecommendWave(absl::Span<const UserId> inviters,

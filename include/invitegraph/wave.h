@@ -35,6 +35,20 @@ enum class WaveMethod {
 // Work units up to which kAuto solves exactly: about 0.4 s on one core.
 inline constexpr int64_t kDefaultExactWorkLimit = 50'000'000;
 
+// What a many-inviter call (RecommendBatch(), RecommendWave()) does with a
+// request whose inviter is not in the graph. New users who are not in the
+// latest snapshot yet are normal in production, so a batch job skips them by
+// default rather than losing every other request's work.
+enum class UnknownInviterPolicy {
+  // Serve the other requests; list the skipped request positions in
+  // SuggestionTable::unknown_inviter_rows. The caller decides what a new user
+  // gets instead (a cold-start list is a product choice the graph cannot make).
+  kSkip,
+  // kNotFound naming the first unknown request, inviters[i]=id, and nothing
+  // is served: what Recommend() does for one request.
+  kFail,
+};
+
 struct WaveOptions {
   int recipient_capacity = 1;  // >= 1: lists a recipient may appear in
   WaveMethod method = WaveMethod::kAuto;
@@ -42,10 +56,11 @@ struct WaveOptions {
   int num_threads = 0;  // 0: all hardware threads. Results do not depend on it.
   ProgressFn progress = {};
   Audience audience = {};  // every request's audience (Campaign::audience)
+  UnknownInviterPolicy unknown_inviters = UnknownInviterPolicy::kSkip;
 };
 
 struct WaveReport {
-  int64_t requests = 0;
+  int64_t requests = 0;  // requests served (skipped unknown inviters excluded)
   int64_t suggestions = 0;
   double expected_joins = 0;       // sum of the suggestions' join_probability
   int64_t max_recipient_load = 0;  // most lists one recipient appears in

@@ -29,6 +29,8 @@ using internal::CandidateScratch;
 
 namespace {
 
+struct Requests;  // a many-inviter call's requests, resolved (defined below)
+
 // Everything one group of requests needs, reused across groups on the same
 // thread. A group is one request unless the ranker asks for stacked rows
 // (Ranker::PreferredBatchRows()).
@@ -234,9 +236,11 @@ struct Recommender::Impl {
       const std::function<void(int64_t begin, absl::Span<InviteList>)>& sink)
       const;
 
-  // Request i's suggestions as rows (inviters[i], items[i], ...); moves them.
+  // results[j]'s suggestions as rows (inviters[i], items[i], ...) with
+  // i = requests.rows[j], and requests.unknown_rows; moves the suggestions.
   static SuggestionTable ToTable(absl::Span<const UserId> inviters,
                                  absl::Span<const ItemId> items,
+                                 const Requests& requests,
                                  std::vector<InviteList>& results);
 
   // Requests [begin, end) of (nodes, campaigns) into out[0, end - begin), in
@@ -764,17 +768,22 @@ absl::StatusOr<FeatureMatrix> Recommender::Features(
 
 namespace {
 
-// Requests checked and resolved to nodes: an unknown inviter fails before any
-// work.
+// Requests checked and resolved to nodes. With kFail an unknown inviter fails
+// before any work; with kSkip only the known ones are kept, `rows` giving each
+// kept request's position and `unknown_rows` the skipped positions (both
+// ascending: found in one sequential pass, so independent of threads).
 struct Requests {
   std::vector<NodeId> nodes;
   std::vector<Campaign> campaigns;
+  std::vector<int64_t> rows;
+  std::vector<int64_t> unknown_rows;
 };
 
 absl::StatusOr<Requests> ResolveRequests(const SocialGraph& g,
                                          absl::Span<const UserId> inviters,
                                          absl::Span<const ItemId> items, int k,
-                                         const Audience& audience) {
+                                         const Audience& audience,
+                                         UnknownInviterPolicy unknown) {
   Campaign shared;
   shared.audience = audience;
   Campaign rebound;
@@ -787,19 +796,33 @@ absl::StatusOr<Requests> ResolveRequests(const SocialGraph& g,
         absl::StrCat("inviters has ", inviters.size(), " rows but items has ",
                      items.size()));
   }
+  if (unknown != UnknownInviterPolicy::kSkip &&
+      unknown != UnknownInviterPolicy::kFail) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown_inviters=", static_cast<int>(unknown),
+                     ": not an UnknownInviterPolicy"));
+  }
   const int64_t n = static_cast<int64_t>(inviters.size());
   Requests r;
-  r.nodes.resize(n);
-  r.campaigns.resize(n);
+  r.nodes.reserve(n);
+  r.rows.reserve(n);
   for (int64_t i = 0; i < n; ++i) {
-    r.campaigns[i].item = items[i];
-    r.campaigns[i].audience = bound->audience;
     auto node = g.FindNode(inviters[i]);
     if (!node) {
-      return absl::NotFoundError(absl::StrCat("inviters[", i, "]=", inviters[i],
-                                              " is not in the graph"));
+      if (unknown == UnknownInviterPolicy::kFail) {
+        return absl::NotFoundError(absl::StrCat(
+            "inviters[", i, "]=", inviters[i], " is not in the graph"));
+      }
+      r.unknown_rows.push_back(i);
+      continue;
     }
-    r.nodes[i] = *node;
+    r.nodes.push_back(*node);
+    r.rows.push_back(i);
+  }
+  r.campaigns.resize(r.rows.size());
+  for (size_t j = 0; j < r.rows.size(); ++j) {
+    r.campaigns[j].item = items[r.rows[j]];
+    r.campaigns[j].audience = bound->audience;
   }
   return r;
 }
@@ -834,23 +857,28 @@ absl::StatusOr<SuggestionTable> Recommender::RecommendBatch(
   const std::shared_ptr<const Impl> impl = Current();
   INVITEGRAPH_ASSIGN_OR_RETURN(
       Requests req,
-      ResolveRequests(impl->graph, inviters, items, k, options.audience));
-  const int64_t n = static_cast<int64_t>(inviters.size());
-  std::vector<InviteList> results(n);
-  internal::ProgressReporter progress(options.progress, n);
+      ResolveRequests(impl->graph, inviters, items, k, options.audience,
+                      options.unknown_inviters));
+  std::vector<InviteList> results(req.rows.size());
+  internal::ProgressReporter progress(options.progress,
+                                      static_cast<int64_t>(inviters.size()));
+  if (!req.unknown_rows.empty())
+    progress.Add(static_cast<int64_t>(req.unknown_rows.size()));
   INVITEGRAPH_RETURN_IF_ERROR(impl->ServeAll(
       req.nodes, req.campaigns, ServeOptions{.k = k}, options.num_threads,
       progress, [&](int64_t begin, absl::Span<InviteList> lists) {
         for (size_t i = 0; i < lists.size(); ++i)
           results[begin + i] = std::move(lists[i]);
       }));
-  return Impl::ToTable(inviters, items, results);
+  return Impl::ToTable(inviters, items, req, results);
 }
 
 SuggestionTable Recommender::Impl::ToTable(absl::Span<const UserId> inviters,
                                            absl::Span<const ItemId> items,
+                                           const Requests& requests,
                                            std::vector<InviteList>& results) {
   SuggestionTable t;
+  t.unknown_inviter_rows = requests.unknown_rows;
   int64_t total = 0;
   for (const auto& r : results)
     total += static_cast<int64_t>(r.suggestions.size());
@@ -862,8 +890,9 @@ SuggestionTable Recommender::Impl::ToTable(absl::Span<const UserId> inviters,
   t.join_probability.reserve(total);
   t.rank.reserve(total);
   t.reasons.reserve(total);
-  for (size_t i = 0; i < results.size(); ++i) {
-    for (Suggestion& s : results[i].suggestions)
+  for (size_t j = 0; j < results.size(); ++j) {
+    const int64_t i = requests.rows[j];
+    for (Suggestion& s : results[j].suggestions)
       t.Append(inviters[i], items[i], std::move(s));
   }
   return t;
@@ -876,7 +905,8 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
   const auto start = std::chrono::steady_clock::now();
   INVITEGRAPH_ASSIGN_OR_RETURN(
       Requests req,
-      ResolveRequests(impl->graph, inviters, items, k, options.audience));
+      ResolveRequests(impl->graph, inviters, items, k, options.audience,
+                      options.unknown_inviters));
   if (options.recipient_capacity < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "WaveOptions.recipient_capacity=", options.recipient_capacity,
@@ -894,10 +924,11 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
         impl->ranker->spec().substr(0, 40),
         "' scores are not probabilities: fit a \"logistic\" ranker"));
   }
-  const int64_t n = static_cast<int64_t>(inviters.size());
   {
+    // Over every row, skipped ones included: a repeat is a malformed wave
+    // whether or not its inviter is known yet.
     absl::flat_hash_map<std::pair<UserId, ItemId>, int64_t> seen;
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = 0; i < static_cast<int64_t>(inviters.size()); ++i) {
       auto [it, fresh] = seen.try_emplace({inviters[i], items[i]}, i);
       if (!fresh) {
         return absl::InvalidArgumentError(
@@ -906,7 +937,12 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
       }
     }
   }
-  internal::ProgressReporter progress(options.progress, 2 * n);
+  // From here on, request j is the served request at position req.rows[j].
+  const int64_t n = static_cast<int64_t>(req.rows.size());
+  internal::ProgressReporter progress(
+      options.progress, 2 * static_cast<int64_t>(inviters.size()));
+  if (!req.unknown_rows.empty())
+    progress.Add(2 * static_cast<int64_t>(req.unknown_rows.size()));
 
   // 1. Every request's eligible candidates, best adjusted score first, with
   // their join probabilities (no reasons yet).
@@ -1011,7 +1047,7 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
     }
   }
   Wave wave;
-  wave.suggestions = Impl::ToTable(inviters, items, results);
+  wave.suggestions = Impl::ToTable(inviters, items, req, results);
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

@@ -140,3 +140,66 @@ def test_repeated_requests_are_identical(synth_graph, synth_requests):
         first = a.recommend(int(u), int(i), k=10)
         pd.testing.assert_frame_equal(first, a.recommend(int(u), int(i), k=10), check_exact=True)
         pd.testing.assert_frame_equal(first, b.recommend(int(u), int(i), k=10), check_exact=True)
+
+
+def _with_unknown_inviters(inviters, items):
+    """The requests with unknown inviters at the start, inside, repeated and last; returns
+    (inviters, items, the unknown ids in request order)."""
+    unknown = {0: 10**9, 1: 10**12 + 3, 70: 10**9, 200: 4_000_000}
+    inv, it, want = [], [], []
+    for i, (u, item) in enumerate(zip(inviters, items)):
+        if i in unknown:
+            inv.append(unknown[i])
+            it.append(int(item))
+            want.append(unknown[i])
+        inv.append(int(u))
+        it.append(int(item))
+    inv.append(10**12 + 3)
+    it.append(3)
+    want.append(10**12 + 3)
+    return np.array(inv, dtype=np.int64), np.array(it, dtype=np.int64), tuple(want)
+
+
+@pytest.mark.parametrize("num_threads", [1, 2])
+def test_batch_skips_unknown_inviters_and_reports_them(synth_graph, synth_requests,
+                                                       num_threads):
+    rec = ig.Recommender(synth_graph)
+    inviters, items = synth_requests
+    assert all(int(u) in synth_graph for u in inviters)
+    inv, it, unknown = _with_unknown_inviters(inviters, items)
+    assert not any(u in synth_graph for u in unknown)
+    got = rec.recommend_batch(inv, it, k=6, num_threads=num_threads, progress=False)
+    assert_same_rows(got, stacked_single_calls(rec, inviters, items, 6))
+    assert got.attrs["unknown_inviters"] == unknown
+    np.testing.assert_array_equal(np.isin(inv, got.attrs["unknown_inviters"]),
+                                  [u in unknown for u in inv.tolist()])
+    # Every inviter known: an empty report. Only unknown ones: no rows, all reported.
+    known = rec.recommend_batch(inviters[:30], items[:30], k=6, progress=False)
+    assert known.attrs["unknown_inviters"] == ()
+    none = rec.recommend_batch(list(unknown), 5, k=6, progress=False)
+    assert list(none.columns) == BATCH_COLUMNS and len(none) == 0
+    assert none.attrs["unknown_inviters"] == unknown
+    # The report keeps the usual frame operations working (arrays in attrs break them).
+    both = pd.concat([got, known, got], ignore_index=True)
+    assert len(both) == 2 * len(got) + len(known)
+    assert len(got.merge(known, on=["inviter", "candidate"], how="outer")) > 0
+
+
+def test_batch_unknown_inviters_raise(synth_graph, synth_requests):
+    rec = ig.Recommender(synth_graph)
+    inviters, items = synth_requests
+    inv, it, unknown = _with_unknown_inviters(inviters, items)
+    # From row 3 on, the first unknown inviter is the one inserted before request 70.
+    assert inv[72] == 10**9 and not set(inv[3:72].tolist()) & set(unknown)
+    with pytest.raises(KeyError, match=r"inviters\[69\]=1000000000 is not in the graph"):
+        rec.recommend_batch(inv[3:], it[3:], k=6, unknown_inviters="raise", progress=False)
+    with pytest.raises(KeyError, match=r"inviters\[0\]=1000000000"):
+        rec.recommend_batch(inv, it, k=6, num_threads=2, unknown_inviters="raise",
+                            progress=False)
+    for bad in ("ignore", "Skip", None, 1):
+        with pytest.raises(ValueError, match=r"unknown_inviters=.*'skip' or 'raise'"):
+            rec.recommend_batch(inviters[:5], items[:5], unknown_inviters=bad)
+    # Known inviters only: "raise" serves them as "skip" does.
+    assert_same_rows(rec.recommend_batch(inviters[:50], items[:50], k=4,
+                                         unknown_inviters="raise", progress=False),
+                     stacked_single_calls(rec, inviters[:50], items[:50], 4))

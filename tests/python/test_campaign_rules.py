@@ -166,12 +166,33 @@ def test_wave_errors(synth_graph):
         rec.recommend_wave([1, 2], 7, recipient_capacity=0)
     with pytest.raises(ValueError, match="wave row 2"):
         rec.recommend_wave([1, 2, 1], 7)
-    with pytest.raises(KeyError, match=r"inviters\[1\]"):
-        rec.recommend_wave([1, -5], 7)
+    with pytest.raises(KeyError, match=r"inviters\[1\]=1000000000"):
+        rec.recommend_wave([1, 10**9], 7, unknown_inviters="raise")
+    with pytest.raises(ValueError, match="unknown_inviters='fail'"):
+        rec.recommend_wave([1, 2], 7, unknown_inviters="fail")
     with pytest.raises(ValueError, match="method='best'"):
         rec.recommend_wave([1, 2], 7, method="best")
     with pytest.raises(ig.Error, match="calibrated"):
         ig.Recommender(synth_graph).recommend_wave([1, 2], 7)
+
+
+@pytest.mark.parametrize("method", ["greedy", "exact"])
+def test_wave_skips_unknown_inviters(synth_graph, method):
+    rec = ig.Recommender(synth_graph, ranker=TieModel())
+    inviters, item = _wave_requests(synth_graph, n=120)
+    want = rec.recommend_wave(inviters, item, k=4, recipient_capacity=2, method=method)
+    unknown = (10**9, 10**9 + 1, 10**10)
+    inv = np.concatenate([[unknown[0]], inviters[:50], [unknown[1]], inviters[50:],
+                          [unknown[2]]])
+    for threads in (1, 2):
+        got = rec.recommend_wave(inv, item, k=4, recipient_capacity=2, method=method,
+                                 num_threads=threads)
+        # The wave of the known requests alone, and the skipped ones reported.
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got.attrs["unknown_inviters"] == unknown
+        assert want.attrs["unknown_inviters"] == ()
+        assert got.attrs["requests"] == want.attrs["requests"] == len(inviters)
+        assert got.attrs["expected_joins"] == want.attrs["expected_joins"]
 
 
 @st.composite

@@ -74,8 +74,31 @@ def test_bad_input_is_a_clear_error_not_a_traceback(files, tmp_path, capsys):
     assert cli.main(["build", "--friendships", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "friendships.src[0]=1" in err and "self-loop" in err
-    assert cli.main(["recommend", *_args(paths), "--inviter", "999"]) == 2
-    assert "999" in capsys.readouterr().err
+    assert cli.main(["recommend", *_args(paths), "--inviter", "999",
+                     "--unknown-inviters", "raise"]) == 2
+    err = capsys.readouterr().err
+    assert "inviters[0]=999" in err and "not in the graph" in err
+
+
+def test_recommend_skips_unknown_inviters_and_says_so(files, tmp_path, capsys):
+    paths, tables = files
+    out = tmp_path / "out.csv"
+    assert cli.main(["recommend", *_args(paths), "--inviter", "999", "--inviter", "1",
+                     "--inviter", "998", "--inviter", "2", "--inviter", "999", "--item", "42",
+                     "--k", "2", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 3 of 5 requests" in err and "(999, 998)" in err
+    got = pd.read_csv(out)
+    want = ig.Recommender(ig.build_graph(**tables, progress=False)).recommend_batch(
+        [1, 2], [42, 42], k=2, progress=False)
+    assert got["inviter"].tolist() == want["inviter"].tolist()
+    assert got["candidate"].tolist() == want["candidate"].tolist()
+    # Every inviter known: nothing said about skipping.
+    assert cli.main(["recommend", *_args(paths), "--inviter", "1", "--out", str(out)]) == 0
+    assert "skipped" not in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["recommend", *_args(paths), "--inviter", "1", "--unknown-inviters", "fail"])
+    assert "invalid choice: 'fail'" in capsys.readouterr().err
 
 
 def test_demo_beats_the_random_friend_baseline(capsys):

@@ -169,7 +169,8 @@ def test_unknown_users_are_key_errors():
     with pytest.raises(KeyError, match="999"):
         rec.features(inviter=999)
     with pytest.raises(KeyError, match=r"inviters\[2\]=999"):
-        rec.recommend_batch(inviters=[1, 2, 999], items=7)
+        rec.recommend_batch(inviters=[1, 2, 999], items=7, unknown_inviters="raise")
+    assert rec.recommend_batch(inviters=[1, 2, 999], items=7).attrs["unknown_inviters"] == (999,)
     with pytest.raises(KeyError):
         g.arc(1, 999)
     assert 999 not in g

@@ -207,6 +207,13 @@ def test_shard_recommend_skips_unknown_inviters(spark, sdf, graph):
     assert set(got["inviter"]) == {known}
     got = igs.recommend(spark.createDataFrame(req), graph=graph, k=3).toPandas()
     assert set(got["inviter"]) == {known}
+    # unknown_inviters="raise" fails the job, naming the inviter, in both modes.
+    for mode in (dict(graph=graph), dict(events=sdf, shards=2)):
+        with pytest.raises(Exception, match="inviter 1000000000000 is not in the graph"):
+            igs.recommend(spark.createDataFrame(req), k=3, unknown_inviters="raise",
+                          **mode).toPandas()
+    with pytest.raises(ValueError, match="unknown_inviters='ignore'"):
+        igs.recommend(spark.createDataFrame(req), graph=graph, unknown_inviters="ignore")
 
 
 def test_recommend_needs_exactly_one_mode(spark, sdf, graph):

@@ -661,7 +661,8 @@ class Recommender:
 
     def recommend_batch(self, inviters: Iterable[int], items: Any = None, k: int = 10,
                         num_threads: int = 0, progress: ProgressArg = None,
-                        audience: Optional[str] = None) -> pd.DataFrame:
+                        audience: Optional[str] = None,
+                        unknown_inviters: str = "skip") -> pd.DataFrame:
         """:meth:`recommend` for each ``(inviters[i], items[i])`` on all cores.
 
         ``items`` may be a sequence as long as ``inviters``, one item for all, or None.
@@ -669,18 +670,33 @@ class Recommender:
         join_probability, rank, reasons``; rows equal those of the single calls for any
         ``num_threads``. ``audience`` (an expression, see :meth:`audience`) applies to
         every request, compiled once.
+
+        ``unknown_inviters``: what a request whose inviter is not in the graph gets (new
+        users who are not in the snapshot yet are normal in a batch). ``"skip"`` (the
+        default): no rows, and the other requests are served as usual;
+        ``df.attrs["unknown_inviters"]`` holds the skipped requests' inviter ids, one per
+        skipped request in request order (a tuple of ints, empty when every inviter is
+        known: a tuple because pandas compares ``attrs`` in ``concat`` and ``merge``, which
+        NumPy arrays there would break), so a job can count them or give them a
+        cold-start list of its own; ``np.isin(inviters, df.attrs["unknown_inviters"])``
+        marks the skipped requests. ``"raise"``: ``KeyError`` naming the first,
+        ``inviters[i]=id``, and nothing is returned. Any other value is a ``ValueError``.
         """
         inv, it = self._requests(inviters, items, "recommend_batch")
         with progress_callback(progress, "recommend") as cb:
-            cols = self._r.recommend_batch(inv, it, k, num_threads, cb,
-                                           self.audience(audience))
-        return _suggestion_frame(cols)
+            cols, unknown = self._r.recommend_batch(inv, it, k, num_threads, cb,
+                                                    self.audience(audience),
+                                                    str(unknown_inviters))
+        df = _suggestion_frame(cols)
+        df.attrs["unknown_inviters"] = tuple(inv[unknown].tolist())
+        return df
 
     def recommend_wave(self, inviters: Iterable[int], items: Any = None, k: int = 5,
                        recipient_capacity: int = 1, method: str = "auto",
                        exact_work_limit: int = 50_000_000, num_threads: int = 0,
                        progress: ProgressArg = None,
-                       audience: Optional[str] = None) -> pd.DataFrame:
+                       audience: Optional[str] = None,
+                       unknown_inviters: str = "skip") -> pd.DataFrame:
         """One campaign wave across many inviters, with a per-recipient exposure limit.
 
         Assigns up to ``k`` suggestions to each ``(inviters[i], items[i])`` so that no
@@ -704,18 +720,21 @@ class Recommender:
         ``naive_max_recipient_load``, ``naive_suggestions``,
         ``naive_recipients_over_capacity``), ``method`` used, ``solve_seconds`` and
         ``seconds``. ``audience`` (see :meth:`audience`) limits every list to its
-        members. Raises ``ValueError`` for a repeated ``(inviter, item)`` or a
-        capacity below 1, ``KeyError`` for an unknown inviter and
-        :class:`invitegraph.Error` for an uncalibrated ranker.
+        members. ``unknown_inviters`` is :meth:`recommend_batch`'s: by default requests
+        whose inviter is not in the graph are left out of the wave and reported in
+        ``attrs["unknown_inviters"]`` (``requests`` counts the others); ``"raise"`` makes
+        them a ``KeyError``. Raises ``ValueError`` for a repeated ``(inviter, item)``
+        (skipped rows included) or a capacity below 1, and :class:`invitegraph.Error` for
+        an uncalibrated ranker.
         """
         inv, it = self._requests(inviters, items, "recommend_wave")
         with progress_callback(progress, "wave") as cb:
-            cols, report = self._r.recommend_wave(inv, it, k, recipient_capacity,
-                                                  str(method), exact_work_limit,
-                                                  num_threads, cb,
-                                                  self.audience(audience))
+            cols, report, unknown = self._r.recommend_wave(
+                inv, it, k, recipient_capacity, str(method), exact_work_limit, num_threads,
+                cb, self.audience(audience), str(unknown_inviters))
         df = _suggestion_frame(cols)
         df.attrs.update(report)
+        df.attrs["unknown_inviters"] = tuple(inv[unknown].tolist())
         return df
 
     def _requests(self, inviters: Iterable[int], items: Any,

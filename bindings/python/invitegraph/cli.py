@@ -178,7 +178,15 @@ def cmd_recommend(args) -> int:
         items = None if args.item is None else np.full(len(inviters), args.item, dtype=np.int64)
     else:
         raise SystemExit("invitegraph: give --inviter ID (repeatable) or --requests FILE")
-    df = rec.recommend_batch(inviters, items, k=args.k, progress=None if args.progress else False)
+    df = rec.recommend_batch(inviters, items, k=args.k, progress=None if args.progress else False,
+                             unknown_inviters=args.unknown_inviters)
+    unknown = df.attrs["unknown_inviters"]
+    if unknown:
+        distinct = list(dict.fromkeys(unknown))
+        shown = ", ".join(map(str, distinct[:10])) + (", ..." if len(distinct) > 10 else "")
+        print(f"invitegraph: skipped {len(unknown)} of {len(inviters)} requests: inviter not "
+              f"in the graph ({shown}); --unknown-inviters raise makes this an error",
+              file=sys.stderr)
     _write(df, args.out)
     return 0
 
@@ -250,6 +258,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     r.add_argument("--k", type=int, default=10)
     r.add_argument("--ranker", default="linear", help="ranker spec, e.g. linear")
     r.add_argument("--out", help="output CSV or Parquet (default: print)")
+    r.add_argument("--unknown-inviters", choices=("skip", "raise"), default="skip",
+                   help="requests whose inviter is not in the graph: skip them (default; "
+                        "their count goes to stderr) or fail")
     r.set_defaults(func=cmd_recommend)
     e = sub.add_parser("evaluate", help="replay held-out campaigns: metrics vs baselines")
     _add_input_args(e)

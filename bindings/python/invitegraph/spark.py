@@ -250,26 +250,41 @@ def _requests_frame(requests: DataFrame) -> DataFrame:
                            item.cast("long").alias("item"))
 
 
-def _answer(rec: Recommender, batch: pd.DataFrame, k: int, num_threads: int) -> pd.DataFrame:
+_UNKNOWN_INVITERS = ("skip", "raise")
+
+
+def _unknown_inviter(inviter: int) -> KeyError:
+    # The request's position within an executor's batch means nothing to the caller: the
+    # message names the id alone.
+    return KeyError(f"igs.recommend: inviter {inviter} is not in the graph "
+                    "(unknown_inviters='raise'; the default 'skip' leaves it out)")
+
+
+def _answer(rec: Recommender, batch: pd.DataFrame, k: int, num_threads: int,
+            unknown_inviters: str) -> pd.DataFrame:
     inviters = batch["inviter"].to_numpy(np.int64)
     items = batch["item"].fillna(-1).to_numpy(np.int64)
-    keep = _known(rec.graph, inviters)
-    if not keep.any():
-        return pd.DataFrame()
-    frame = rec.recommend_batch(inviters[keep], items[keep], k=k, num_threads=num_threads,
-                                progress=False)
+    try:
+        frame = rec.recommend_batch(inviters, items, k=k, num_threads=num_threads,
+                                    progress=False, unknown_inviters=unknown_inviters)
+    except KeyError:
+        graph = rec.graph
+        first = next((int(u) for u in inviters if int(u) not in graph), None)
+        if first is None:
+            raise
+        raise _unknown_inviter(first) from None
     return _suggestions_out(frame)
 
 
 def _broadcast_recommend(requests: DataFrame, rec: Recommender, k: int,
-                         num_threads: int) -> DataFrame:
+                         num_threads: int, unknown_inviters: str) -> DataFrame:
     spark = requests.sparkSession
     shared = spark.sparkContext.broadcast(rec)  # pickled once: the snapshot and state
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         r = shared.value  # unpickled once per Python worker
         for batch in batches:
-            out = _answer(r, batch, k, num_threads)
+            out = _answer(r, batch, k, num_threads, unknown_inviters)
             if len(out):
                 yield out
     return _requests_frame(requests).mapInPandas(run, _SUGGESTION_SCHEMA)
@@ -517,7 +532,7 @@ def _default_shards(spark) -> int:
 
 def _shard_recommend(requests: DataFrame, events: dict, k: int, shards: Optional[int],
                      as_of: Any, config: GraphConfig, num_threads: int,
-                     recommender_options: dict) -> DataFrame:
+                     unknown_inviters: str, recommender_options: dict) -> DataFrame:
     shards = shards or _default_shards(requests.sparkSession)
     as_of = (as_of_of(*[_ts_long(v) for v in events.values() if v is not None])
              if as_of is None else unix_seconds(as_of, "as_of"))
@@ -534,10 +549,12 @@ def _shard_recommend(requests: DataFrame, events: dict, k: int, shards: Optional
         r = pdf[pdf["_t"] == _REQUEST]
         g = _local_graph(pdf[pdf["_t"] != _REQUEST], as_of, config, columns, False)
         if g is None or not len(r):
+            if len(r) and unknown_inviters == "raise":  # no event names any inviter here
+                raise _unknown_inviter(int(r["a"].iloc[0]))
             return pd.DataFrame({f.name: [] for f in _SUGGESTION_SCHEMA.fields})
         rec = Recommender(g, **recommender_options)
         batch = pd.DataFrame({"inviter": r["a"].to_numpy(np.int64), "item": r["b"]})
-        out = _answer(rec, batch, k, num_threads)
+        out = _answer(rec, batch, k, num_threads, unknown_inviters)
         return out if len(out) else pd.DataFrame({f.name: [] for f in _SUGGESTION_SCHEMA.fields})
 
     return long.groupBy("_shard").applyInPandas(run, _SUGGESTION_SCHEMA)
@@ -547,7 +564,7 @@ def recommend(requests: DataFrame, *, k: int = 10, graph: Optional[SocialGraph] 
               recommender: Optional[Recommender] = None, events: Optional[dict] = None,
               shards: Optional[int] = None, as_of: Any = None,
               config: Optional[GraphConfig] = None, num_threads: int = 1,
-              **recommender_options: Any) -> DataFrame:
+              unknown_inviters: str = "skip", **recommender_options: Any) -> DataFrame:
     """Suggestions for a DataFrame of ``(inviter[, item])`` requests.
 
     Broadcast mode: ``recommender=`` (with its state, policy and ranker) or ``graph=``
@@ -560,9 +577,21 @@ def recommend(requests: DataFrame, *, k: int = 10, graph: Optional[SocialGraph] 
 
     Returns ``inviter, item (-1: none), candidate, score, ranker_score,
     join_probability, rank, reasons``: the rows ``Recommender.recommend_batch`` gives
-    on the whole graph, in no particular order. Inviters the graph does not know get
-    no rows.
+    on the whole graph, in no particular order.
+
+    ``unknown_inviters``: what requests whose inviter is not in the graph get (shard
+    mode: the graph the events build, so users no event names); new users are normal in
+    a batch. ``"skip"`` (the default) gives them no rows and does not fail the job; to
+    list them, anti-join the requests with the known users, e.g.
+    ``requests.join(spark.createDataFrame(pd.DataFrame({"inviter":
+    np.asarray(graph.user_ids())})), "inviter", "left_anti")`` (in shard mode, with the
+    users the events name). ``"raise"`` fails the job with a ``KeyError`` naming an
+    unknown inviter. Any other value is a ``ValueError``, raised here before any Spark
+    work.
     """
+    if unknown_inviters not in _UNKNOWN_INVITERS:
+        raise InvalidArgumentError(f"igs.recommend: unknown_inviters={unknown_inviters!r}: "
+                                   "expected 'skip' or 'raise'")
     modes = (graph is not None) + (recommender is not None) + (events is not None)
     if modes != 1:
         raise InvalidArgumentError("recommend: pass exactly one of graph=, recommender= or events=")
@@ -573,16 +602,17 @@ def recommend(requests: DataFrame, *, k: int = 10, graph: Optional[SocialGraph] 
                                        "shard mode does not compute; use broadcast mode (graph=)")
         return _shard_recommend(requests, events, _count(k, "k"), shards, as_of,
                                 _config(config), _count(num_threads, "num_threads"),
-                                recommender_options)
+                                unknown_inviters, recommender_options)
     if config is not None or as_of is not None or shards is not None:
         raise InvalidArgumentError(
             "recommend: config, as_of and shards are for shard mode (events=)")
     if recommender is None:
         recommender = Recommender(graph, **recommender_options)
     elif recommender_options:
-        raise InvalidArgumentError("recommend: pass Recommender options or a recommender, not both")
+        raise InvalidArgumentError("recommend: pass Recommender options or a recommender, "
+                                   "not both")
     return _broadcast_recommend(requests, recommender, _count(k, "k"),
-                                _count(num_threads, "num_threads"))
+                                _count(num_threads, "num_threads"), unknown_inviters)
 
 
 # ---------------------------------------------------------------------------------------

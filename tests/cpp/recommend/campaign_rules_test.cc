@@ -499,6 +499,48 @@ TEST_CASE("a wave respects invite caps and thread counts", "[wave]") {
   CHECK(one.report.expected_joins == four.report.expected_joins);
 }
 
+TEST_CASE("a wave skips unknown inviters and reports their rows", "[wave]") {
+  const WaveFixture f;
+  const Recommender rec = WithPolicy(f.graph, {}, WaveRanker());
+  // The known requests with unknown ones at the start, inside and last.
+  std::vector<UserId> inviters = {123456788, 123456789};
+  std::vector<ItemId> items = {700, 700};
+  for (size_t i = 0; i < f.inviters.size(); ++i) {
+    if (i == 5) {
+      inviters.push_back(987654);
+      items.push_back(700);
+    }
+    inviters.push_back(f.inviters[i]);
+    items.push_back(f.items[i]);
+  }
+  inviters.push_back(987654);
+  items.push_back(701);
+  const std::vector<int64_t> want_rows = {
+      0, 1, 7, static_cast<int64_t>(inviters.size()) - 1};
+  for (WaveMethod method : {WaveMethod::kGreedy, WaveMethod::kExact}) {
+    const WaveOptions o{.recipient_capacity = 2, .method = method};
+    const Wave want = Unwrap(rec.RecommendWave(f.inviters, f.items, 4, o));
+    REQUIRE(want.suggestions.size() > 100);
+    for (int threads : {1, 2}) {
+      CAPTURE(threads);
+      WaveOptions skip = o;
+      skip.num_threads = threads;
+      const Wave w = Unwrap(rec.RecommendWave(inviters, items, 4, skip));
+      // The wave of the known requests alone, and the skipped positions.
+      CHECK(w.suggestions.inviter == want.suggestions.inviter);
+      CHECK(w.suggestions.item == want.suggestions.item);
+      CHECK(w.suggestions.candidate == want.suggestions.candidate);
+      CHECK(w.suggestions.score == want.suggestions.score);
+      CHECK(w.suggestions.reasons == want.suggestions.reasons);
+      CHECK(w.suggestions.unknown_inviter_rows == want_rows);
+      CHECK(w.report.requests == static_cast<int64_t>(f.inviters.size()));
+      CHECK(w.report.expected_joins == want.report.expected_joins);
+      CHECK(w.report.short_requests == want.report.short_requests);
+      CHECK(w.report.naive_expected_joins == want.report.naive_expected_joins);
+    }
+  }
+}
+
 TEST_CASE("bad waves are rejected", "[wave]") {
   const WaveFixture f;
   const Recommender rec = WithPolicy(f.graph, {}, WaveRanker());
@@ -510,8 +552,15 @@ TEST_CASE("bad waves are rejected", "[wave]") {
                                      f.inviters[0]};
   CheckError(rec.RecommendWave(twice, {700, 700, 700}, 3).status(),
              absl::StatusCode::kInvalidArgument, {"wave row 2", "row 0"});
-  CheckError(rec.RecommendWave({f.inviters[0], -77}, {700, 700}, 3).status(),
-             absl::StatusCode::kNotFound, {"inviters[1]=-77"});
+  CheckError(
+      rec.RecommendWave({f.inviters[0], -77}, {700, 700}, 3,
+                        {.unknown_inviters = UnknownInviterPolicy::kFail})
+          .status(),
+      absl::StatusCode::kNotFound, {"inviters[1]=-77"});
+  // A repeat is refused even when its inviter would be skipped.
+  CheckError(
+      rec.RecommendWave({-77, f.inviters[0], -77}, {700, 700, 700}, 3).status(),
+      absl::StatusCode::kInvalidArgument, {"wave row 2", "row 0"});
   CheckError(
       WithPolicy(f.graph, {}).RecommendWave(f.inviters, f.items, 3).status(),
       absl::StatusCode::kFailedPrecondition, {"calibrated", "linear"});

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "explain/reasons.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/synth.h"
@@ -153,8 +154,16 @@ TEST_CASE("Recommender errors", "[recommend][recommender]") {
 
   const std::vector<UserId> inviters = {known, known, 987654, known};
   const std::vector<ItemId> items = {1, 2, 3, 4};
-  CheckError(rec.RecommendBatch(inviters, items, 5).status(),
-             absl::StatusCode::kNotFound, {"inviters[2]", "987654"});
+  CheckError(
+      rec.RecommendBatch(inviters, items, 5,
+                         {.unknown_inviters = UnknownInviterPolicy::kFail})
+          .status(),
+      absl::StatusCode::kNotFound, {"inviters[2]=987654", "not in the graph"});
+  CheckError(rec.RecommendBatch(
+                    inviters, items, 5,
+                    {.unknown_inviters = static_cast<UnknownInviterPolicy>(7)})
+                 .status(),
+             absl::StatusCode::kInvalidArgument, {"unknown_inviters=7"});
   CheckError(
       rec.RecommendBatch(inviters, absl::MakeConstSpan(items).subspan(1), 5)
           .status(),
@@ -231,6 +240,75 @@ TEST_CASE("RecommendBatch equals single calls for 1, 2 and 4 threads",
     CHECK(last_done == static_cast<int64_t>(inviters.size()));
     CHECK(calls <= 110);
   }
+}
+
+TEST_CASE("RecommendBatch skips unknown inviters and reports their rows",
+          "[recommend][recommender]") {
+  const SynthFixture& f = Synth();
+  const Recommender rec = Unwrap(Recommender::Create(f.graph));
+  // Ids the graph lacks: the next id a new user would get, far-off ones, and
+  // one repeated; at the start, inside and across 64-request chunks, and last.
+  const UserId gap = f.graph.user_ids().back() + 1;
+  REQUIRE_FALSE(f.graph.FindNode(gap).has_value());
+  const std::vector<UserId> unknown_ids = {987654, gap, 5'000'000'000, 987654};
+  std::vector<UserId> known = f.inviters;
+  std::vector<ItemId> known_items = f.items;
+  known.insert(known.end(), f.inviters.begin(), f.inviters.end());
+  known_items.insert(known_items.end(), f.items.begin(), f.items.end());
+  std::vector<UserId> inviters;
+  std::vector<ItemId> items;
+  std::vector<int64_t> want_rows;
+  size_t next_unknown = 0;
+  for (size_t i = 0; i < known.size(); ++i) {
+    if (i == 0 || i == 1 || i == 70 || i == 71 || i == 200) {
+      want_rows.push_back(static_cast<int64_t>(inviters.size()));
+      inviters.push_back(unknown_ids[next_unknown++ % unknown_ids.size()]);
+      items.push_back(known_items[i]);
+    }
+    inviters.push_back(known[i]);
+    items.push_back(known_items[i]);
+  }
+  want_rows.push_back(static_cast<int64_t>(inviters.size()));
+  inviters.push_back(gap);
+  items.push_back(7);
+  const SuggestionTable expected = SingleCalls(rec, known, known_items, 6);
+  REQUIRE(expected.size() > 1000);
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    int64_t last_done = -1, last_total = -1;
+    const BatchOptions options{.num_threads = threads,
+                               .progress = [&](int64_t done, int64_t total) {
+                                 last_done = done;
+                                 last_total = total;
+                               }};
+    const SuggestionTable t =
+        Unwrap(rec.RecommendBatch(inviters, items, 6, options));
+    CheckSameTable(t, expected);
+    CHECK(t.unknown_inviter_rows == want_rows);
+    // Progress counts every request, the skipped ones included.
+    CHECK(last_done == static_cast<int64_t>(inviters.size()));
+    CHECK(last_total == static_cast<int64_t>(inviters.size()));
+  }
+  // Every inviter known: nothing reported.
+  CHECK(Unwrap(rec.RecommendBatch(known, known_items, 6))
+            .unknown_inviter_rows.empty());
+  // Only unknown inviters: an empty table that names them all.
+  const SuggestionTable none =
+      Unwrap(rec.RecommendBatch(unknown_ids, {1, 2, 3, 4}, 6));
+  CHECK(none.size() == 0);
+  CHECK(none.unknown_inviter_rows == std::vector<int64_t>{0, 1, 2, 3});
+  // kFail: the first unknown request by position, and no table. From just
+  // after the second unknown, the first is the third, at a position > 0.
+  const size_t from = static_cast<size_t>(want_rows[1]) + 1;
+  CheckError(
+      rec.RecommendBatch(absl::MakeConstSpan(inviters).subspan(from),
+                         absl::MakeConstSpan(items).subspan(from), 6,
+                         {.num_threads = 2,
+                          .unknown_inviters = UnknownInviterPolicy::kFail})
+          .status(),
+      absl::StatusCode::kNotFound,
+      {absl::StrCat("inviters[", want_rows[2] - static_cast<int64_t>(from),
+                    "]=", inviters[want_rows[2]], " is not in the graph")});
 }
 
 TEST_CASE("concurrent Recommend calls match sequential ones",
