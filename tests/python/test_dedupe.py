@@ -197,7 +197,7 @@ def test_first_id_wins_and_tables_have_own_ids():
     (np.array([5.0, 1.5]), r"interactions\.event_id\[1\]=1\.5: not an integer"),
     (pd.Series([5, None], dtype="Int64"), r"interactions\.event_id\[1\]=<NA>: missing value"),
     (pd.Series([5, None], dtype=object), r"interactions\.event_id\[1\]=None: missing value"),
-    (pd.Series([5, "x"], dtype=object), r"interactions\.event_id\[1\]='x': expected an integer id"),
+    (pd.Series([5, "x"], dtype=object), r"interactions\.event_id\[1\]='x': expected an integer, got str"),
     (np.array([5.0, np.nan]), r"interactions\.event_id\[1\]=nan: missing or non-finite"),
 ])
 def test_bad_event_ids_name_table_column_row_and_value(ids, message):

@@ -388,9 +388,12 @@ def evaluate(recommender: Any, test: pd.DataFrame, k: Union[int, Sequence[int]] 
     ks = tuple(sorted(set(ks)))
     if protocol not in _PROTOCOLS:
         raise InvalidArgumentError(f"protocol={protocol!r}: expected 'full' or 'sampled'")
-    if protocol == "sampled" and int(negatives) < 1:
+    negatives = _core.exact_int(negatives, "negatives", 0, 2**31 - 1)
+    n_boot = _core.exact_int(n_boot, "n_boot", 0, 2**31 - 1)
+    seed = _core.exact_int(seed, "seed")
+    if protocol == "sampled" and negatives < 1:
         raise InvalidArgumentError(f"negatives={negatives!r}: expected at least 1")
-    if int(n_boot) < 1:
+    if n_boot < 1:
         raise InvalidArgumentError(f"n_boot={n_boot!r}: expected at least 1")
     if not 0.0 < float(ci) < 1.0:
         raise InvalidArgumentError(f"ci={ci!r}: expected a level in (0, 1)")
