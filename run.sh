@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The two commands of the README's quickstart, on a fresh Debian 12 machine:
 #   ./run.sh demo   installs what is missing, then runs `invitegraph demo`
-#   ./run.sh test   installs what is missing, then runs every test (ctest and pytest)
+#   ./run.sh test   installs what is missing, then runs every test (ctest, ASan/UBSan and
+#                   TSan builds, pytest)
 # Both are idempotent: already-installed packages are skipped.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -92,6 +93,20 @@ case "${1:-}" in
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1} \
       UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
       ctest --test-dir build-asan --output-on-failure -j "$JOBS" -E "${SANITIZE_EXCLUDE:-$SANITIZE_EXCLUDE_DEFAULT}"
+    # Clang, ThreadSanitizer on every module, running the [concurrency] tests only (threads
+    # racing hot swaps, reservations and recorded outcomes against requests), alone in a
+    # small executable (INVITEGRAPH_CONCURRENCY_TESTS_ONLY): the stage compiles src/ and
+    # the few test files holding them. Where the kernel's ASLR would defeat clang 14's
+    # TSan, the tests run under `setarch -R` (tests/CMakeLists.txt). --no-tests=error: a
+    # binary that cannot start lists no tests, which must fail, not pass.
+    say "ThreadSanitizer build and ctest, [concurrency] tests (build-tsan/)"
+    cmake -S . -B build-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+      -DINVITEGRAPH_SANITIZERS=thread -DINVITEGRAPH_BUILD_TESTS=ON \
+      -DINVITEGRAPH_CONCURRENCY_TESTS_ONLY=ON -DINVITEGRAPH_INSTALL=OFF >/dev/null
+    cmake --build build-tsan
+    TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1} \
+      ctest --test-dir build-tsan --output-on-failure --no-tests=error
     install_python "[test]"
     say "pytest"
     (cd tests/python && "$PY" -m pytest -q -c "$ROOT/pyproject.toml" --rootdir "$ROOT" .)

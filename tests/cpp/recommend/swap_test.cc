@@ -127,7 +127,7 @@ TEST_CASE(
 }
 
 TEST_CASE("Requests racing many swaps never fail nor mix the two graphs",
-          "[swap][stress]") {
+          "[swap][stress][concurrency]") {
   const SocialGraph g1 = Graph(1), g2 = Graph(2);
   const Recommender rec = Unwrap(Recommender::Create(g1));
   // Each inviter's answer on either graph, from fresh recommenders.
@@ -178,7 +178,7 @@ TEST_CASE("Requests racing many swaps never fail nor mix the two graphs",
 TEST_CASE(
     "Outcomes and reservations racing swaps are neither lost nor "
     "over the cap",
-    "[swap][stress]") {
+    "[swap][stress][concurrency]") {
   const SocialGraph g1 = Graph(1), g2 = Graph(2);
   RecommenderConfig config;
   config.policy.max_invites_per_recipient = {
