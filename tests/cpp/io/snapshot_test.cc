@@ -426,7 +426,15 @@ TEST_CASE("Save is atomic: a writer killed mid-write leaves the old file whole",
     if (child == 0) {
       for (;;) (void)big.Save(path);  // killed by the parent
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 + 7 * attempt));
+    // Kill the child while it writes: as soon as its temporary file exists
+    // (polled, not a fixed sleep: a loaded machine may not run the child for
+    // a while). Writing the large graph takes far longer than one poll.
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (TempsOf(path).empty() &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
@@ -442,7 +450,8 @@ TEST_CASE("Save is atomic: a writer killed mid-write leaves the old file whole",
            loaded->num_nodes() == big.num_nodes()));
     CHECK(TempsOf(path).empty());
   }
-  // At least the first, earliest kill hit before the first rename.
+  // The first kill hit before the first rename; kills mid-write left their
+  // temporary file until the next load.
   CHECK(killed_mid_write >= 1);
   CHECK(litter >= 1);
 }
