@@ -188,7 +188,7 @@ void Run(FuzzedDataProvider& f) {
       if (f.ConsumeBool()) ids = Column<int64_t>(f, n, id);
       return ids;
     };
-    size_t rows = 0;  // of the batch's first column
+    size_t rows = 0;               // of the batch's first column
     std::vector<Timestamp> times;  // the batch's ts column, if any
     switch (op) {
       case 0: {

@@ -79,8 +79,8 @@ bool InRange(Timestamp ts, const Range& r) {
 // The message for a `ts` outside `r`.
 absl::Status OutOfRange(Timestamp ts, const Range& r, TimeUse use,
                         std::string_view where) {
-  const std::string head =
-      absl::StrCat(internal::Sv(where), "=", ts, ": timestamps are unix seconds; ");
+  const std::string head = absl::StrCat(internal::Sv(where), "=", ts,
+                                        ": timestamps are unix seconds; ");
   if (ts < r.earliest) {
     return absl::InvalidArgumentError(absl::StrCat(
         head, "this is before the earliest plausible time ",
@@ -103,10 +103,10 @@ absl::Status OutOfRange(Timestamp ts, const Range& r, TimeUse use,
   for (const Unit& u : kUnits) {
     const Timestamp s = ts / u.per_second;
     if (s >= std::max(r.earliest, kUnitHintFloor) && s <= r.latest) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          head, "this looks like ", u.name, " (", UtcString(s),
-          " when read as ", u.name, "); convert with ts // ", u.per_second,
-          "; ", bound));
+      return absl::InvalidArgumentError(
+          absl::StrCat(head, "this looks like ", u.name, " (", UtcString(s),
+                       " when read as ", u.name, "); convert with ts // ",
+                       u.per_second, "; ", bound));
     }
   }
   return absl::InvalidArgumentError(
@@ -125,9 +125,9 @@ Timestamp TimeLimits::Now() const {
 absl::Status ValidateTimeLimits(const TimeLimits& limits,
                                 std::string_view prefix) {
   auto bad = [&](std::string_view field, int64_t v, std::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(internal::Sv(prefix), ".", internal::Sv(field), "=", v,
-                     ": ", internal::Sv(why)));
+    return absl::InvalidArgumentError(absl::StrCat(internal::Sv(prefix), ".",
+                                                   internal::Sv(field), "=", v,
+                                                   ": ", internal::Sv(why)));
   };
   if (limits.earliest < 0) {
     return bad("earliest", limits.earliest,
@@ -135,8 +135,7 @@ absl::Status ValidateTimeLimits(const TimeLimits& limits,
                "accepted)");
   }
   if (limits.max_future_seconds < 0) {
-    return bad("max_future_seconds", limits.max_future_seconds,
-               "must be >= 0");
+    return bad("max_future_seconds", limits.max_future_seconds, "must be >= 0");
   }
   if (limits.max_ends_at_future_seconds < 0) {
     return bad("max_ends_at_future_seconds", limits.max_ends_at_future_seconds,

@@ -148,8 +148,7 @@ absl::StatusOr<std::vector<bool>> RecipientState::Reserve(
   const std::vector<Timestamp> times(n, ts);
   const std::vector<Outcome> sent(n, Outcome::kSent);
   const TimeLimits limits = Fixed(limits_);
-  INVITEGRAPH_RETURN_IF_ERROR(
-      CheckTimestamp(ts, limits, "reserve_invites.ts"));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamp(ts, limits, "reserve_invites.ts"));
   INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes({.inviter = inviters,
                                                 .invitee = invitees,
                                                 .item = items,
@@ -292,11 +291,10 @@ absl::Status RecipientState::Import(const PortableRecipientState& p) {
   // by an implausible row (the year 3000, milliseconds): the clock is held
   // to the present and any later time to the latest plausible one.
   const Timestamp present = limits_.Now();
-  const Timestamp latest =
-      present > std::numeric_limits<Timestamp>::max() -
-                    limits_.max_future_seconds
-          ? std::numeric_limits<Timestamp>::max()
-          : present + limits_.max_future_seconds;
+  const Timestamp latest = present > std::numeric_limits<Timestamp>::max() -
+                                         limits_.max_future_seconds
+                               ? std::numeric_limits<Timestamp>::max()
+                               : present + limits_.max_future_seconds;
   std::unique_lock<RwLock> lock(mu_);
   records_.clear();
   unknown_.clear();

@@ -161,8 +161,8 @@ struct Recommender::Impl {
       : graph(std::move(g)),
         config(c),
         policy(std::move(p)),
-        recipients(graph.data(), c.feedback,
-                   c.policy.max_invites_per_recipient, c.time_limits) {}
+        recipients(graph.data(), c.feedback, c.policy.max_invites_per_recipient,
+                   c.time_limits) {}
 
   std::unique_ptr<RequestScratch> Acquire() const {
     {
@@ -603,8 +603,8 @@ absl::StatusOr<Recommender> Recommender::Create(
   }
   INVITEGRAPH_RETURN_IF_ERROR(
       internal::ValidateFeedbackConfig(config.feedback));
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateTimeLimits(
-      config.time_limits, "RecommenderConfig.time_limits"));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      ValidateTimeLimits(config.time_limits, "RecommenderConfig.time_limits"));
   INVITEGRAPH_ASSIGN_OR_RETURN(internal::PolicyChain chain,
                                internal::PolicyChain::Make(config.policy));
   if (config.policy.diversity > 0 && graph.communities().empty()) {
@@ -733,8 +733,7 @@ absl::StatusOr<InviteList> Recommender::RecommendList(UserId inviter,
     return absl::InvalidArgumentError(absl::StrCat(
         "campaign.team_size=", campaign.team_size, ": must be >= 0"));
   }
-  INVITEGRAPH_RETURN_IF_ERROR(
-      CheckEndsAt(campaign, impl->config.time_limits));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckEndsAt(campaign, impl->config.time_limits));
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl->graph, inviter));
   Campaign rebound;
   INVITEGRAPH_ASSIGN_OR_RETURN(const Campaign* bound,
@@ -759,8 +758,7 @@ absl::StatusOr<std::vector<Suggestion>> Recommender::Recommend(
 absl::StatusOr<FeatureMatrix> Recommender::Features(
     UserId inviter, const Campaign& campaign) const {
   const std::shared_ptr<const Impl> impl = Current();
-  INVITEGRAPH_RETURN_IF_ERROR(
-      CheckEndsAt(campaign, impl->config.time_limits));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckEndsAt(campaign, impl->config.time_limits));
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl->graph, inviter));
   Campaign rebound;
   INVITEGRAPH_ASSIGN_OR_RETURN(const Campaign* bound,

@@ -8,11 +8,11 @@
 """
 from . import synth
 from ._abuse import AbuseOptions, AbuseReport, detect_abuse
-from ._core import (Audience, Error, channel_names, feature_names, linear_weights, outcome_names,
-                    ranker_names)
+from ._core import (Audience, Error, channel_names, check_timestamp, feature_names,
+                    linear_weights, outcome_names, ranker_names)
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
-from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph,
-                      history_from_outcomes)
+from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, TimeLimits,
+                      build_graph, history_from_outcomes)
 from ._policy import Campaign, Policy
 from ._training import TrainingSet, fit_ranker, training_frame, training_set
 from . import datasets, evaluation
@@ -33,9 +33,11 @@ __all__ = [
     "Ranker",
     "Recommender",
     "SocialGraph",
+    "TimeLimits",
     "TrainingSet",
     "build_graph",
     "channel_names",
+    "check_timestamp",
     "feature_names",
     "datasets",
     "detect_abuse",

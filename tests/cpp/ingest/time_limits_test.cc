@@ -2,6 +2,8 @@
 // dates, unit hints), and every graph-side entry point that takes a time
 // refusing milliseconds, the year 3000 and INT64_MAX with nothing applied,
 // while plausible times, small test times and configured windows pass.
+#include "invitegraph/time_limits.h"
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
@@ -11,7 +13,6 @@
 #include "invitegraph/abuse.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/social_graph.h"
-#include "invitegraph/time_limits.h"
 #include "invitegraph/training.h"
 #include "testing/fixtures.h"
 
@@ -44,9 +45,9 @@ TEST_CASE("time: plausible times pass, from 0 to now + max_future_seconds",
               "TimeLimits.now=2026-12-06T17:52:59Z",
               "TimeLimits.max_future_seconds=86400"});
   // Negative times are never plausible.
-  CheckError(CheckTimestamp(-1, l, "x"), kInvalid,
-             {"x=-1", "before the earliest plausible time",
-              "1970-01-01T00:00:00Z"});
+  CheckError(
+      CheckTimestamp(-1, l, "x"), kInvalid,
+      {"x=-1", "before the earliest plausible time", "1970-01-01T00:00:00Z"});
   // The wall clock is the default "now": the present passes, a year ahead
   // does not, and the message says which clock it used.
   const Timestamp wall = TimeLimits{}.Now();
@@ -96,9 +97,8 @@ TEST_CASE("time: the window is configurable", "[time]") {
   RequireOk(CheckTimestamp(kNow + 300 * 86'400, d, "e", TimeUse::kDeadline));
   CheckError(CheckTimestamp(kNow + 300 * 86'400, d, "e"), kInvalid,
              {"max_future_seconds"});
-  CheckError(
-      CheckTimestamp(kNow + 367 * 86'400, d, "e", TimeUse::kDeadline),
-      kInvalid, {"TimeLimits.max_ends_at_future_seconds=31622400"});
+  CheckError(CheckTimestamp(kNow + 367 * 86'400, d, "e", TimeUse::kDeadline),
+             kInvalid, {"TimeLimits.max_ends_at_future_seconds=31622400"});
   // A column reports its first bad row.
   const std::vector<Timestamp> ts = {kNow, 100, kNow * 1000, -4};
   CheckError(CheckTimestamps(ts, d, "purchases"), kInvalid,
@@ -129,8 +129,8 @@ TEST_CASE("time: every GraphBuilder table refuses implausible times whole",
   const std::vector<UserId> src = {1, 2}, dst = {2, 3};
   const std::vector<Channel> kind = {Channel::kChat, Channel::kLike};
   const std::vector<Timestamp> good = {kNow - 100, 100};
-  RequireOk(b.AddInteractions({.src = src, .dst = dst, .kind = kind,
-                               .ts = good}));
+  RequireOk(
+      b.AddInteractions({.src = src, .dst = dst, .kind = kind, .ts = good}));
   const StagedCounts before = b.counts();
   for (const Timestamp bad : {kNow * 1000, kYear3000, kMaxTs}) {
     CAPTURE(bad);
@@ -175,8 +175,8 @@ TEST_CASE("time: as_of of Build, PartialArcs and Update is checked",
   const std::vector<UserId> src = {1}, dst = {2};
   const std::vector<Channel> kind = {Channel::kChat};
   const std::vector<Timestamp> ts = {kNow - 10};
-  RequireOk(b.AddInteractions({.src = src, .dst = dst, .kind = kind,
-                               .ts = ts}));
+  RequireOk(
+      b.AddInteractions({.src = src, .dst = dst, .kind = kind, .ts = ts}));
   CheckError(b.Build(testing::AsOf(kNow * 1000)).status(), kInvalid,
              {"BuildOptions.as_of=1796579579000", "milliseconds"});
   CheckError(b.Build(testing::AsOf(kYear3000)).status(), kInvalid,
@@ -188,8 +188,8 @@ TEST_CASE("time: as_of of Build, PartialArcs and Update is checked",
   const SocialGraph g = Unwrap(b.Build());
   GraphBuilder more(g.config());
   const std::vector<Timestamp> later = {kNow};
-  RequireOk(more.AddInteractions({.src = src, .dst = dst, .kind = kind,
-                                  .ts = later}));
+  RequireOk(more.AddInteractions(
+      {.src = src, .dst = dst, .kind = kind, .ts = later}));
   UpdateOptions u;
   u.as_of = kYear3000;
   CheckError(g.Update(more, u).status(), kInvalid,
@@ -200,8 +200,8 @@ TEST_CASE("time: as_of of Build, PartialArcs and Update is checked",
   GraphConfig wide = Fixed();
   wide.time_limits.max_future_seconds = 1000LL * 365 * 86'400;
   GraphBuilder wb(wide);
-  RequireOk(wb.AddInteractions({.src = src, .dst = dst, .kind = kind,
-                                .ts = ts}));
+  RequireOk(
+      wb.AddInteractions({.src = src, .dst = dst, .kind = kind, .ts = ts}));
   u.as_of = kYear3000;
   CHECK(Unwrap(Unwrap(wb.Build()).Update(more, u)).as_of() == kYear3000);
   // A bad limit in the config is reported as the config's.
@@ -246,20 +246,19 @@ TEST_CASE("time: training history and abuse assists are checked",
   const std::vector<UserId> src = {1, 2, 3}, dst = {2, 3, 1};
   const std::vector<Channel> kind(3, Channel::kAssist);
   const std::vector<Timestamp> ts = {kNow - 30, kNow - 20, kNow - 10};
-  RequireOk(b.AddInteractions({.src = src, .dst = dst, .kind = kind,
-                               .ts = ts}));
+  RequireOk(
+      b.AddInteractions({.src = src, .dst = dst, .kind = kind, .ts = ts}));
   const SocialGraph g = Unwrap(b.Build({.keep_events = true}));
   const std::vector<UserId> inviter = {1};
   const std::vector<ItemId> item = {9};
   const std::vector<int64_t> offsets = {0, 1};
   const std::vector<UserId> joined = {2};
   const std::vector<Timestamp> when = {kNow * 1000};
-  CheckError(BuildTrainingSet(g,
-                              {.inviter = inviter,
-                               .item = item,
-                               .joined_offsets = offsets,
-                               .joined = joined,
-                               .ts = when})
+  CheckError(BuildTrainingSet(g, {.inviter = inviter,
+                                  .item = item,
+                                  .joined_offsets = offsets,
+                                  .joined = joined,
+                                  .ts = when})
                  .status(),
              kInvalid, {"history.ts[0]=1796579579000", "milliseconds"});
   const std::vector<UserId> to = {3};

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "io/state_snapshot.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/history.h"
 #include "invitegraph/outcomes.h"
 #include "invitegraph/recommender.h"
+#include "io/state_snapshot.h"
 #include "testing/fixtures.h"
 #include "testing/oracles.h"
 
@@ -162,10 +162,9 @@ TEST_CASE("clock: a state saved with a far-future clock is clamped on load",
   internal::PortableRecipientState p;
   p.now = kYear3000;
   p.users = {3, 4};
-  p.records = {{.successes = 0, .failures = 0, .fatigue = 1.0,
-                .fatigue_ts = kYear3000},
-               {.successes = 2, .failures = 1, .fatigue = 1.0,
-                .fatigue_ts = kAsOf}};
+  p.records = {
+      {.successes = 0, .failures = 0, .fatigue = 1.0, .fatigue_ts = kYear3000},
+      {.successes = 2, .failures = 1, .fatigue = 1.0, .fatigue_ts = kAsOf}};
   p.send_users = {3, 4};
   p.send_offsets = {0, 1, 2};
   p.send_ts = {kYear3000, kAsOf};
@@ -227,11 +226,11 @@ TEST_CASE("clock: ValidateOutcomes and HistoryFromOutcomes take the limits",
   r.Add(1, 2, 42, kAsOf, Outcome::kSent);
   r.Add(1, 3, 42, kPresent + kHour, Outcome::kAccepted);
   RequireOk(ValidateOutcomes(r.batch(), {.now = kPresent}));
-  CheckError(ValidateOutcomes(r.batch(),
-                              {.max_future_seconds = 60, .now = kPresent}),
-             kInvalid, {"outcomes.ts[1]="});
-  CheckError(HistoryFromOutcomes(r.batch(), {.max_future_seconds = 60,
-                                             .now = kPresent})
+  CheckError(
+      ValidateOutcomes(r.batch(), {.max_future_seconds = 60, .now = kPresent}),
+      kInvalid, {"outcomes.ts[1]="});
+  CheckError(HistoryFromOutcomes(r.batch(),
+                                 {.max_future_seconds = 60, .now = kPresent})
                  .status(),
              kInvalid, {"outcomes.ts[1]="});
   r.ts[1] = kYear3000;
