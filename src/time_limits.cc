@@ -122,6 +122,10 @@ Timestamp TimeLimits::Now() const {
       .count();
 }
 
+Timestamp TimeLimits::Latest() const {
+  return SaturatingAdd(Now(), max_future_seconds);
+}
+
 absl::Status ValidateTimeLimits(const TimeLimits& limits,
                                 std::string_view prefix) {
   auto bad = [&](std::string_view field, int64_t v, std::string_view why) {

@@ -63,6 +63,8 @@ struct TimeLimits {
 
   // `now`, or the wall clock when it is unset.
   Timestamp Now() const;
+  // The latest plausible event time: Now() + max_future_seconds (saturating).
+  Timestamp Latest() const;
 };
 
 // What a time is used as: an event / reference time, bounded by

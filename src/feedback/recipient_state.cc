@@ -290,11 +290,8 @@ absl::Status RecipientState::Import(const PortableRecipientState& p) {
   // States saved before time limits existed may hold a clock or times moved
   // by an implausible row (the year 3000, milliseconds): the clock is held
   // to the present and any later time to the latest plausible one.
-  const Timestamp present = limits_.Now();
-  const Timestamp latest = present > std::numeric_limits<Timestamp>::max() -
-                                         limits_.max_future_seconds
-                               ? std::numeric_limits<Timestamp>::max()
-                               : present + limits_.max_future_seconds;
+  const TimeLimits limits = Fixed(limits_);
+  const Timestamp present = *limits.now, latest = limits.Latest();
   std::unique_lock<RwLock> lock(mu_);
   records_.clear();
   unknown_.clear();
