@@ -11,6 +11,7 @@
 #include "bindings/status_conversion.h"
 #include "invitegraph/history.h"
 #include "invitegraph/outcomes.h"
+#include "invitegraph/time_limits.h"
 
 namespace invitegraph::py_bindings {
 
@@ -29,12 +30,14 @@ void InitFeedback(py::module_& m) {
       "history_from_outcomes",
       [](const Column<int64_t>& inviter, const Column<int64_t>& invitee,
          const Column<int64_t>& item, const Column<int64_t>& ts,
-         const Column<uint8_t>& outcome) {
+         const Column<uint8_t>& outcome, const TimeLimits* time_limits) {
         OutcomeColumns c(inviter, invitee, item, ts, outcome);
+        const TimeLimits limits =
+            time_limits != nullptr ? *time_limits : TimeLimits{};
         absl::StatusOr<CampaignHistory> h = absl::UnknownError("");
         {
           py::gil_scoped_release nogil;
-          h = HistoryFromOutcomes(c.batch());
+          h = HistoryFromOutcomes(c.batch(), limits);
         }
         CampaignHistory v = ValueOrThrow(std::move(h));
         py::dict d;
@@ -48,11 +51,12 @@ void InitFeedback(py::module_& m) {
         return d;
       },
       py::arg("inviter"), py::arg("invitee"), py::arg("item"), py::arg("ts"),
-      py::arg("outcome"), R"pbdoc(
+      py::arg("outcome"), py::arg("time_limits") = nullptr, R"pbdoc(
 One campaign per (inviter, item), sorted: columns inviter, item, ts (earliest
 row), invited_offsets/invited (distinct invitees) and joined_offsets/joined
 (distinct "accepted" invitees), lists in offsets layout. `outcome` holds codes
-in outcome_names() order.
+in outcome_names() order; `ts` must be plausible under `time_limits`
+(default TimeLimits()).
 )pbdoc");
 }
 

@@ -13,6 +13,7 @@
 #include "invitegraph/candidates.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/social_graph.h"
+#include "invitegraph/time_limits.h"
 
 namespace invitegraph::py_bindings {
 
@@ -49,6 +50,95 @@ NodeId NodeOf(const SocialGraph& g, py::handle user,
 }  // namespace
 
 void InitGraph(py::module_& m) {
+  py::class_<TimeLimits>(m, "TimeLimits", R"pbdoc(
+Which times are plausible (unix seconds): earliest <= ts <= now + max_future_seconds,
+where ``now`` is the wall clock unless set. Anything else raises ``ValueError`` naming
+field, row and value, the bound as a date, and, for values in milliseconds (micro-,
+nanoseconds), how to convert them. Give it to ``GraphConfig(time_limits=...)`` (event
+tables, ``as_of``, updates, training history) and ``Recommender(time_limits=...)``
+(outcomes, reservations, ``Campaign.ends_at`` and the feedback clock, which never runs
+ahead of ``now``).
+
+Parameters
+----------
+earliest : int
+    The earliest accepted time (>= 0; default 0, 1970-01-01).
+max_future_seconds : int
+    How far after ``now`` an event, outcome or ``as_of`` may be: clock skew between
+    the machines that stamp events (default 86400, one day).
+max_ends_at_future_seconds : int
+    How far after ``now`` a campaign's ``ends_at`` may be (default 366 days).
+now : int, optional
+    "Now" in unix seconds; None (default) reads the wall clock at each check. Set it in
+    tests and when replaying a past period (to the period's end).
+)pbdoc")
+      .def(py::init([](Timestamp earliest, int64_t max_future_seconds,
+                       int64_t max_ends_at_future_seconds,
+                       std::optional<Timestamp> now) {
+             TimeLimits t{
+                 .earliest = earliest,
+                 .max_future_seconds = max_future_seconds,
+                 .max_ends_at_future_seconds = max_ends_at_future_seconds,
+                 .now = now};
+             ThrowIfError(ValidateTimeLimits(t));
+             return t;
+           }),
+           py::kw_only(), py::arg("earliest") = TimeLimits{}.earliest,
+           py::arg("max_future_seconds") = TimeLimits{}.max_future_seconds,
+           py::arg("max_ends_at_future_seconds") =
+               TimeLimits{}.max_ends_at_future_seconds,
+           py::arg("now") = py::none())
+      .def_readwrite("earliest", &TimeLimits::earliest)
+      .def_readwrite("max_future_seconds", &TimeLimits::max_future_seconds)
+      .def_readwrite("max_ends_at_future_seconds",
+                     &TimeLimits::max_ends_at_future_seconds)
+      .def_readwrite("now", &TimeLimits::now)
+      .def("current_now", &TimeLimits::Now,
+           "``now``, or the wall clock when it is None.")
+      .def(py::pickle(
+          [](const TimeLimits& t) {
+            return py::make_tuple(t.earliest, t.max_future_seconds,
+                                  t.max_ends_at_future_seconds, t.now);
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 4) {
+              Raise(ErrorClass::kInvalidArgument, "bad TimeLimits state");
+            }
+            return TimeLimits{
+                .earliest = t[0].cast<Timestamp>(),
+                .max_future_seconds = t[1].cast<int64_t>(),
+                .max_ends_at_future_seconds = t[2].cast<int64_t>(),
+                .now = t[3].cast<std::optional<Timestamp>>()};
+          }))
+      .def("__eq__",
+           [](const TimeLimits& a, const TimeLimits& b) {
+             return a.earliest == b.earliest &&
+                    a.max_future_seconds == b.max_future_seconds &&
+                    a.max_ends_at_future_seconds ==
+                        b.max_ends_at_future_seconds &&
+                    a.now == b.now;
+           })
+      .def("__repr__", [](const TimeLimits& t) {
+        return "TimeLimits(earliest=" + std::to_string(t.earliest) +
+               ", max_future_seconds=" + std::to_string(t.max_future_seconds) +
+               ", max_ends_at_future_seconds=" +
+               std::to_string(t.max_ends_at_future_seconds) + ", now=" +
+               (t.now ? std::to_string(*t.now) : std::string("None")) + ")";
+      });
+  m.def(
+      "check_timestamp",
+      [](Timestamp ts, const TimeLimits* limits, const std::string& where,
+         bool deadline) {
+        ThrowIfError(CheckTimestamp(
+            ts, limits != nullptr ? *limits : TimeLimits{}, where,
+            deadline ? TimeUse::kDeadline : TimeUse::kEvent));
+      },
+      py::arg("ts"), py::arg("time_limits") = nullptr, py::arg("where") = "ts",
+      py::arg("deadline") = false,
+      "Raises ValueError unless `ts` (unix seconds) is plausible under "
+      "`time_limits` (default TimeLimits()); `deadline` uses "
+      "max_ends_at_future_seconds. The check every entry point applies.");
+
   py::class_<GraphConfig>(m, "GraphConfig", R"pbdoc(
 How events become tie strengths and profiles.
 
@@ -73,14 +163,23 @@ dedupe : str
     deduplicated. ``"exact"`` skips a row equal in every column to one already applied
     to its table (within and across batches and ``SocialGraph.update`` calls). Rows
     with an ``event_id`` are always keyed by it.
+time_limits : TimeLimits, optional
+    Plausible times of the event tables (checked as each table is added), of an
+    explicit ``as_of`` and of ``SocialGraph.update``'s ``as_of``; default
+    ``TimeLimits()``: from 1970 to one day after the wall clock. Kept by the graph and
+    its snapshots.
 )pbdoc")
       .def(py::init([](double half_life_days,
                        std::map<std::string, double> channel_weights,
                        double friendship_weight, double new_user_days,
                        double join_rate_prior_mean,
                        double join_rate_prior_strength, int num_threads,
-                       const std::string& dedupe) {
+                       const std::string& dedupe,
+                       const TimeLimits* time_limits) {
              GraphConfig c;
+             if (time_limits != nullptr) c.time_limits = *time_limits;
+             ThrowIfError(
+                 ValidateTimeLimits(c.time_limits, "GraphConfig.time_limits"));
              c.dedupe = ValueOrThrow(ParseDedupe(dedupe));
              c.half_life_days = half_life_days;
              c.channel_weights = std::move(channel_weights);
@@ -97,7 +196,8 @@ dedupe : str
            py::arg("friendship_weight") = 1.0, py::arg("new_user_days") = 30.0,
            py::arg("join_rate_prior_mean") = 0.1,
            py::arg("join_rate_prior_strength") = 10.0,
-           py::arg("num_threads") = 0, py::arg("dedupe") = "none")
+           py::arg("num_threads") = 0, py::arg("dedupe") = "none",
+           py::arg("time_limits") = nullptr)
       .def_readwrite("half_life_days", &GraphConfig::half_life_days)
       .def_readwrite("channel_weights", &GraphConfig::channel_weights)
       .def_readwrite("friendship_weight", &GraphConfig::friendship_weight)
@@ -106,6 +206,8 @@ dedupe : str
       .def_readwrite("join_rate_prior_strength",
                      &GraphConfig::join_rate_prior_strength)
       .def_readwrite("num_threads", &GraphConfig::num_threads)
+      .def_readwrite("time_limits", &GraphConfig::time_limits,
+                     "Plausible times (TimeLimits, see the class docstring).")
       // Idempotent ingestion.
       .def_property(
           "dedupe",
@@ -117,17 +219,18 @@ dedupe : str
           },
           "\"none\" or \"exact\" (see the class docstring).")
       // Pickles as its fields, so configs travel to Spark executors. The
-      // eighth field (dedupe) is absent from pickles made before it existed.
+      // eighth field (dedupe) and the ninth (time_limits) are absent from
+      // pickles made before they existed.
       .def(py::pickle(
           [](const GraphConfig& c) {
-            return py::make_tuple(c.half_life_days, c.channel_weights,
-                                  c.friendship_weight, c.new_user_days,
-                                  c.join_rate_prior_mean,
-                                  c.join_rate_prior_strength, c.num_threads,
-                                  std::string(DedupeName(c.dedupe)));
+            return py::make_tuple(
+                c.half_life_days, c.channel_weights, c.friendship_weight,
+                c.new_user_days, c.join_rate_prior_mean,
+                c.join_rate_prior_strength, c.num_threads,
+                std::string(DedupeName(c.dedupe)), c.time_limits);
           },
           [](const py::tuple& t) {
-            if (t.size() != 7 && t.size() != 8) {
+            if (t.size() < 7 || t.size() > 9) {
               Raise(ErrorClass::kInvalidArgument, "bad GraphConfig state");
             }
             GraphConfig c;
@@ -138,9 +241,10 @@ dedupe : str
             c.join_rate_prior_mean = t[4].cast<double>();
             c.join_rate_prior_strength = t[5].cast<double>();
             c.num_threads = t[6].cast<int>();
-            if (t.size() == 8) {
+            if (t.size() >= 8) {
               c.dedupe = ValueOrThrow(ParseDedupe(t[7].cast<std::string>()));
             }
+            if (t.size() == 9) c.time_limits = t[8].cast<TimeLimits>();
             return c;
           }))
       .def("__repr__", [](const GraphConfig& c) {

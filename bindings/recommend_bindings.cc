@@ -208,13 +208,14 @@ invitegraph.Recommender for DataFrames.
                  bool include_two_hop, int max_two_hop, int hub_degree_cap,
                  int max_reasons, double accept_prior_mean,
                  double accept_prior_strength, double fatigue_half_life_days,
-                 const Policy* policy, int64_t batch_rows,
-                 const std::string& region_column,
+                 const Policy* policy, const TimeLimits* limits,
+                 int64_t batch_rows, const std::string& region_column,
                  const std::string& age_band_column,
                  const std::string& tags_column,
                  std::map<CategoryId, std::vector<std::string>> category_tags) {
                 RecommenderConfig config;
                 if (policy != nullptr) config.policy = *policy;
+                if (limits != nullptr) config.time_limits = *limits;
                 config.attribute_features.region = region_column;
                 config.attribute_features.age_band = age_band_column;
                 config.attribute_features.tags = tags_column;
@@ -244,8 +245,8 @@ invitegraph.Recommender for DataFrames.
               FeedbackConfig{}.accept_prior_strength,
           py::arg("fatigue_half_life_days") =
               FeedbackConfig{}.fatigue_half_life_days,
-          py::arg("policy") = nullptr, py::arg("batch_rows") = 0,
-          py::arg("region_column") = "region",
+          py::arg("policy") = nullptr, py::arg("time_limits") = nullptr,
+          py::arg("batch_rows") = 0, py::arg("region_column") = "region",
           py::arg("age_band_column") = "age_band",
           py::arg("tags_column") = "tags",
           py::arg("category_tags") =

@@ -6,7 +6,9 @@
 // self-loops, duplicates, INT64 extremes, NaN amounts, ragged columns and
 // malformed campaign offsets, then Build(). Invariants:
 //   - a rejected batch leaves counts() unchanged (validate-then-commit), an
-//     accepted one adds exactly its rows;
+//     accepted one adds exactly its rows, and all its times are plausible
+//     (time_limits.h: in [0, now + max_future_seconds], "now" fixed here so
+//     runs do not depend on the wall clock), as is a built graph's as_of;
 //   - a built graph has sorted, duplicate-free, in-range rows without
 //     self-loops, every arc u->v has v->u, and a Recommender serves it.
 //
@@ -154,6 +156,18 @@ void Run(FuzzedDataProvider& f) {
   }
   config.num_threads = f.ConsumeIntegralInRange(1, 2);
   if (f.ConsumeIntegral<uint8_t>() > 170) config.dedupe = Dedupe::kExact;
+  config.time_limits.now = kNow;
+  if (f.ConsumeIntegral<uint8_t>() > 200) {
+    config.time_limits.max_future_seconds = f.ConsumeIntegralInRange<int64_t>(
+        -1, 3 * int64_t{86400});  // -1: an invalid config, refused
+  }
+  const Timestamp latest = kNow + config.time_limits.max_future_seconds;
+  auto plausible = [&](const std::vector<Timestamp>& ts) {
+    for (Timestamp t : ts) {
+      if (t < 0 || t > latest) return false;
+    }
+    return true;
+  };
   GraphBuilder b(config);
 
   static const std::vector<std::string> kNames = {"chat", "like", "team_join",
@@ -174,7 +188,8 @@ void Run(FuzzedDataProvider& f) {
       if (f.ConsumeBool()) ids = Column<int64_t>(f, n, id);
       return ids;
     };
-    size_t rows = 0;  // of the batch's first column
+    size_t rows = 0;               // of the batch's first column
+    std::vector<Timestamp> times;  // the batch's ts column, if any
     switch (op) {
       case 0: {
         auto src = Column<UserId>(f, n, id), dst = Column<UserId>(f, n, id);
@@ -188,6 +203,7 @@ void Run(FuzzedDataProvider& f) {
         auto kind = Column<Channel>(
             f, n, [&] { return f.ConsumeIntegralInRange<uint8_t>(0, 9); });
         auto t = Column<Timestamp>(f, n, ts);
+        times = t;
         const auto ids = event_ids();
         rows = src.size();
         st = b.AddInteractions(InteractionBatch{
@@ -201,6 +217,7 @@ void Run(FuzzedDataProvider& f) {
         auto codes = Column<int32_t>(
             f, n, [&] { return f.ConsumeIntegralInRange<int32_t>(-1, 5); });
         auto t = Column<Timestamp>(f, n, ts);
+        times = t;
         const size_t names = f.ConsumeIntegralInRange<size_t>(0, kNames.size());
         const auto ids = event_ids();
         rows = src.size();
@@ -218,6 +235,7 @@ void Run(FuzzedDataProvider& f) {
       case 3: {
         auto user = Column<UserId>(f, n, id), item = Column<ItemId>(f, n, id);
         auto t = Column<Timestamp>(f, n, ts);
+        times = t;
         std::vector<CategoryId> cat;
         std::vector<double> amount;
         if (f.ConsumeBool()) {
@@ -253,6 +271,7 @@ void Run(FuzzedDataProvider& f) {
         std::vector<int64_t> invited_off;
         std::vector<UserId> invited;
         if (f.ConsumeBool()) t = Column<Timestamp>(f, n, ts);
+        times = t;
         if (f.ConsumeBool()) {
           cat = Column<CategoryId>(f, n, [&] { return Category(f); });
         }
@@ -291,6 +310,7 @@ void Run(FuzzedDataProvider& f) {
       FUZZ_CHECK(after.*table - before.*table + skipped ==
                  static_cast<int64_t>(rows));
       FUZZ_CHECK(after.users >= before.users && after.items >= before.items);
+      FUZZ_CHECK(plausible(times));
     }
   }
 
@@ -302,6 +322,7 @@ void Run(FuzzedDataProvider& f) {
     FUZZ_CHECK(!g.status().message().empty());
     return;
   }
+  FUZZ_CHECK(plausible({g->as_of()}));
   CheckGraph(*g);
 }
 

@@ -164,8 +164,9 @@ struct AbuseReport {
 // outside the graph skipped and counted), else the graph's kept events
 // (BuildOptions::keep_events); without either, lockstep is not computed
 // (stats.lockstep_computed is false) and only rings, account and balance
-// count. kInvalidArgument naming the first bad option, or a ragged /
-// negative-time `assists` batch naming the column and row.
+// count. kInvalidArgument naming the first bad option, or a ragged
+// `assists` batch or one with an implausible time (the graph's
+// GraphConfig::time_limits, time_limits.h) naming the column and row.
 absl::StatusOr<AbuseReport> DetectAbuse(
     const SocialGraph& graph, const AbuseOptions& options = {},
     const InteractionBatch* assists = nullptr);

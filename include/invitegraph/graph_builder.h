@@ -31,6 +31,7 @@
 #include "invitegraph/profiles.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/social_graph.h"
+#include "invitegraph/time_limits.h"
 #include "invitegraph/types.h"
 
 namespace invitegraph {
@@ -81,6 +82,13 @@ struct GraphConfig {
   // the graph it builds (16 bytes each), saved in snapshots and carried
   // through Update and Forget, so a replay is skipped whenever it arrives.
   Dedupe dedupe = Dedupe::kNone;
+  // Plausible times (time_limits.h): every ts of the event tables, checked
+  // when a batch is added, and an explicit BuildOptions::as_of,
+  // PartialArcs(as_of) or UpdateOptions::as_of must lie in [earliest,
+  // now + max_future_seconds]; a value outside is kInvalidArgument naming
+  // table, column, row and value. Kept by the graph (config()) and its
+  // snapshots, so SocialGraph::Update() checks as_of by the same limits.
+  TimeLimits time_limits = {};
 };
 
 // Returns the tie-strength weight of every channel after applying config
@@ -141,8 +149,8 @@ class GraphBuilder {
 
   // Declared contacts, undirected. Rejects negative ids and self-loops.
   absl::Status AddFriendships(const FriendshipBatch& batch);
-  // Directed interactions. Rejects negative ids, self-loops, negative
-  // timestamps and unknown channels.
+  // Directed interactions. Rejects negative ids, self-loops, implausible
+  // timestamps (GraphConfig::time_limits) and unknown channels.
   absl::Status AddInteractions(const InteractionBatch& batch);
   // As above with a dictionary-encoded kind column; an unknown kind name is
   // reported at the first row using it, with the list of known names.
@@ -163,9 +171,10 @@ class GraphBuilder {
 
   StagedCounts counts() const;
 
-  // Builds the graph. kInvalidArgument if a staged timestamp is after `as_of`
-  // (naming the table and the row, counted across all batches of that table) or
-  // if the config is bad; kFailedPrecondition if nothing was staged.
+  // Builds the graph. kInvalidArgument if an explicit `as_of` is implausible
+  // (GraphConfig::time_limits), if a staged timestamp is after `as_of`
+  // (naming the table and the row, counted across all batches of that table)
+  // or if the config is bad; kFailedPrecondition if nothing was staged.
   absl::StatusOr<SocialGraph> Build(const BuildOptions& options = {}) const;
 
   // The staged friendships, interactions and campaign joins as exact partial
@@ -173,8 +182,9 @@ class GraphBuilder {
   // directed arc, in ascending (src, dst) order of external ids, reverse arcs
   // included. Merging the partials of several builders that split the rows
   // any way, then FinishArc, gives exactly the arcs Build(as_of) of all the
-  // rows reports. kInvalidArgument if a staged timestamp is after `as_of`;
-  // empty when nothing is staged. `num_threads` 0: the config's.
+  // rows reports. kInvalidArgument if `as_of` is implausible
+  // (GraphConfig::time_limits) or a staged timestamp is after it; empty when
+  // nothing is staged. `num_threads` 0: the config's.
   absl::StatusOr<ArcPartialTable> PartialArcs(Timestamp as_of,
                                               int num_threads = 0) const;
 

@@ -52,8 +52,10 @@ CampaignHistory CopyRows(const CampaignBatch& batch, int64_t begin,
 // One campaign per distinct (inviter, item) of `b`, sorted by inviter then
 // item: ts = the earliest ts of its rows, invited = its distinct invitees
 // (any outcome), joined = its distinct invitees with an "accepted" row; both
-// lists ascending. kInvalidArgument on a bad row, as ValidateOutcomes().
-absl::StatusOr<CampaignHistory> HistoryFromOutcomes(const OutcomeBatch& b);
+// lists ascending. kInvalidArgument on a bad row, as ValidateOutcomes(b,
+// limits).
+absl::StatusOr<CampaignHistory> HistoryFromOutcomes(
+    const OutcomeBatch& b, const TimeLimits& limits = {});
 
 }  // namespace invitegraph
 

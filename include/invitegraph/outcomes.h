@@ -21,7 +21,9 @@
 // terminal outcome. The posterior is Beta-Bernoulli with prior mean m and
 // strength s: accept_rate = (successes + m * s) / (successes + failures + s).
 //
-// Validation is validate-then-commit: a negative id or ts, inviter ==
+// Validation is validate-then-commit: a negative id, an implausible ts
+// (time_limits.h: before TimeLimits::earliest or after now +
+// max_future_seconds, e.g. milliseconds or the year 3000), inviter ==
 // invitee, columns of different lengths or an outcome code outside the enum
 // return kInvalidArgument naming `outcomes.<column>[row]=value`, and nothing
 // of that batch is applied. Invitees that are not in the graph are not an
@@ -37,6 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "invitegraph/time_limits.h"
 #include "invitegraph/types.h"
 
 namespace invitegraph {
@@ -59,7 +62,8 @@ std::string_view OutcomeName(Outcome o);
 absl::StatusOr<Outcome> ParseOutcome(std::string_view name);
 
 // Column views of recorded outcomes; all five columns are required and of
-// equal length. Ids are external (>= 0), `ts` unix seconds (>= 0).
+// equal length. Ids are external (>= 0), `ts` unix seconds (plausible:
+// time_limits.h).
 struct OutcomeBatch {
   absl::Span<const UserId> inviter = {};
   absl::Span<const UserId> invitee = {};
@@ -68,8 +72,10 @@ struct OutcomeBatch {
   absl::Span<const Outcome> outcome = {};
 };
 
-// Checks every row of `b` as described above; OK or the first bad row.
-absl::Status ValidateOutcomes(const OutcomeBatch& b);
+// Checks every row of `b` as described above, times against `limits`; OK or
+// the first bad row.
+absl::Status ValidateOutcomes(const OutcomeBatch& b,
+                              const TimeLimits& limits = {});
 
 struct FeedbackConfig {
   // Beta prior of each invitee's accept rate: mean in [0, 1], strength (in

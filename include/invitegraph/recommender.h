@@ -21,7 +21,13 @@
 // Feedback: RecordOutcomes() feeds sent/accepted/declined/ignored invites back
 // (outcomes.h); the very next request sees them through the features
 // candidate_accept_rate and candidate_fatigue. Each request is evaluated at
-// "now" = the latest of the graph's as_of and every ts recorded so far.
+// "now" = the latest of the graph's as_of and every ts recorded so far, but
+// never later than RecommenderConfig::time_limits.Now() (the wall clock by
+// default): an outcome stamped in the future (accepted up to
+// time_limits.max_future_seconds ahead; later is refused) counts against
+// caps and fatigue at its own time, and cannot move "now" forward for
+// everyone -- no single row can age all recipients' recent sends and
+// fatigue away.
 //
 // Thread safety: all methods are const and may run concurrently from many
 // threads, RecordOutcomes() and SwapGraph() included. The object is a
@@ -52,6 +58,7 @@
 #include "invitegraph/progress.h"
 #include "invitegraph/ranker.h"
 #include "invitegraph/social_graph.h"
+#include "invitegraph/time_limits.h"
 #include "invitegraph/wave.h"
 
 namespace invitegraph {
@@ -60,7 +67,10 @@ namespace invitegraph {
 // category. `members` are the team's current members besides the inviter:
 // never suggested. `team_size` counts everyone the team needs, the inviter
 // included (0: not a team campaign), so the team still needs
-// team_size - 1 - |members| joiners. `ends_at` drives urgency (policy.h).
+// team_size - 1 - |members| joiners. `ends_at` drives urgency (policy.h); it
+// must be plausible as a deadline (RecommenderConfig::time_limits: at most
+// max_ends_at_future_seconds ahead, not in milliseconds), else the request is
+// kInvalidArgument naming campaign.ends_at.
 // `audience` (audience.h) limits candidates to its members before anything
 // is ranked or cut, so exactly k still come back when k members qualify.
 struct Campaign {
@@ -97,6 +107,11 @@ struct RecommenderConfig {
   FeedbackConfig feedback = {};  // priors and decay of recorded outcomes
   Policy policy = {};            // filters and score adjustments (policy.h)
   AttributeFeatureOptions attribute_features = {};
+  // Plausible times (time_limits.h) of RecordOutcomes() and ReserveInvites()
+  // rows (up to now + max_future_seconds) and of Campaign::ends_at (up to
+  // now + max_ends_at_future_seconds), and the bound of the feedback clock,
+  // which never runs ahead of time_limits.Now().
+  TimeLimits time_limits = {};
 };
 
 struct Suggestion {
@@ -240,7 +255,8 @@ class Recommender {
   // RecordOutcomes()
   //
   // Applies a batch of invite outcomes (semantics in outcomes.h) to the state
-  // this Recommender and its copies share. Validate-then-commit: a bad row is
+  // this Recommender and its copies share. Validate-then-commit: a bad row
+  // (an implausible ts included: RecommenderConfig::time_limits) is
   // kInvalidArgument naming outcomes.<column>[row]=value and nothing of the
   // batch is applied. Invitees outside the graph are counted in
   // `unknown_invitees` and kept aside (see FeedbackFor()).
@@ -255,10 +271,12 @@ class Recommender {
   // under one writer lock, so however many threads reserve, recommend and
   // record at once, the sends recorded through this call never exceed a cap.
   // Sends are recorded at max(ts, now) (now: the feedback clock), so windows
-  // ending at any later "now" stay within the cap. Rows are validated as
-  // RecordOutcomes() does (kInvalidArgument); an invitee outside the graph is
-  // kNotFound naming invitees[i]; on error nothing is applied. Without caps
-  // every invitee is granted.
+  // ending at any later "now" stay within the cap; a ts ahead of
+  // time_limits.Now() is taken as that present (a reservation is a send
+  // happening now). Rows are validated as RecordOutcomes() does
+  // (kInvalidArgument; an implausible ts names reserve_invites.ts); an
+  // invitee outside the graph is kNotFound naming invitees[i]; on error
+  // nothing is applied. Without caps every invitee is granted.
   //
   // RecordOutcomes() with "sent" rows records what already happened and is
   // never refused, so a product that sends without reserving can exceed a
@@ -298,7 +316,10 @@ class Recommender {
   // State snapshots: the recorded outcomes and send times by user id, in the
   // snapshot container (versioned, checksummed, written atomically; see
   // SocialGraph::Save()). LoadState() replaces the current state; a damaged
-  // file is kDataLoss and leaves the state as it was.
+  // file is kDataLoss and leaves the state as it was. A state saved before
+  // time limits existed may hold a clock or times moved by an implausible
+  // row: the clock is held to time_limits.Now() and later send or fatigue
+  // times to Now() + max_future_seconds (still counting against caps).
   absl::StatusOr<int64_t> SaveState(const std::string& path) const;
   absl::Status LoadState(const std::string& path) const;
   absl::StatusOr<std::string> StateToBytes() const;

@@ -109,7 +109,8 @@ struct GraphStats {
 struct UpdateOptions {
   // Reference time of the new graph; default: the later of the graph's as_of
   // and the latest timestamp in the new events. Earlier than the graph's
-  // as_of is kInvalidArgument.
+  // as_of, or implausible by the graph's GraphConfig::time_limits
+  // (time_limits.h), is kInvalidArgument.
   std::optional<Timestamp> as_of = std::nullopt;
   // Re-detect communities over the merged graph (as a build does); false
   // leaves the new graph without communities.

@@ -111,7 +111,9 @@ struct TrainingSet {
 };
 
 // kFailedPrecondition if `graph` was built without keep_events;
-// kInvalidArgument naming history.<column>[row]=value on bad input.
+// kInvalidArgument naming history.<column>[row]=value (or
+// outcomes.<column>[row]=value) on bad input, times included: they must be
+// plausible by the graph's GraphConfig::time_limits (time_limits.h).
 absl::StatusOr<TrainingSet> BuildTrainingSet(
     const SocialGraph& graph, const CampaignBatch& history,
     const TrainingOptions& options = {});

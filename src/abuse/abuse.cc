@@ -21,6 +21,7 @@
 #include "internal/sorted.h"
 #include "internal/strings.h"
 #include "invitegraph/status.h"
+#include "invitegraph/time_limits.h"
 
 namespace invitegraph {
 
@@ -462,12 +463,13 @@ absl::StatusOr<AbuseReport> DetectAbuse(const SocialGraph& graph,
     if (assists->ts.size() != rows) return ragged("ts", assists->ts.size());
     if (!assists->kind.empty() && assists->kind.size() != rows)
       return ragged("kind", assists->kind.size());
+    // Every row's time, by the graph's limits (time_limits.h), as the
+    // graph's own tables were checked.
+    INVITEGRAPH_RETURN_IF_ERROR(
+        CheckTimestamps(assists->ts, d.config.time_limits, "assists"));
     for (size_t i = 0; i < rows; ++i) {
       if (!assists->kind.empty() && assists->kind[i] != Channel::kAssist)
         continue;
-      if (assists->ts[i] < 0)
-        return absl::InvalidArgumentError(absl::StrCat(
-            "assists.ts[", i, "]=", assists->ts[i], " is negative"));
       const std::optional<uint32_t> s = d.users.Find(assists->src[i]);
       const std::optional<uint32_t> t = d.users.Find(assists->dst[i]);
       if (!s || !t) {

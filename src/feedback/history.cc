@@ -47,8 +47,9 @@ CampaignHistory CopyRows(const CampaignBatch& b, int64_t begin, int64_t end) {
   return h;
 }
 
-absl::StatusOr<CampaignHistory> HistoryFromOutcomes(const OutcomeBatch& b) {
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(b));
+absl::StatusOr<CampaignHistory> HistoryFromOutcomes(const OutcomeBatch& b,
+                                                    const TimeLimits& limits) {
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(b, limits));
   const size_t n = b.inviter.size();
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);

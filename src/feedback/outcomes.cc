@@ -28,7 +28,7 @@ absl::StatusOr<Outcome> ParseOutcome(std::string_view name) {
                    "'; known outcomes: ", internal::Join(names, ", ")));
 }
 
-absl::Status ValidateOutcomes(const OutcomeBatch& b) {
+absl::Status ValidateOutcomes(const OutcomeBatch& b, const TimeLimits& limits) {
   constexpr std::string_view kTable = "outcomes";
   INVITEGRAPH_RETURN_IF_ERROR(
       internal::CheckLengths(kTable, {{"inviter", b.inviter.size()},
@@ -39,7 +39,7 @@ absl::Status ValidateOutcomes(const OutcomeBatch& b) {
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "inviter", b.inviter));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "invitee", b.invitee));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", b.item));
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
+  INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamps(b.ts, limits, kTable));
   for (size_t i = 0; i < b.invitee.size(); ++i) {
     if (b.inviter[i] == b.invitee[i]) {
       return internal::RowError(kTable, "invitee", i,

@@ -32,7 +32,8 @@ absl::Status ValidateFeedbackConfig(const FeedbackConfig& c) {
 
 RecipientState::RecipientState(const GraphData& graph,
                                const FeedbackConfig& config,
-                               absl::Span<const InviteCap> caps)
+                               absl::Span<const InviteCap> caps,
+                               const TimeLimits& limits)
     : graph_(graph),
       config_(config),
       inv_half_life_s_(1.0 / (config.fatigue_half_life_days * kSecondsPerDay)),
@@ -42,7 +43,8 @@ RecipientState::RecipientState(const GraphData& graph,
         for (const InviteCap& c : caps) w = std::max(w, c.window_seconds);
         return w;
       }()),
-      now_(graph.as_of) {}
+      limits_(limits),
+      now_(std::min(graph.as_of, limits.Now())) {}
 
 void RecipientState::EnsureDense() {
   if (!records_.empty()) return;
@@ -89,8 +91,19 @@ void RecipientState::Apply(RecipientRecord& r, Timestamp ts, Outcome o) const {
   }
 }
 
+namespace {
+// `limits` with the clock read once, so a batch is checked and the clock
+// moved against the same "now".
+TimeLimits Fixed(const TimeLimits& limits) {
+  TimeLimits fixed = limits;
+  fixed.now = limits.Now();
+  return fixed;
+}
+}  // namespace
+
 absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b) {
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(b));
+  const TimeLimits limits = Fixed(limits_);
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(b, limits));
   // Resolve ids before locking: the graph is immutable.
   const size_t n = b.invitee.size();
   std::vector<NodeId> nodes(n);
@@ -114,7 +127,9 @@ absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b) {
       sends_[nodes[i]].push_back(b.ts[i]);
     }
   }
-  now_ = std::max(now_, latest);
+  // Never past the present: a row stamped ahead (within the tolerance)
+  // counts at its own time but does not age everyone else's sends away.
+  now_ = std::max(now_, std::min(latest, *limits.now));
   if (longest_window_ > 0) {
     for (size_t i = 0; i < n; ++i) {
       if (nodes[i] != kNoNode && b.outcome[i] == Outcome::kSent)
@@ -132,11 +147,14 @@ absl::StatusOr<std::vector<bool>> RecipientState::Reserve(
   const std::vector<ItemId> items(n, item);
   const std::vector<Timestamp> times(n, ts);
   const std::vector<Outcome> sent(n, Outcome::kSent);
+  const TimeLimits limits = Fixed(limits_);
+  INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamp(ts, limits, "reserve_invites.ts"));
   INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes({.inviter = inviters,
                                                 .invitee = invitees,
                                                 .item = items,
                                                 .ts = times,
-                                                .outcome = sent}));
+                                                .outcome = sent},
+                                               limits));
   std::vector<NodeId> nodes(n);
   for (size_t i = 0; i < n; ++i) {
     const std::optional<uint32_t> v = graph_.users.Find(invitees[i]);
@@ -152,8 +170,11 @@ absl::StatusOr<std::vector<bool>> RecipientState::Reserve(
   if (retired_) return RetiredError();
   EnsureDense();
   // Sends are recorded at the clock's new value, so every window that ends
-  // at any later "now" holds at most what was checked here.
-  const Timestamp at = std::max(now_, ts);
+  // at any later "now" holds at most what was checked here. A reservation is
+  // a send happening now: a ts ahead of the present is taken as the present,
+  // so the clock stays within it and no future stamp checks the caps
+  // against an emptier window.
+  const Timestamp at = std::max(now_, std::min(ts, *limits.now));
   for (size_t i = 0; i < n; ++i) {
     if (longest_window_ > 0) {
       if (FeedbackView::CapReached(sends_[nodes[i]], caps_, at)) continue;
@@ -266,17 +287,24 @@ absl::Status RecipientState::Import(const PortableRecipientState& p) {
           absl::StrCat("recipient state: send offsets decrease at row ", i));
     }
   }
+  // States saved before time limits existed may hold a clock or times moved
+  // by an implausible row (the year 3000, milliseconds): the clock is held
+  // to the present and any later time to the latest plausible one.
+  const TimeLimits limits = Fixed(limits_);
+  const Timestamp present = *limits.now, latest = limits.Latest();
   std::unique_lock<RwLock> lock(mu_);
   records_.clear();
   unknown_.clear();
   sends_.clear();
-  now_ = std::max(graph_.as_of, p.now);
+  now_ = std::min(std::max(graph_.as_of, p.now), present);
   for (size_t i = 0; i < p.users.size(); ++i) {
+    RecipientRecord r = p.records[i];
+    r.fatigue_ts = std::min(r.fatigue_ts, latest);
     if (const std::optional<uint32_t> v = graph_.users.Find(p.users[i])) {
       EnsureDense();
-      records_[*v] = p.records[i];
+      records_[*v] = r;
     } else {
-      unknown_[p.users[i]] = p.records[i];
+      unknown_[p.users[i]] = r;
     }
   }
   if (longest_window_ > 0) {
@@ -286,6 +314,7 @@ absl::Status RecipientState::Import(const PortableRecipientState& p) {
       EnsureDense();
       sends_[*v].assign(p.send_ts.begin() + p.send_offsets[i],
                         p.send_ts.begin() + p.send_offsets[i + 1]);
+      for (Timestamp& t : sends_[*v]) t = std::min(t, latest);
       Prune(*v);
     }
   }

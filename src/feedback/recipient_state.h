@@ -25,6 +25,7 @@
 #include "internal/rw_lock.h"
 #include "invitegraph/outcomes.h"
 #include "invitegraph/policy.h"
+#include "invitegraph/time_limits.h"
 
 namespace invitegraph::internal {
 
@@ -42,10 +43,13 @@ inline double AcceptPosterior(const RecipientRecord& r, double prior_mean,
          (static_cast<double>(r.successes) + r.failures + prior_strength);
 }
 
-// The record's fatigue seen from `now` (>= r.fatigue_ts).
+// The record's fatigue seen from `now`. A send stamped after `now` (within
+// TimeLimits::max_future_seconds) counts fully until `now` reaches it: decay
+// never runs backwards, so a future stamp cannot inflate fatigue.
 inline double FatigueAt(const RecipientRecord& r, Timestamp now,
                         double inv_half_life_s) {
   if (r.fatigue == 0) return 0;
+  if (now <= r.fatigue_ts) return r.fatigue;
   return r.fatigue *
          std::exp2(-static_cast<double>(now - r.fatigue_ts) * inv_half_life_s);
 }
@@ -71,8 +75,10 @@ struct FeedbackView {
     return HeadroomOf(sends[v], caps, now);
   }
 
-  // min over `caps` of (max - the send times `ts` in (now - window, now]);
-  // <= 0 means one more send at `now` would break a cap.
+  // min over `caps` of (max - the send times `ts` after now - window);
+  // <= 0 means one more send at `now` would break a cap. Sends stamped after
+  // `now` (future times within the tolerance) count too: a row from the
+  // future never frees room.
   static int64_t HeadroomOf(const std::vector<Timestamp>& ts,
                             absl::Span<const InviteCap> caps, Timestamp now) {
     int64_t room = std::numeric_limits<int64_t>::max();
@@ -114,10 +120,20 @@ struct PortableRecipientState {
 class RecipientState {
  public:
   // `graph` must outlive this object. `config` must be valid
-  // (ValidateFeedbackConfig), and so must `caps` (ValidatePolicy). With caps,
-  // the state keeps each recipient's send times within the longest window.
+  // (ValidateFeedbackConfig), and so must `caps` (ValidatePolicy) and
+  // `limits` (ValidateTimeLimits). With caps, the state keeps each
+  // recipient's send times within the longest window.
+  //
+  // The clock ("now" of features, caps and urgency) is the latest of the
+  // graph's as_of and every recorded ts, but it never runs ahead of
+  // limits.Now(): rows are accepted up to limits.max_future_seconds ahead
+  // (clock skew) and count against caps and fatigue at their own time, yet
+  // no row can move the clock past the present and so age everyone's
+  // recent sends and fatigue away. Rows beyond the tolerance are refused,
+  // the whole batch with them.
   RecipientState(const GraphData& graph, const FeedbackConfig& config,
-                 absl::Span<const InviteCap> caps = {});
+                 absl::Span<const InviteCap> caps = {},
+                 const TimeLimits& limits = {});
 
   RecipientState(const RecipientState&) = delete;
   RecipientState& operator=(const RecipientState&) = delete;
@@ -126,7 +142,9 @@ class RecipientState {
   absl::StatusOr<OutcomeReport> Record(const OutcomeBatch& b);
 
   // Atomically, for each invitees[i] in order: if one more send keeps every
-  // cap, records a "sent" outcome for it at max(ts, now) and sets granted[i].
+  // cap, records a "sent" outcome for it at max(min(ts, limits.Now()), now)
+  // -- a reservation is a send happening now, so a ts ahead of the present
+  // (within the tolerance) is taken as the present -- and sets granted[i].
   // Validates first (as Record() does); an invitee outside the graph is
   // kNotFound naming its row, and nothing is applied.
   absl::StatusOr<std::vector<bool>> Reserve(UserId inviter,
@@ -151,8 +169,12 @@ class RecipientState {
   void Reopen();
   // Replaces the state with `p` (users outside the graph go to the side
   // table; their send times are dropped, as they cannot be recommended). The
-  // clock becomes max(graph as_of, p.now). kInvalidArgument if `p`'s arrays
-  // are inconsistent.
+  // clock becomes max(graph as_of, p.now), at most limits.Now(). A send time
+  // or fatigue time after limits.Now() + max_future_seconds (a state saved
+  // before time limits existed, moved by an implausible row) is clamped to
+  // that bound: it keeps counting against caps and fatigue as the latest
+  // plausible send, and cannot hold the clock in the future.
+  // kInvalidArgument if `p`'s arrays are inconsistent.
   absl::Status Import(const PortableRecipientState& p);
   // Erases every record and send time of `users`; returns how many had any.
   int64_t Forget(absl::Span<const UserId> users);
@@ -185,6 +207,7 @@ class RecipientState {
   const double inv_half_life_s_;
   const std::vector<InviteCap> caps_;
   const int64_t longest_window_;  // 0: no caps, send times are not kept
+  const TimeLimits limits_;
 
   mutable RwLock mu_;
   // Allocated on the first outcome for an invitee in the graph.
@@ -193,7 +216,8 @@ class RecipientState {
   // Send times by NodeId within the longest cap window, allocated with
   // records_ when there are caps.
   std::vector<std::vector<Timestamp>> sends_ ABSL_GUARDED_BY(mu_);
-  // The latest of the graph's as_of and every recorded ts.
+  // The latest of the graph's as_of and every recorded ts, each taken at most
+  // at limits_.Now() of the moment it was recorded.
   Timestamp now_ ABSL_GUARDED_BY(mu_);
   bool retired_ ABSL_GUARDED_BY(mu_) = false;
 

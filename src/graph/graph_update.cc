@@ -163,6 +163,12 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto channel_weights,
                                ResolveChannelWeights(config));
   const Timestamp t1 = old.as_of;
+  // New rows were checked when staged; an explicit as_of is checked here, by
+  // the graph's limits (the default is the latest of t1 and those rows).
+  if (options.as_of.has_value()) {
+    INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamp(
+        *options.as_of, config.time_limits, "UpdateOptions.as_of"));
+  }
   const Timestamp t2 = options.as_of.value_or(
       s.max_ts == kMissingTs ? t1 : std::max(t1, s.max_ts));
   if (t2 < t1) {

@@ -190,6 +190,8 @@ absl::Status ValidateConfig(const GraphConfig& c) {
     return bad("join_rate_prior_strength", c.join_rate_prior_strength,
                "must be finite and > 0");
   }
+  INVITEGRAPH_RETURN_IF_ERROR(
+      ValidateTimeLimits(c.time_limits, "GraphConfig.time_limits"));
   return ResolveChannelWeights(c).status();
 }
 
@@ -274,7 +276,8 @@ absl::Status GraphBuilder::AddInteractions(const InteractionBatch& batch) {
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "dst", b.dst));
   INVITEGRAPH_RETURN_IF_ERROR(
       internal::CheckNoSelfLoops(kTable, "src", b.src, b.dst));
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      CheckTimestamps(b.ts, config_.time_limits, kTable));
   for (size_t i = 0; i < b.kind.size(); ++i) {
     if (static_cast<int>(b.kind[i]) >= kNumChannels) {
       return internal::RowError(
@@ -379,7 +382,8 @@ absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& batch) {
   }
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "user", b.user));
   INVITEGRAPH_RETURN_IF_ERROR(internal::CheckIds(kTable, "item", b.item));
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckTimestamps(kTable, b.ts));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      CheckTimestamps(b.ts, config_.time_limits, kTable));
   for (size_t i = 0; i < b.category.size(); ++i) {
     if (b.category[i] < kNoCategory) {
       return internal::RowError(kTable, "category", i,
@@ -440,7 +444,8 @@ absl::Status GraphBuilder::AddPurchases(const PurchaseBatch& batch) {
 
 absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& batch) {
   constexpr std::string_view kTable = "campaigns";
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckCampaigns(kTable, batch));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckCampaigns(kTable, batch, config_.time_limits));
   if (!batch.event_id.empty()) {
     INVITEGRAPH_RETURN_IF_ERROR(
         internal::CheckLengths(kTable, {{"inviter", batch.inviter.size()},
@@ -783,6 +788,8 @@ absl::StatusOr<ArcPartialTable> GraphBuilder::PartialArcs(
   const StagedEvents& s = *staged_;
   INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
   INVITEGRAPH_RETURN_IF_ERROR(
+      CheckTimestamp(as_of, config_.time_limits, "as_of"));
+  INVITEGRAPH_RETURN_IF_ERROR(
       internal::CheckNotAfter("interactions", s.inter_ts, as_of));
   INVITEGRAPH_RETURN_IF_ERROR(
       internal::CheckNotAfter("campaigns", s.campaign_ts, as_of));
@@ -819,6 +826,14 @@ absl::StatusOr<ArcPartialTable> GraphBuilder::PartialArcs(
 
 absl::StatusOr<SocialGraph> GraphBuilder::Build(
     const BuildOptions& options) const {
+  // The default as_of (the latest staged time) was checked when staged.
+  // Training rebuilds call BuildFromStaged directly, as of times checked as
+  // history rows.
+  if (options.as_of.has_value()) {
+    INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
+    INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamp(
+        *options.as_of, config_.time_limits, "BuildOptions.as_of"));
+  }
   return internal::BuildFromStaged(
       *staged_, options.keep_events ? staged_ : nullptr, config_, options);
 }

@@ -15,6 +15,7 @@
 #include "absl/types/span.h"
 #include "invitegraph/events.h"
 #include "invitegraph/status.h"
+#include "invitegraph/time_limits.h"
 #include "invitegraph/types.h"
 
 namespace invitegraph::internal {
@@ -72,17 +73,6 @@ inline absl::Status CheckIds(std::string_view table, std::string_view column,
   return absl::OkStatus();
 }
 
-inline absl::Status CheckTimestamps(std::string_view table,
-                                    absl::Span<const int64_t> ts) {
-  for (size_t i = 0; i < ts.size(); ++i) {
-    if (ts[i] < 0) {
-      return RowError(table, "ts", i, absl::StrCat(ts[i]),
-                      "timestamps must be unix seconds >= 0");
-    }
-  }
-  return absl::OkStatus();
-}
-
 inline absl::Status CheckNoSelfLoops(std::string_view table,
                                      std::string_view src_name,
                                      absl::Span<const int64_t> src,
@@ -128,17 +118,19 @@ inline absl::Status CheckOffsets(std::string_view table,
 }
 
 // A campaign table (`table` is "campaigns" when staged, "history" when it
-// labels training rows): column lengths, list offsets, ids >= 0, timestamps,
-// categories >= -1, and no inviter among its own joiners or invitees.
+// labels training rows): column lengths, list offsets, ids >= 0, plausible
+// timestamps (`limits`, time_limits.h), categories >= -1, and no inviter
+// among its own joiners or invitees.
 inline absl::Status CheckCampaigns(std::string_view table,
-                                   const CampaignBatch& b) {
+                                   const CampaignBatch& b,
+                                   const TimeLimits& limits) {
   const size_t n = b.inviter.size();
   INVITEGRAPH_RETURN_IF_ERROR(
       CheckLengths(table, {{"inviter", n}, {"item", b.item.size()}}));
   if (!b.ts.empty()) {
     INVITEGRAPH_RETURN_IF_ERROR(
         CheckLengths(table, {{"inviter", n}, {"ts", b.ts.size()}}));
-    INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamps(table, b.ts));
+    INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamps(b.ts, limits, table));
   }
   if (!b.category.empty()) {
     INVITEGRAPH_RETURN_IF_ERROR(

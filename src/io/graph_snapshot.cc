@@ -93,6 +93,12 @@ Json MetaOf(const GraphData& d) {
   Json channels = Json::object();
   for (const auto& [name, w] : c.channel_weights) channels[name] = w;
   const GraphStats& s = d.stats;
+  const TimeLimits& t = c.time_limits;
+  Json time_limits = {
+      {"earliest", t.earliest},
+      {"max_future_seconds", t.max_future_seconds},
+      {"max_ends_at_future_seconds", t.max_ends_at_future_seconds},
+      {"now", t.now.has_value() ? Json(*t.now) : Json(nullptr)}};
   return Json{
       {"as_of", d.as_of},
       {"config",
@@ -104,7 +110,9 @@ Json MetaOf(const GraphData& d) {
         {"join_rate_prior_strength", c.join_rate_prior_strength},
         {"num_threads", c.num_threads},
         // Idempotent ingestion; optional when read.
-        {"dedupe", std::string(DedupeName(c.dedupe))}}},
+        {"dedupe", std::string(DedupeName(c.dedupe))},
+        // Plausible times; optional when read (older files: the defaults).
+        {"time_limits", time_limits}}},
       {"stats",
        {{"num_events", s.num_events},
         {"num_communities", s.num_communities},
@@ -417,6 +425,20 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
         return Bad(absl::StrCat("META config: ", dedupe.status().message()));
       }
       d.config.dedupe = *dedupe;
+    }
+    if (c.contains("time_limits")) {
+      const Json& t = c.at("time_limits");
+      TimeLimits& l = d.config.time_limits;
+      l.earliest = t.at("earliest").get<Timestamp>();
+      l.max_future_seconds = t.at("max_future_seconds").get<int64_t>();
+      l.max_ends_at_future_seconds =
+          t.at("max_ends_at_future_seconds").get<int64_t>();
+      if (!t.at("now").is_null()) l.now = t.at("now").get<Timestamp>();
+      const absl::Status valid =
+          ValidateTimeLimits(l, "GraphConfig.time_limits");
+      if (!valid.ok()) {
+        return Bad(absl::StrCat("META config: ", valid.message()));
+      }
     }
     const Json& s = meta.at("stats");
     d.stats.num_events = s.at("num_events").get<int64_t>();

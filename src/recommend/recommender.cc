@@ -163,8 +163,8 @@ struct Recommender::Impl {
       : graph(std::move(g)),
         config(c),
         policy(std::move(p)),
-        recipients(graph.data(), c.feedback,
-                   c.policy.max_invites_per_recipient) {}
+        recipients(graph.data(), c.feedback, c.policy.max_invites_per_recipient,
+                   c.time_limits) {}
 
   std::unique_ptr<RequestScratch> Acquire() const {
     {
@@ -607,6 +607,8 @@ absl::StatusOr<Recommender> Recommender::Create(
   }
   INVITEGRAPH_RETURN_IF_ERROR(
       internal::ValidateFeedbackConfig(config.feedback));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      ValidateTimeLimits(config.time_limits, "RecommenderConfig.time_limits"));
   INVITEGRAPH_ASSIGN_OR_RETURN(internal::PolicyChain chain,
                                internal::PolicyChain::Make(config.policy));
   if (config.policy.diversity > 0 && graph.communities().empty()) {
@@ -715,6 +717,14 @@ absl::StatusOr<NodeId> InviterNode(const SocialGraph& g, UserId inviter) {
   return absl::NotFoundError(
       absl::StrCat("inviter ", inviter, " is not in the graph"));
 }
+
+// A deadline in milliseconds or centuries ahead would silently mean "no
+// urgency"; one before 1970 "full urgency".
+absl::Status CheckEndsAt(const Campaign& campaign, const TimeLimits& limits) {
+  if (!campaign.ends_at.has_value()) return absl::OkStatus();
+  return CheckTimestamp(*campaign.ends_at, limits, "campaign.ends_at",
+                        TimeUse::kDeadline);
+}
 }  // namespace
 
 absl::StatusOr<InviteList> Recommender::RecommendList(UserId inviter,
@@ -727,6 +737,7 @@ absl::StatusOr<InviteList> Recommender::RecommendList(UserId inviter,
     return absl::InvalidArgumentError(absl::StrCat(
         "campaign.team_size=", campaign.team_size, ": must be >= 0"));
   }
+  INVITEGRAPH_RETURN_IF_ERROR(CheckEndsAt(campaign, impl->config.time_limits));
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl->graph, inviter));
   Campaign rebound;
   INVITEGRAPH_ASSIGN_OR_RETURN(const Campaign* bound,
@@ -751,6 +762,7 @@ absl::StatusOr<std::vector<Suggestion>> Recommender::Recommend(
 absl::StatusOr<FeatureMatrix> Recommender::Features(
     UserId inviter, const Campaign& campaign) const {
   const std::shared_ptr<const Impl> impl = Current();
+  INVITEGRAPH_RETURN_IF_ERROR(CheckEndsAt(campaign, impl->config.time_limits));
   INVITEGRAPH_ASSIGN_OR_RETURN(NodeId node, InviterNode(impl->graph, inviter));
   Campaign rebound;
   INVITEGRAPH_ASSIGN_OR_RETURN(const Campaign* bound,

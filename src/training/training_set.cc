@@ -168,8 +168,12 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
         "TrainingOptions.uninvited_weight=", options.uninvited_weight,
         ": must be finite and >= 0"));
   }
-  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckCampaigns(kTable, history));
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(options.outcomes));
+  // History and outcomes are tables handed in with the graph: their times
+  // are checked by the graph's limits, as its own tables were.
+  const TimeLimits& limits = graph.config().time_limits;
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckCampaigns(kTable, history, limits));
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(options.outcomes, limits));
   const StagedEvents& ev = *graph.data().events;
   const size_t n = history.inviter.size();
 
@@ -223,6 +227,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   rconfig.candidates = options.candidates;
   rconfig.max_reasons = 0;
   rconfig.feedback = options.feedback;
+  rconfig.time_limits = limits;
   rconfig.attribute_features = options.attribute_features;
   internal::ProgressReporter progress(options.progress,
                                       static_cast<int64_t>(n));

@@ -130,6 +130,19 @@ def test_edges_default_as_of_and_config(sdf, tables):
     pd.testing.assert_frame_equal(_sorted(got, ["src", "dst"]), _sorted(g.arcs(), ["src", "dst"]))
 
 
+def test_edges_refuse_an_implausible_as_of_on_the_driver(spark, tables):
+    # One row in milliseconds moves the tables' latest ts, hence the default as_of: it is
+    # refused before any job runs, naming where the value came from.
+    inter = tables["interactions"].head(20).copy()
+    inter.loc[inter.index[3], "ts"] = int(inter["ts"].max()) * 1000
+    df = spark.createDataFrame(inter)
+    with pytest.raises(ValueError, match=r"as_of \(the latest ts of the tables\)=\d+000: "
+                                         r".*looks like milliseconds"):
+        igs.edges(df)
+    with pytest.raises(ValueError, match=r"as_of=32503680000"):
+        igs.edges(df, as_of=32_503_680_000)
+
+
 def _requests(graph, n=60, seed=1):
     rng = np.random.default_rng(seed)
     users = np.asarray(graph.user_ids())

@@ -8,14 +8,14 @@
 """
 from . import synth
 from ._abuse import AbuseOptions, AbuseReport, detect_abuse
-from ._core import (Audience, channel_names, feature_names, linear_weights, outcome_names,
-                    ranker_names)
+from ._core import (Audience, channel_names, check_timestamp, feature_names, linear_weights,
+                    outcome_names, ranker_names)
 from ._errors import (ArgumentTypeError, Error, InvalidArgumentError, NotFoundError,
                       OutOfRangeError, SnapshotError, SnapshotNotFoundError,
                       SnapshotPermissionError)
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
-from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph,
-                      history_from_outcomes)
+from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, TimeLimits,
+                      build_graph, history_from_outcomes)
 from ._policy import Campaign, Policy
 from ._training import TrainingSet, fit_ranker, training_frame, training_set
 from . import datasets, evaluation
@@ -43,9 +43,11 @@ __all__ = [
     "SnapshotNotFoundError",
     "SnapshotPermissionError",
     "SocialGraph",
+    "TimeLimits",
     "TrainingSet",
     "build_graph",
     "channel_names",
+    "check_timestamp",
     "feature_names",
     "datasets",
     "detect_abuse",

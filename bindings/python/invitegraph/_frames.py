@@ -19,6 +19,7 @@ from ._errors import ArgumentTypeError, InvalidArgumentError
 
 GraphConfig = _core.GraphConfig
 SocialGraph = _core.SocialGraph
+TimeLimits = _core.TimeLimits
 
 
 def _communities(self: SocialGraph) -> pd.DataFrame:
@@ -393,6 +394,13 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
                    communities=communities, abuse=abuse, centrality=centrality)
 
 
+def _time_limits(value: Any) -> Optional[TimeLimits]:
+    if value is None or isinstance(value, TimeLimits):
+        return value
+    raise ArgumentTypeError(f"time_limits: expected an invitegraph.TimeLimits, got "
+                            f"{type(value).__name__}")
+
+
 def _outcome_columns(table: Any) -> tuple:
     """(inviter, invitee, item, ts, outcome codes) of an outcome table, validated."""
     with row_labels(table, "outcomes"):
@@ -414,13 +422,17 @@ def _split(offsets: np.ndarray, values: np.ndarray) -> pd.Series:
     return pd.Series(cells, dtype=object)
 
 
-def history_from_outcomes(outcomes: Any) -> pd.DataFrame:
+def history_from_outcomes(outcomes: Any,
+                          time_limits: Optional[TimeLimits] = None) -> pd.DataFrame:
     """Past campaigns from an outcome log, ready for ``build_graph(campaigns=...)``.
 
     Parameters
     ----------
     outcomes : DataFrame or dict of arrays, columns ``inviter, invitee, item, ts, outcome``
         ``outcome`` is one of :func:`outcome_names` (strings or a pandas Categorical).
+    time_limits : TimeLimits, optional
+        Plausible ``ts`` (default ``TimeLimits()``: 1970 to one day after the wall
+        clock); a ``ts`` in milliseconds or far ahead raises ``ValueError``.
 
     Returns
     -------
@@ -429,7 +441,8 @@ def history_from_outcomes(outcomes: Any) -> pd.DataFrame:
     distinct invitees, any outcome) and ``joined`` (list of those who accepted), lists
     ascending. A bad row raises ``ValueError`` naming column, row and value.
     """
-    d = _core.history_from_outcomes(*_outcome_columns(outcomes))
+    d = _core.history_from_outcomes(*_outcome_columns(outcomes),
+                                    time_limits=_time_limits(time_limits))
     return pd.DataFrame({
         "inviter": d["inviter"], "item": d["item"], "ts": d["ts"],
         "invited": _split(d["invited_offsets"], d["invited"]),
@@ -512,6 +525,12 @@ class Recommender:
         ``tag_overlap``; and ``category_tags``, ``{item category: [tags]}``, for
         ``category_tag_match`` (the share of the campaign category's tags the candidate
         has). Columns the graph lacks give 0; a column of the wrong type raises.
+    time_limits : TimeLimits, optional
+        Plausible times of :meth:`record_outcomes` and :meth:`reserve_invites` rows (up
+        to ``max_future_seconds`` after "now", default one day) and of a campaign's
+        ``ends_at`` (up to ``max_ends_at_future_seconds``, default 366 days); also the
+        bound of the feedback clock, which never runs ahead of "now" (the wall clock
+        unless ``TimeLimits(now=...)``). Default ``TimeLimits()``.
     batch_rows : int
         For a model ranker. ``0`` (default): one model call per request, so
         :meth:`recommend_batch` returns exactly what :meth:`recommend` does. ``> 0``:
@@ -531,7 +550,8 @@ class Recommender:
                  accept_prior_mean: float = 0.2, accept_prior_strength: float = 5.0,
                  fatigue_half_life_days: float = 7.0, batch_rows: int = 0,
                  policy: Optional[Policy] = None,
-                 attribute_features: Optional[dict] = None):
+                 attribute_features: Optional[dict] = None,
+                 time_limits: Optional[TimeLimits] = None):
         if policy is not None and not isinstance(policy, Policy):
             raise ArgumentTypeError(
                 f"policy: expected an invitegraph.Policy, got {type(policy).__name__}")
@@ -549,8 +569,8 @@ class Recommender:
         attrs = _attribute_feature_args(attribute_features)
         self._r = _core.Recommender(graph, ranker,
                                     batch_rows=_count(batch_rows, "batch_rows"),
-                                    **options,
-                                    **attrs)
+                                    **options, **attrs,
+                                    time_limits=_time_limits(time_limits))
         self._audiences: dict = {}
         # What pickling needs to make this recommender again.
         self._init = dict(include_two_hop=include_two_hop, max_two_hop=max_two_hop,
@@ -559,7 +579,8 @@ class Recommender:
                           accept_prior_strength=accept_prior_strength,
                           fatigue_half_life_days=fatigue_half_life_days,
                           batch_rows=batch_rows, policy=policy,
-                          attribute_features=attribute_features)
+                          attribute_features=attribute_features,
+                          time_limits=time_limits)
         self.graph = graph
         self.policy = policy
         # What ig.evaluate needs to score training rows as recommend() would: the ranker
@@ -645,8 +666,10 @@ class Recommender:
         For each invitee in order, if one more send keeps every cap of
         ``policy.max_invites_per_recipient``, records a ``sent`` outcome
         ``(inviter, invitee, item)`` at ``max(ts, now)`` and marks it granted; otherwise
-        records nothing for it. Safe to call from many threads at once: sends recorded
-        this way never exceed a cap. Send only the granted invitees.
+        records nothing for it (a ``ts`` ahead of the present is taken as the present:
+        a reservation is a send happening now). Safe to call from many threads at
+        once: sends recorded this way never exceed a cap. Send only the granted
+        invitees.
 
         Returns a bool array, True where granted. Raises ``KeyError`` for an invitee not
         in the graph and ``ValueError`` for a bad row; then nothing is recorded.
@@ -775,14 +798,18 @@ class Recommender:
         (rows whose invitee is not; their state is kept, see :meth:`feedback_for`).
 
         A bad row raises ``ValueError`` naming column, row and value, and nothing of the
-        table is applied.
+        table is applied; that includes a ``ts`` in milliseconds or further ahead than
+        ``time_limits.max_future_seconds``. A row ahead within that tolerance counts
+        against caps and fatigue at its own time but does not move "now" (see
+        :meth:`feedback_for`).
         """
         return self._r.record_outcomes(*_outcome_columns(outcomes))
 
     def feedback_for(self, user: int) -> dict:
         """Recorded-outcome state of ``user``: ``in_graph, successes, failures,
         accept_rate, fatigue`` and ``as_of``, the "now" it is evaluated at (the latest of
-        the graph's as_of and every recorded ts)."""
+        the graph's as_of and every recorded ts, but never later than the
+        ``time_limits``' now: the wall clock by default)."""
         return self._r.feedback_for(user)
 
     def swap_graph(self, graph: SocialGraph) -> None:
@@ -811,7 +838,10 @@ class Recommender:
 
     def load_state(self, path: Any) -> None:
         """Replaces the recorded state with a snapshot from :meth:`save_state`; a
-        damaged file raises ``invitegraph.Error`` and leaves the state as it was."""
+        damaged file raises ``invitegraph.Error`` and leaves the state as it was. A file
+        saved before time limits existed may hold a clock moved far ahead by an
+        implausible row: the clock is held to "now", and send or fatigue times beyond
+        ``now + max_future_seconds`` are clamped to that bound (they still count)."""
         self._r.load_state(os.fspath(path))
 
     def __getstate__(self) -> dict:

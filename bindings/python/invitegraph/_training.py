@@ -82,7 +82,8 @@ def training_set(graph: Any, history: Any, *, folds: int = 10, as_of_step_days: 
     history : DataFrame, columns ``inviter, item, joined`` (list of user ids); optional
         ``ts``, ``category``, ``invited`` (list of user ids)
         One row per past campaign. It may or may not be among the campaigns the graph was
-        built from: either way a record never sees its own outcome.
+        built from: either way a record never sees its own outcome. Its ``ts`` and the
+        ``outcomes``' must be plausible under the graph's ``GraphConfig.time_limits``.
     folds : int
         Records without ``ts``: their features come from the graph rebuilt without their
         fold's campaigns. Folds are a hash of (inviter, item) modulo ``folds``, so a fold

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, synth
-from ._frames import GraphConfig, Recommender, build_graph
+from ._frames import GraphConfig, Recommender, TimeLimits, build_graph
 from ._training import fit_ranker
 from .evaluation import evaluate, split_campaigns
 from ._errors import InvalidArgumentError
@@ -66,7 +66,9 @@ def _config(args) -> GraphConfig:
     for spec in args.channel_weight or []:
         name, _, value = spec.partition("=")
         weights[name] = float(value)
-    return GraphConfig(half_life_days=args.half_life_days, channel_weights=weights)
+    limits = TimeLimits(max_future_seconds=args.max_future_seconds, now=args.now)
+    return GraphConfig(half_life_days=args.half_life_days, channel_weights=weights,
+                       time_limits=limits)
 
 
 def _graph_from_files(args):
@@ -233,6 +235,11 @@ def _add_input_args(p: argparse.ArgumentParser) -> None:
                    help="columns inviter, item, joined[, ts, category, invited]; lists as '1;2;3'")
     p.add_argument("--as-of", type=int, default=None, help="unix seconds (default: latest ts)")
     p.add_argument("--half-life-days", type=float, default=30.0)
+    p.add_argument("--max-future-seconds", type=int, default=86400,
+                   help="how far after now a ts or --as-of may be (default one day); "
+                        "later, e.g. milliseconds, is an error")
+    p.add_argument("--now", type=int, default=None,
+                   help="unix seconds taken as now (default: the wall clock)")
     p.add_argument("--channel-weight", action="append", metavar="KIND=W",
                    help=f"tie-strength weight of a kind ({', '.join(_core.channel_names())})")
     p.add_argument("--progress", action="store_true", help="show progress bars")

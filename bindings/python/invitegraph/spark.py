@@ -105,6 +105,19 @@ def as_of_of(*tables: Optional[DataFrame]) -> int:
     return int(best)
 
 
+def _plausible_as_of(as_of: Any, tables: list, config: GraphConfig) -> int:
+    """``as_of`` in unix seconds (default: the latest ``ts`` of ``tables``), refused on
+    the driver, before any job runs, when it is implausible under
+    ``config.time_limits`` -- executors check their rows the same way, but a default
+    moved by one bad row would otherwise fail whichever partition runs first."""
+    if as_of is None:
+        value, where = as_of_of(*tables), "as_of (the latest ts of the tables)"
+    else:
+        value, where = unix_seconds(as_of, "as_of"), "as_of"
+    _core.check_timestamp(value, config.time_limits, where)
+    return value
+
+
 def _ts_long(df: DataFrame) -> DataFrame:
     """ts as unix seconds (a Spark timestamp column is converted)."""
     if "ts" in df.columns and isinstance(df.schema["ts"].dataType, T.TimestampType):
@@ -211,7 +224,7 @@ def edges(interactions: Optional[DataFrame] = None, friendships: Optional[DataFr
         return with_id.unionByName(v.where(F.col("event_id").isNull()))
 
     tables = {k: once(v) for k, v in tables.items()}
-    as_of = as_of_of(*tables.values()) if as_of is None else unix_seconds(as_of, "as_of")
+    as_of = _plausible_as_of(as_of, list(tables.values()), config)
     parts = [df.mapInPandas(_partials_of(name, as_of, config, num_threads), _PARTIAL_SCHEMA)
              for name, df in tables.items()]
     partials = parts[0]
@@ -534,8 +547,8 @@ def _shard_recommend(requests: DataFrame, events: dict, k: int, shards: Optional
                      as_of: Any, config: GraphConfig, num_threads: int,
                      unknown_inviters: str, recommender_options: dict) -> DataFrame:
     shards = shards or _default_shards(requests.sparkSession)
-    as_of = (as_of_of(*[_ts_long(v) for v in events.values() if v is not None])
-             if as_of is None else unix_seconds(as_of, "as_of"))
+    as_of = _plausible_as_of(
+        as_of, [_ts_long(v) for v in events.values() if v is not None], config)
     req = _requests_frame(requests).withColumn("_shard", _shard_of("inviter", shards))
     seeds = req.select("_shard", F.col("inviter").alias("node"))
     req_long = req.select(
@@ -654,7 +667,7 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
         raise InvalidArgumentError("training_set: outcomes are not supported in Spark")
     config = _config(config)
     evs = {k: _ts_long(v) for k, v in events.items() if v is not None}
-    as_of = as_of_of(*evs.values()) if as_of is None else unix_seconds(as_of, "as_of")
+    as_of = _plausible_as_of(as_of, list(evs.values()), config)
     h = _ts_long(history)
     if "ts" in history.columns:
         # Each record sees the events before its ts: records are independent.
