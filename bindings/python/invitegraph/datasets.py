@@ -66,7 +66,7 @@ def load_lastfm(path: PathLike) -> Dataset:
 
 def load_ciao(path: PathLike) -> Dataset:
     """Ciao: trust edges (as undirected friendships) and ratings (as purchases with the
-    product category, ``amount`` = rating, ``ts`` = unix day)."""
+    product category, ``amount`` = rating, ``ts`` = unix seconds at day resolution)."""
     p = _dir(path, "ciao", "trust.tsv")
     t = pd.read_csv(p / "trust.tsv", sep="\t")
     r = pd.read_csv(p / "ratings.tsv", sep="\t")
