@@ -34,31 +34,8 @@ namespace {
 namespace fs = std::filesystem;
 using testing::CheckError;
 using testing::RequireOk;
+using testing::TempDir;
 using testing::Unwrap;
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("invitegraph_file_io_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ / name; }
-  std::vector<std::string> Names() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_))
-      out.push_back(e.path().filename());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -101,7 +78,7 @@ TEST_CASE("A killed save's temporary file goes with the next save or load",
           "[snapshot][file_io]") {
   for (const Artifact& a : Artifacts()) {
     INFO(a.name);
-    TempDir dir;
+    TempDir dir("file_io");
     const std::string path = dir.File("x");
     RequireOk(a.save(path));
     const std::string whole = ReadAll(path);
@@ -141,7 +118,7 @@ TEST_CASE("A temporary file a live writer holds is never removed",
           "[snapshot][file_io]") {
   for (const Artifact& a : Artifacts()) {
     INFO(a.name);
-    TempDir dir;
+    TempDir dir("file_io");
     const std::string path = dir.File("x");
     RequireOk(a.save(path));
     // A writer (another thread or process) in the middle of its save: it
@@ -166,7 +143,7 @@ TEST_CASE("A temporary file a live writer holds is never removed",
 // sees one whole snapshot, and nothing is left over.
 TEST_CASE("Concurrent saves of one path all succeed and leave nothing behind",
           "[snapshot][file_io]") {
-  TempDir dir;
+  TempDir dir("file_io");
   const std::string path = dir.File("g.igsnap");
   const SocialGraph a = Graph(5, 30), b = Graph(6, 50);
   REQUIRE(a.num_nodes() != b.num_nodes());
@@ -217,7 +194,7 @@ TEST_CASE("Concurrent saves of one path all succeed and leave nothing behind",
 // and a FIFO is not waited on.
 TEST_CASE("Loading what is not a regular file is an error naming the path",
           "[snapshot][file_io]") {
-  TempDir dir;
+  TempDir dir("file_io");
   const std::string sub = dir.File("a_directory");
   fs::create_directories(sub);
   const std::string fifo = dir.File("a_fifo");
@@ -237,7 +214,7 @@ TEST_CASE("Loading what is not a regular file is an error naming the path",
 
 TEST_CASE("Empty and truncated files are clear errors naming the path",
           "[snapshot][file_io]") {
-  TempDir dir;
+  TempDir dir("file_io");
   const std::string empty = dir.File("empty");
   WriteAll(empty, "");
   CheckError(SocialGraph::Load(empty).status(), absl::StatusCode::kDataLoss,

@@ -23,34 +23,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::CheckError;
+using testing::TempDir;
 using testing::Unwrap;
 
 constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
 constexpr absl::StatusCode kPrecondition =
     absl::StatusCode::kFailedPrecondition;
-
-// A fresh directory under the system temp dir, removed at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("invitegraph_ranker_io_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ / name; }
-  std::vector<std::string> Names() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_))
-      out.push_back(e.path().filename());
-    return out;
-  }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
 
 std::unique_ptr<Ranker> Fitted(const char* model) {
   const testing::Simulated s = testing::Simulate(5000, -1.0, 31);
@@ -67,7 +45,7 @@ const testing::Simulated& Rows() {
 
 TEST_CASE("rankers round-trip through JSON and files with identical scores",
           "[learn][io]") {
-  TempDir dir;
+  TempDir dir("ranker_io");
   std::vector<std::unique_ptr<Ranker>> rankers;
   rankers.push_back(Fitted("logistic"));
   rankers.push_back(Fitted("pairwise"));
@@ -109,7 +87,7 @@ TEST_CASE("rankers round-trip through JSON and files with identical scores",
 
 TEST_CASE("SaveRanker writes through a temporary and renames it",
           "[learn][io]") {
-  TempDir dir;
+  TempDir dir("ranker_io");
   const std::string path = dir.File("model.json");
   const auto logistic = Fitted("logistic");
   testing::RequireOk(SaveRanker(*logistic, path));
@@ -222,7 +200,7 @@ TEST_CASE("loading checks format, version and the feature schema",
 
 TEST_CASE("truncated and corrupted documents give errors, never crashes",
           "[learn][io]") {
-  TempDir dir;
+  TempDir dir("ranker_io");
   const std::string json = Unwrap(RankerToJson(*Fitted("pairwise")));
   // Every truncation is malformed JSON or a document missing fields.
   int errors = 0, prefixes = 0;

@@ -6,10 +6,13 @@
 #ifndef INVITEGRAPH_TESTS_TESTING_FIXTURES_H_
 #define INVITEGRAPH_TESTS_TESTING_FIXTURES_H_
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <utility>
@@ -233,6 +236,35 @@ inline void CheckSameGraph(const SocialGraph& a, const SocialGraph& b) {
   CHECK(s.num_categories == t.num_categories);
   CHECK(s.num_events == t.num_events);
 }
+
+// A fresh directory under the system temp dir, named after `tag`, the pid
+// and a counter, and removed with everything in it at scope exit.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "test") {
+    path_ = std::filesystem::temp_directory_path() /
+            ("invitegraph_" + tag + "_" + std::to_string(::getpid()) + "_" +
+             std::to_string(counter_++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string File(const std::string& name) const { return path_ / name; }
+  // The names of the entries, sorted.
+  std::vector<std::string> Names() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(path_))
+      out.push_back(e.path().filename());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
 
 }  // namespace invitegraph::testing
 
