@@ -44,9 +44,20 @@ std::string Shown(py::handle v) {
 
 std::string ShownDouble(double d) { return py::repr(py::float_(d)); }
 
-[[noreturn]] void Refuse(ErrorClass c, absl::string_view where,
+// Where a value sits: the argument, and its position in a sequence (-1: a
+// scalar). Formatted only when a value is refused, so that checking a column
+// of millions of ids builds no strings.
+struct Where {
+  absl::string_view name;
+  int64_t pos = -1;
+  std::string Text() const {
+    return pos < 0 ? std::string(name) : absl::StrCat(name, "[", pos, "]");
+  }
+};
+
+[[noreturn]] void Refuse(ErrorClass c, const Where& where,
                          absl::string_view shown, absl::string_view reason) {
-  Raise(c, absl::StrCat(where, "=", shown, ": ", reason));
+  Raise(c, absl::StrCat(where.Text(), "=", shown, ": ", reason));
 }
 
 std::string RangeText(int64_t lo, int64_t hi) {
@@ -56,10 +67,10 @@ std::string RangeText(int64_t lo, int64_t hi) {
   return absl::StrCat("must be between ", lo, " and ", hi);
 }
 
-int64_t InRange(int64_t x, absl::string_view where, absl::string_view shown,
-                int64_t lo, int64_t hi) {
+int64_t InRange(int64_t x, const Where& where, int64_t lo, int64_t hi) {
   if (x < lo || x > hi) {
-    Refuse(ErrorClass::kInvalidArgument, where, shown, RangeText(lo, hi));
+    Refuse(ErrorClass::kInvalidArgument, where, absl::StrCat(x),
+           RangeText(lo, hi));
   }
   return x;
 }
@@ -67,7 +78,7 @@ int64_t InRange(int64_t x, absl::string_view where, absl::string_view shown,
 // 2^53: from here on, consecutive integers share a float64.
 constexpr double kExactFloatLimit = 9007199254740992.0;
 
-int64_t FromDouble(double d, absl::string_view where, int64_t lo, int64_t hi) {
+int64_t FromDouble(double d, const Where& where, int64_t lo, int64_t hi) {
   if (!std::isfinite(d)) {
     Refuse(ErrorClass::kInvalidArgument, where, ShownDouble(d),
            "missing or non-finite value");
@@ -85,11 +96,15 @@ int64_t FromDouble(double d, absl::string_view where, int64_t lo, int64_t hi) {
            "a float of magnitude 2^53 or more does not hold one exact "
            "integer; pass integers (int64) instead");
   }
-  return InRange(static_cast<int64_t>(d), where, ShownDouble(d), lo, hi);
+  const int64_t x = static_cast<int64_t>(d);
+  if (x < lo || x > hi) {
+    Refuse(ErrorClass::kInvalidArgument, where, ShownDouble(d),
+           RangeText(lo, hi));
+  }
+  return x;
 }
 
-int64_t CheckOne(py::handle v, absl::string_view where, int64_t lo,
-                 int64_t hi) {
+int64_t CheckOne(py::handle v, const Where& where, int64_t lo, int64_t hi) {
   if (v.is_none()) {
     Refuse(ErrorClass::kArgumentType, where, "None", "missing value");
   }
@@ -106,17 +121,13 @@ int64_t CheckOne(py::handle v, absl::string_view where, int64_t lo,
       Refuse(ErrorClass::kInvalidArgument, where, Shown(v), RangeText(lo, hi));
     }
     if (x == -1 && PyErr_Occurred()) throw py::error_already_set();
-    return InRange(x, where, Shown(v), lo, hi);
+    return InRange(x, where, lo, hi);
   }
   if (PyFloat_Check(v.ptr()) || py::isinstance(v, Np().floating)) {
     return FromDouble(v.cast<double>(), where, lo, hi);
   }
   Refuse(ErrorClass::kArgumentType, where, Shown(v),
          absl::StrCat("expected an integer, got ", Py_TYPE(v.ptr())->tp_name));
-}
-
-std::string At(absl::string_view name, size_t i) {
-  return absl::StrCat(name, "[", i, "]");
 }
 
 template <typename T>
@@ -127,32 +138,31 @@ void CheckIntegers(const py::array& a, absl::string_view name, int64_t lo,
   for (py::ssize_t i = 0; i < typed.size(); ++i) {
     if constexpr (std::is_unsigned_v<T>) {
       if (in[i] > static_cast<T>(kInt64Max)) {
-        Refuse(ErrorClass::kInvalidArgument, At(name, i), absl::StrCat(in[i]),
-               RangeText(lo, hi));
+        Refuse(ErrorClass::kInvalidArgument, Where{name, i},
+               absl::StrCat(in[i]), RangeText(lo, hi));
       }
     }
-    const int64_t x = static_cast<int64_t>(in[i]);
-    out[i] = InRange(x, At(name, i), absl::StrCat(x), lo, hi);
+    out[i] = InRange(static_cast<int64_t>(in[i]), Where{name, i}, lo, hi);
   }
 }
 
 }  // namespace
 
 int64_t ExactInt(py::handle v, absl::string_view name, int64_t lo, int64_t hi) {
-  return CheckOne(v, name, lo, hi);
+  return CheckOne(v, Where{name}, lo, hi);
 }
 
 std::optional<int64_t> ExactIntOrNone(py::handle v, absl::string_view name,
                                       int64_t lo, int64_t hi) {
   if (v.is_none()) return std::nullopt;
-  return CheckOne(v, name, lo, hi);
+  return CheckOne(v, Where{name}, lo, hi);
 }
 
 py::array_t<int64_t> ExactInts(py::handle values, absl::string_view name,
                                int64_t lo, int64_t hi) {
   if (values.is_none() || PyUnicode_Check(values.ptr()) ||
       PyBytes_Check(values.ptr())) {
-    Refuse(ErrorClass::kArgumentType, name, Shown(values),
+    Refuse(ErrorClass::kArgumentType, Where{name}, Shown(values),
            "expected a sequence of integers");
   }
   const bool is_list =
@@ -162,7 +172,7 @@ py::array_t<int64_t> ExactInts(py::handle values, absl::string_view name,
     // NumPy arrays, pandas Series and Index, Arrow arrays: by dtype.
     py::array a = Np().asarray(values);
     if (a.ndim() != 1) {
-      Refuse(ErrorClass::kInvalidArgument, name,
+      Refuse(ErrorClass::kInvalidArgument, Where{name},
              absl::StrCat("<array of ", a.ndim(), " dimensions>"),
              "expected a one-dimensional sequence of integers");
     }
@@ -181,13 +191,13 @@ py::array_t<int64_t> ExactInts(py::handle values, absl::string_view name,
     } else if (kind == 'f') {
       const auto d = py::array_t<double, py::array::forcecast>::ensure(a);
       for (py::ssize_t i = 0; i < n; ++i)
-        dst[i] = FromDouble(d.data()[i], At(name, i), lo, hi);
+        dst[i] = FromDouble(d.data()[i], Where{name, i}, lo, hi);
     } else if (kind == 'O') {
       const py::list items = a.attr("tolist")();
       for (py::ssize_t i = 0; i < n; ++i)
-        dst[i] = CheckOne(items[i], At(name, i), lo, hi);
+        dst[i] = CheckOne(items[i], Where{name, i}, lo, hi);
     } else {
-      Refuse(ErrorClass::kArgumentType, name,
+      Refuse(ErrorClass::kArgumentType, Where{name},
              absl::StrCat("<array of ", std::string(py::str(a.dtype())), ">"),
              "expected integers");
     }
@@ -195,7 +205,7 @@ py::array_t<int64_t> ExactInts(py::handle values, absl::string_view name,
   }
   if (!PySequence_Check(values.ptr()) &&
       !py::isinstance<py::iterable>(values)) {
-    Refuse(ErrorClass::kArgumentType, name, Shown(values),
+    Refuse(ErrorClass::kArgumentType, Where{name}, Shown(values),
            absl::StrCat("expected a sequence of integers, got ",
                         Py_TYPE(values.ptr())->tp_name));
   }
@@ -206,7 +216,7 @@ py::array_t<int64_t> ExactInts(py::handle values, absl::string_view name,
   py::array_t<int64_t> out(static_cast<py::ssize_t>(items.size()));
   int64_t* dst = out.mutable_data();
   for (size_t i = 0; i < items.size(); ++i)
-    dst[i] = CheckOne(items[i], At(name, i), lo, hi);
+    dst[i] = CheckOne(items[i], Where{name, static_cast<int64_t>(i)}, lo, hi);
   return out;
 }
 
@@ -218,8 +228,8 @@ void InitArguments(py::module_& m) {
       },
       py::arg("value"), py::arg("name"), py::arg("lo") = kInt64Min,
       py::arg("hi") = kInt64Max,
-      "The value as an exact integer in [lo, hi] (README: 'What invitegraph "
-      "refuses'), else ArgumentTypeError / InvalidArgumentError naming "
+      "The value as an exact integer in [lo, hi] (docs/refusals.md: 'Ids and "
+      "counts'), else ArgumentTypeError / InvalidArgumentError naming "
       "`name`.");
   m.def(
       "exact_ints",

@@ -1,5 +1,5 @@
 // The one place where a failure becomes a Python exception. Every exception
-// the bindings raise is one of invitegraph._errors (README: "What invitegraph
+// the bindings raise is one of invitegraph._errors (docs/refusals.md: "What invitegraph
 // refuses"): a Python model's own exception is raised again as it was;
 // otherwise kInvalidArgument -> InvalidArgumentError (a ValueError),
 // kNotFound -> NotFoundError (a KeyError), kOutOfRange -> OutOfRangeError (an
