@@ -1,7 +1,7 @@
 // The one place where a failure becomes a Python exception. Every exception
-// the bindings raise is one of invitegraph._errors (docs/refusals.md: "What invitegraph
-// refuses"): a Python model's own exception is raised again as it was;
-// otherwise kInvalidArgument -> InvalidArgumentError (a ValueError),
+// the bindings raise is one of invitegraph._errors (docs/refusals.md: "What
+// invitegraph refuses"): a Python model's own exception is raised again as it
+// was; otherwise kInvalidArgument -> InvalidArgumentError (a ValueError),
 // kNotFound -> NotFoundError (a KeyError), kOutOfRange -> OutOfRangeError (an
 // IndexError), kDataLoss -> SnapshotError (an OSError), anything else ->
 // invitegraph.Error. Calls that read or write files convert with
