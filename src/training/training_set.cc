@@ -147,10 +147,14 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
                                              const TrainingOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   if (!graph.has_events()) {
-    return absl::FailedPreconditionError(
+    const std::string& why = graph.data().no_events_reason;
+    return absl::FailedPreconditionError(absl::StrCat(
         "BuildTrainingSet needs the graph's events to rebuild it without each "
-        "record's outcome: build with BuildOptions.keep_events = true (in "
-        "Python, build_graph(..., keep_events=True), the default)");
+        "record's outcome, and this graph has none",
+        why.empty() ? "" : absl::StrCat(": ", why),
+        "; build with BuildOptions.keep_events = true (in Python, "
+        "build_graph(..., keep_events=True), the default) and save or pickle "
+        "the graph with its events (the default)"));
   }
   if (options.folds < 2) {
     return absl::InvalidArgumentError(absl::StrCat(
