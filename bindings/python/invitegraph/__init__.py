@@ -14,7 +14,8 @@ from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_fr
 from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, build_graph,
                       history_from_outcomes)
 from ._policy import Campaign, Policy
-from ._training import TrainingSet, fit_ranker, training_frame, training_set
+from ._training import (TrainingSet, TrainingWarning, fit_ranker, training_frame,
+                        training_set)
 from . import datasets, evaluation
 from .evaluation import EvaluationReport, evaluate, split_campaigns
 
@@ -34,6 +35,7 @@ __all__ = [
     "Recommender",
     "SocialGraph",
     "TrainingSet",
+    "TrainingWarning",
     "build_graph",
     "channel_names",
     "feature_names",

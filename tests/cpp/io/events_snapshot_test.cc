@@ -86,6 +86,7 @@ void RequireSameSet(const TrainingSet& a, const TrainingSet& b) {
   CHECK(a.weight == b.weight);
   CHECK(a.x == b.x);
   CHECK(a.report.graphs_built == b.report.graphs_built);
+  CHECK(a.report.step_hidden_share == b.report.step_hidden_share);
 }
 
 TEST_CASE("A snapshot keeps the kept events: the loaded graph trains the same",
