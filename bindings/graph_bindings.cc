@@ -918,20 +918,23 @@ centrality : bool
 )pbdoc")
       .def(
           "save",
-          [](const SocialGraph& g, const std::filesystem::path& path) {
+          [](const SocialGraph& g, const std::filesystem::path& path,
+             bool events) {
             absl::StatusOr<int64_t> n = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
-              n = g.Save(path.string());
+              n = g.Save(path.string(), SnapshotOptions{.events = events});
             }
             ThrowIfFileError(n.status());
             return *n;
           },
-          py::arg("path"), R"pbdoc(
+          py::arg("path"), py::kw_only(), py::arg("events") = true, R"pbdoc(
 Writes a snapshot (versioned, checksummed; written to a temporary file, fsynced and
 renamed, so a crash mid-write leaves the old file whole; temporary files of saves that
 were killed are removed by the next save or load of the path). Returns the bytes
-written. Kept events are not saved. GIL released.
+written. With ``events=True`` (the default) the kept events (``has_events``) are saved
+too, so the loaded graph can still build training sets; ``events=False`` leaves them
+out (smaller, for a graph that will only serve). GIL released.
 )pbdoc")
       .def_static(
           "load",
@@ -952,15 +955,17 @@ invitegraph.SnapshotNotFoundError (a FileNotFoundError). GIL released.
 )pbdoc")
       .def(
           "to_bytes",
-          [](const SocialGraph& g) {
+          [](const SocialGraph& g, bool events) {
             absl::StatusOr<std::string> b = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
-              b = g.ToBytes();
+              b = g.ToBytes(SnapshotOptions{.events = events});
             }
             return py::bytes(ValueOrThrow(std::move(b)));
           },
-          "The snapshot as bytes (what pickling uses).")
+          py::kw_only(), py::arg("events") = true,
+          "The snapshot as bytes (what pickling uses, with the kept events; "
+          "events=False leaves them out, as save()).")
       .def_static(
           "from_bytes",
           [](py::bytes data) {
@@ -974,11 +979,13 @@ invitegraph.SnapshotNotFoundError (a FileNotFoundError). GIL released.
           },
           py::arg("data"), "A graph from to_bytes() output (validated).")
       .def(py::pickle(
+          // A pickle (and copy.deepcopy) is the whole graph, kept events
+          // included: an unpickled graph trains as the original does.
           [](const SocialGraph& g) {
             absl::StatusOr<std::string> b = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
-              b = g.ToBytes();
+              b = g.ToBytes(SnapshotOptions{.events = true});
             }
             return py::make_tuple(py::bytes(ValueOrThrow(std::move(b))));
           },

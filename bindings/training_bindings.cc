@@ -40,7 +40,10 @@ py::dict ReportDict(const TrainingReport& r) {
                   "joiners_missing"_a = r.joiners_missing,
                   "records_missing_joiners"_a = r.records_missing_joiners,
                   "rows"_a = r.rows, "positives"_a = r.positives,
-                  "graphs_built"_a = r.graphs_built, "seconds"_a = r.seconds);
+                  "graphs_built"_a = r.graphs_built,
+                  "uninvited_dropped"_a = r.uninvited_dropped,
+                  "step_hidden_share"_a = r.step_hidden_share,
+                  "warnings"_a = r.warnings, "seconds"_a = r.seconds);
 }
 
 }  // namespace
@@ -135,11 +138,13 @@ void InitTraining(py::module_& m) {
       py::arg("joined_offsets"), py::arg("joined"), py::kw_only(),
       py::arg("ts") = py::none(), py::arg("category") = py::none(),
       py::arg("invited_offsets") = py::none(), py::arg("invited") = py::none(),
-      py::arg("folds") = 10, py::arg("as_of_step_days") = 0.0,
-      py::arg("uninvited_weight") = 0.0f, py::arg("seed") = 0,
-      py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
-      py::arg("hub_degree_cap") = 1000, py::arg("num_threads") = 0,
-      py::arg("progress") = py::none(), py::arg("outcomes") = py::none(),
+      py::arg("folds") = TrainingOptions{}.folds,
+      py::arg("as_of_step_days") = TrainingOptions{}.as_of_step_days,
+      py::arg("uninvited_weight") = TrainingOptions{}.uninvited_weight,
+      py::arg("seed") = 0, py::arg("include_two_hop") = true,
+      py::arg("max_two_hop") = 100, py::arg("hub_degree_cap") = 1000,
+      py::arg("num_threads") = 0, py::arg("progress") = py::none(),
+      py::arg("outcomes") = py::none(),
       py::arg("accept_prior_mean") = FeedbackConfig{}.accept_prior_mean,
       py::arg("accept_prior_strength") = FeedbackConfig{}.accept_prior_strength,
       py::arg("fatigue_half_life_days") =
@@ -150,6 +155,13 @@ void InitTraining(py::module_& m) {
           std::map<CategoryId, std::vector<std::string>>{},
       "Leakage-free training rows from campaign history (GIL released); see "
       "invitegraph.training_set.");
+  // The defaults, from TrainingOptions: the Python wrappers read them here so
+  // that one place decides them.
+  m.attr("training_defaults") =
+      py::dict("folds"_a = TrainingOptions{}.folds,
+               "as_of_step_days"_a = TrainingOptions{}.as_of_step_days,
+               "uninvited_weight"_a = TrainingOptions{}.uninvited_weight,
+               "step_hidden_warn_share"_a = kStepHiddenWarnShare);
 }
 
 }  // namespace invitegraph::py_bindings

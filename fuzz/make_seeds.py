@@ -16,7 +16,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     graphs = {
         # Two users, one declared friendship, nothing else.
-        "pair.igsnap": ig.build_graph(friendships={"src": [1], "dst": [2]}, as_of=T),
+        "pair.igsnap": ig.build_graph(friendships={"src": [1], "dst": [2]}, as_of=T,
+                                      keep_events=False),
         # Every table: interactions of two kinds, purchases with categories,
         # campaigns with joiners and invitees; communities on.
         "all_tables.igsnap": ig.build_graph(
@@ -27,7 +28,7 @@ def main() -> None:
                        "category": [3, 3, -1], "amount": [1.0, 2.5, 0.0]},
             campaigns={"inviter": [1], "item": [7], "joined": [[2, 3]], "ts": [T - 10],
                        "invited": [[2, 3, 4]]},
-            as_of=T),
+            as_of=T, keep_events=False),
         # Profiles (category, tags, number columns), event ids and centrality:
         # the ATTR/AT** sections, the key sections and PRNK/KCOR/CLUS.
         "profiles_keys.igsnap": ig.build_graph(
@@ -37,14 +38,38 @@ def main() -> None:
             profiles={"user": [1, 2, 3, 5], "region": ["n", "s", None, "n"],
                       "tags": [["a"], ["a", "b"], [], None], "spend": [1.0, float("nan"),
                                                                    3.0, 4.0]},
-            as_of=T),
+            as_of=T, keep_events=False),
         # Huge external ids, communities off (empty COMM section).
         "no_communities.igsnap": ig.build_graph(
-            friendships={"src": [2**40, 9], "dst": [9, 2**62]}, as_of=T, communities=False),
+            friendships={"src": [2**40, 9], "dst": [9, 2**62]}, as_of=T, communities=False,
+            keep_events=False),
+    }
+    # The seeds above have no kept events; this one has them (the E*** sections
+    # of src/io/events_snapshot.h): every table, a campaign without ts or invited
+    # list, event ids, profiles of the three types.
+    with_events = {
+        "events.igsnap": ig.build_graph(
+            friendships={"src": [1, 2, 3], "dst": [2, 3, 4]},
+            interactions={"src": [1, 4, 5], "dst": [3, 1, 1], "kind": ["chat", "assist", "like"],
+                          "ts": [T - 100, T - 86400 * 9, T - 5], "event_id": [1, 2, 3]},
+            purchases={"user": [1, 2, 5], "item": [7, 7, 8], "ts": [T - 50, T - 60, T - 70],
+                       "category": [3, 3, -1], "amount": [1.0, 2.5, 0.0]},
+            campaigns={"inviter": [1, 2], "item": [7, 8], "joined": [[2, 3], [5]],
+                       "ts": [T - 10, T - 20], "invited": [[2, 3, 4], [1, 5]]},
+            profiles={"user": [1, 2, 3, 5], "region": ["n", "s", None, "n"],
+                      "tags": [["a"], ["a", "b"], [], None], "spend": [1.0, float("nan"),
+                                                                   3.0, 4.0]},
+            as_of=T),
     }
     for name, g in graphs.items():
-        (OUT / name).write_bytes(g.to_bytes())
-        print(name, len(g.to_bytes()), "bytes")
+        data = g.to_bytes()
+        (OUT / name).write_bytes(data)
+        print(name, len(data), "bytes")
+    for name, g in with_events.items():
+        data = g.to_bytes()
+        assert ig.SocialGraph.from_bytes(data).has_events
+        (OUT / name).write_bytes(data)
+        print(name, len(data), "bytes")
 
 
 if __name__ == "__main__":

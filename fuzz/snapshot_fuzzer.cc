@@ -5,7 +5,8 @@
 // bytes, so that mutations reach the graph validation behind the checksums
 // (graph_snapshot.cc) instead of dying at the first hash. A snapshot that
 // loads must also be safe to use: every accessor on every node, a round trip
-// through ToBytes, and a Recommender on a few inviters.
+// through ToBytes, a Recommender on a few inviters, and with kept events
+// (events_snapshot.cc) a training set and abuse detection rebuilt from them.
 //
 //   build-fuzz/fuzz/snapshot_fuzzer -max_total_time=600 corpus/
 //   fuzz/corpus/snapshot
@@ -14,10 +15,13 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fuzz_check.h"
+#include "invitegraph/abuse.h"
 #include "invitegraph/recommender.h"
 #include "invitegraph/social_graph.h"
+#include "invitegraph/training.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -98,6 +102,22 @@ void Exercise(const SocialGraph& g) {
   FUZZ_CHECK(bytes.ok());
   auto again = SocialGraph::FromBytes(*bytes);
   FUZZ_CHECK(again.ok() && again->num_arcs() == g.num_arcs());
+
+  if (g.has_events() && n > 0) {
+    // Rebuilds from the kept events: exact as of the graph's time, and one
+    // fold (the graph without the record's campaigns); errors are fine.
+    const std::vector<UserId> inviter = {g.user_id(0)};
+    const std::vector<ItemId> item = {1};
+    const std::vector<int64_t> offsets = {0, 0};
+    const std::vector<Timestamp> ts = {g.as_of()};
+    const CampaignBatch timed{
+        .inviter = inviter, .item = item, .joined_offsets = offsets, .ts = ts};
+    (void)BuildTrainingSet(g, timed, {.as_of_step_days = 0, .num_threads = 1});
+    CampaignBatch untimed = timed;
+    untimed.ts = {};
+    (void)BuildTrainingSet(g, untimed, {.folds = 2, .num_threads = 1});
+    (void)DetectAbuse(g, {.num_threads = 1});
+  }
 
   auto rec = Recommender::Create(g);
   if (!rec.ok()) return;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -82,7 +83,8 @@ struct GraphData {
   // attached (SocialGraph::WithAbuse, BuildOptions::abuse).
   std::vector<float> suspicion, reputation;
   std::vector<uint32_t> abuse_evidence;
-  // The options they were computed with; unset after a snapshot load.
+  // The options they were computed with; unset after loading a snapshot
+  // without events (training rebuilds, the only user, need both).
   std::optional<AbuseOptions> abuse_options;
 
   // Influence measures on the contact graph (graph/centrality.h), indexed by
@@ -109,8 +111,12 @@ struct GraphData {
   AppliedKeys applied_keys;
   // --- end idempotent ingestion -------------------------------------------
 
-  // The events the graph was built from, when built with keep_events.
+  // The events the graph was built from, when built with keep_events (and
+  // kept through a snapshot, SnapshotOptions::events).
   std::shared_ptr<const StagedEvents> events;
+  // Without events after a snapshot load: why, for the error of
+  // BuildTrainingSet (empty for a graph built without keep_events).
+  std::string no_events_reason;
 
   uint32_t num_nodes() const {
     return static_cast<uint32_t>(offsets.size() - 1);

@@ -7,12 +7,15 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "graph/graph_data.h"
 #include "invitegraph/social_graph.h"
 #include "invitegraph/status.h"
+#include "io/events_snapshot.h"
 #include "io/snapshot_file.h"
 
 namespace invitegraph {
@@ -221,8 +224,14 @@ absl::Status LoadAttributes(const SnapshotReader& r, int64_t n,
   return internal::CheckAttributes(*out, static_cast<uint32_t>(n));
 }
 
+// What the META section says about the kept events (absent when the graph
+// had none, as in files from before snapshots carried them).
+constexpr std::string_view kEventsSaved = "saved";
+constexpr std::string_view kEventsLeftOut = "left out";
+
 SnapshotWriter WriterFor(const GraphData& d, const std::string& meta,
-                         const AttributeSections& attributes) {
+                         const AttributeSections& attributes,
+                         const internal::EventSections* events) {
   SnapshotWriter w(kGraphKind);
   w.AddBytes(kMeta, meta);
   w.Add<int64_t>(kUsers, d.users.external_ids());
@@ -264,7 +273,29 @@ SnapshotWriter WriterFor(const GraphData& d, const std::string& meta,
     w.Add<uint32_t>(kCoreNumber, d.core_number);
     w.Add<float>(kClustering, d.clustering);
   }
+  if (events != nullptr) events->AddTo(w);
   return w;
+}
+
+// The bytes or file of `d`, with its kept events when it has them and
+// `options` asks for them.
+template <typename Write>
+auto WriteSnapshot(const GraphData& d, const SnapshotOptions& options,
+                   const Write& write) {
+  Json meta = MetaOf(d);
+  std::optional<internal::EventSections> events;
+  if (d.events != nullptr) {
+    if (options.events) {
+      events.emplace(*d.events, d.abuse_options);
+      meta["events"] = kEventsSaved;
+    } else {
+      meta["events"] = kEventsLeftOut;
+    }
+  }
+  const std::string meta_text = meta.dump();
+  const AttributeSections attributes(d.attributes);
+  return write(
+      WriterFor(d, meta_text, attributes, events ? &*events : nullptr));
 }
 
 // Rebuilds an id map from its external ids; kDataLoss on a negative or
@@ -403,6 +434,7 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   }
   auto data = std::make_shared<GraphData>();
   GraphData& d = *data;
+  std::string events_note;
   INVITEGRAPH_ASSIGN_OR_RETURN(std::string_view meta_text, r.GetBytes(kMeta));
   Json meta;
   try {
@@ -449,6 +481,7 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
     }
     // Absent from files written before the influence measures.
     d.stats.centrality_seconds = s.value("centrality_seconds", 0.0);
+    events_note = meta.value("events", std::string());
   } catch (const Json::exception& e) {
     return Bad(absl::StrCat("META section: ", e.what()));
   }
@@ -579,6 +612,25 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
     d.stats.centrality_seconds = 0;
   }
 
+  // Kept events (training rebuilds, abuse from assists).
+  INVITEGRAPH_ASSIGN_OR_RETURN(internal::LoadedEvents events,
+                               internal::LoadEventSections(r, n, d.as_of));
+  if (events.events != nullptr) {
+    d.events = std::move(events.events);
+    if (!d.suspicion.empty()) d.abuse_options = events.abuse_options;
+  } else if (events_note == kEventsLeftOut) {
+    d.no_events_reason =
+        "it was loaded from a snapshot saved without them (SnapshotOptions"
+        "::events = false; in Python save(..., events=False), "
+        "to_bytes(events=False), or the graph of a pickled Recommender, "
+        "which leaves them out to keep serving copies small)";
+  } else {
+    d.no_events_reason =
+        "it was loaded from a snapshot that has none (of a graph built "
+        "without keep_events, or written before snapshots carried "
+        "events)";
+  }
+
   GraphStats& st = d.stats;
   st.num_nodes = n;
   st.num_arcs = static_cast<int64_t>(targets.size());
@@ -593,16 +645,18 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
 
 }  // namespace
 
-absl::StatusOr<int64_t> SocialGraph::Save(const std::string& path) const {
-  const std::string meta = MetaOf(*data_).dump();
-  const AttributeSections attributes(data_->attributes);
-  return WriterFor(*data_, meta, attributes).WriteFile(path);
+absl::StatusOr<int64_t> SocialGraph::Save(
+    const std::string& path, const SnapshotOptions& options) const {
+  return WriteSnapshot(*data_, options, [&](const SnapshotWriter& w) {
+    return w.WriteFile(path);
+  });
 }
 
-absl::StatusOr<std::string> SocialGraph::ToBytes() const {
-  const std::string meta = MetaOf(*data_).dump();
-  const AttributeSections attributes(data_->attributes);
-  return WriterFor(*data_, meta, attributes).ToBytes();
+absl::StatusOr<std::string> SocialGraph::ToBytes(
+    const SnapshotOptions& options) const {
+  return WriteSnapshot(*data_, options, [](const SnapshotWriter& w) {
+    return absl::StatusOr<std::string>(w.ToBytes());
+  });
 }
 
 absl::StatusOr<SocialGraph> SocialGraph::Load(const std::string& path) {

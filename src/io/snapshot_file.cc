@@ -212,7 +212,9 @@ absl::StatusOr<SnapshotReader> SnapshotReader::Parse(
       return Corrupt(absl::StrCat(
           "section ", name, ": bytes [", x.offset, ", ", x.offset + x.size,
           ") do not lie in the file (", size, " bytes) after the previous one",
-          x.offset <= size && x.size > size - x.offset ? " (truncated)" : ""));
+          // In order and aligned per the (checksummed) table, yet past the
+          // end: the file was cut short, possibly before this section began.
+          x.offset >= end && x.offset % 64 == 0 ? " (truncated)" : ""));
     }
     // Padding is zero, so that no byte of the file goes unchecked.
     for (uint64_t i = end; i < x.offset; ++i) {

@@ -3,9 +3,12 @@
 // the records' candidate feature rows from it.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -64,6 +67,7 @@ struct RecordRows {
   FeatureArray x;
   bool inviter_unknown = false;
   int64_t candidates = 0;
+  int64_t uninvited_dropped = 0;
   int64_t joiners = 0, joiners_found = 0;
 };
 
@@ -118,7 +122,10 @@ absl::Status RowsOfRecord(const Recommender& rec, const CampaignBatch& h,
       ++out->joiners_found;
     } else if (has_invited &&
                !std::binary_search(invited.begin(), invited.end(), c)) {
-      if (uninvited_weight <= 0) continue;
+      if (uninvited_weight <= 0) {
+        ++out->uninvited_dropped;
+        continue;
+      }
       w = uninvited_weight;
     }
     keep.push_back(i);
@@ -131,6 +138,33 @@ absl::Status RowsOfRecord(const Recommender& rec, const CampaignBatch& h,
     out->x.row(static_cast<Eigen::Index>(k)) = f->values.row(keep[k]);
   }
   return absl::OkStatus();
+}
+
+// The dated events of `ev` (interactions, purchases, timed campaigns) that
+// the step cuts hide, as a share of those before the records' ts: for each
+// record, events in [cut, ts) over events before ts, summed over records.
+double StepHiddenShare(const StagedEvents& ev, absl::Span<const Timestamp> ts,
+                       int64_t step) {
+  std::vector<Timestamp> times;
+  times.reserve(ev.inter_ts.size() + ev.purchase_ts.size() +
+                ev.campaign_ts.size());
+  times.insert(times.end(), ev.inter_ts.begin(), ev.inter_ts.end());
+  times.insert(times.end(), ev.purchase_ts.begin(), ev.purchase_ts.end());
+  for (Timestamp t : ev.campaign_ts) {
+    if (t != internal::kMissingTs) times.push_back(t);
+  }
+  std::sort(times.begin(), times.end());
+  const auto before = [&](Timestamp t) {
+    return static_cast<double>(std::lower_bound(times.begin(), times.end(), t) -
+                               times.begin());
+  };
+  double hidden = 0, seen = 0;
+  for (Timestamp t : ts) {
+    const double all = before(t);
+    seen += all;
+    hidden += all - before(t - t % step);
+  }
+  return seen > 0 ? hidden / seen : 0.0;
 }
 
 }  // namespace
@@ -147,10 +181,14 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
                                              const TrainingOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   if (!graph.has_events()) {
-    return absl::FailedPreconditionError(
+    const std::string& why = graph.data().no_events_reason;
+    return absl::FailedPreconditionError(absl::StrCat(
         "BuildTrainingSet needs the graph's events to rebuild it without each "
-        "record's outcome: build with BuildOptions.keep_events = true (in "
-        "Python, build_graph(..., keep_events=True), the default)");
+        "record's outcome, and this graph has none",
+        why.empty() ? "" : absl::StrCat(": ", why),
+        "; build with BuildOptions.keep_events = true (in Python, "
+        "build_graph(..., keep_events=True), the default) and save or pickle "
+        "the graph with its events (the default)"));
   }
   if (options.folds < 2) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -177,11 +215,15 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   const StagedEvents& ev = *graph.data().events;
   const size_t n = history.inviter.size();
 
+  TrainingSet out;
   // Group the records by the graph they need.
   std::vector<Group> groups;
   if (!history.ts.empty()) {
     const int64_t step = static_cast<int64_t>(
         std::llround(options.as_of_step_days * kSecondsPerDay));
+    if (step > 0) {
+      out.report.step_hidden_share = StepHiddenShare(ev, history.ts, step);
+    }
     std::map<Timestamp, std::vector<int64_t>> by_cut;
     for (size_t r = 0; r < n; ++r) {
       const Timestamp ts = history.ts[r];
@@ -232,7 +274,6 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   internal::ProgressReporter progress(options.progress,
                                       static_cast<int64_t>(n));
   std::vector<RecordRows> rows(n);
-  TrainingSet out;
   for (const Group& g : groups) {
     INVITEGRAPH_ASSIGN_OR_RETURN(
         SocialGraph rebuilt,
@@ -280,6 +321,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
       ++rep.inviter_unknown;
       continue;
     }
+    rep.uninvited_dropped += rr.uninvited_dropped;
     rep.joiners += rr.joiners;
     rep.joiners_found += rr.joiners_found;
     if (rr.joiners_found < rr.joiners) ++rep.records_missing_joiners;
@@ -305,6 +347,26 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   rep.joiners_missing = rep.joiners - rep.joiners_found;
   rep.rows = total;
   for (float l : out.label) rep.positives += l > 0;
+  if (rep.uninvited_dropped > 0) {
+    rep.warnings.push_back(absl::StrCat(
+        "uninvited_weight=0 dropped ", rep.uninvited_dropped, " of ",
+        rep.uninvited_dropped + rep.rows,
+        " candidate rows (candidates never invited): the model learns to "
+        "order only the friends inviters already chose (and where joiners came "
+        "without an invitation, that never-invited means joined), but "
+        "recommend ranks every candidate, and such a model ranks them poorly "
+        "(README \"Training defaults\"); keep the default uninvited_weight=1 "
+        "unless you model the invited alone"));
+  }
+  if (rep.step_hidden_share > kStepHiddenWarnShare) {
+    rep.warnings.push_back(absl::StrCat(
+        "as_of_step_days=", options.as_of_step_days, " hid ",
+        std::round(1000 * rep.step_hidden_share) / 10,
+        "% of the events before the records' ts from their features "
+        "(features as of the start of each step, not of ts): the history is "
+        "short or dense for this step; pass a smaller as_of_step_days, or 0 "
+        "for features exactly as of each ts"));
+  }
   rep.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();

@@ -198,7 +198,7 @@ def test_training_rows_carry_scores_as_of_each_record():
     scored = ig.build_graph(**t, progress=False, communities=False, abuse=True)
     plain = ig.build_graph(**t, progress=False, communities=False)
     history = t["campaigns"]
-    a = ig.training_set(scored, history, progress=False).frame
+    a = ig.training_set(scored, history, as_of_step_days=0, progress=False).frame
     b = ig.training_set(plain, history, as_of_step_days=30, progress=False).frame
     assert (b["candidate_reputation"] == 0.5).all() and (b["candidate_suspicion"] == 0).all()
     assert a["candidate_reputation"].nunique() > 10

@@ -6,7 +6,6 @@ import math
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -251,6 +250,8 @@ def test_evaluate_is_seeded(synth_graph, synth_split):
 def test_evaluate_python_models(synth_graph, synth_split):
     lightgbm = pytest.importorskip("lightgbm")
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     train, test = synth_split
     X, y, _ = ig.training_frame(synth_graph, train, as_of_step_days=7)
@@ -260,13 +261,10 @@ def test_evaluate_python_models(synth_graph, synth_split):
                     as_of_step_days=7, n_boot=50, baselines=False)
     assert list(r.index) == ["model: LGBMClassifier"]
     assert 0 <= r["ece"].iloc[0] <= 1
-    # Fitted on an array: scored on an array, as the recommender's adapter does. The
-    # features are unscaled, so lbfgs may stop before its tolerance (scikit-learn 1.9
-    # warns within 500 iterations); the adapter is what is tested, not convergence.
-    from sklearn.exceptions import ConvergenceWarning
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        lr = LogisticRegression(max_iter=500).fit(X.to_numpy(), y.to_numpy())
+    # Fitted on an array: scored on an array, as the recommender's adapter does. (Scaled:
+    # the rows hold every candidate, and raw features leave lbfgs short of converging.)
+    lr = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(
+        X.to_numpy(), y.to_numpy())
     r = ig.evaluate(ig.Recommender(synth_graph, ranker=lr), test, k=10, as_of_step_days=7,
                     n_boot=50, baselines=False)
     assert r["ndcg@10"].iloc[0] > 0

@@ -274,6 +274,17 @@ def test_training_set_by_fold_equals_the_single_machine(spark, sdf, graph, world
         igs.training_set(hs, events=sdf, folds=4, shards=3)
 
 
+def test_dropping_uninvited_candidates_warns_on_the_driver(spark, sdf, world):
+    import warnings
+
+    hs = spark.createDataFrame(_history(world).assign(record=np.arange(120)))
+    with pytest.warns(ig.TrainingWarning, match="uninvited_weight=0 with an 'invited'"):
+        igs.training_set(hs, events=sdf, shards=2, uninvited_weight=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ig.TrainingWarning)
+        igs.training_set(hs, events=sdf, shards=2)  # the default keeps them: silent
+
+
 def test_fit_ranker_in_spark_fits_the_same_model(spark, sdf, graph, world):
     h = _history(world)
     one = ig.fit_ranker(graph, h, progress=False)

@@ -44,9 +44,10 @@ def test_timed_records_see_only_earlier_events(world_tables):
     t = world_tables
     g = ig.build_graph(**t, progress=False)
     history = t["campaigns"]
-    ts = ig.training_set(g, history, progress=False)
+    ts = ig.training_set(g, history, as_of_step_days=0, progress=False)
     assert ts.report["records"] == len(history)
     assert ts.report["graphs_built"] == history["ts"].nunique()
+    assert ts.report["step_hidden_share"] == 0 and ts.report["warnings"] == []
     with_joiners = [r for r in range(len(history)) if len(history["joined"].iloc[r])][:3]
     for r in with_joiners:
         rec = history.iloc[r]
@@ -57,12 +58,12 @@ def test_timed_records_see_only_earlier_events(world_tables):
             purchases=t["purchases"][t["purchases"]["ts"] < cut],
             campaigns=history[history["ts"] < cut], as_of=cut, progress=False)
         got = _rows_by_candidate(ts.frame[ts.frame["record"] == r])
-        _assert_same(got, _features(past, rec["inviter"], rec["item"], rec["category"]),
-                     subset=True)
-        labels = ts.frame.loc[ts.frame["record"] == r].set_index("candidate")["label"]
-        # Invited lists are given: rows are exactly the invited candidates.
-        assert set(labels.index) <= set(rec["invited"])
-        assert {c for c, l in labels.items() if l == 1} == set(rec["joined"]) & set(labels.index)
+        # Every candidate recommend would score, invited or not (uninvited_weight=1).
+        _assert_same(got, _features(past, rec["inviter"], rec["item"], rec["category"]))
+        rows = ts.frame.loc[ts.frame["record"] == r].set_index("candidate")
+        assert {c for c, l in rows["label"].items() if l == 1} == set(rec["joined"]) & set(got)
+        assert (rows["weight"] == 1).all()
+        assert not set(got) <= set(rec["invited"])  # some were never invited
 
 
 def test_untimed_records_leave_their_campaign_out(world_tables):
@@ -90,13 +91,20 @@ def test_training_frame_and_report(shop_frames):
     X, y, group = ig.training_frame(g, history, progress=False)
     assert list(X.columns) == ig.feature_names()
     rows = ig.training_set(g, history, progress=False).frame
-    assert dict(zip(rows["candidate"], rows["label"])) == {6: 1, 7: 0}
-    assert list(y) == list(rows["label"]) and list(group) == [0, 0]
+    # By default the candidates never invited (5, 8) are negatives like 7.
+    assert dict(zip(rows["candidate"], rows["label"])) == {5: 0, 6: 1, 7: 0, 8: 0}
+    assert dict(zip(rows["candidate"], rows["weight"])) == {5: 1.0, 6: 1.0, 7: 1.0, 8: 1.0}
+    assert list(y) == list(rows["label"]) and list(group) == [0, 0, 0, 0]
     rep = X.attrs["training_report"]
     assert rep["joiners"] == 2 and rep["joiners_found"] == 1 and rep["joiners_missing"] == 1
+    assert rep["uninvited_dropped"] == 0 and rep["warnings"] == []
     kept = ig.training_set(g, history, uninvited_weight=0.5, progress=False).frame
     weights = dict(zip(kept["candidate"], kept["weight"]))
     assert weights == {5: 0.5, 6: 1.0, 7: 1.0, 8: 0.5}
+    with pytest.warns(ig.TrainingWarning, match="uninvited_weight=0 dropped 2 of 4"):
+        dropped = ig.training_set(g, history, uninvited_weight=0, progress=False)
+    assert dict(zip(dropped.frame["candidate"], dropped.frame["label"])) == {6: 1, 7: 0}
+    assert dropped.report["uninvited_dropped"] == 2
 
 
 def test_training_set_errors(shop_frames):
@@ -121,7 +129,9 @@ def test_training_rows_see_earlier_outcomes(shop_frames):
                              "ts": [T0 - 100, T0 - 100], "outcome": ["sent", "accepted"]})
     history = pd.DataFrame({"inviter": [123, 123], "item": [42, 42], "joined": [[6], [6]],
                             "ts": [T0 - 200, T0]})
-    t = ig.training_set(g, history, outcomes=outcomes, progress=False).frame
+    # Exact as-of: the outcome and the second record fall in one day.
+    t = ig.training_set(g, history, outcomes=outcomes, as_of_step_days=0,
+                        progress=False).frame
     rate = t[t["candidate"] == 6].set_index("record")["candidate_accept_rate"]
     assert rate[0] == pytest.approx(0.2)                    # before the outcome: the prior
     assert rate[1] == pytest.approx((1 + 0.2 * 5) / (1 + 5))  # after it
@@ -130,3 +140,104 @@ def test_training_rows_see_earlier_outcomes(shop_frames):
     with pytest.raises(ValueError, match=r"outcomes\.outcome\[0\]"):
         ig.training_set(g, history, outcomes=outcomes.assign(outcome=["bogus", "sent"]),
                         progress=False)
+
+
+# --------------------------------------------------------------------------------------
+# Defaults, warnings, and training on graphs that went through a snapshot.
+# --------------------------------------------------------------------------------------
+def test_training_defaults_are_the_documented_ones():
+    import inspect
+
+    # README "Training defaults": one-day steps, uninvited candidates weigh 1.
+    for fn in (ig.training_set,):
+        params = inspect.signature(fn).parameters
+        assert params["as_of_step_days"].default == 1.0
+        assert params["uninvited_weight"].default == 1.0
+        assert params["folds"].default == 10
+    assert ig._core.training_defaults["as_of_step_days"] == 1.0
+    assert ig._core.training_defaults["uninvited_weight"] == 1.0
+    assert ig._core.training_defaults["step_hidden_warn_share"] == 0.25
+
+
+def _invited_history():
+    # 123 started a campaign for item 42; 6 joined, 7 (2-hop) was invited, 5 and 8 not.
+    return pd.DataFrame({"inviter": [123], "item": [42], "joined": [[6]],
+                         "invited": [[6, 7]]})
+
+
+def test_dropping_uninvited_candidates_warns_and_only_then(shop_frames):
+    import warnings
+
+    g = ig.build_graph(**shop_frames, progress=False)
+    history = _invited_history()
+    with pytest.warns(ig.TrainingWarning) as caught:
+        ig.training_set(g, history, uninvited_weight=0, progress=False)
+    assert len(caught) == 1 and caught[0].filename == __file__  # points at the caller
+    assert "such a model ranks them poorly" in str(caught[0].message)
+    with pytest.warns(ig.TrainingWarning, match="uninvited_weight=0") as caught:
+        ig.fit_ranker(g, pd.concat([history] * 2, ignore_index=True), uninvited_weight=0,
+                      progress=False)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # The default, a positive weight, or nothing to drop: silent.
+        ig.training_set(g, history, progress=False)
+        ig.training_set(g, history, uninvited_weight=0.2, progress=False)
+        ig.training_set(g, history.drop(columns="invited"), uninvited_weight=0,
+                        progress=False)
+        ig.training_set(g, history.assign(invited=[[5, 6, 7, 8]]), uninvited_weight=0,
+                        progress=False)
+
+
+def test_a_step_that_hides_the_history_warns(shop_frames):
+    import warnings
+
+    g = ig.build_graph(**shop_frames, progress=False)
+    day = 86_400
+    T0 = int(g.as_of)
+    # A record 3000 s after the shop's campaign (20 days old), in the same UTC day: a
+    # one-day step shows it the graph as of that day's start, without the campaign, one
+    # of the three events before it.
+    ts = T0 - 20 * day + 3000
+    times = pd.concat([shop_frames[t]["ts"] for t in ("interactions", "purchases",
+                                                      "campaigns")]).to_numpy()
+    before = int((times < ts).sum())
+    hidden = int(((times >= ts - ts % day) & (times < ts)).sum())
+    assert (hidden, before) == (1, 3)
+    history = pd.DataFrame({"inviter": [123], "item": [42], "joined": [[6]], "ts": [ts]})
+    with pytest.warns(ig.TrainingWarning, match=r"as_of_step_days=1 hid 33\.3%") as caught:
+        t = ig.training_set(g, history, progress=False)
+    assert t.report["step_hidden_share"] == pytest.approx(1 / 3)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exact = ig.training_set(g, history, as_of_step_days=0, progress=False)
+        # A record a day later hides one event of nine (the day-old assist): 11 %,
+        # below the 25 % that warns.
+        quiet = ig.training_set(g, history.assign(ts=[T0 - day + 3000]), progress=False)
+    assert exact.report["step_hidden_share"] == 0
+    assert quiet.report["step_hidden_share"] == pytest.approx(1 / 9)
+
+
+def test_a_pickled_or_saved_graph_trains_as_the_original(world_tables, tmp_path):
+    import pickle
+
+    t = world_tables
+    g = ig.build_graph(**t, progress=False)
+    history = t["campaigns"]
+    want = ig.training_set(g, history, progress=False).frame
+    path = tmp_path / "g.igsnap"
+    g.save(path)
+    for h in (pickle.loads(pickle.dumps(g)), ig.SocialGraph.load(path)):
+        assert h.has_events
+        pd.testing.assert_frame_equal(ig.training_set(h, history, progress=False).frame,
+                                      want)
+    # Left out on purpose: the error says so, and how to keep them.
+    lean = ig.SocialGraph.from_bytes(g.to_bytes(events=False))
+    with pytest.raises(ig.Error, match="saved without them.*keep_events"):
+        ig.training_set(lean, history, progress=False)
+    # A Recommender pickles its graph without them (it only serves).
+    rec = pickle.loads(pickle.dumps(ig.Recommender(g)))
+    assert not rec.graph.has_events
+    with pytest.raises(ig.Error, match="pickled Recommender"):
+        ig.fit_ranker(rec.graph, history, progress=False)

@@ -17,7 +17,8 @@ from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_fr
 from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, TimeLimits,
                       build_graph, history_from_outcomes)
 from ._policy import Campaign, Policy
-from ._training import TrainingSet, fit_ranker, training_frame, training_set
+from ._training import (TrainingSet, TrainingWarning, fit_ranker, training_frame,
+                        training_set)
 from . import datasets, evaluation
 from .evaluation import EvaluationReport, evaluate, split_campaigns
 
@@ -45,6 +46,7 @@ __all__ = [
     "SocialGraph",
     "TimeLimits",
     "TrainingSet",
+    "TrainingWarning",
     "build_graph",
     "channel_names",
     "check_timestamp",

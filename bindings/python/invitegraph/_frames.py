@@ -845,13 +845,18 @@ class Recommender:
         self._r.load_state(os.fspath(path))
 
     def __getstate__(self) -> dict:
-        # The graph pickles as its snapshot bytes, the ranker as itself (a spec, a
-        # Ranker, or your model, which must be picklable), the state as its snapshot.
-        return {"graph": self.graph, "ranker": self.ranker, "init": self._init,
-                "state": self._r.state_to_bytes()}
+        # The graph pickles as its snapshot bytes without the kept events (a
+        # Recommender only serves; they would double what Spark broadcasts), the ranker
+        # as itself (a spec, a Ranker, or your model, which must be picklable), the
+        # state as its snapshot.
+        return {"graph": self.graph.to_bytes(events=False), "ranker": self.ranker,
+                "init": self._init, "state": self._r.state_to_bytes()}
 
     def __setstate__(self, st: dict) -> None:
-        self.__init__(st["graph"], st["ranker"], **st["init"])
+        graph = st["graph"]
+        if isinstance(graph, (bytes, bytearray)):
+            graph = SocialGraph.from_bytes(graph)
+        self.__init__(graph, st["ranker"], **st["init"])
         self._r.state_from_bytes(st["state"])
 
     def __repr__(self) -> str:

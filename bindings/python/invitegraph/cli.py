@@ -284,7 +284,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     e.add_argument("--negatives", type=int, default=99, help="per joiner, with sampled")
     e.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
     e.add_argument("--as-of-step-days", type=float, default=None,
-                   help="share feature rebuilds within steps of this many days")
+                   help="share feature rebuilds within steps of this many days, for --fit "
+                        "and the evaluation rows (default: the library's, one day for "
+                        "--fit, exact as of each ts for the evaluation)")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--out", help="report CSV or Parquet (default: print)")
     e.add_argument("--plot", help="PNG of recall@k and NDCG@k with CIs")

@@ -334,8 +334,10 @@ def evaluate(recommender: Any, test: pd.DataFrame, k: Union[int, Sequence[int]] 
         Its ranker (spec, :class:`Ranker` or Python model) scores the candidate rows of
         every record, built as :func:`invitegraph.training_set` builds them (with the
         recommender's candidate options, ``uninvited_weight=1``: every candidate
-        ``recommend`` would score, features as of the record's ``ts`` or with its
-        campaign left out). Policies are not applied: this measures the ranker.
+        ``recommend`` would score, features exactly as of the record's ``ts``
+        (``as_of_step_days=0``, unlike training's one-day default; pass a step to trade
+        exactness for speed) or with its campaign left out). Policies are not applied:
+        this measures the ranker.
     test : DataFrame
         Campaign records, columns ``inviter, item, joined`` [``ts, category, invited``].
     k : int or sequence of int
@@ -400,8 +402,11 @@ def evaluate(recommender: Any, test: pd.DataFrame, k: Union[int, Sequence[int]] 
     if not isinstance(test, pd.DataFrame):
         raise ArgumentTypeError(f"test: expected a DataFrame, got {type(test).__name__}")
     test = test.reset_index(drop=True)
-    options = {**recommender.candidate_options, "uninvited_weight": 1.0, "seed": seed,
-               "num_threads": num_threads, "progress": False, **training_options}
+    # Rows as recommend sees them: every candidate, features exactly as of each ts (not
+    # the training default's one-day steps, which trade that for speed).
+    options = {**recommender.candidate_options, "uninvited_weight": 1.0,
+               "as_of_step_days": 0.0, "seed": seed, "num_threads": num_threads,
+               "progress": False, **training_options}
     rows = training_set(recommender.graph, test, **options)
     frame = rows.frame
     X = frame[_core.feature_names()]

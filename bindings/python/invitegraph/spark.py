@@ -27,6 +27,7 @@ need the broadcast mode. See ``docs/scaling.md`` for sizing and where the time g
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterator, Optional
 
 import numpy as np
@@ -657,10 +658,25 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
     supported here.
 
     Returns ``record, inviter, item, candidate``, the features, ``label`` and ``weight``,
-    in no particular order: the single machine's rows, value for value.
+    in no particular order: the single machine's rows, value for value. The defaults are
+    the single machine's (``as_of_step_days=1``, ``uninvited_weight=1``); a
+    :class:`invitegraph.TrainingWarning` about ``uninvited_weight=0`` is raised here on
+    the driver, one about the step stays in the executors' logs.
     """
-    from ._training import training_set as one_machine
+    from ._training import TRAINING_DEFAULTS, TrainingWarning, training_set as one_machine
 
+    if ("invited" in history.columns
+            and float(options.get("uninvited_weight",
+                                  TRAINING_DEFAULTS["uninvited_weight"])) == 0):
+        # The executors' own warnings stay in their logs: say it here too.
+        warnings.warn("uninvited_weight=0 with an 'invited' column drops the candidates "
+                      "never invited: the model learns to order only the friends inviters "
+                      "already chose (and where joiners came without an invitation, that "
+                      "never-invited means joined), but recommend ranks every candidate, "
+                      "and such a model ranks them poorly (README \"Training defaults\"); "
+                      "keep the default uninvited_weight=1 unless you model the invited "
+                      "alone",
+                      TrainingWarning, stacklevel=2)
     if "record" not in history.columns:
         raise InvalidArgumentError("history: needs a 'record' column (a unique id per row)")
     if "outcomes" in options:

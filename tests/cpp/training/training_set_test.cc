@@ -157,8 +157,9 @@ TEST_CASE("timed records see exactly the events before their ts") {
   const synth::World w = SmallWorld();
   SocialGraph g = BuildWorld(w, {}, BuildOptions{.keep_events = true});
   const CampaignBatch h = History(w, /*with_ts=*/true);
-  TrainingSet t = Unwrap(BuildTrainingSet(g, h));
+  TrainingSet t = Unwrap(BuildTrainingSet(g, h, {.as_of_step_days = 0}));
   CHECK(t.report.records == static_cast<int64_t>(h.inviter.size()));
+  CHECK(t.report.step_hidden_share == 0);
   CHECK(t.report.positives > 0);
   for (size_t r : RecordsWithJoiners(w, 4)) {
     const Timestamp cut = w.campaign_ts[r];
@@ -229,7 +230,7 @@ TEST_CASE("untimed records never see their own campaign or purchases") {
   CHECK(joins_hidden > 0);
 }
 
-TEST_CASE("labels: joiners 1, invited non-joiners 0, uninvited dropped") {
+TEST_CASE("labels: joiners 1, invited non-joiners 0, uninvited weighted") {
   // 1 - 2, 1 - 3, 1 - 4 friends; 4 - 5 so 5 is a 2-hop candidate.
   std::vector<UserId> fs = {1, 1, 1, 4}, fd = {2, 3, 4, 5};
   GraphBuilder b;
@@ -250,13 +251,29 @@ TEST_CASE("labels: joiners 1, invited non-joiners 0, uninvited dropped") {
                         .joined = joined,
                         .invited_offsets = io,
                         .invited = invited};
-  SECTION("uninvited candidates dropped") {
+  SECTION("by default uninvited candidates are negatives like the invited") {
     TrainingSet t = Unwrap(BuildTrainingSet(g, h));
     std::map<UserId, std::pair<float, float>> rows;
     for (int64_t i = 0; i < t.rows(); ++i)
       rows[t.candidate[i]] = {t.label[i], t.weight[i]};
     CHECK(rows == std::map<UserId, std::pair<float, float>>{{2, {1.0f, 1.0f}},
+                                                            {3, {0.0f, 1.0f}},
+                                                            {4, {0.0f, 1.0f}},
+                                                            {5, {0.0f, 1.0f}}});
+    CHECK(t.report.uninvited_dropped == 0);
+    CHECK(t.report.warnings.empty());
+  }
+  SECTION("uninvited candidates dropped, with a warning") {
+    TrainingSet t = Unwrap(BuildTrainingSet(g, h, {.uninvited_weight = 0}));
+    std::map<UserId, std::pair<float, float>> rows;
+    for (int64_t i = 0; i < t.rows(); ++i)
+      rows[t.candidate[i]] = {t.label[i], t.weight[i]};
+    CHECK(rows == std::map<UserId, std::pair<float, float>>{{2, {1.0f, 1.0f}},
                                                             {3, {0.0f, 1.0f}}});
+    CHECK(t.report.uninvited_dropped == 2);
+    REQUIRE(t.report.warnings.size() == 1);
+    CHECK_THAT(t.report.warnings[0],
+               Catch::Contains("uninvited_weight=0 dropped 2 of 4"));
     CHECK(t.report.joiners == 2);
     CHECK(t.report.joiners_found == 1);
     CHECK(t.report.joiners_missing == 1);
@@ -284,9 +301,12 @@ TEST_CASE("labels: joiners 1, invited non-joiners 0, uninvited dropped") {
                            .item = item,
                            .joined_offsets = jo,
                            .joined = joined};
-    TrainingSet t = Unwrap(BuildTrainingSet(g, h2));
+    // Nothing to drop, hence no warning, whatever uninvited_weight says.
+    TrainingSet t = Unwrap(BuildTrainingSet(g, h2, {.uninvited_weight = 0}));
     CHECK(t.rows() == 4);
     CHECK(t.report.positives == 1);
+    CHECK(t.report.uninvited_dropped == 0);
+    CHECK(t.report.warnings.empty());
   }
 }
 
@@ -319,6 +339,87 @@ TEST_CASE("training sets report unknown inviters and bad input") {
              absl::StatusCode::kInvalidArgument, {"folds=1"});
   CheckError(BuildTrainingSet(kept, h, {.as_of_step_days = 1e300}).status(),
              absl::StatusCode::kInvalidArgument, {"as_of_step_days"});
+}
+
+TEST_CASE("training defaults: one-day steps, uninvited candidates weigh 1") {
+  // README "Training defaults" documents these; the Python wrappers read them.
+  CHECK(TrainingOptions{}.as_of_step_days == 1);
+  CHECK(TrainingOptions{}.uninvited_weight == 1);
+  CHECK(TrainingOptions{}.folds == 10);
+}
+
+TEST_CASE("timed records see the graph as of the start of their day") {
+  const synth::World w = SmallWorld();
+  SocialGraph g = BuildWorld(w, {}, BuildOptions{.keep_events = true});
+  const CampaignBatch h = History(w, /*with_ts=*/true);
+  TrainingSet t = Unwrap(BuildTrainingSet(g, h));  // as_of_step_days = 1
+  TrainingSet exact = Unwrap(BuildTrainingSet(g, h, {.as_of_step_days = 0}));
+  CHECK(t.report.graphs_built < exact.report.graphs_built);
+  CHECK(t.report.step_hidden_share > 0);
+  CHECK(t.report.step_hidden_share < kStepHiddenWarnShare);
+  CHECK(t.report.warnings.empty());
+  for (size_t r : RecordsWithJoiners(w, 4)) {
+    const Timestamp cut = w.campaign_ts[r] - w.campaign_ts[r] % testing::kDay;
+    Keep before;
+    before.interaction = [&](size_t i) { return w.inter_ts[i] < cut; };
+    before.purchase = [&](size_t i) { return w.purchase_ts[i] < cut; };
+    before.campaign = [&](size_t c) { return w.campaign_ts[c] < cut; };
+    SocialGraph past = BuildWorld(w, before, BuildOptions{.as_of = cut});
+    INFO("record " << r);
+    RequireSameRows(RowsOf(t, static_cast<int64_t>(r)), FeaturesOn(past, h, r));
+  }
+}
+
+TEST_CASE("a step that hides much of the history says so") {
+  // 1 - 2, 1 - 3 friends; 1 chats with 2 on day 100 and with 3 twice on day
+  // 200, before the record (day 200, 10000 s in).
+  constexpr Timestamp kD = 86'400;
+  std::vector<UserId> fs = {1, 1}, fd = {2, 3};
+  std::vector<UserId> src = {1, 1, 1}, dst = {2, 3, 3};
+  std::vector<Channel> kind(3, Channel::kChat);
+  std::vector<Timestamp> when = {100 * kD, 200 * kD + 3600, 200 * kD + 7200};
+  GraphBuilder b;
+  testing::RequireOk(b.AddFriendships({.src = fs, .dst = fd}));
+  testing::RequireOk(
+      b.AddInteractions({.src = src, .dst = dst, .kind = kind, .ts = when}));
+  SocialGraph g = Unwrap(b.Build({.as_of = 300 * kD, .keep_events = true}));
+  std::vector<UserId> inviter = {1}, joined = {3};
+  std::vector<ItemId> item = {9};
+  std::vector<int64_t> jo = {0, 1};
+  auto tie_to_3 = [](const TrainingSet& t) {
+    for (int64_t i = 0; i < t.rows(); ++i) {
+      if (t.candidate[i] == 3) return t.x(i, kTieStrength);
+    }
+    return -1.0f;
+  };
+  SECTION("two of the three earlier events fall in the record's day") {
+    std::vector<Timestamp> ts = {200 * kD + 10000};
+    const CampaignBatch h{.inviter = inviter,
+                          .item = item,
+                          .joined_offsets = jo,
+                          .joined = joined,
+                          .ts = ts};
+    TrainingSet stepped = Unwrap(BuildTrainingSet(g, h));
+    CHECK(stepped.report.step_hidden_share == Approx(2.0 / 3.0));
+    REQUIRE(stepped.report.warnings.size() == 1);
+    CHECK_THAT(stepped.report.warnings[0],
+               Catch::Contains("as_of_step_days=1 hid 66.7% of the events"));
+    TrainingSet exact = Unwrap(BuildTrainingSet(g, h, {.as_of_step_days = 0}));
+    CHECK(exact.report.step_hidden_share == 0);
+    CHECK(exact.report.warnings.empty());
+    // The hidden chats are what tie 1 to 3 beyond the friendship.
+    CHECK(tie_to_3(stepped) < tie_to_3(exact));
+  }
+  SECTION("a record a day later loses nothing") {
+    std::vector<Timestamp> ts = {201 * kD + 10000};
+    TrainingSet t = Unwrap(BuildTrainingSet(g, {.inviter = inviter,
+                                                .item = item,
+                                                .joined_offsets = jo,
+                                                .joined = joined,
+                                                .ts = ts}));
+    CHECK(t.report.step_hidden_share == 0);
+    CHECK(t.report.warnings.empty());
+  }
 }
 
 TEST_CASE("training sets do not depend on the thread count") {
@@ -415,6 +516,7 @@ TEST_CASE("training rows see the outcomes recorded before them") {
     return -1.0f;
   };
   SECTION("timed: only outcomes strictly before ts") {
+    opt.as_of_step_days = 0;  // ts within one day
     std::vector<Timestamp> ts = {200, 100};
     TrainingSet t = Unwrap(BuildTrainingSet(g,
                                             {.inviter = inviter,
@@ -462,11 +564,13 @@ TEST_CASE("campaigns without ts stay at the graph's as_of in timed rebuilds") {
   // a contact; a record before it does not.
   for (Timestamp ts : {Timestamp{5000}, Timestamp{100}}) {
     std::vector<Timestamp> t_ts = {ts};
-    TrainingSet t = Unwrap(BuildTrainingSet(g, {.inviter = inviter,
-                                                .item = item,
-                                                .joined_offsets = jo,
-                                                .joined = joined,
-                                                .ts = t_ts}));
+    TrainingSet t = Unwrap(BuildTrainingSet(g,
+                                            {.inviter = inviter,
+                                             .item = item,
+                                             .joined_offsets = jo,
+                                             .joined = joined,
+                                             .ts = t_ts},
+                                            {.as_of_step_days = 0}));
     const bool has_3 = std::find(t.candidate.begin(), t.candidate.end(), 3) !=
                        t.candidate.end();
     CAPTURE(ts);
