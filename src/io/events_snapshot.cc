@@ -96,6 +96,16 @@ absl::StatusOr<std::vector<T>> Vec(const SnapshotReader& r, uint32_t tag,
   return std::vector<T>(span.begin(), span.end());
 }
 
+// Vec() for a float section, every value checked to lie in `domain`.
+template <typename T>
+absl::StatusOr<std::vector<T>> FloatVec(const SnapshotReader& r, uint32_t tag,
+                                        FloatDomain domain,
+                                        int64_t count = -1) {
+  if (count <= 0 && !r.Has(tag)) return std::vector<T>();
+  INVITEGRAPH_ASSIGN_OR_RETURN(auto span, r.GetFloats<T>(tag, domain, count));
+  return std::vector<T>(span.begin(), span.end());
+}
+
 // An id map from external ids in dense order: all >= 0 and distinct.
 absl::Status LoadIds(const SnapshotReader& r, uint32_t tag,
                      absl::string_view what, int64_t count, IdMap* map) {
@@ -190,8 +200,9 @@ absl::Status LoadProfiles(const SnapshotReader& r, const Json& columns,
     return Bad("EAPR: more profile flags than users");
   }
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto codes, Vec<int32_t>(r, kAttrCodes));
-  INVITEGRAPH_ASSIGN_OR_RETURN(const auto numbers,
-                               Vec<double>(r, kAttrNumbers));
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      const auto numbers,
+      FloatVec<double>(r, kAttrNumbers, FloatDomain::kFiniteOrNaN));
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto offset_vec,
                                Vec<uint64_t>(r, kAttrTagOffsets));
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto tag_codes,
