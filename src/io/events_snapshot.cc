@@ -106,25 +106,11 @@ absl::StatusOr<std::vector<T>> FloatVec(const SnapshotReader& r, uint32_t tag,
   return std::vector<T>(span.begin(), span.end());
 }
 
-// An id map from external ids in dense order: all >= 0 and distinct.
+// An id map from external ids in dense order (FillIdMap checks them).
 absl::Status LoadIds(const SnapshotReader& r, uint32_t tag,
                      absl::string_view what, int64_t count, IdMap* map) {
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto ids, Vec<int64_t>(r, tag, count));
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (ids[i] < 0) {
-      return Bad(absl::StrCat(what, " id #", i, " is negative: ", ids[i]));
-    }
-  }
-  std::vector<uint32_t> dense(ids.size());
-  map->MapOrInsert(ids, dense.data());
-  if (map->size() != static_cast<int64_t>(ids.size())) {
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (dense[i] != i) {
-        return Bad(absl::StrCat(what, " id ", ids[i], " appears twice"));
-      }
-    }
-  }
-  return absl::OkStatus();
+  return FillIdMap(ids, what, map);
 }
 
 absl::Status Below(absl::string_view what, absl::Span<const uint32_t> ids,

@@ -298,29 +298,11 @@ auto WriteSnapshot(const GraphData& d, const SnapshotOptions& options,
       WriterFor(d, meta_text, attributes, events ? &*events : nullptr));
 }
 
-// Rebuilds an id map from its external ids; kDataLoss on a negative or
-// repeated id.
+// Rebuilds an id map from its external ids (FillIdMap checks them).
 absl::Status LoadIds(const SnapshotReader& r, uint32_t tag,
                      absl::string_view what, internal::IdMap* map) {
   INVITEGRAPH_ASSIGN_OR_RETURN(auto ids, r.Get<int64_t>(tag));
-  if (ids.size() >= internal::IdMap::kAbsent) {
-    return Bad(absl::StrCat("too many ", what, " ids: ", ids.size()));
-  }
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (ids[i] < 0) {
-      return Bad(absl::StrCat(what, " id #", i, " is negative: ", ids[i]));
-    }
-  }
-  std::vector<uint32_t> dense(ids.size());
-  map->MapOrInsert(ids, dense.data());
-  if (map->size() != static_cast<int64_t>(ids.size())) {
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (dense[i] != i) {
-        return Bad(absl::StrCat(what, " id ", ids[i], " appears twice"));
-      }
-    }
-  }
-  return absl::OkStatus();
+  return internal::FillIdMap(ids, what, map);
 }
 
 template <typename T>

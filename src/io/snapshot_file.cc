@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "ingest/id_map.h"
 #include "invitegraph/version.h"
 #include "io/file_io.h"
 #define XXH_INLINE_ALL
@@ -262,6 +263,28 @@ absl::StatusOr<std::string_view> SnapshotReader::Find(uint32_t tag,
         reinterpret_cast<const char*>(buffer_.get()) + e.offset, e.size);
   }
   return Corrupt(absl::StrCat("missing section ", TagName(tag)));
+}
+
+absl::Status FillIdMap(absl::Span<const int64_t> ids, absl::string_view what,
+                       IdMap* map) {
+  if (ids.size() >= IdMap::kAbsent) {
+    return Corrupt(absl::StrCat("too many ", what, " ids: ", ids.size()));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0) {
+      return Corrupt(absl::StrCat(what, " id #", i, " is negative: ", ids[i]));
+    }
+  }
+  std::vector<uint32_t> dense(ids.size());
+  map->MapOrInsert(ids, dense.data());
+  if (map->size() != static_cast<int64_t>(ids.size())) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (dense[i] != i) {
+        return Corrupt(absl::StrCat(what, " id ", ids[i], " appears twice"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace invitegraph::internal

@@ -41,6 +41,8 @@
 
 namespace invitegraph::internal {
 
+class IdMap;
+
 inline constexpr uint32_t kSnapshotFormatVersion = 1;
 inline constexpr char kSnapshotMagic[8] = {'I', 'G', 'S',  'N',
                                            'A', 'P', '\r', '\n'};
@@ -212,6 +214,12 @@ class SnapshotReader {
   std::string kind_;
   std::vector<Entry> entries_;
 };
+
+// Fills `map` from `ids`, external ids in dense order, as a snapshot stores an
+// id map (users, items, categories; the graph's and the kept events'); each
+// must be >= 0 and appear once, else kDataLoss naming `what` and the id.
+absl::Status FillIdMap(absl::Span<const int64_t> ids, absl::string_view what,
+                       IdMap* map);
 
 }  // namespace invitegraph::internal
 

@@ -15,14 +15,14 @@
 #include "invitegraph/synth.h"
 #include "invitegraph/training.h"
 #include "testing/fixtures.h"
-
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "testing/snapshot_bytes.h"
 
 namespace invitegraph {
 namespace {
 
 using testing::CheckError;
+using testing::Section;
+using testing::Tampered;
 using testing::Unwrap;
 
 synth::World TinyWorld(int64_t users) {
@@ -157,52 +157,6 @@ TEST_CASE("Every truncation of a snapshot with events is a clear error",
   // Empty event sections are not written, so the file ends inside one.
   CheckError(SocialGraph::FromBytes(bytes.substr(0, bytes.size() - 1)).status(),
              absl::StatusCode::kDataLoss, {"truncated"});
-}
-
-// The payload of section `tag` as an array of T.
-template <typename T>
-std::vector<T> Section(const std::string& bytes, const char (&tag)[5]) {
-  uint64_t num;
-  std::memcpy(&num, bytes.data() + 40, 8);
-  for (uint64_t i = 0; i < num; ++i) {
-    const char* e = bytes.data() + 56 + i * 32;
-    if (std::memcmp(e, tag, 4) != 0) continue;
-    uint64_t offset, size;
-    std::memcpy(&offset, e + 8, 8);
-    std::memcpy(&size, e + 16, 8);
-    std::vector<T> values(size / sizeof(T));
-    std::memcpy(values.data(), bytes.data() + offset, size);
-    return values;
-  }
-  FAIL("no section " << tag);
-  return {};
-}
-
-// Rewrites the payload of section `tag` with `edit` and reseals the payload
-// and section-table checksums, as a writer with a bug would have written it.
-template <typename T, typename Edit>
-std::string Tampered(std::string bytes, const char (&tag)[5], Edit edit) {
-  uint64_t num;
-  std::memcpy(&num, bytes.data() + 40, 8);
-  bool found = false;
-  for (uint64_t i = 0; i < num; ++i) {
-    char* e = bytes.data() + 56 + i * 32;
-    if (std::memcmp(e, tag, 4) != 0) continue;
-    found = true;
-    uint64_t offset, size;
-    std::memcpy(&offset, e + 8, 8);
-    std::memcpy(&size, e + 16, 8);
-    std::vector<T> values(size / sizeof(T));
-    std::memcpy(values.data(), bytes.data() + offset, size);
-    edit(values);
-    std::memcpy(bytes.data() + offset, values.data(), size);
-    const uint64_t sum = XXH3_64bits(bytes.data() + offset, size);
-    std::memcpy(e + 24, &sum, 8);
-  }
-  REQUIRE(found);
-  const uint64_t sum = XXH3_64bits(bytes.data() + 56, num * 32);
-  std::memcpy(bytes.data() + 56 + num * 32, &sum, 8);
-  return bytes;
 }
 
 TEST_CASE("Event sections that a sealed file gets wrong are refused by name",

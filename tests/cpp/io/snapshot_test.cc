@@ -24,15 +24,14 @@
 #include "invitegraph/social_graph.h"
 #include "invitegraph/synth.h"
 #include "testing/fixtures.h"
-
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "testing/snapshot_bytes.h"
 
 namespace invitegraph {
 namespace {
 
 using testing::CheckError;
 using testing::RequireOk;
+using testing::Tampered;
 using testing::Unwrap;
 
 std::string TempPath(const std::string& name) {
@@ -150,35 +149,6 @@ TEST_CASE("Every flipped bit of a snapshot is a clear error", "[snapshot]") {
                                     "that is long enough to have a header")
                  .status(),
              absl::StatusCode::kDataLoss, {"not an invitegraph snapshot"});
-}
-
-// Rewrites the payload of section `tag` with `edit` and reseals the payload and
-// section-table checksums, as a writer with a bug would have written it.
-template <typename T, typename Edit>
-std::string Tampered(std::string bytes, std::string_view tag, Edit edit) {
-  REQUIRE(tag.size() == 4);
-  uint64_t num;
-  std::memcpy(&num, bytes.data() + 40, 8);
-  const char* table = bytes.data() + 56;
-  bool found = false;
-  for (uint64_t i = 0; i < num; ++i) {
-    char* e = bytes.data() + 56 + i * 32;
-    if (std::memcmp(e, tag.data(), 4) != 0) continue;
-    found = true;
-    uint64_t offset, size;
-    std::memcpy(&offset, e + 8, 8);
-    std::memcpy(&size, e + 16, 8);
-    std::vector<T> values(size / sizeof(T));
-    std::memcpy(values.data(), bytes.data() + offset, size);
-    edit(values);
-    std::memcpy(bytes.data() + offset, values.data(), size);
-    const uint64_t sum = XXH3_64bits(bytes.data() + offset, size);
-    std::memcpy(e + 24, &sum, 8);
-  }
-  REQUIRE(found);
-  const uint64_t sum = XXH3_64bits(table, num * 32);
-  std::memcpy(bytes.data() + 56 + num * 32, &sum, 8);
-  return bytes;
 }
 
 // A graph with every float section filled: abuse scores, centrality, and a
