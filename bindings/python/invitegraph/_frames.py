@@ -479,8 +479,10 @@ def _attribute_feature_args(spec: Optional[dict]) -> dict:
         if not isinstance(tags, dict):
             raise ArgumentTypeError("attribute_features['category_tags']: expected a dict of "
                                     "category -> list of tags")
-        out["category_tags"] = {int(c): [str(t) for t in ([v] if isinstance(v, str) else v)]
-                                for c, v in tags.items()}
+        out["category_tags"] = {
+            _core.exact_int(c, "attribute_features['category_tags'] key", 0):
+                [str(t) for t in ([v] if isinstance(v, str) else v)]
+            for c, v in tags.items()}
     return out
 
 
