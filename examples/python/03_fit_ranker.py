@@ -16,15 +16,16 @@ from invitegraph.evaluation import compare_rankers
 # A world with a campaign history: who started a team-up for which item, whom they
 # invited, who joined. The graph keeps its events (keep_events=True, the default), so
 # each training record's features can be computed as of its own start time.
-world = ig.synth.generate(n_users=3000, seed=5, campaigns_per_user=0.3, progress=False)
+world = ig.synth.generate(n_users=2000, seed=5, campaigns_per_user=0.3, progress=False)
 tables = world.tables()
 g = ig.build_graph(**tables, progress=False)
 history = tables["campaigns"]                       # inviter, item, category, ts, invited, joined
 cut = history["ts"].quantile(0.8)
 train_df, test_df = history[history["ts"] < cut], history[history["ts"] >= cut]
 
-# 1. The built-in logistic model, fitted in C++ on leakage-free rows.
-ranker = ig.fit_ranker(g, train_df, model="logistic", l2=1.0, as_of_step_days=1)
+# 1. The built-in logistic model, fitted in C++ on leakage-free rows: the defaults are the
+#    recipe (one-day as-of steps, every candidate with the never-invited as negatives).
+ranker = ig.fit_ranker(g, train_df)
 print("training rows:", ranker.training_report["rows"],
       "positives:", ranker.training_report["positives"],
       "leakage-free graphs:", ranker.training_report["graphs_built"])
@@ -38,7 +39,7 @@ ranker.save(path)
 ranker = ig.load_ranker(path)                      # spec, weights, feature schema, version
 
 # 2. Any model: the same rows as a pandas frame, LightGBM on top.
-X, y, group = ig.training_frame(g, train_df, as_of_step_days=1)
+X, y, group = ig.training_frame(g, train_df)
 model = lgb.LGBMClassifier(n_estimators=100, learning_rate=0.05, num_leaves=15,
                            min_child_samples=20, verbose=-1).fit(X, y)
 rec_lgb = ig.Recommender(g, ranker=model)          # reasons from TreeSHAP
@@ -46,7 +47,7 @@ print(f"\nLightGBM, same request:")
 print(rec_lgb.recommend(inviter=inviter, item=item, k=5).to_string(index=False))
 
 # 3. Held-out campaigns: learned models against the hand-set one and single features.
-test = ig.training_set(g, test_df, as_of_step_days=1, progress=False)
+test = ig.training_set(g, test_df, progress=False)
 table = compare_rankers(test, {"logistic": ranker, "lightgbm": model, "linear": "linear"},
                         k=10, history=test_df.reset_index(drop=True))
 print("\nHeld-out campaigns (NDCG@10 counts every joiner):")

@@ -85,7 +85,10 @@ class TrainingSet:
     (:func:`feature_names`), then ``label`` and ``weight``. ``record`` is the history row
     the candidate row came from: the group (campaign) id for pairwise models.
     ``report`` counts records, rows, positives and the joiners that were not among the
-    candidates (unrankable), and how many leakage-free graphs were rebuilt.
+    candidates (unrankable), and how many leakage-free graphs were rebuilt; it also holds
+    ``uninvited_dropped`` (rows dropped by ``uninvited_weight=0``), ``step_hidden_share``
+    (the share of the events before the records' ``ts`` that the as-of step hid) and
+    ``warnings`` (raised as :class:`TrainingWarning`).
     """
 
     frame: pd.DataFrame
