@@ -284,7 +284,7 @@ def test_outcome_errors_name_the_index_label(rec):
         rec.record_outcomes(out)
 
 
-def test_stray_cpp_exceptions_are_invitegraph_errors():
-    # A bad pickle state used to raise a bare RuntimeError.
+def test_a_bad_graph_pickle_state_is_a_snapshot_error():
+    # It used to raise a bare RuntimeError (a std::runtime_error in the binding).
     with pytest.raises(ig.SnapshotError):
         ig.SocialGraph.__new__(ig.SocialGraph).__setstate__((b"x", b"y"))

@@ -93,6 +93,16 @@ SocialGraph BuildWorld(const synth::World& w, const Keep& keep,
   return Unwrap(b.Build(options));
 }
 
+// The world's graph from its events strictly before `cut` (friendships, which
+// have no time, all kept), as of `cut`: what a record at `cut` may see.
+SocialGraph WorldBefore(const synth::World& w, Timestamp cut) {
+  Keep before;
+  before.interaction = [&](size_t i) { return w.inter_ts[i] < cut; };
+  before.purchase = [&](size_t i) { return w.purchase_ts[i] < cut; };
+  before.campaign = [&](size_t c) { return w.campaign_ts[c] < cut; };
+  return BuildWorld(w, before, BuildOptions{.as_of = cut});
+}
+
 CampaignBatch History(const synth::World& w, bool with_ts) {
   CampaignBatch h{.inviter = w.campaign_inviter,
                   .item = w.campaign_item,
@@ -163,11 +173,7 @@ TEST_CASE("timed records see exactly the events before their ts") {
   CHECK(t.report.positives > 0);
   for (size_t r : RecordsWithJoiners(w, 4)) {
     const Timestamp cut = w.campaign_ts[r];
-    Keep before;
-    before.interaction = [&](size_t i) { return w.inter_ts[i] < cut; };
-    before.purchase = [&](size_t i) { return w.purchase_ts[i] < cut; };
-    before.campaign = [&](size_t c) { return w.campaign_ts[c] < cut; };
-    SocialGraph past = BuildWorld(w, before, BuildOptions{.as_of = cut});
+    SocialGraph past = WorldBefore(w, cut);
     INFO("record " << r);
     RequireSameRows(RowsOf(t, static_cast<int64_t>(r)), FeaturesOn(past, h, r));
   }
@@ -360,11 +366,7 @@ TEST_CASE("timed records see the graph as of the start of their day") {
   CHECK(t.report.warnings.empty());
   for (size_t r : RecordsWithJoiners(w, 4)) {
     const Timestamp cut = w.campaign_ts[r] - w.campaign_ts[r] % testing::kDay;
-    Keep before;
-    before.interaction = [&](size_t i) { return w.inter_ts[i] < cut; };
-    before.purchase = [&](size_t i) { return w.purchase_ts[i] < cut; };
-    before.campaign = [&](size_t c) { return w.campaign_ts[c] < cut; };
-    SocialGraph past = BuildWorld(w, before, BuildOptions{.as_of = cut});
+    SocialGraph past = WorldBefore(w, cut);
     INFO("record " << r);
     RequireSameRows(RowsOf(t, static_cast<int64_t>(r)), FeaturesOn(past, h, r));
   }
