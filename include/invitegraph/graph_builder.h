@@ -1,11 +1,12 @@
 // File: graph_builder.h
 // Stages validated event batches and builds an immutable SocialGraph from them.
 //
-//   invitegraph::GraphBuilder b(invitegraph::GraphConfig{.half_life_days =
-//   30}); INVITEGRAPH_RETURN_IF_ERROR(b.AddFriendships({.src = src, .dst =
-//   dst})); INVITEGRAPH_RETURN_IF_ERROR(b.AddInteractions({.src = s, .dst = d,
-//   .kind = k, .ts = t}));
+// clang-format off
+//   invitegraph::GraphBuilder b(invitegraph::GraphConfig{.half_life_days = 30});
+//   INVITEGRAPH_RETURN_IF_ERROR(b.AddFriendships({.src = src, .dst = dst}));
+//   INVITEGRAPH_RETURN_IF_ERROR(b.AddInteractions({.src = s, .dst = d, .kind = k, .ts = t}));
 //   INVITEGRAPH_ASSIGN_OR_RETURN(invitegraph::SocialGraph g, b.Build());
+// clang-format on
 //
 // Every Add*() call is validate-then-commit: the whole batch is checked first,
 // and a bad row returns kInvalidArgument naming the table, column, row (within
@@ -28,6 +29,7 @@
 #include "invitegraph/abuse.h"
 #include "invitegraph/arc_partials.h"
 #include "invitegraph/events.h"
+#include "invitegraph/graph_config.h"
 #include "invitegraph/profiles.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/social_graph.h"
@@ -38,64 +40,6 @@ namespace invitegraph {
 namespace internal {
 struct StagedEvents;
 }  // namespace internal
-
-// --- Idempotent ingestion -------------------------------------------------
-// How rows without an event_id are deduplicated (events.h). Rows with an id
-// are always keyed by their id.
-enum class Dedupe {
-  // No dedupe: every row without an id counts, repeats included.
-  kNone,
-  // A row equal to an already applied row of its table in every column
-  // (validated values: ids, channel, ts, category, amount bits, and for
-  // campaigns the joined and invited lists in order) is skipped, within and
-  // across batches and across SocialGraph::Update. Rows are compared by a
-  // stable 128-bit fingerprint (src/ingest/event_key.h: the chance of any
-  // collision among 10^9 distinct rows is below 3e-21). An absent category is
-  // the same as -1; an absent amount differs from any amount. A row with an
-  // id and one without never match.
-  kExact,
-};
-// "none" / "exact".
-std::string_view DedupeName(Dedupe d);
-absl::StatusOr<Dedupe> ParseDedupe(std::string_view name);
-// --- end idempotent ingestion ----------------------------------------------
-
-struct GraphConfig {
-  // Each event's weight halves every `half_life_days` before `as_of`.
-  double half_life_days = 30.0;
-  // Tie-strength weight of each channel, by name; channels not named keep their
-  // defaults (chat 1.0, like 0.3, comment 0.5, share 0.8, visit 0.2,
-  // assist 1.5, team_join 2.0, invite_accepted 2.0). Unknown names are
-  // kInvalidArgument at Build().
-  std::map<std::string, double> channel_weights = {};
-  // Tie strength contributed by a declared friendship, in both directions.
-  double friendship_weight = 1.0;
-  // A user first seen within this many days before `as_of` is "new".
-  double new_user_days = 30.0;
-  // Beta prior of the join rate: mean and strength (pseudo-exposures).
-  double join_rate_prior_mean = 0.1;
-  double join_rate_prior_strength = 10.0;
-  // Worker threads for Build(); 0 means all hardware threads.
-  int num_threads = 0;
-  // Dedupe of rows without an event_id (see Dedupe above). Keys of applied
-  // rows (ids, and fingerprints under kExact) are kept by the builder and by
-  // the graph it builds (16 bytes each), saved in snapshots and carried
-  // through Update and Forget, so a replay is skipped whenever it arrives.
-  Dedupe dedupe = Dedupe::kNone;
-  // Plausible times (time_limits.h): every ts of the event tables, checked
-  // when a batch is added, and an explicit BuildOptions::as_of,
-  // PartialArcs(as_of) or UpdateOptions::as_of must lie in [earliest,
-  // now + max_future_seconds]; a value outside is kInvalidArgument naming
-  // table, column, row and value. Kept by the graph (config()) and its
-  // snapshots, so SocialGraph::Update() checks as_of by the same limits.
-  TimeLimits time_limits = {};
-};
-
-// Returns the tie-strength weight of every channel after applying config
-// overrides, or kInvalidArgument naming an unknown channel or a negative /
-// non-finite weight.
-absl::StatusOr<std::array<double, kNumChannels>> ResolveChannelWeights(
-    const GraphConfig& config);
 
 struct BuildOptions {
   // Reference time for decay and activity windows; default: the latest

@@ -73,6 +73,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "invitegraph/invite_cap.h"
 #include "invitegraph/types.h"
 
 namespace invitegraph {
@@ -83,13 +84,6 @@ inline constexpr char kReasonActiveUserBoost[] = "active_user_boost";
 inline constexpr char kReasonFatigued[] = "fatigued";
 inline constexpr char kReasonDiversity[] = "diversifies_list";
 inline constexpr char kReasonSuspectedAbuse[] = "suspected_abuse";
-
-// At most `max` recorded sends per recipient in any window of
-// `window_seconds`. window_seconds > 0, max >= 1.
-struct InviteCap {
-  int64_t window_seconds = 0;
-  int64_t max = 0;
-};
 
 // What the policy sees of the request being served.
 struct PolicyContext {

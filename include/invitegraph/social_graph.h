@@ -34,13 +34,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "invitegraph/graph_config.h"
 #include "invitegraph/profiles.h"
 #include "invitegraph/types.h"
 
 namespace invitegraph {
 
 struct AbuseReport;
-struct GraphConfig;
 class GraphBuilder;
 namespace internal {
 struct GraphData;
@@ -76,33 +76,6 @@ struct UserProfile {
   float purchase_weight = 0;  // total decayed purchases
   // Decayed purchases per category, sorted by category id.
   std::vector<std::pair<CategoryId, float>> category_affinity;
-};
-
-struct GraphStats {
-  int64_t num_nodes = 0;
-  int64_t num_arcs = 0;  // directed
-  int64_t num_items = 0;
-  int64_t num_categories = 0;
-  int64_t num_events = 0;    // interactions + purchases + friendships ingested
-  int64_t arc_bytes = 0;     // target + arc record bytes
-  int64_t offset_bytes = 0;  // CSR row offsets
-  int64_t total_bytes = 0;   // everything the graph holds
-  Timestamp as_of = 0;
-  int64_t num_communities = 0;  // distinct values of SocialGraph::communities()
-  double build_seconds = 0;
-  double community_seconds = 0;  // part of build_seconds spent on communities
-  // Rows skipped as already applied (event ids, GraphConfig::dedupe): a
-  // build's total; an Update's own, i.e. those its builder skipped plus those
-  // already applied to the graph being updated.
-  int64_t duplicates_skipped = 0;
-  // Part of build_seconds spent on the influence measures (pagerank(),
-  // core_number(), clustering()), and the wall time of each; the k-core
-  // peeling overlaps PageRank when num_threads != 1, so the three can add up
-  // to more than centrality_seconds. Not kept by snapshots except the total.
-  double centrality_seconds = 0;
-  double pagerank_seconds = 0;
-  double core_seconds = 0;
-  double clustering_seconds = 0;
 };
 
 // Options of SocialGraph::Update().

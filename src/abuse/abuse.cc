@@ -499,44 +499,10 @@ void AttachAbuse(GraphData& d, const AbuseReport& report) {
   d.suspicion = report.suspicion;
   d.reputation = report.reputation;
   d.abuse_evidence = report.evidence;
-  d.abuse_options = report.options;
+  d.abuse_options = std::make_shared<const AbuseOptions>(report.options);
   FillMemoryStats(d);
 }
 
 }  // namespace internal
-
-absl::StatusOr<SocialGraph> SocialGraph::WithAbuse(
-    const AbuseReport& report) const {
-  const GraphData& d = *data_;
-  const size_t n = d.num_nodes();
-  auto bad = [](std::string_view what) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("WithAbuse: ", internal::Sv(what)));
-  };
-  if (report.user.size() != n ||
-      !std::equal(report.user.begin(), report.user.end(),
-                  d.users.external_ids().begin()))
-    return bad(
-        "the report's users are not this graph's (run DetectAbuse on this "
-        "graph)");
-  if (report.suspicion.size() != n || report.reputation.size() != n ||
-      report.evidence.size() != n)
-    return bad(
-        "the report's suspicion, reputation and evidence columns "
-        "must have one row per user");
-  for (const auto& [name, col] :
-       {std::pair<std::string_view, const std::vector<float>*>{
-            "suspicion", &report.suspicion},
-        {"reputation", &report.reputation}}) {
-    const auto it = std::find_if(col->begin(), col->end(),
-                                 [](float x) { return !(x >= 0 && x <= 1); });
-    if (it != col->end())
-      return bad(absl::StrCat(internal::Sv(name), "[", it - col->begin(),
-                              "]=", *it, " is outside [0, 1]"));
-  }
-  auto copy = std::make_shared<GraphData>(d);
-  internal::AttachAbuse(*copy, report);
-  return SocialGraph(std::move(copy));
-}
 
 }  // namespace invitegraph

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "attributes/audience_program.h"
+#include "audience/audience_program.h"
 #include "graph/graph_data.h"
 #include "invitegraph/candidates.h"
 

@@ -23,8 +23,8 @@
 #include "absl/types/span.h"
 #include "graph/graph_data.h"
 #include "internal/rw_lock.h"
+#include "invitegraph/invite_cap.h"
 #include "invitegraph/outcomes.h"
-#include "invitegraph/policy.h"
 #include "invitegraph/time_limits.h"
 
 namespace invitegraph::internal {

@@ -3,6 +3,7 @@
 #ifndef INVITEGRAPH_GRAPH_GRAPH_DATA_H_
 #define INVITEGRAPH_GRAPH_GRAPH_DATA_H_
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -13,16 +14,18 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
-#include "attributes/attributes.h"
 #include "graph/packed_arc.h"
-#include "ingest/event_key.h"
+#include "ingest/attributes.h"
 #include "ingest/id_map.h"
-#include "invitegraph/graph_builder.h"
-#include "invitegraph/social_graph.h"
+#include "ingest/ingest_record.h"
+#include "invitegraph/graph_config.h"
+#include "invitegraph/types.h"
+
+namespace invitegraph {
+struct AbuseOptions;
+}  // namespace invitegraph
 
 namespace invitegraph::internal {
-
-struct StagedEvents;
 
 // A compressed list of (dense key, weight) rows per owner: row r is
 // keys[offsets[r] .. offsets[r+1]), sorted by key.
@@ -43,80 +46,19 @@ struct SparseRows {
   }
 };
 
-struct GraphData {
-  GraphConfig config;
-  Timestamp as_of = 0;
-  std::array<float, kNumChannels> channel_weights{};
+// The graph is stored in parts, each owned by the layer that fills it. The
+// parts are the bases of GraphData, so a request reads `d.offsets` or
+// `d.activity_7d` directly while a step over one part takes only that part
+// (a GraphData binds to `const Topology&`).
 
-  // CSR adjacency. The storage is owned by `csr_owner` (a Boost
-  // compressed_sparse_row_graph, see csr.h); the spans view it.
+// The contact graph: CSR adjacency of directed arcs. The storage is owned by
+// `csr_owner` (a Boost compressed_sparse_row_graph, see csr.h); the spans
+// view it.
+struct Topology {
   std::shared_ptr<const void> csr_owner;
   absl::Span<const uint64_t> offsets;  // num_nodes + 1
   absl::Span<const NodeId> targets;    // num_arcs, sorted within each row
   absl::Span<const PackedArc> arcs;    // num_arcs
-
-  IdMap users;
-  IdMap items;
-  IdMap categories;
-
-  // Per-user profile columns, indexed by NodeId.
-  std::vector<float> activity_7d, activity_30d, joins, exposures, join_rate;
-  std::vector<float> purchase_weight, category_norm;
-  std::vector<Timestamp> first_seen;
-  std::vector<uint8_t> is_new;
-  SparseRows user_items;       // user -> (item, decayed purchases)
-  SparseRows user_categories;  // user -> (category, decayed purchases)
-
-  // Item index, indexed by dense item id.
-  std::vector<uint32_t>
-      item_category;       // dense category, IdMap::kAbsent if unknown
-  SparseRows item_buyers;  // item -> (buyer NodeId, decayed purchases)
-
-  // Profile attribute columns (profiles.h), indexed by NodeId.
-  AttributeTable attributes;
-
-  // Community of each user, indexed by NodeId, dense in
-  // [0, stats.num_communities) (see graph/communities.h).
-  std::vector<uint32_t> community;
-
-  // Abuse scores (abuse.h), indexed by NodeId; all empty when none were
-  // attached (SocialGraph::WithAbuse, BuildOptions::abuse).
-  std::vector<float> suspicion, reputation;
-  std::vector<uint32_t> abuse_evidence;
-  // The options they were computed with; unset after loading a snapshot
-  // without events (training rebuilds, the only user, need both).
-  std::optional<AbuseOptions> abuse_options;
-
-  // Influence measures on the contact graph (graph/centrality.h), indexed by
-  // NodeId; all empty when not computed (BuildOptions::centrality = false).
-  std::vector<float> pagerank, clustering;
-  std::vector<uint32_t> core_number;
-
-  GraphStats stats;
-
-  // --- Idempotent ingestion (event_key.h) ---------------------------------
-  // Keys of every row applied to this graph (and to the graphs it was updated
-  // from), per table, sorted and unique; all empty when no row had a key.
-  // Update() skips staged rows found here; Forget() keeps them.
-  struct AppliedKeys {
-    std::vector<EventKey> interactions, purchases, campaigns;
-    bool empty() const {
-      return interactions.empty() && purchases.empty() && campaigns.empty();
-    }
-    int64_t size() const {
-      return static_cast<int64_t>(interactions.size() + purchases.size() +
-                                  campaigns.size());
-    }
-  };
-  AppliedKeys applied_keys;
-  // --- end idempotent ingestion -------------------------------------------
-
-  // The events the graph was built from, when built with keep_events (and
-  // kept through a snapshot, SnapshotOptions::events).
-  std::shared_ptr<const StagedEvents> events;
-  // Without events after a snapshot load: why, for the error of
-  // BuildTrainingSet (empty for a graph built without keep_events).
-  std::string no_events_reason;
 
   uint32_t num_nodes() const {
     return static_cast<uint32_t>(offsets.size() - 1);
@@ -127,18 +69,77 @@ struct GraphData {
   absl::Span<const NodeId> neighbors(NodeId u) const {
     return targets.subspan(offsets[u], offsets[u + 1] - offsets[u]);
   }
-  // PageRank x num_nodes (1 = an average user): the candidate_pagerank
-  // feature and the audience attribute `pagerank`; 0 without centrality.
-  float ScaledPagerank(NodeId u) const {
-    return pagerank.empty() ? 0.0f
-                            : pagerank[u] * static_cast<float>(num_nodes());
-  }
   // Index of arc u->v in `arcs`, or -1.
   int64_t FindArc(NodeId u, NodeId v) const {
     const NodeId* b = targets.data() + offsets[u];
     const NodeId* e = targets.data() + offsets[u + 1];
     const NodeId* it = std::lower_bound(b, e, v);
     return (it != e && *it == v) ? it - targets.data() : -1;
+  }
+};
+
+// Per-user profile columns, indexed by NodeId, from the events.
+struct UserColumns {
+  std::vector<float> activity_7d, activity_30d, joins, exposures, join_rate;
+  std::vector<float> purchase_weight, category_norm;
+  std::vector<Timestamp> first_seen;
+  std::vector<uint8_t> is_new;
+  SparseRows user_items;       // user -> (item, decayed purchases)
+  SparseRows user_categories;  // user -> (category, decayed purchases)
+};
+
+// Item index, indexed by dense item id.
+struct ItemIndex {
+  std::vector<uint32_t>
+      item_category;       // dense category, IdMap::kAbsent if unknown
+  SparseRows item_buyers;  // item -> (buyer NodeId, decayed purchases)
+};
+
+// Columns the analysis steps over a built graph fill (src/analysis/,
+// src/abuse/), indexed by NodeId. The storage holds them without knowing how
+// they are computed; each is empty when its step did not run.
+struct AnalysisColumns {
+  // Community of each user, dense in [0, stats.num_communities) (see
+  // analysis/communities.h).
+  std::vector<uint32_t> community;
+
+  // Abuse scores (abuse.h), attached by SocialGraph::WithAbuse or
+  // BuildOptions::abuse.
+  std::vector<float> suspicion, reputation;
+  std::vector<uint32_t> abuse_evidence;
+  // The options they were computed with; null after loading a snapshot
+  // without events (training rebuilds, the only user, need both).
+  std::shared_ptr<const AbuseOptions> abuse_options;
+
+  // Influence measures on the contact graph (analysis/centrality.h); empty
+  // when not computed (BuildOptions::centrality = false).
+  std::vector<float> pagerank, clustering;
+  std::vector<uint32_t> core_number;
+};
+
+struct GraphData : Topology,
+                   UserColumns,
+                   ItemIndex,
+                   AnalysisColumns,
+                   IngestRecord {
+  GraphConfig config;
+  Timestamp as_of = 0;
+  std::array<float, kNumChannels> channel_weights{};
+
+  IdMap users;
+  IdMap items;
+  IdMap categories;
+
+  // Profile attribute columns (profiles.h), indexed by NodeId.
+  AttributeTable attributes;
+
+  GraphStats stats;
+
+  // PageRank x num_nodes (1 = an average user): the candidate_pagerank
+  // feature and the audience attribute `pagerank`; 0 without centrality.
+  float ScaledPagerank(NodeId u) const {
+    return pagerank.empty() ? 0.0f
+                            : pagerank[u] * static_cast<float>(num_nodes());
   }
 };
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "attributes/audience_names.h"
+#include "ingest/audience_names.h"
 #include "graph/graph_data.h"
-#include "ingest/fixed_decay.h"
-#include "invitegraph/graph_builder.h"
+#include "graph/fixed_decay.h"
+#include "invitegraph/graph_config.h"
 
 namespace invitegraph {
 

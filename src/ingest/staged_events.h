@@ -14,11 +14,11 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "attributes/attributes.h"
+#include "ingest/attributes.h"
 #include "ingest/event_key.h"
 #include "ingest/id_map.h"
-#include "invitegraph/graph_builder.h"
-#include "invitegraph/social_graph.h"
+#include "invitegraph/graph_config.h"
+#include "invitegraph/types.h"
 
 namespace invitegraph::internal {
 
@@ -247,12 +247,6 @@ StagedEvents WithoutRows(const StagedEvents& s,
 
 // The sorted, unique keys of a per-row key column, kNoKey left out.
 std::vector<EventKey> AppliedKeysOf(const std::vector<EventKey>& per_row);
-
-// Builds a graph from staged rows; `keep` (may be null) is attached to the
-// graph as its source events.
-absl::StatusOr<SocialGraph> BuildFromStaged(
-    const StagedEvents& s, std::shared_ptr<const StagedEvents> keep,
-    const GraphConfig& config, const BuildOptions& options);
 
 }  // namespace invitegraph::internal
 

@@ -13,16 +13,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "graph/graph_data.h"
+#include "ingest/config_checks.h"
 #include "invitegraph/social_graph.h"
 #include "invitegraph/status.h"
 #include "io/events_snapshot.h"
 #include "io/snapshot_file.h"
 
 namespace invitegraph {
-
-// Defined in ingest/graph_builder.cc: the checks every GraphBuilder config
-// passes, applied here to the config a snapshot carries.
-absl::Status ValidateConfig(const GraphConfig& c);
 
 namespace {
 
@@ -286,7 +283,9 @@ auto WriteSnapshot(const GraphData& d, const SnapshotOptions& options,
   std::optional<internal::EventSections> events;
   if (d.events != nullptr) {
     if (options.events) {
-      events.emplace(*d.events, d.abuse_options);
+      events.emplace(*d.events, d.abuse_options
+                                      ? std::optional(*d.abuse_options)
+                                      : std::nullopt);
       meta["events"] = kEventsSaved;
     } else {
       meta["events"] = kEventsLeftOut;
@@ -599,7 +598,10 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
                                internal::LoadEventSections(r, n, d.as_of));
   if (events.events != nullptr) {
     d.events = std::move(events.events);
-    if (!d.suspicion.empty()) d.abuse_options = events.abuse_options;
+    if (!d.suspicion.empty() && events.abuse_options) {
+      d.abuse_options =
+          std::make_shared<const AbuseOptions>(*events.abuse_options);
+    }
   } else if (events_note == kEventsLeftOut) {
     d.no_events_reason =
         "it was loaded from a snapshot saved without them (SnapshotOptions"

@@ -19,7 +19,7 @@
 #include "internal/parallel.h"
 #include "internal/strings.h"
 #include "invitegraph/status.h"
-#include "io/state_snapshot.h"
+#include "feedback/state_snapshot.h"
 #include "policy/policy_chain.h"
 #include "policy/wave_assign.h"
 

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "graph/graph_data.h"
+#include "builder/build.h"
 #include "ingest/staged_events.h"
 #include "ingest/validate.h"
 #include "internal/parallel.h"
@@ -283,7 +284,9 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
                          .communities = false,
                          // Influence features as the serving graph has them.
                          .centrality = graph.has_centrality(),
-                         .abuse = graph.data().abuse_options}));
+                         .abuse = graph.data().abuse_options
+                                      ? std::optional(*graph.data().abuse_options)
+                                      : std::nullopt}));
     ++out.report.graphs_built;
     INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec,
                                  Recommender::Create(rebuilt, rconfig));

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "graph/centrality.h"
-#include "graph/communities.h"
+#include "analysis/centrality.h"
+#include "analysis/communities.h"
 #include "graph/csr.h"
 #include "graph/graph_data.h"
 #include "ingest/id_map.h"
@@ -492,7 +492,7 @@ absl::StatusOr<SocialGraph> SocialGraph::Update(
     }
     return n;
   };
-  const internal::GraphData::AppliedKeys& keys = data_->applied_keys;
+  const internal::IngestRecord::AppliedKeys& keys = data_->applied_keys;
   std::vector<uint8_t> drop_inter, drop_purchase, drop_campaign;
   const int64_t skipped = mark(s.inter_key, keys.interactions, drop_inter) +
                           mark(s.purchase_key, keys.purchases, drop_purchase) +

@@ -6,8 +6,8 @@
 // seed and their external ids, and compares modularity gains in exact integer
 // arithmetic, so the partition depends only on the graph and the seed: not on
 // GraphConfig::num_threads, nor on the order in which rows were added.
-#ifndef INVITEGRAPH_GRAPH_COMMUNITIES_H_
-#define INVITEGRAPH_GRAPH_COMMUNITIES_H_
+#ifndef INVITEGRAPH_ANALYSIS_COMMUNITIES_H_
+#define INVITEGRAPH_ANALYSIS_COMMUNITIES_H_
 
 #include <cstdint>
 #include <vector>
@@ -58,4 +58,4 @@ uint32_t CanonicalizeLabels(std::vector<uint32_t>& labels);
 
 }  // namespace invitegraph::internal
 
-#endif  // INVITEGRAPH_GRAPH_COMMUNITIES_H_
+#endif  // INVITEGRAPH_ANALYSIS_COMMUNITIES_H_

@@ -1,6 +1,6 @@
 // Decay in fixed point, shared by builds and arc partials (arc_partials.h).
-#ifndef INVITEGRAPH_INGEST_FIXED_DECAY_H_
-#define INVITEGRAPH_INGEST_FIXED_DECAY_H_
+#ifndef INVITEGRAPH_GRAPH_FIXED_DECAY_H_
+#define INVITEGRAPH_GRAPH_FIXED_DECAY_H_
 
 #include <algorithm>
 #include <cmath>
@@ -56,4 +56,4 @@ inline ArcInfo UnpackArc(const PackedArc& p, NodeId target) {
 
 }  // namespace invitegraph::internal
 
-#endif  // INVITEGRAPH_INGEST_FIXED_DECAY_H_
+#endif  // INVITEGRAPH_GRAPH_FIXED_DECAY_H_

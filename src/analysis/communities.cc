@@ -1,4 +1,4 @@
-#include "graph/communities.h"
+#include "analysis/communities.h"
 
 #include <algorithm>
 #include <chrono>

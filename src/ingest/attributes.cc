@@ -1,4 +1,4 @@
-#include "attributes/attributes.h"
+#include "ingest/attributes.h"
 
 #include <algorithm>
 #include <limits>
@@ -6,7 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "attributes/audience_names.h"
+#include "ingest/audience_names.h"
 #include "ingest/validate.h"
 #include "internal/strings.h"
 

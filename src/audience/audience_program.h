@@ -1,7 +1,7 @@
 // A compiled audience (audience.h): a tree of typed nodes over the columns of
 // one graph, evaluated per candidate. Internal.
-#ifndef INVITEGRAPH_ATTRIBUTES_AUDIENCE_PROGRAM_H_
-#define INVITEGRAPH_ATTRIBUTES_AUDIENCE_PROGRAM_H_
+#ifndef INVITEGRAPH_AUDIENCE_AUDIENCE_PROGRAM_H_
+#define INVITEGRAPH_AUDIENCE_AUDIENCE_PROGRAM_H_
 
 #include <algorithm>
 #include <cmath>
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "attributes/attributes.h"
-#include "attributes/audience_names.h"
+#include "ingest/attributes.h"
+#include "ingest/audience_names.h"
 #include "graph/graph_data.h"
 #include "invitegraph/social_graph.h"
 
@@ -167,4 +167,4 @@ struct AudienceProgram {
 
 }  // namespace invitegraph::internal
 
-#endif  // INVITEGRAPH_ATTRIBUTES_AUDIENCE_PROGRAM_H_
+#endif  // INVITEGRAPH_AUDIENCE_AUDIENCE_PROGRAM_H_

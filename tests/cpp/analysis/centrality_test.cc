@@ -2,7 +2,7 @@
 // against brute-force oracles: dense power iteration for PageRank, peeling by
 // definition for k-cores, a triple loop for triangles; Boost's core_numbers as
 // a second opinion; thread-count invariance; snapshots; Update and Forget.
-#include "graph/centrality.h"
+#include "analysis/centrality.h"
 
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>

@@ -1,7 +1,7 @@
 // Communities found at build time (graph/communities.h): structure on small
 // hand-made graphs, canonical labels, thread-count independence, and agreement
 // with the planted communities of the synthetic world.
-#include "graph/communities.h"
+#include "analysis/communities.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "graph/centrality.h"
-#include "graph/communities.h"
+#include "analysis/centrality.h"
+#include "analysis/communities.h"
 #include "graph/csr.h"
 #include "graph/graph_data.h"
 #include "ingest/id_map.h"

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "attributes/audience_program.h"
+#include "audience/audience_program.h"
 #include "invitegraph/status.h"
 
 namespace invitegraph {

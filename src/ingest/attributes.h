@@ -1,7 +1,7 @@
 // User attribute columns (profiles.h): as a GraphBuilder stages them, and as a
 // built graph holds them. Internal.
-#ifndef INVITEGRAPH_ATTRIBUTES_ATTRIBUTES_H_
-#define INVITEGRAPH_ATTRIBUTES_ATTRIBUTES_H_
+#ifndef INVITEGRAPH_INGEST_ATTRIBUTES_H_
+#define INVITEGRAPH_INGEST_ATTRIBUTES_H_
 
 #include <algorithm>
 #include <cmath>
@@ -163,4 +163,4 @@ absl::Status OverlayAttributes(const AttributeTable& base,
 
 }  // namespace invitegraph::internal
 
-#endif  // INVITEGRAPH_ATTRIBUTES_ATTRIBUTES_H_
+#endif  // INVITEGRAPH_INGEST_ATTRIBUTES_H_

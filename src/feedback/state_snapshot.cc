@@ -1,6 +1,6 @@
 // State snapshots: the recorded outcomes by user id, in the snapshot container
 // (snapshot_file.h). Recommender::SaveState() and friends call these.
-#include "io/state_snapshot.h"
+#include "feedback/state_snapshot.h"
 
 #include <mutex>
 #include <nlohmann/json.hpp>

@@ -15,7 +15,7 @@
 #include "invitegraph/history.h"
 #include "invitegraph/outcomes.h"
 #include "invitegraph/recommender.h"
-#include "io/state_snapshot.h"
+#include "feedback/state_snapshot.h"
 #include "testing/fixtures.h"
 #include "testing/oracles.h"
 

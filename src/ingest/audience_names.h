@@ -1,7 +1,7 @@
 // Reserved words of the audience language (audience.h): its keywords and the
 // graph-derived attributes every graph has. Profile columns may use neither.
-#ifndef INVITEGRAPH_ATTRIBUTES_AUDIENCE_NAMES_H_
-#define INVITEGRAPH_ATTRIBUTES_AUDIENCE_NAMES_H_
+#ifndef INVITEGRAPH_INGEST_AUDIENCE_NAMES_H_
+#define INVITEGRAPH_INGEST_AUDIENCE_NAMES_H_
 
 #include <array>
 #include <cstdint>
@@ -43,4 +43,4 @@ inline constexpr auto BuiltinAttributeNames() { return kBuiltinNames; }
 
 }  // namespace invitegraph::internal
 
-#endif  // INVITEGRAPH_ATTRIBUTES_AUDIENCE_NAMES_H_
+#endif  // INVITEGRAPH_INGEST_AUDIENCE_NAMES_H_

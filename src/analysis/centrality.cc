@@ -1,4 +1,4 @@
-#include "graph/centrality.h"
+#include "analysis/centrality.h"
 
 #include <algorithm>
 #include <atomic>

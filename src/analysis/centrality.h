@@ -8,8 +8,8 @@
 // count or scheduling. PageRank pulls each node's sum over its sorted
 // neighbours in a fixed order and reduces global sums over fixed chunks in
 // chunk order; triangles are counted in integers; k-cores are sequential.
-#ifndef INVITEGRAPH_GRAPH_CENTRALITY_H_
-#define INVITEGRAPH_GRAPH_CENTRALITY_H_
+#ifndef INVITEGRAPH_ANALYSIS_CENTRALITY_H_
+#define INVITEGRAPH_ANALYSIS_CENTRALITY_H_
 
 #include <cstdint>
 #include <vector>
@@ -87,4 +87,4 @@ void ClearCentrality(GraphData& d);
 
 }  // namespace invitegraph::internal
 
-#endif  // INVITEGRAPH_GRAPH_CENTRALITY_H_
+#endif  // INVITEGRAPH_ANALYSIS_CENTRALITY_H_

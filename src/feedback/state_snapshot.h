@@ -1,7 +1,7 @@
 // State snapshots: a Recommender's recorded outcomes and send times by user
 // id, in the snapshot container (snapshot_file.h, kind "state").
-#ifndef INVITEGRAPH_IO_STATE_SNAPSHOT_H_
-#define INVITEGRAPH_IO_STATE_SNAPSHOT_H_
+#ifndef INVITEGRAPH_FEEDBACK_STATE_SNAPSHOT_H_
+#define INVITEGRAPH_FEEDBACK_STATE_SNAPSHOT_H_
 
 #include <cstdint>
 #include <string>
@@ -22,4 +22,4 @@ absl::StatusOr<PortableRecipientState> ParseStateBytes(std::string_view bytes);
 
 }  // namespace invitegraph::internal
 
-#endif  // INVITEGRAPH_IO_STATE_SNAPSHOT_H_
+#endif  // INVITEGRAPH_FEEDBACK_STATE_SNAPSHOT_H_
