@@ -353,9 +353,9 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
         Directed events; ``kind`` is one of :func:`channel_names`, ``ts`` unix seconds
         (or datetime64).
     purchases : columns ``user, item, ts``; optional ``category, amount, event_id``
-    campaigns : columns ``inviter, item, joined`` (list of user ids); optional ``ts,
-        category, invited`` (list of user ids), ``event_id``
-        Each joiner becomes a ``team_join`` interaction joiner -> inviter and a purchase.
+    campaigns : columns ``inviter, item, joined``; optional ``ts, category, invited, event_id``
+        ``joined`` and ``invited`` are lists of user ids. Each joiner becomes a
+        ``team_join`` interaction joiner -> inviter and a purchase.
 
         ``event_id`` (int64, any value) makes ingestion idempotent: a row whose id
         was already seen in its table is skipped (``stats()["duplicates_skipped"]``);
