@@ -80,7 +80,7 @@ case "${1:-}" in
     cmake --build build-ci/consumer
     ./build-ci/consumer/consumer
     # Clang, ASan + UBSan on every module: the C++ suite (less SANITIZE_EXCLUDE) and each
-    # libFuzzer target for FUZZ_SECONDS from its seed corpus (README: Hardening).
+    # libFuzzer target for FUZZ_SECONDS from its seed corpus (docs/hardening.md).
     # Excluded by default, the two heaviest cases (build-ci/ ran them above): Eigen fits that
     # take 3-6 s in Release but 75-100 s under ASan at -O1 (the other fit tests still run).
     SANITIZE_EXCLUDE_DEFAULT="^(fits are bit-identical for any thread count|example_cpp_fit_ranker)$"

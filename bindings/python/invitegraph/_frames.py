@@ -304,7 +304,7 @@ def _update(self: SocialGraph, friendships: Any = None, interactions: Any = None
     items get ids after the old ones and the CSR rows are merged; this graph is not
     changed. The result equals :func:`build_graph` on all events up to quantisation
     (channel weights within 6.5 % after one update, tie strength within 0.07 %; see
-    the README, "Updating and forgetting", also for how activity windows are
+    docs/updating.md, "Update", also for how activity windows are
     approximated). The graph's own :class:`GraphConfig` is used.
 
     Parameters
@@ -602,7 +602,7 @@ class Recommender:
         """The audience ``expression`` compiled for this recommender's graph, cached by
         its text (None and "" give None: everyone). Raises ``ValueError`` naming an
         unknown attribute (and listing the graph's), a type error or bad syntax with its
-        position. See the README, "Audiences", for the language."""
+        position. See docs/audiences.md, "Audiences", for the language."""
         if expression is None or isinstance(expression, _core.Audience):
             return expression
         if not isinstance(expression, str):
