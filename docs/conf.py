@@ -48,10 +48,13 @@ napoleon_use_rtype = False
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
+# invitegraph.spark imports PySpark; the reference is read without it (and without Java).
+autodoc_mock_imports = ["pyspark"]
 
 html_theme = "furo"
 html_title = f"invitegraph {release}"
 pygments_style = "sphinx"
+highlight_language = "none"   # a fence without a language is plain text
 
 
 def _run_doxygen() -> pathlib.Path:
@@ -116,4 +119,3 @@ def setup(app):
     import logging
     logging.getLogger("sphinx.sphinx.domains.cpp").addFilter(
         _NamespacePerHeader(_namespaces(breathe_projects["invitegraph"])))
-highlight_language = "none"
