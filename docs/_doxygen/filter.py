@@ -7,7 +7,8 @@ comments"), which Doxygen ignores. This filter hands Doxygen a copy in which
 - a comment after a member on the same line becomes `///<`, and so do the comment
   lines aligned under it,
 - lines indented by two or more spaces after a blank comment line (the examples in the
-  comments) become `@code` blocks, and `// clang-format off/on` markers disappear.
+  comments) become `@code` blocks, and `// clang-format off/on` markers become empty
+  lines of the comment.
 The header files themselves are not changed.
 """
 import re
@@ -53,7 +54,11 @@ def main(path: str) -> None:
         trailing_col = None
         body = text[1:] if text.startswith(" ") else text
         if body.strip() in ("clang-format off", "clang-format on"):
-            out.append("")
+            # A formatter marker: no text, but the comment block goes on.
+            if in_code:
+                out.append(f"{indent}/// @endcode")
+                in_code = False
+            out.append(f"{indent}///")
             continue
         if body.startswith("File: "):
             out.append(f"{indent}/// @file {body[len('File: '):].strip()}")
