@@ -2,7 +2,7 @@
 # The two commands of the README's quickstart, on a fresh Debian 12 machine:
 #   ./run.sh demo   installs what is missing, then runs `invitegraph demo`
 #   ./run.sh test   installs what is missing, then runs every test (ctest, ASan/UBSan and
-#                   TSan builds, pytest)
+#                   TSan builds, pytest) and builds the docs with warnings as errors
 # Both are idempotent: already-installed packages are skipped.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,9 +13,10 @@ export CMAKE_BUILD_PARALLEL_LEVEL=$JOBS
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # openjdk-17-jre-headless: the Java runtime PySpark needs (tests/python/test_spark.py).
+# doxygen: the C++ API reference of the docs (docs/conf.py runs it over the headers).
 APT_PACKAGES=(g++ cmake ninja-build pkg-config libeigen3-dev libboost-graph-dev libabsl-dev
               catch2 nlohmann-json3-dev libbenchmark-dev libxxhash-dev libcpp-httplib-dev
-              clang libfuzzer-14-dev openjdk-17-jre-headless)
+              clang libfuzzer-14-dev openjdk-17-jre-headless doxygen)
 
 python_is_system() { [ "$(command -v python3)" = /usr/bin/python3 ]; }
 
@@ -80,7 +81,7 @@ case "${1:-}" in
     cmake --build build-ci/consumer
     ./build-ci/consumer/consumer
     # Clang, ASan + UBSan on every module: the C++ suite (less SANITIZE_EXCLUDE) and each
-    # libFuzzer target for FUZZ_SECONDS from its seed corpus (README: Hardening).
+    # libFuzzer target for FUZZ_SECONDS from its seed corpus (docs/hardening.md).
     # Excluded by default, the two heaviest cases (build-ci/ ran them above): Eigen fits that
     # take 3-6 s in Release but 75-100 s under ASan at -O1 (the other fit tests still run).
     SANITIZE_EXCLUDE_DEFAULT="^(fits are bit-identical for any thread count|example_cpp_fit_ranker)$"
@@ -107,9 +108,17 @@ case "${1:-}" in
     cmake --build build-tsan
     TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1} \
       ctest --test-dir build-tsan --output-on-failure --no-tests=error
-    install_python "[test]"
+    install_python "[test,docs]"
     say "pytest"
     (cd tests/python && "$PY" -m pytest -q -c "$ROOT/pyproject.toml" --rootdir "$ROOT" .)
+    # The manual (docs/): Sphinx over the Markdown pages, autodoc over the package just
+    # installed into $PY, breathe over Doxygen XML of include/invitegraph. Any warning
+    # (a broken link, a docstring docutils cannot parse, a header Doxygen cannot read)
+    # fails the stage. Built from scratch each time into build-ci/docs/.
+    say "docs: sphinx-build -W (build-ci/docs/)"
+    rm -rf build-ci/docs
+    INVITEGRAPH_DOXYGEN_OUT="$ROOT/build-ci/docs/doxygen" \
+      "$PY" -m sphinx -W --keep-going -q -b html docs build-ci/docs/html
     ;;
   *)
     echo "usage: $0 demo [demo options] | test" >&2

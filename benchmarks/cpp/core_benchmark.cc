@@ -3,7 +3,7 @@
 //   core_benchmark [n_users=1000000] [requests=20000] [seed=42]
 //
 // Prints one table. Medians over repeated runs are the honest figure on a
-// shared machine; the README records them.
+// shared machine; docs/performance.md records them.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -76,9 +76,9 @@ int Run(int64_t n_users, int64_t requests, uint64_t seed) {
   }
   auto rec = ig::Recommender::Create(*g);
   if (!rec.ok()) return 1;
-  // Requests: uniformly random users (DESIGN.md's figure) with campaign items;
-  // and, as a harder mix, the campaign inviters themselves (drawn by activity,
-  // so high degree).
+  // Requests: uniformly random users (as the design's latency target assumes)
+  // with campaign items; and, as a harder mix, the campaign inviters themselves
+  // (drawn by activity, so high degree).
   std::vector<ig::UserId> inviters, active_inviters;
   std::vector<ig::ItemId> items;
   uint64_t x = seed * 2654435761u + 1;

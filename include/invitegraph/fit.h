@@ -139,8 +139,9 @@ absl::StatusOr<std::unique_ptr<Ranker>> RankerFromJson(std::string_view json);
 // Writes RankerToJson() to a temporary file next to `path`, fsyncs it, then
 // renames it over `path`: a crash leaves either the old file or the new one,
 // whole, and the temporary files of saves that were killed are removed by the
-// next save or load of `path` (as for snapshots; README "Snapshots and hot
-// swap"). I/O failures are kUnavailable (or the errno's code) naming the path.
+// next save or load of `path` (as for snapshots; docs/snapshots.md,
+// "Snapshots and hot swap"). I/O failures are kUnavailable (or the errno's
+// code) naming the path.
 absl::Status SaveRanker(const Ranker& ranker, const std::string& path);
 
 // LoadRanker()

@@ -112,10 +112,10 @@ struct SnapshotOptions {
   // Write the kept events too (when has_events()), so that the loaded graph
   // can build training sets (BuildTrainingSet) and find abuse from its
   // assists as this one can. With them a snapshot is 1.6-2.7x as large on
-  // the public datasets and synthetic worlds (README "Snapshots and hot
-  // swap"). false leaves them out -- smaller files for a graph that will only
-  // serve; BuildTrainingSet on the loaded graph then says that is why it has
-  // none.
+  // the public datasets and synthetic worlds (docs/snapshots.md,
+  // "Snapshots and hot swap"). false leaves them out -- smaller files for a
+  // graph that will only serve; BuildTrainingSet on the loaded graph then says
+  // that is why it has none.
   bool events = true;
 };
 
@@ -165,8 +165,8 @@ class SocialGraph {
   // ones, and the CSR rows are merged. Cost: O(nodes + arcs + profile rows)
   // for the rebase plus O(new events log new events), independent of how many
   // events built this graph; plus community detection unless disabled.
-  // Equal to a build on all events up to quantisation (see README "Updating
-  // and forgetting" for the bounds and for what is approximated: activity
+  // Equal to a build on all events up to quantisation (see docs/updating.md,
+  // "Update" for the bounds and for what is approximated: activity
   // windows, exposures of campaigns without `invited`). kInvalidArgument if
   // as_of is before this graph's as_of or a new event is after as_of (naming
   // table, column and row); this graph is never changed. The result has no
@@ -276,9 +276,9 @@ class SocialGraph {
   //    2 T / (d (d - 1)) for T triangles through the user and d contacts; 0
   //    when d < 2.
   // Identical for every GraphConfig::num_threads. Cost at 1 M users and 48 M
-  // arcs: see README "Influence features". Update() and Forget() recompute
-  // them (UpdateOptions / ForgetOptions::centrality); snapshots keep them.
-  // Without them (has_centrality() false) the accessors return 0 and the
+  // arcs: see docs/influence.md, "Influence features". Update() and Forget()
+  // recompute them (UpdateOptions / ForgetOptions::centrality); snapshots keep
+  // them. Without them (has_centrality() false) the accessors return 0 and the
   // spans are empty.
   bool has_centrality() const;
   float pagerank(NodeId node) const;

@@ -22,7 +22,7 @@
 //    older. With 0 the cut is each record's own ts: exact, but one rebuild
 //    per distinct ts: with second-resolution ts 6-11x the CPU time of
 //    one-day steps (a 5,000-user synthetic world, CollegeMsg) for a held-out
-//    NDCG@10 at most 0.004 higher (README "Training defaults").
+//    NDCG@10 at most 0.004 higher (docs/training.md, "Training defaults").
 //  * Records without `ts` are split into `folds` folds by a seeded hash of
 //    (inviter, item); a fold's records get features from the graph rebuilt
 //    without every staged campaign of the same (inviter, item) -- without
@@ -46,8 +46,8 @@
 // already chose, and where some joiners came without an invitation (a
 // shared link), "never invited" even reads as "joined" -- on such a
 // synthetic world NDCG@10 fell from 0.236 to 0.174, below the untrained
-// hand-set ranker's 0.205 (README "Training defaults"); the report then
-// carries a warning. Joiners that are not among the candidates cannot be
+// hand-set ranker's 0.205 (docs/training.md, "Training defaults"); the report
+// then carries a warning. Joiners that are not among the candidates cannot be
 // ranked at all; they are counted in the report, never silently dropped.
 //
 // Warnings (TrainingReport::warnings; Python raises each as an
@@ -130,8 +130,8 @@ struct TrainingReport {
 };
 
 // TrainingReport::warnings gets a sentence when step_hidden_share exceeds
-// this. On the public datasets and a synthetic world (README "Training
-// defaults") steps hiding up to 23 % of the events cost at most 0.013
+// this. On the public datasets and a synthetic world (docs/training.md,
+// "Training defaults") steps hiding up to 23 % of the events cost at most 0.013
 // NDCG@10, within the confidence intervals; CollegeMsg's 30-day step hid 64 %
 // and cost 0.025, with 56 % of the training rows gone (records whose inviter
 // had no contacts yet at the step's start).

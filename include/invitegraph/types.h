@@ -2,9 +2,11 @@
 // Basic vocabulary of invitegraph: the two id spaces, time, and interaction
 // channels.
 //
-//   invitegraph::UserId u = 123;              // external id, as the caller's
-//   tables hold it invitegraph::NodeId n = graph.node(u);    // dense internal
-//   id, 0..num_nodes()-1 auto c = invitegraph::ParseChannel("chat");
+// clang-format off
+//   invitegraph::UserId u = 123;            // external id, as the caller's tables hold it
+//   invitegraph::NodeId n = graph.node(u);  // dense internal id, 0..num_nodes()-1
+//   auto c = invitegraph::ParseChannel("chat");
+// clang-format on
 //
 // External ids (`UserId`, `ItemId`, `CategoryId`) are non-negative int64 values
 // chosen by the caller. Internal ids (`NodeId`) are dense uint32 values that a

@@ -1,6 +1,6 @@
 // SocialGraph::Update(): folds new events into a new graph without the old
-// events. See social_graph.h for the contract and README "Updating and
-// forgetting" for the precision bounds.
+// events. See social_graph.h for the contract and docs/updating.md,
+// "Update" for the precision bounds.
 //
 // Rebasing: every stored decayed value is multiplied by
 // f = 2^(-(t2 - t1) / half_life) and the new events' weights, decayed to t2,

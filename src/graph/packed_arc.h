@@ -1,17 +1,16 @@
 // The 12-byte arc record of the CSR graph and its quantisation.
 //
-// With the 4-byte target this makes 16 bytes per directed arc (DESIGN.md's
-// budget). Both weights are stored on a logarithmic scale, so the error is
-// relative:
+// With the 4-byte target this makes 16 bytes per directed arc (the memory
+// budget of the design; docs/concepts.md, "The graph"). Both weights are stored
+// on a logarithmic scale, so the error is relative:
+// clang-format off
 // - tie strength, 16 bits: q = 1 + round(kTieSteps * log2(w / kTieMin));
-// relative error
-//   <= 2^(1/(2*kTieSteps)) - 1 = 0.017 % for w in [6.1e-5, 2.6e5); smaller w
-//   read as 0, larger ones clamp.
-// - channel weights, 8 bits each: q = 1 + round(kChannelSteps * log2(w /
-// kChannelMin));
-//   relative error <= 2^(1/(2*kChannelSteps)) - 1 = 3.2 % for w in
-//   [9.8e-4, 8.7e3) (an event ten half-lives old weighs 9.8e-4); smaller w read
-//   as 0, larger ones clamp.
+//   relative error <= 2^(1/(2*kTieSteps)) - 1 = 0.017 % for w in [6.1e-5, 2.6e5);
+//   smaller w read as 0, larger ones clamp.
+// - channel weights, 8 bits each: q = 1 + round(kChannelSteps * log2(w / kChannelMin));
+//   relative error <= 2^(1/(2*kChannelSteps)) - 1 = 3.2 % for w in [9.8e-4, 8.7e3)
+//   (an event ten half-lives old weighs 9.8e-4); smaller w read as 0, larger ones clamp.
+// clang-format on
 // Days since the last interaction: 15 bits of whole days (kNoInteraction if
 // none); the top bit marks a declared friendship.
 #ifndef INVITEGRAPH_GRAPH_PACKED_ARC_H_

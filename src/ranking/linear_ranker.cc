@@ -57,7 +57,7 @@ float LinearTransform(int f, float x) {
 const std::array<float, kNumFeatures>& LinearRankerWeights() {
   // Hand-set so that, on the synthetic world and on Last.fm, strong recent
   // ties, shared friends and interest in the item's category dominate; see
-  // README "Rankers".
+  // docs/recommending.md, "The linear ranker".
   static constexpr std::array<float, kNumFeatures> kWeights = {
       1.0f,    // tie_strength
       0.6f,    // reverse_tie_strength

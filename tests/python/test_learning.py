@@ -155,7 +155,7 @@ def test_default_training_beats_a_random_friend_where_uninvited_joiners_exist():
     # default (uninvited candidates are negatives) learns whom recommend should rank;
     # uninvited_weight=0 keeps the uninvited joiners but drops every uninvited
     # non-joiner, so "never invited" looks like "joined": here NDCG@10 about 0.23 against
-    # 0.09, a random friend 0.06 (README "Training defaults" has a larger world).
+    # 0.09, a random friend 0.06 (docs/training.md, "Training defaults" has a larger world).
     world = ig.synth.generate(1200, seed=3, campaigns_per_user=0.3, progress=False)
     tables = world.tables()
     tables["campaigns"] = _with_link_joins(world)

@@ -19,7 +19,8 @@ sklearn_linear = pytest.importorskip("sklearn.linear_model")
 NAMES = ig.feature_names()
 UNAVAILABLE = ["reasons_unavailable"]
 
-# The reason code of each feature (README, "Reason codes"); mirrors src/explain/reasons.cc.
+# The reason code of each feature (docs/recommending.md, "Reason codes"); mirrors
+# src/explain/reasons.cc.
 REASON_CODES = {
     "tie_strength": "close_contact",
     "reverse_tie_strength": "reaches_out_to_you",
@@ -72,8 +73,8 @@ def expected_reasons(row: pd.Series, contribution: np.ndarray, max_reasons: int 
             break
         name = NAMES[f]
         if name not in REASON_CODES:
-            pytest.fail(f"feature {name} has no reason code in REASON_CODES; add it (README, "
-                        f"'Reason codes')")
+            pytest.fail(f"feature {name} has no reason code in REASON_CODES; add it "
+                        f"(docs/recommending.md, 'Reason codes')")
         code = REASON_CODES[name]
         code = code(row) if callable(code) else code
         if code is not None and code not in out:

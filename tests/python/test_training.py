@@ -148,7 +148,7 @@ def test_training_rows_see_earlier_outcomes(shop_frames):
 def test_training_defaults_are_the_documented_ones():
     import inspect
 
-    # README "Training defaults": one-day steps, uninvited candidates weigh 1.
+    # docs/training.md, "Training defaults": one-day steps, uninvited candidates weigh 1.
     for fn in (ig.training_set,):
         params = inspect.signature(fn).parameters
         assert params["as_of_step_days"].default == 1.0

@@ -1,5 +1,7 @@
 """invitegraph: whom should a shopper invite to a team-up, group-buy or help-me campaign?
 
+Example::
+
     import invitegraph as ig
     g = ig.build_graph(friendships=df_f, interactions=df_i, purchases=df_p)
     rec = ig.Recommender(g)

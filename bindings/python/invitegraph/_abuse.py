@@ -136,7 +136,7 @@ def detect_abuse(graph: Any, interactions: Any = None, *,
                  options: Optional[AbuseOptions] = None, **thresholds: Any) -> AbuseReport:
     """Scores every user of ``graph`` for abuse, with the evidence behind each score.
 
-    Signals (formulas in the README, "Abuse resistance"): account age and purchases;
+    Signals (formulas in docs/abuse.md, "Signals"): account age and purchases;
     rings of the reciprocal assist graph (dense blocks found by a triangle-support cut);
     lockstep assists (users who assisted the same targets within a short window, for
     several targets, CopyCatch style); and the balance of help given and received,

@@ -100,10 +100,10 @@ def _first_bad(mask: np.ndarray) -> int:
 
 
 def int_column(values: Any, table: str, column: str) -> np.ndarray:
-    """int64 column under the one rule for integers (``_core.exact_ints``, see the
-    README's "What invitegraph refuses"): integers, or floats holding an integer below
-    2^53 in magnitude; missing values, fractions, bools, strings and non-numeric
-    dtypes are refused at their row."""
+    """int64 column under the one rule for integers (``_core.exact_ints``, see
+    docs/refusals.md, "Ids and counts: exact integers only"): integers, or floats
+    holding an integer below 2^53 in magnitude; missing values, fractions, bools,
+    strings and non-numeric dtypes are refused at their row."""
     if isinstance(values, pd.Series):
         if values.isna().any():
             row = _first_bad(values.isna().to_numpy())

@@ -304,7 +304,7 @@ def _update(self: SocialGraph, friendships: Any = None, interactions: Any = None
     items get ids after the old ones and the CSR rows are merged; this graph is not
     changed. The result equals :func:`build_graph` on all events up to quantisation
     (channel weights within 6.5 % after one update, tie strength within 0.07 %; see
-    the README, "Updating and forgetting", also for how activity windows are
+    docs/updating.md, "Update", also for how activity windows are
     approximated). The graph's own :class:`GraphConfig` is used.
 
     Parameters
@@ -353,9 +353,9 @@ def build_graph(friendships: Any = None, interactions: Any = None, purchases: An
         Directed events; ``kind`` is one of :func:`channel_names`, ``ts`` unix seconds
         (or datetime64).
     purchases : columns ``user, item, ts``; optional ``category, amount, event_id``
-    campaigns : columns ``inviter, item, joined`` (list of user ids); optional ``ts,
-        category, invited`` (list of user ids), ``event_id``
-        Each joiner becomes a ``team_join`` interaction joiner -> inviter and a purchase.
+    campaigns : columns ``inviter, item, joined``; optional ``ts, category, invited, event_id``
+        ``joined`` and ``invited`` are lists of user ids. Each joiner becomes a
+        ``team_join`` interaction joiner -> inviter and a purchase.
 
         ``event_id`` (int64, any value) makes ingestion idempotent: a row whose id
         was already seen in its table is skipped (``stats()["duplicates_skipped"]``);
@@ -602,7 +602,7 @@ class Recommender:
         """The audience ``expression`` compiled for this recommender's graph, cached by
         its text (None and "" give None: everyone). Raises ``ValueError`` naming an
         unknown attribute (and listing the graph's), a type error or bad syntax with its
-        position. See the README, "Audiences", for the language."""
+        position. See docs/audiences.md, "Audiences", for the language."""
         if expression is None or isinstance(expression, _core.Audience):
             return expression
         if not isinstance(expression, str):

@@ -252,8 +252,8 @@ class Campaign:
     timestamp or a date string) drives the policy's urgency. ``audience`` is an
     expression over the candidate's (and ``inviter.``) attributes, e.g. ``"age_band in
     ['25-30'] and 'skincare' in tags and region == inviter.region"``: only its members
-    are ranked, before the cut (see :meth:`Recommender.audience` and the README,
-    "Audiences").
+    are ranked, before the cut (see :meth:`Recommender.audience` and
+    docs/audiences.md, "Audiences").
     """
 
     item: Optional[int] = None

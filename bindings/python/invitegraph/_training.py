@@ -33,7 +33,7 @@ class TrainingWarning(UserWarning):
       learns to order only the friends inviters already chose (and where joiners came
       without an invitation, that never-invited means joined), while ``recommend`` ranks
       every candidate: on such a synthetic world NDCG@10 fell from 0.236 to 0.174, below
-      the untrained hand-set ranker's 0.205 (README "Training defaults");
+      the untrained hand-set ranker's 0.205 (docs/training.md, "Training defaults");
     - ``as_of_step_days`` hid more than ``step_hidden_warn_share`` (25 %) of the events
       before the records' ``ts`` from their features (``report["step_hidden_share"]``):
       the step is long for the history, so pass a smaller one, or 0 for exact as-of.
@@ -144,9 +144,9 @@ def training_set(graph: Any, history: Any, *, folds: int = TRAINING_DEFAULTS["fo
         days (counted from unix time 0; events strictly before it), shared by the records
         of the step: never later than ``ts``, at most one step older. 0 gives features
         exactly as of each ``ts``, one rebuild per distinct ``ts``: on second-resolution
-        histories 6-11x the CPU time for a held-out NDCG@10 at most 0.004 higher (README
-        "Training defaults"). A :class:`TrainingWarning` says when the step hides more
-        than 25 % of the events before the records' ``ts``.
+        histories 6-11x the CPU time for a held-out NDCG@10 at most 0.004 higher
+        (docs/training.md, "Training defaults"). A :class:`TrainingWarning` says when the
+        step hides more than 25 % of the events before the records' ``ts``.
     uninvited_weight : float, default 1
         With ``invited`` lists: joiners are positives, invited non-joiners negatives, and
         candidates never invited negatives with this sample weight. ``recommend`` ranks

@@ -139,6 +139,10 @@ def split_campaigns(history: pd.DataFrame, by: str = "time", test_fraction: floa
                     seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Splits campaign records into ``(train, test)``, each in its original row order.
 
+    Parameters
+    ----------
+    history : DataFrame
+        Campaign records, as ``build_graph(campaigns=...)`` takes them.
     by : "time", "leave_last_out" or "random"
         ``time``: the records from the ``test_fraction`` quantile of ``ts`` on are the
         test set, so every training record is strictly earlier than every test record

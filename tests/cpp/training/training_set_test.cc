@@ -348,7 +348,8 @@ TEST_CASE("training sets report unknown inviters and bad input") {
 }
 
 TEST_CASE("training defaults: one-day steps, uninvited candidates weigh 1") {
-  // README "Training defaults" documents these; the Python wrappers read them.
+  // docs/training.md, "Training defaults" documents these; the Python wrappers
+  // read them.
   CHECK(TrainingOptions{}.as_of_step_days == 1);
   CHECK(TrainingOptions{}.uninvited_weight == 1);
   CHECK(TrainingOptions{}.folds == 10);
