@@ -1,11 +1,12 @@
 // File: recommender.h
 // Turns (inviter, campaign) into ranked, explained invitees. Example:
 //
+// clang-format off
 //   INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec, Recommender::Create(graph));
 //   INVITEGRAPH_ASSIGN_OR_RETURN(std::vector<Suggestion> s,
 //                                rec.Recommend(123, Campaign{.item = 42}, 10));
-//   for (const Suggestion& x : s) std::cout << x.candidate << " " <<
-//   x.reasons[0];
+//   for (const Suggestion& x : s) std::cout << x.candidate << " " << x.reasons[0];
+// clang-format on
 //
 // Pipeline per request: candidates (1-hop + capped 2-hop, widened by urgency)
 // -> one feature row each -> ranker score -> policy chain (policy.h: drops the

@@ -1,4 +1,4 @@
-// Influence measures (graph/centrality.h, SocialGraph::pagerank() etc.)
+// Influence measures (analysis/centrality.h, SocialGraph::pagerank() etc.)
 // against brute-force oracles: dense power iteration for PageRank, peeling by
 // definition for k-cores, a triple loop for triangles; Boost's core_numbers as
 // a second opinion; thread-count invariance; snapshots; Update and Forget.

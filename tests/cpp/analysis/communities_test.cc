@@ -1,4 +1,4 @@
-// Communities found at build time (graph/communities.h): structure on small
+// Communities found at build time (analysis/communities.h): structure on small
 // hand-made graphs, canonical labels, thread-count independence, and agreement
 // with the planted communities of the synthetic world.
 #include "analysis/communities.h"
