@@ -166,7 +166,8 @@ absl::StatusOr<std::array<double, kNumChannels>> ResolveChannelWeights(
   return w;
 }
 
-absl::Status ValidateConfig(const GraphConfig& c) {
+absl::Status GraphConfig::Validate() const {
+  const GraphConfig& c = *this;
   auto bad = [](std::string_view field, double v, std::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
         "GraphConfig.", absl::string_view(field.data(), field.size()), "=", v,
@@ -757,7 +758,7 @@ void ArcPartial::Merge(const ArcPartial& o) {
 
 absl::StatusOr<std::vector<ArcInfo>> FinishArcs(
     const std::vector<ArcPartial>& partials, const GraphConfig& config) {
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config));
+  INVITEGRAPH_RETURN_IF_ERROR(config.Validate());
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto weights,
                                ResolveChannelWeights(config));
   std::vector<ArcInfo> out(partials.size());
@@ -786,7 +787,7 @@ absl::StatusOr<ArcInfo> FinishArc(const ArcPartial& p,
 absl::StatusOr<ArcPartialTable> GraphBuilder::PartialArcs(
     Timestamp as_of, int num_threads) const {
   const StagedEvents& s = *staged_;
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
+  INVITEGRAPH_RETURN_IF_ERROR(config_.Validate());
   INVITEGRAPH_RETURN_IF_ERROR(
       CheckTimestamp(as_of, config_.time_limits, "as_of"));
   INVITEGRAPH_RETURN_IF_ERROR(
@@ -830,7 +831,7 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
   // Training rebuilds call BuildFromStaged directly, as of times checked as
   // history rows.
   if (options.as_of.has_value()) {
-    INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
+    INVITEGRAPH_RETURN_IF_ERROR(config_.Validate());
     INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamp(
         *options.as_of, config_.time_limits, "BuildOptions.as_of"));
   }
@@ -1019,7 +1020,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
     const StagedEvents& s, std::shared_ptr<const StagedEvents> keep,
     const GraphConfig& config, const BuildOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config));
+  INVITEGRAPH_RETURN_IF_ERROR(config.Validate());
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto channel_weights,
                                ResolveChannelWeights(config));
   if (options.abuse) {

@@ -20,10 +20,6 @@
 
 namespace invitegraph {
 
-// Defined in ingest/graph_builder.cc: the checks every GraphBuilder config
-// passes, applied here to the config a snapshot carries.
-absl::Status ValidateConfig(const GraphConfig& c);
-
 namespace {
 
 using internal::FloatDomain;
@@ -469,7 +465,7 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   }
   // The config drives later updates (half-lives, priors): hold it to what a
   // builder accepts. The timings are only reported, but never non-finite.
-  if (absl::Status s = ValidateConfig(d.config); !s.ok()) {
+  if (absl::Status s = d.config.Validate(); !s.ok()) {
     return Bad(absl::StrCat("META config: ", s.message()));
   }
   for (const auto& [name, seconds] :
