@@ -123,7 +123,7 @@ def training_options(options: Optional[TrainingOptions] = None,
     ``TrainingOptions()``), its ``scoring`` replaced by ``scoring`` when given, then the
     keywords applied on top: TrainingOptions fields (``folds``, ``as_of_step_days``,
     ``uninvited_weight``, ``seed``, ``num_threads``) and scoring keywords (see
-    :func:`invitegraph.scoring_options`). ``None`` changes nothing."""
+    :class:`Recommender`, which takes the same). ``None`` changes nothing."""
     if options is None:
         options = TrainingOptions()
     elif not isinstance(options, TrainingOptions):

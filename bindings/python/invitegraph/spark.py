@@ -654,12 +654,13 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
     inviter; each shard builds its neighbourhood graph from ``events`` (as in
     :func:`recommend`) with the events kept, then runs the single-machine extraction on
     it. ``options`` are :func:`invitegraph.training_set`'s (``folds``, ``seed``,
-    ``as_of_step_days``, ``uninvited_weight``, candidate options); ``outcomes`` is not
-    supported here.
+    ``as_of_step_days``, ``uninvited_weight``, ``scoring`` and the scoring keywords,
+    ``options``); ``outcomes`` is not supported here.
 
     Returns ``record, inviter, item, candidate``, the features, ``label`` and ``weight``,
     in no particular order: the single machine's rows, value for value. The defaults are
-    the single machine's (``as_of_step_days=1``, ``uninvited_weight=1``); a
+    the single machine's (:class:`invitegraph.TrainingOptions`'); ``options=`` and
+    ``scoring=`` objects are accepted as there. A
     :class:`invitegraph.TrainingWarning` about ``uninvited_weight=0`` is raised here on
     the driver, one about the step stays in the executors' logs.
     """
