@@ -34,8 +34,8 @@ namespace invitegraph {
 // from a default-constructed struct (bindings/options_bindings.cc).
 struct CandidateOptions {
   bool include_two_hop = true;
-  int max_two_hop =
-      100;  // 2-hop candidates kept, best Adamic-Adar first (>= 0)
+  // 2-hop candidates kept, best Adamic-Adar first (>= 0).
+  int max_two_hop = 100;
   // Contacts with more contacts than this are not expanded (>= 0).
   int hub_degree_cap = 1000;
 
