@@ -1,4 +1,5 @@
-// Abuse detection (abuse.h) for Python: AbuseOptions, detect_abuse returning
+// Abuse detection (abuse.h) for Python: detect_abuse (AbuseOptions is bound in
+// options_bindings.cc) returning
 // the report's columns as NumPy arrays, and attaching scores to a graph. The
 // invitegraph package turns the columns into DataFrames (_abuse.py).
 #include <pybind11/pybind11.h>
@@ -69,58 +70,6 @@ py::dict ReportColumns(AbuseReport&& r) {
 }  // namespace
 
 void InitAbuse(py::module_& m) {
-  py::class_<AbuseOptions>(m, "AbuseOptions", R"pbdoc(
-Thresholds of abuse detection (see invitegraph.detect_abuse for their meaning).
-)pbdoc")
-      .def(
-          py::init([](double fresh_days, double min_purchase_weight,
-                      double min_reciprocal_assist, int min_ring_size,
-                      int64_t lockstep_window_seconds, int min_lockstep_targets,
-                      int min_lockstep_group, int max_window_events,
-                      double balance_prior, double flag_above,
-                      int num_threads) {
-            AbuseOptions o;
-            o.fresh_days = fresh_days;
-            o.min_purchase_weight = min_purchase_weight;
-            o.min_reciprocal_assist = min_reciprocal_assist;
-            o.min_ring_size = min_ring_size;
-            o.lockstep_window_seconds = lockstep_window_seconds;
-            o.min_lockstep_targets = min_lockstep_targets;
-            o.min_lockstep_group = min_lockstep_group;
-            o.max_window_events = max_window_events;
-            o.balance_prior = balance_prior;
-            o.flag_above = flag_above;
-            o.num_threads = num_threads;
-            ThrowIfError(ValidateAbuseOptions(o));
-            return o;
-          }),
-          py::kw_only(), py::arg("fresh_days") = AbuseOptions{}.fresh_days,
-          py::arg("min_purchase_weight") = AbuseOptions{}.min_purchase_weight,
-          py::arg("min_reciprocal_assist") =
-              AbuseOptions{}.min_reciprocal_assist,
-          py::arg("min_ring_size") = AbuseOptions{}.min_ring_size,
-          py::arg("lockstep_window_seconds") =
-              AbuseOptions{}.lockstep_window_seconds,
-          py::arg("min_lockstep_targets") = AbuseOptions{}.min_lockstep_targets,
-          py::arg("min_lockstep_group") = AbuseOptions{}.min_lockstep_group,
-          py::arg("max_window_events") = AbuseOptions{}.max_window_events,
-          py::arg("balance_prior") = AbuseOptions{}.balance_prior,
-          py::arg("flag_above") = AbuseOptions{}.flag_above,
-          py::arg("num_threads") = AbuseOptions{}.num_threads)
-      .def_readonly("fresh_days", &AbuseOptions::fresh_days)
-      .def_readonly("min_purchase_weight", &AbuseOptions::min_purchase_weight)
-      .def_readonly("min_reciprocal_assist",
-                    &AbuseOptions::min_reciprocal_assist)
-      .def_readonly("min_ring_size", &AbuseOptions::min_ring_size)
-      .def_readonly("lockstep_window_seconds",
-                    &AbuseOptions::lockstep_window_seconds)
-      .def_readonly("min_lockstep_targets", &AbuseOptions::min_lockstep_targets)
-      .def_readonly("min_lockstep_group", &AbuseOptions::min_lockstep_group)
-      .def_readonly("max_window_events", &AbuseOptions::max_window_events)
-      .def_readonly("balance_prior", &AbuseOptions::balance_prior)
-      .def_readonly("flag_above", &AbuseOptions::flag_above)
-      .def_readonly("num_threads", &AbuseOptions::num_threads);
-
   m.def(
       "detect_abuse",
       [](const SocialGraph& g, const AbuseOptions& options,

@@ -65,6 +65,7 @@ ErrorClass ClassOf(absl::StatusCode code) {
 void InitAbuse(py::module_& m);
 void InitFeedback(py::module_& m);
 void InitGraph(py::module_& m);
+void InitOptions(py::module_& m);
 void InitRecommend(py::module_& m);
 void InitSynth(py::module_& m);
 void InitTraining(py::module_& m);
@@ -107,6 +108,7 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   InitArguments(m);
+  InitOptions(m);
   InitGraph(m);
   InitAbuse(m);
   InitFit(m);

@@ -58,92 +58,6 @@ UnknownInviterPolicy ParseUnknownInviters(const std::string& s) {
 }  // namespace
 
 void InitRecommend(py::module_& m) {
-  py::class_<Policy>(m, "Policy", R"pbdoc(
-Filters and score adjustments run before the top-k cut (see
-invitegraph.Policy for the documented semantics). Caps are
-(window_seconds, max) pairs.
-)pbdoc")
-      .def(
-          py::init([](py::handle exclude,
-                      std::vector<std::pair<UserId, UserId>> blocked_pairs,
-                      py::handle caps, double new_user_boost,
-                      double active_user_boost, double fatigue_penalty,
-                      double diversity, int64_t urgency_window_seconds,
-                      double urgency_two_hop_factor, bool urgency_raises_k,
-                      double exclude_suspicion_above,
-                      double penalize_suspicion_above, double suspicion_penalty,
-                      double suspicious_tie_discount) {
-            Policy p;
-            const auto ex = ExactInts(exclude, "exclude");
-            p.exclude.assign(ex.data(), ex.data() + ex.size());
-            p.blocked_pairs = std::move(blocked_pairs);
-            // (window_seconds, max) pairs; a count of 2.7 is refused, not cut.
-            size_t i = 0;
-            for (py::handle cap : caps) {
-              const py::sequence pair =
-                  py::reinterpret_borrow<py::sequence>(cap);
-              const std::string at =
-                  absl::StrCat("max_invites_per_recipient[", i++, "]");
-              if (!py::isinstance<py::sequence>(cap) || pair.size() != 2) {
-                Raise(ErrorClass::kArgumentType,
-                      absl::StrCat(at,
-                                   ": expected a (window_seconds, max) pair"));
-              }
-              p.max_invites_per_recipient.push_back(
-                  {ExactInt(pair[0], absl::StrCat(at, ".window_seconds"), 1),
-                   ExactInt(pair[1], absl::StrCat(at, ".max"), 0, kInt32Max)});
-            }
-            p.new_user_boost = new_user_boost;
-            p.active_user_boost = active_user_boost;
-            p.fatigue_penalty = fatigue_penalty;
-            p.diversity = diversity;
-            p.urgency_window_seconds = urgency_window_seconds;
-            p.urgency_two_hop_factor = urgency_two_hop_factor;
-            p.urgency_raises_k = urgency_raises_k;
-            p.exclude_suspicion_above = exclude_suspicion_above;
-            p.penalize_suspicion_above = penalize_suspicion_above;
-            p.suspicion_penalty = suspicion_penalty;
-            p.suspicious_tie_discount = suspicious_tie_discount;
-            ThrowIfError(ValidatePolicy(p));
-            return p;
-          }),
-          py::kw_only(), py::arg("exclude") = py::tuple(),
-          py::arg("blocked_pairs") = std::vector<std::pair<UserId, UserId>>{},
-          py::arg("max_invites_per_recipient") = py::tuple(),
-          py::arg("new_user_boost") = 0.0, py::arg("active_user_boost") = 0.0,
-          py::arg("fatigue_penalty") = 0.0, py::arg("diversity") = 0.0,
-          py::arg("urgency_window_seconds") = Policy{}.urgency_window_seconds,
-          py::arg("urgency_two_hop_factor") = Policy{}.urgency_two_hop_factor,
-          py::arg("urgency_raises_k") = Policy{}.urgency_raises_k,
-          py::arg("exclude_suspicion_above") = Policy{}.exclude_suspicion_above,
-          py::arg("penalize_suspicion_above") =
-              Policy{}.penalize_suspicion_above,
-          py::arg("suspicion_penalty") = Policy{}.suspicion_penalty,
-          py::arg("suspicious_tie_discount") = Policy{}.suspicious_tie_discount)
-      .def_readonly("exclude", &Policy::exclude)
-      .def_readonly("blocked_pairs", &Policy::blocked_pairs)
-      .def_property_readonly(
-          "max_invites_per_recipient",
-          [](const Policy& p) {
-            std::vector<std::pair<int64_t, int64_t>> out;
-            for (const InviteCap& c : p.max_invites_per_recipient)
-              out.emplace_back(c.window_seconds, c.max);
-            return out;
-          })
-      .def_readonly("new_user_boost", &Policy::new_user_boost)
-      .def_readonly("active_user_boost", &Policy::active_user_boost)
-      .def_readonly("fatigue_penalty", &Policy::fatigue_penalty)
-      .def_readonly("diversity", &Policy::diversity)
-      .def_readonly("urgency_window_seconds", &Policy::urgency_window_seconds)
-      .def_readonly("urgency_two_hop_factor", &Policy::urgency_two_hop_factor)
-      .def_readonly("urgency_raises_k", &Policy::urgency_raises_k)
-      .def_readonly("exclude_suspicion_above", &Policy::exclude_suspicion_above)
-      .def_readonly("penalize_suspicion_above",
-                    &Policy::penalize_suspicion_above)
-      .def_readonly("suspicion_penalty", &Policy::suspicion_penalty)
-      .def_readonly("suspicious_tie_discount",
-                    &Policy::suspicious_tie_discount);
-
   m.def(
       "feature_names",
       [] {
@@ -202,55 +116,22 @@ Ranked, explained invitees for (inviter, item) requests over one SocialGraph.
 Thread-safe (record_outcomes included); long calls release the GIL. Use
 invitegraph.Recommender for DataFrames.
 )pbdoc")
-      .def(
-          py::init(
-              [](const SocialGraph& graph, const py::object& ranker,
-                 bool include_two_hop, int max_two_hop, int hub_degree_cap,
-                 int max_reasons, double accept_prior_mean,
-                 double accept_prior_strength, double fatigue_half_life_days,
-                 const Policy* policy, const TimeLimits* limits,
-                 int64_t batch_rows, const std::string& region_column,
-                 const std::string& age_band_column,
-                 const std::string& tags_column,
-                 std::map<CategoryId, std::vector<std::string>> category_tags) {
-                RecommenderConfig config;
-                if (policy != nullptr) config.policy = *policy;
-                if (limits != nullptr) config.time_limits = *limits;
-                config.attribute_features.region = region_column;
-                config.attribute_features.age_band = age_band_column;
-                config.attribute_features.tags = tags_column;
-                config.attribute_features.category_tags =
-                    std::move(category_tags);
-                config.candidates.include_two_hop = include_two_hop;
-                config.candidates.max_two_hop = max_two_hop;
-                config.candidates.hub_degree_cap = hub_degree_cap;
-                config.max_reasons = max_reasons;
-                config.feedback.accept_prior_mean = accept_prior_mean;
-                config.feedback.accept_prior_strength = accept_prior_strength;
-                config.feedback.fatigue_half_life_days = fatigue_half_life_days;
-                // A spec or a Ranker object; anything else is a Python model.
-                std::shared_ptr<const Ranker> r =
-                    py::isinstance<py::str>(ranker) ||
-                            py::isinstance<Ranker>(ranker)
-                        ? RankerArg(ranker)
-                        : MakePythonRanker(ranker, batch_rows);
-                return ValueOrThrow(
-                    Recommender::Create(graph, config, std::move(r)));
-              }),
-          py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
-          py::arg("include_two_hop") = true, py::arg("max_two_hop") = 100,
-          py::arg("hub_degree_cap") = 1000, py::arg("max_reasons") = 3,
-          py::arg("accept_prior_mean") = FeedbackConfig{}.accept_prior_mean,
-          py::arg("accept_prior_strength") =
-              FeedbackConfig{}.accept_prior_strength,
-          py::arg("fatigue_half_life_days") =
-              FeedbackConfig{}.fatigue_half_life_days,
-          py::arg("policy") = nullptr, py::arg("time_limits") = nullptr,
-          py::arg("batch_rows") = 0, py::arg("region_column") = "region",
-          py::arg("age_band_column") = "age_band",
-          py::arg("tags_column") = "tags",
-          py::arg("category_tags") =
-              std::map<CategoryId, std::vector<std::string>>{})
+      .def(py::init([](const SocialGraph& graph, const py::object& ranker,
+                       const RecommenderConfig& config, int64_t batch_rows) {
+             // A spec or a Ranker object; anything else is a Python model.
+             std::shared_ptr<const Ranker> r =
+                 py::isinstance<py::str>(ranker) ||
+                         py::isinstance<Ranker>(ranker)
+                     ? RankerArg(ranker)
+                     : MakePythonRanker(ranker, batch_rows);
+             return ValueOrThrow(
+                 Recommender::Create(graph, config, std::move(r)));
+           }),
+           py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
+           py::arg("config") = RecommenderConfig{}, py::arg("batch_rows") = 0)
+      .def_property_readonly(
+          "config", [](const Recommender& r) { return r.config(); },
+          "The RecommenderConfig it was made with (a copy).")
       .def_property_readonly(
           "ranker_spec", [](const Recommender& r) { return r.ranker().spec(); })
       .def_property_readonly("graph", &Recommender::graph)

@@ -74,14 +74,9 @@ void InitTraining(py::module_& m) {
          const std::optional<Column<int64_t>>& ts,
          const std::optional<Column<int64_t>>& category,
          const std::optional<Column<int64_t>>& invited_offsets,
-         const std::optional<Column<int64_t>>& invited, int folds,
-         double as_of_step_days, float uninvited_weight, uint64_t seed,
-         bool include_two_hop, int max_two_hop, int hub_degree_cap,
-         int num_threads, py::object progress, py::object outcomes,
-         double accept_prior_mean, double accept_prior_strength,
-         double fatigue_half_life_days, const std::string& region_column,
-         const std::string& age_band_column, const std::string& tags_column,
-         std::map<CategoryId, std::vector<std::string>> category_tags) {
+         const std::optional<Column<int64_t>>& invited,
+         const TrainingOptions& options, py::object progress,
+         py::object outcomes) {
         CampaignBatch h;
         h.inviter = AsSpan(inviter);
         h.item = AsSpan(item);
@@ -91,15 +86,7 @@ void InitTraining(py::module_& m) {
         h.category = AsSpan(category);
         h.invited_offsets = AsSpan(invited_offsets);
         h.invited = AsSpan(invited);
-        TrainingOptions o;
-        o.folds = folds;
-        o.as_of_step_days = as_of_step_days;
-        o.uninvited_weight = uninvited_weight;
-        o.seed = seed;
-        o.candidates.include_two_hop = include_two_hop;
-        o.candidates.max_two_hop = max_two_hop;
-        o.candidates.hub_degree_cap = hub_degree_cap;
-        o.num_threads = num_threads;
+        TrainingOptions o = options;
         o.progress = WrapProgress(progress);
         std::optional<OutcomeColumns> outcome_columns;
         if (!outcomes.is_none()) {
@@ -110,13 +97,6 @@ void InitTraining(py::module_& m) {
               t[4].cast<Column<uint8_t>>());
           o.outcomes = outcome_columns->batch();
         }
-        o.feedback.accept_prior_mean = accept_prior_mean;
-        o.feedback.accept_prior_strength = accept_prior_strength;
-        o.feedback.fatigue_half_life_days = fatigue_half_life_days;
-        o.attribute_features.region = region_column;
-        o.attribute_features.age_band = age_band_column;
-        o.attribute_features.tags = tags_column;
-        o.attribute_features.category_tags = std::move(category_tags);
         absl::StatusOr<TrainingSet> t = absl::UnknownError("");
         {
           py::gil_scoped_release nogil;
@@ -138,21 +118,8 @@ void InitTraining(py::module_& m) {
       py::arg("joined_offsets"), py::arg("joined"), py::kw_only(),
       py::arg("ts") = py::none(), py::arg("category") = py::none(),
       py::arg("invited_offsets") = py::none(), py::arg("invited") = py::none(),
-      py::arg("folds") = TrainingOptions{}.folds,
-      py::arg("as_of_step_days") = TrainingOptions{}.as_of_step_days,
-      py::arg("uninvited_weight") = TrainingOptions{}.uninvited_weight,
-      py::arg("seed") = 0, py::arg("include_two_hop") = true,
-      py::arg("max_two_hop") = 100, py::arg("hub_degree_cap") = 1000,
-      py::arg("num_threads") = 0, py::arg("progress") = py::none(),
+      py::arg("options") = TrainingOptions{}, py::arg("progress") = py::none(),
       py::arg("outcomes") = py::none(),
-      py::arg("accept_prior_mean") = FeedbackConfig{}.accept_prior_mean,
-      py::arg("accept_prior_strength") = FeedbackConfig{}.accept_prior_strength,
-      py::arg("fatigue_half_life_days") =
-          FeedbackConfig{}.fatigue_half_life_days,
-      py::arg("region_column") = "region",
-      py::arg("age_band_column") = "age_band", py::arg("tags_column") = "tags",
-      py::arg("category_tags") =
-          std::map<CategoryId, std::vector<std::string>>{},
       "Leakage-free training rows from campaign history (GIL released); see "
       "invitegraph.training_set.");
   // The defaults, from TrainingOptions: the Python wrappers read them here so

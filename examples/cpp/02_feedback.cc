@@ -59,7 +59,7 @@ absl::Status Run() {
 
   // Priors of the accept rate and the fatigue half-life are configurable.
   ig::RecommenderConfig config;
-  config.feedback.fatigue_half_life_days = 7;
+  config.scoring.feedback.fatigue_half_life_days = 7;
   INVITEGRAPH_ASSIGN_OR_RETURN(ig::Recommender rec,
                                ig::Recommender::Create(graph, config));
   INVITEGRAPH_RETURN_IF_ERROR(PrintTop(rec, 1, "before feedback"));

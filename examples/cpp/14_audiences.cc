@@ -60,7 +60,7 @@ absl::Status Run() {
                             "region == inviter.region",
                             g));
   ig::RecommenderConfig config;
-  config.attribute_features.category_tags = {{7, {"skincare", "baby"}}};
+  config.scoring.attribute_features.category_tags = {{7, {"skincare", "baby"}}};
   INVITEGRAPH_ASSIGN_OR_RETURN(ig::Recommender rec,
                                ig::Recommender::Create(g, config));
   INVITEGRAPH_ASSIGN_OR_RETURN(

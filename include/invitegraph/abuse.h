@@ -79,7 +79,10 @@ struct AbuseOptions {
   double balance_prior = 2;
   // A user is flagged when suspicion > flag_above (in [0, 1)).
   double flag_above = 0.5;
-  int num_threads = 0;  // 0: all hardware threads
+  int num_threads = 0;  // 0: all hardware threads (>= 0)
+
+  // kInvalidArgument naming the first bad field (AbuseOptions.<field>).
+  absl::Status Validate() const;
 };
 
 // Evidence bits of a user (AbuseReport::evidence).
@@ -171,7 +174,7 @@ absl::StatusOr<AbuseReport> DetectAbuse(
     const SocialGraph& graph, const AbuseOptions& options = {},
     const InteractionBatch* assists = nullptr);
 
-// kInvalidArgument naming the first bad field (AbuseOptions.<field>).
+// options.Validate().
 absl::Status ValidateAbuseOptions(const AbuseOptions& options);
 
 }  // namespace invitegraph

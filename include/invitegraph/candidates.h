@@ -19,8 +19,10 @@
 #ifndef INVITEGRAPH_CANDIDATES_H_
 #define INVITEGRAPH_CANDIDATES_H_
 
+#include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "invitegraph/social_graph.h"
@@ -28,11 +30,17 @@
 
 namespace invitegraph {
 
+// The one place these defaults are declared: the Python bindings read them
+// from a default-constructed struct (bindings/options_bindings.cc).
 struct CandidateOptions {
   bool include_two_hop = true;
-  int max_two_hop = 100;  // 2-hop candidates kept, best Adamic-Adar first
-  int hub_degree_cap =
-      1000;  // contacts with more contacts than this are not expanded
+  // 2-hop candidates kept, best Adamic-Adar first (>= 0).
+  int max_two_hop = 100;
+  // Contacts with more contacts than this are not expanded (>= 0).
+  int hub_degree_cap = 1000;
+
+  // kInvalidArgument naming the first bad field as `<path>.<field>=value`.
+  absl::Status Validate(std::string_view path = "CandidateOptions") const;
 };
 
 // Candidates of `inviter` (never the inviter itself).

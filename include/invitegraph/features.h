@@ -59,7 +59,8 @@ enum Feature : int {
   kCandidateReputation,   // "help before you ask" reputation in [0, 1]
                           // (abuse.h); 0.5 without abuse scores
   // Profile attributes (profiles.h; columns named by
-  // RecommenderConfig::attribute_features; 0 when the graph lacks them):
+  // ScoringOptions::attribute_features, scoring.h; 0 when the graph lacks
+  // them):
   kSameRegion,        // 1 if inviter and candidate have the same region
   kSameAgeBand,       // 1 if they have the same age band
   kTagOverlap,        // Jaccard of their tag sets (0 if both empty)

@@ -75,6 +75,14 @@ struct GraphConfig {
   // table, column, row and value. Kept by the graph (config()) and its
   // snapshots, so SocialGraph::Update() checks as_of by the same limits.
   TimeLimits time_limits = {};
+
+  // kInvalidArgument naming the first bad field (GraphConfig.<field>=value):
+  // half_life_days finite and > 0, friendship_weight finite and >= 0,
+  // new_user_days >= 0, join_rate_prior_mean in [0, 1],
+  // join_rate_prior_strength finite and > 0, valid time_limits, and
+  // channel_weights as ResolveChannelWeights() accepts them.
+  // Build(), Update() and snapshot loads call it.
+  absl::Status Validate() const;
 };
 
 // Returns the tie-strength weight of every channel after applying config

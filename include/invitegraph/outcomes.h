@@ -85,6 +85,9 @@ struct FeedbackConfig {
   // Each received invite's contribution to fatigue halves every this many days
   // (finite, > 0).
   double fatigue_half_life_days = 7.0;
+
+  // kInvalidArgument naming the first bad field as `<path>.<field>=value`.
+  absl::Status Validate(std::string_view path = "FeedbackConfig") const;
 };
 
 // What RecordOutcomes() did with a batch. `applied` + `unknown_invitees` is

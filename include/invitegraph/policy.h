@@ -175,9 +175,14 @@ struct Policy {
   double suspicious_tie_discount = 0;   // in [0, 1]
   // Run after the built-ins, in order.
   std::vector<std::shared_ptr<const PolicyStep>> extra_steps = {};
+
+  // kInvalidArgument naming the first bad field as `<path>.<field>=value`
+  // (the constraints above; extra_steps must not hold null).
+  absl::Status Validate(
+      std::string_view path = "RecommenderConfig.policy") const;
 };
 
-// kInvalidArgument naming the first bad field (RecommenderConfig.policy.*).
+// p.Validate().
 absl::Status ValidatePolicy(const Policy& p);
 
 // The longest cap window in seconds; 0 without caps.

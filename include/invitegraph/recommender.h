@@ -58,6 +58,7 @@
 #include "invitegraph/policy.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/ranker.h"
+#include "invitegraph/scoring.h"
 #include "invitegraph/social_graph.h"
 #include "invitegraph/time_limits.h"
 #include "invitegraph/wave.h"
@@ -83,36 +84,28 @@ struct Campaign {
   Audience audience = {};
 };
 
-// The profile columns (profiles.h) behind the attribute features
-// same_region, same_age_band, tag_overlap and category_tag_match
-// (features.h). A graph without a column of that name gives 0; a column of
-// another type is kInvalidArgument at Create() and SwapGraph().
-struct AttributeFeatureOptions {
-  std::string region = "region";      // a category column
-  std::string age_band = "age_band";  // a category column
-  std::string tags = "tags";          // a tags column
-  // Item category -> the tags that signal interest in it, for
-  // category_tag_match: the share of the campaign category's tags the
-  // candidate has.
-  std::map<CategoryId, std::vector<std::string>> category_tags = {};
-};
-
 // The one reason code of every suggestion whose ranker cannot explain its
 // scores (Ranker::Explain() is kUnimplemented).
 inline constexpr char kReasonsUnavailable[] = "reasons_unavailable";
 
 struct RecommenderConfig {
-  CandidateOptions candidates = {};
-  int max_reasons = 3;  // reason codes per suggestion; 0: none, not even
-                        // kReasonsUnavailable
-  FeedbackConfig feedback = {};  // priors and decay of recorded outcomes
-  Policy policy = {};            // filters and score adjustments (policy.h)
-  AttributeFeatureOptions attribute_features = {};
+  // Candidates, feedback priors and attribute features (scoring.h): the part
+  // of the config a training set must share (TrainingOptions::scoring).
+  ScoringOptions scoring = {};
+  int max_reasons = 3;  // reason codes per suggestion (>= 0); 0: none, not
+                        // even kReasonsUnavailable
+  Policy policy = {};   // filters and score adjustments (policy.h)
   // Plausible times (time_limits.h) of RecordOutcomes() and ReserveInvites()
   // rows (up to now + max_future_seconds) and of Campaign::ends_at (up to
   // now + max_ends_at_future_seconds), and the bound of the feedback clock,
   // which never runs ahead of time_limits.Now().
   TimeLimits time_limits = {};
+
+  // kInvalidArgument naming the first bad field as
+  // `RecommenderConfig.<member>.<field>=value`. Create() calls it; what
+  // needs a graph (attribute column types, communities for diversity) is
+  // checked there.
+  absl::Status Validate() const;
 };
 
 struct Suggestion {

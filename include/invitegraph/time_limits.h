@@ -65,15 +65,16 @@ struct TimeLimits {
   Timestamp Now() const;
   // The latest plausible event time: Now() + max_future_seconds (saturating).
   Timestamp Latest() const;
+  // kInvalidArgument naming the first bad field as `<path>.<field>=value`:
+  // earliest < 0, a negative max_*_seconds, or now < earliest.
+  absl::Status Validate(std::string_view path = "TimeLimits") const;
 };
 
 // What a time is used as: an event / reference time, bounded by
 // max_future_seconds, or a deadline, bounded by max_ends_at_future_seconds.
 enum class TimeUse { kEvent, kDeadline };
 
-// kInvalidArgument naming the first bad field as `<prefix>.<field>=value`
-// (e.g. prefix "GraphConfig.time_limits"): earliest < 0, a negative
-// max_*_seconds, or now < earliest.
+// limits.Validate(prefix) (e.g. prefix "GraphConfig.time_limits").
 absl::Status ValidateTimeLimits(const TimeLimits& limits,
                                 std::string_view prefix = "TimeLimits");
 

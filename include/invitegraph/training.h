@@ -69,22 +69,26 @@
 #include "invitegraph/outcomes.h"
 #include "invitegraph/progress.h"
 #include "invitegraph/recommender.h"
+#include "invitegraph/scoring.h"
 #include "invitegraph/social_graph.h"
 
 namespace invitegraph {
 
 struct TrainingOptions {
-  // Candidate generation, as the Recommender that will use the model.
-  CandidateOptions candidates = {};
+  // Candidates, feedback priors and attribute features: the serving
+  // Recommender's RecommenderConfig::scoring, so the rows are the ones it
+  // scores (scoring.h; a setting added there reaches training as is).
+  ScoringOptions scoring = {};
   // Records without ts: number of folds (>= 2).
   int folds = 10;
   // Records with ts: > 0 groups records into steps of this many days (from
   // unix time 0) that share one graph as of the step's start; 0 builds one
-  // graph per distinct ts (exact as-of, slow on second-resolution ts).
+  // graph per distinct ts (exact as-of, slow on second-resolution ts). In
+  // [0, 1e6].
   double as_of_step_days = 1;
   // Weight of candidates that were never invited, when `invited` is given;
   // 0 drops them (and warns), so the model never sees most of what serving
-  // ranks.
+  // ranks. Finite, >= 0.
   float uninvited_weight = 1;
   // Recorded invite outcomes (see outcomes.h), so that candidate_accept_rate
   // and candidate_fatigue in the rows are what Recommend would have seen: a
@@ -93,13 +97,15 @@ struct TrainingOptions {
   // Without them those two columns are the prior and 0 in every row, and a
   // learned model gives them no weight.
   OutcomeBatch outcomes = {};
-  FeedbackConfig feedback = {};  // as the serving Recommender's
-  // The profile columns behind the attribute features, as the serving
-  // Recommender's (RecommenderConfig::attribute_features).
-  AttributeFeatureOptions attribute_features = {};
   uint64_t seed = 0;    // fold assignment
   int num_threads = 0;  // 0: all hardware threads; results do not depend on it
   ProgressFn progress = {};
+
+  // kInvalidArgument naming the first bad field as
+  // `TrainingOptions.<field>=value` (the scoring options' as
+  // `TrainingOptions.scoring.<member>.<field>`). BuildTrainingSet() calls
+  // it; the outcomes are checked there, against the graph's time limits.
+  absl::Status Validate() const;
 };
 
 struct TrainingReport {

@@ -216,6 +216,11 @@ std::string_view ArcAbuseKindName(ArcAbuseKind kind) {
 }
 
 absl::Status ValidateAbuseOptions(const AbuseOptions& o) {
+  return o.Validate();
+}
+
+absl::Status AbuseOptions::Validate() const {
+  const AbuseOptions& o = *this;
   auto bad_real = [](double x) { return !std::isfinite(x); };
   if (bad_real(o.fresh_days) || o.fresh_days < 0)
     return Invalid("fresh_days", "must be finite and >= 0");

@@ -128,6 +128,11 @@ Timestamp TimeLimits::Latest() const {
 
 absl::Status ValidateTimeLimits(const TimeLimits& limits,
                                 std::string_view prefix) {
+  return limits.Validate(prefix);
+}
+
+absl::Status TimeLimits::Validate(std::string_view prefix) const {
+  const TimeLimits& limits = *this;
   auto bad = [&](std::string_view field, int64_t v, std::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(internal::Sv(prefix), ".",
                                                    internal::Sv(field), "=", v,

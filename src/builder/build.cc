@@ -18,7 +18,6 @@
 #include "graph/arc_aggregator.h"
 #include "graph/csr.h"
 #include "graph/graph_data.h"
-#include "ingest/config_checks.h"
 #include "ingest/id_map.h"
 #include "ingest/validate.h"
 #include "internal/parallel.h"
@@ -30,7 +29,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
     const StagedEvents& s, std::shared_ptr<const StagedEvents> keep,
     const GraphConfig& config, const BuildOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config));
+  INVITEGRAPH_RETURN_IF_ERROR(config.Validate());
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto channel_weights,
                                ResolveChannelWeights(config));
   if (options.abuse) {

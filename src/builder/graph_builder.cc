@@ -8,7 +8,6 @@
 
 #include "builder/build.h"
 #include "graph/arc_aggregator.h"
-#include "ingest/config_checks.h"
 #include "ingest/id_map.h"
 #include "ingest/stage.h"
 #include "ingest/staged_events.h"
@@ -80,7 +79,7 @@ absl::Status GraphBuilder::AddCampaigns(const CampaignBatch& b) {
 absl::StatusOr<ArcPartialTable> GraphBuilder::PartialArcs(
     Timestamp as_of, int num_threads) const {
   const StagedEvents& s = *staged_;
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
+  INVITEGRAPH_RETURN_IF_ERROR(config_.Validate());
   INVITEGRAPH_RETURN_IF_ERROR(
       CheckTimestamp(as_of, config_.time_limits, "as_of"));
   INVITEGRAPH_RETURN_IF_ERROR(
@@ -124,7 +123,7 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
   // Training rebuilds call BuildFromStaged directly, as of times checked as
   // history rows.
   if (options.as_of.has_value()) {
-    INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config_));
+    INVITEGRAPH_RETURN_IF_ERROR(config_.Validate());
     INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamp(
         *options.as_of, config_.time_limits, "BuildOptions.as_of"));
   }

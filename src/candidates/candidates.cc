@@ -5,12 +5,27 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "candidates/candidate_finder.h"
 #include "internal/parallel.h"
+#include "internal/strings.h"
 #include "invitegraph/status.h"
 
 namespace invitegraph {
+
+absl::Status CandidateOptions::Validate(std::string_view path) const {
+  for (const auto& [field, v] :
+       {std::pair<const char*, int>{"max_two_hop", max_two_hop},
+        {"hub_degree_cap", hub_degree_cap}}) {
+    if (v < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          internal::Sv(path), ".", field, "=", v, ": must be >= 0"));
+    }
+  }
+  return absl::OkStatus();
+}
 namespace internal {
 
 void CandidateScratch::Find(const GraphData& g, NodeId inviter,

@@ -9,27 +9,6 @@
 
 namespace invitegraph::internal {
 
-absl::Status ValidateFeedbackConfig(const FeedbackConfig& c) {
-  auto bad = [](absl::string_view field, double v, absl::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RecommenderConfig.feedback.", field, "=", v, ": ", why));
-  };
-  if (!(c.accept_prior_mean >= 0 && c.accept_prior_mean <= 1)) {
-    return bad("accept_prior_mean", c.accept_prior_mean, "must be in [0, 1]");
-  }
-  if (!(c.accept_prior_strength > 0) ||
-      !std::isfinite(c.accept_prior_strength)) {
-    return bad("accept_prior_strength", c.accept_prior_strength,
-               "must be finite and > 0");
-  }
-  if (!(c.fatigue_half_life_days > 0) ||
-      !std::isfinite(c.fatigue_half_life_days)) {
-    return bad("fatigue_half_life_days", c.fatigue_half_life_days,
-               "must be finite and > 0");
-  }
-  return absl::OkStatus();
-}
-
 RecipientState::RecipientState(const GraphData& graph,
                                const FeedbackConfig& config,
                                absl::Span<const InviteCap> caps,

@@ -120,7 +120,7 @@ struct PortableRecipientState {
 class RecipientState {
  public:
   // `graph` must outlive this object. `config` must be valid
-  // (ValidateFeedbackConfig), and so must `caps` (ValidatePolicy) and
+  // (FeedbackConfig::Validate), and so must `caps` (ValidatePolicy) and
   // `limits` (ValidateTimeLimits). With caps, the state keeps each
   // recipient's send times within the longest window.
   //
@@ -223,9 +223,6 @@ class RecipientState {
 
   PortableRecipientState ExportLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 };
-
-// kInvalidArgument naming the first bad field of RecommenderConfig.feedback.
-absl::Status ValidateFeedbackConfig(const FeedbackConfig& c);
 
 }  // namespace invitegraph::internal
 

@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "graph/fixed_decay.h"
 #include "graph/packed_arc.h"
-#include "ingest/config_checks.h"
 #include "invitegraph/graph_config.h"
 #include "invitegraph/status.h"
 
@@ -24,7 +23,7 @@ void ArcPartial::Merge(const ArcPartial& o) {
 
 absl::StatusOr<std::vector<ArcInfo>> FinishArcs(
     const std::vector<ArcPartial>& partials, const GraphConfig& config) {
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateConfig(config));
+  INVITEGRAPH_RETURN_IF_ERROR(config.Validate());
   INVITEGRAPH_ASSIGN_OR_RETURN(const auto weights,
                                ResolveChannelWeights(config));
   std::vector<ArcInfo> out(partials.size());

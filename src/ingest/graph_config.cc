@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "ingest/config_checks.h"
 #include "internal/strings.h"
 #include "invitegraph/status.h"
 
@@ -53,7 +52,8 @@ absl::StatusOr<std::array<double, kNumChannels>> ResolveChannelWeights(
   return w;
 }
 
-absl::Status ValidateConfig(const GraphConfig& c) {
+absl::Status GraphConfig::Validate() const {
+  const GraphConfig& c = *this;
   auto bad = [](std::string_view field, double v, std::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
         "GraphConfig.", absl::string_view(field.data(), field.size()), "=", v,

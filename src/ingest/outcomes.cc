@@ -1,5 +1,7 @@
 #include "invitegraph/outcomes.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "ingest/validate.h"
 #include "internal/strings.h"
@@ -16,6 +18,26 @@ const std::array<std::string_view, kNumOutcomes>& OutcomeNames() {
 std::string_view OutcomeName(Outcome o) {
   const int i = static_cast<int>(o);
   return i < kNumOutcomes ? OutcomeNames()[i] : "unknown";
+}
+
+absl::Status FeedbackConfig::Validate(std::string_view path) const {
+  auto bad = [&](std::string_view field, double v, std::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(internal::Sv(path), ".",
+                                                   internal::Sv(field), "=", v,
+                                                   ": ", internal::Sv(why)));
+  };
+  if (!(accept_prior_mean >= 0 && accept_prior_mean <= 1)) {
+    return bad("accept_prior_mean", accept_prior_mean, "must be in [0, 1]");
+  }
+  if (!(accept_prior_strength > 0) || !std::isfinite(accept_prior_strength)) {
+    return bad("accept_prior_strength", accept_prior_strength,
+               "must be finite and > 0");
+  }
+  if (!(fatigue_half_life_days > 0) || !std::isfinite(fatigue_half_life_days)) {
+    return bad("fatigue_half_life_days", fatigue_half_life_days,
+               "must be finite and > 0");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Outcome> ParseOutcome(std::string_view name) {

@@ -13,7 +13,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "graph/graph_data.h"
-#include "ingest/config_checks.h"
 #include "invitegraph/social_graph.h"
 #include "invitegraph/status.h"
 #include "io/events_snapshot.h"
@@ -468,7 +467,7 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   }
   // The config drives later updates (half-lives, priors): hold it to what a
   // builder accepts. The timings are only reported, but never non-finite.
-  if (absl::Status s = ValidateConfig(d.config); !s.ok()) {
+  if (absl::Status s = d.config.Validate(); !s.ok()) {
     return Bad(absl::StrCat("META config: ", s.message()));
   }
   for (const auto& [name, seconds] :

@@ -24,10 +24,14 @@ void CandidateRows::Adjust(int64_t i, float delta, std::string_view code) {
   reasons_->emplace_back(i, code);
 }
 
-absl::Status ValidatePolicy(const Policy& p) {
-  auto bad = [](absl::string_view field, auto v, absl::string_view why) {
+absl::Status ValidatePolicy(const Policy& p) { return p.Validate(); }
+
+absl::Status Policy::Validate(std::string_view path) const {
+  const Policy& p = *this;
+  auto bad = [&](absl::string_view field, auto v, absl::string_view why) {
     return absl::InvalidArgumentError(
-        absl::StrCat("RecommenderConfig.policy.", field, "=", v, ": ", why));
+        absl::StrCat(absl::string_view(path.data(), path.size()), ".", field,
+                     "=", v, ": ", why));
   };
   for (size_t i = 0; i < p.max_invites_per_recipient.size(); ++i) {
     const InviteCap& c = p.max_invites_per_recipient[i];

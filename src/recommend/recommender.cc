@@ -94,7 +94,7 @@ absl::StatusOr<internal::AttributeFeatureColumns> ResolveAttributeFeatures(
     const internal::AttributeColumn* c = g.attributes.Find(name);
     if (c != nullptr && c->type != type) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "RecommenderConfig.attribute_features.", field, "='", name,
+          "RecommenderConfig.scoring.attribute_features.", field, "='", name,
           "': the graph's column is ", internal::Sv(AttributeTypeName(c->type)),
           ", the feature needs ", internal::Sv(AttributeTypeName(type))));
     }
@@ -163,8 +163,8 @@ struct Recommender::Impl {
       : graph(std::move(g)),
         config(c),
         policy(std::move(p)),
-        recipients(graph.data(), c.feedback, c.policy.max_invites_per_recipient,
-                   c.time_limits) {}
+        recipients(graph.data(), c.scoring.feedback,
+                   c.policy.max_invites_per_recipient, c.time_limits) {}
 
   std::unique_ptr<RequestScratch> Acquire() const {
     {
@@ -201,14 +201,14 @@ struct Recommender::Impl {
             ? Urgency(config.policy, *campaign.ends_at, feedback.view().now)
             : 0.0;
     if (u > 0) {
-      CandidateOptions wide = config.candidates;
+      CandidateOptions wide = config.scoring.candidates;
       wide.max_two_hop = static_cast<int>(std::min<double>(
           std::llround(wide.max_two_hop *
                        (1 + u * (config.policy.urgency_two_hop_factor - 1))),
           std::numeric_limits<int>::max()));
       candidates.Find(g, inviter, wide, found, campaign.audience.program());
     } else {
-      candidates.Find(g, inviter, config.candidates, found,
+      candidates.Find(g, inviter, config.scoring.candidates, found,
                       campaign.audience.program());
     }
     const auto ctx = internal::ResolveCampaign(
@@ -560,7 +560,8 @@ struct Recommender::Shared {
   absl::StatusOr<std::shared_ptr<Impl>> Make(SocialGraph graph) const {
     INVITEGRAPH_ASSIGN_OR_RETURN(
         internal::AttributeFeatureColumns columns,
-        ResolveAttributeFeatures(graph.data(), config.attribute_features));
+        ResolveAttributeFeatures(graph.data(),
+                                 config.scoring.attribute_features));
     auto impl = std::make_shared<Impl>(std::move(graph), config, policy);
     impl->ranker = ranker;
     impl->attribute_columns = std::move(columns);
@@ -587,28 +588,21 @@ std::shared_ptr<const Recommender::Impl> Recommender::Current() const {
   return shared_->Get();
 }
 
+absl::Status RecommenderConfig::Validate() const {
+  INVITEGRAPH_RETURN_IF_ERROR(scoring.Validate("RecommenderConfig.scoring"));
+  if (max_reasons < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "RecommenderConfig.max_reasons=", max_reasons, ": must be >= 0"));
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(
+      time_limits.Validate("RecommenderConfig.time_limits"));
+  return policy.Validate("RecommenderConfig.policy");
+}
+
 absl::StatusOr<Recommender> Recommender::Create(
     SocialGraph graph, RecommenderConfig config,
     std::shared_ptr<const Ranker> ranker) {
-  if (config.candidates.max_two_hop < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RecommenderConfig.candidates.max_two_hop=",
-                     config.candidates.max_two_hop, ": must be >= 0"));
-  }
-  if (config.candidates.hub_degree_cap < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RecommenderConfig.candidates.hub_degree_cap=",
-                     config.candidates.hub_degree_cap, ": must be >= 0"));
-  }
-  if (config.max_reasons < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RecommenderConfig.max_reasons=", config.max_reasons,
-                     ": must be >= 0"));
-  }
-  INVITEGRAPH_RETURN_IF_ERROR(
-      internal::ValidateFeedbackConfig(config.feedback));
-  INVITEGRAPH_RETURN_IF_ERROR(
-      ValidateTimeLimits(config.time_limits, "RecommenderConfig.time_limits"));
+  INVITEGRAPH_RETURN_IF_ERROR(config.Validate());
   INVITEGRAPH_ASSIGN_OR_RETURN(internal::PolicyChain chain,
                                internal::PolicyChain::Make(config.policy));
   if (config.policy.diversity > 0 && graph.communities().empty()) {

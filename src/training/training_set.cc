@@ -170,6 +170,25 @@ double StepHiddenShare(const StagedEvents& ev, absl::Span<const Timestamp> ts,
 
 }  // namespace
 
+absl::Status TrainingOptions::Validate() const {
+  if (folds < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TrainingOptions.folds=", folds, ": must be >= 2"));
+  }
+  // Bounded so that the step in seconds fits an int64.
+  if (!(as_of_step_days >= 0 && as_of_step_days <= 1e6)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TrainingOptions.as_of_step_days=", as_of_step_days,
+                     ": must be in [0, 1e6]"));
+  }
+  if (!(uninvited_weight >= 0) || !std::isfinite(uninvited_weight)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TrainingOptions.uninvited_weight=", uninvited_weight,
+                     ": must be finite and >= 0"));
+  }
+  return scoring.Validate("TrainingOptions.scoring");
+}
+
 int TrainingFold(UserId inviter, ItemId item, uint64_t seed, int folds) {
   uint64_t x = seed ^ (static_cast<uint64_t>(inviter) * 0x9e3779b97f4a7c15ULL) ^
                (static_cast<uint64_t>(item) + 0x632be59bd9b4e019ULL);
@@ -191,22 +210,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
         "build_graph(..., keep_events=True), the default) and save or pickle "
         "the graph with its events (the default)"));
   }
-  if (options.folds < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "TrainingOptions.folds=", options.folds, ": must be >= 2"));
-  }
-  // Bounded so that the step in seconds fits an int64.
-  if (!(options.as_of_step_days >= 0 && options.as_of_step_days <= 1e6)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "TrainingOptions.as_of_step_days=", options.as_of_step_days,
-        ": must be in [0, 1e6]"));
-  }
-  if (!(options.uninvited_weight >= 0) ||
-      !std::isfinite(options.uninvited_weight)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "TrainingOptions.uninvited_weight=", options.uninvited_weight,
-        ": must be finite and >= 0"));
-  }
+  INVITEGRAPH_RETURN_IF_ERROR(options.Validate());
   // History and outcomes are tables handed in with the graph: their times
   // are checked by the graph's limits, as its own tables were.
   const TimeLimits& limits = graph.config().time_limits;
@@ -266,12 +270,12 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
 
   GraphConfig config = graph.config();
   if (options.num_threads != 0) config.num_threads = options.num_threads;
+  // The rows are the serving Recommender's: its scoring options whole (so a
+  // new scoring setting needs no change here), without reasons.
   RecommenderConfig rconfig;
-  rconfig.candidates = options.candidates;
+  rconfig.scoring = options.scoring;
   rconfig.max_reasons = 0;
-  rconfig.feedback = options.feedback;
   rconfig.time_limits = limits;
-  rconfig.attribute_features = options.attribute_features;
   internal::ProgressReporter progress(options.progress,
                                       static_cast<int64_t>(n));
   std::vector<RecordRows> rows(n);

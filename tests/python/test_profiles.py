@@ -215,4 +215,5 @@ def test_training_rows_read_the_serving_attribute_features(world):
     assert (plain["category_tag_match"] == 0).all()
     # evaluate() trains its rows the way the recommender serves.
     rec = ig.Recommender(g, attribute_features=spec)
-    assert rec.candidate_options["attribute_features"] == spec
+    assert rec.scoring.attribute_features == ig.AttributeFeatureOptions(**spec)
+    assert rec.candidate_options == {"scoring": rec.scoring}

@@ -148,12 +148,15 @@ def test_training_rows_see_earlier_outcomes(shop_frames):
 def test_training_defaults_are_the_documented_ones():
     import inspect
 
-    # docs/training.md, "Training defaults": one-day steps, uninvited candidates weigh 1.
-    for fn in (ig.training_set,):
-        params = inspect.signature(fn).parameters
-        assert params["as_of_step_days"].default == 1.0
-        assert params["uninvited_weight"].default == 1.0
-        assert params["folds"].default == 10
+    # docs/training.md, "Training defaults": one-day steps, uninvited candidates weigh 1. They are
+    # declared once, in C++ TrainingOptions; the keywords default to None ("its value").
+    defaults = ig.TrainingOptions()
+    assert defaults.as_of_step_days == 1.0
+    assert defaults.uninvited_weight == 1.0
+    assert defaults.folds == 10
+    params = inspect.signature(ig.training_set).parameters
+    for name in ("as_of_step_days", "uninvited_weight", "folds"):
+        assert params[name].default is None
     assert ig._core.training_defaults["as_of_step_days"] == 1.0
     assert ig._core.training_defaults["uninvited_weight"] == 1.0
     assert ig._core.training_defaults["step_hidden_warn_share"] == 0.25

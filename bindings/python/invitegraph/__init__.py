@@ -18,6 +18,8 @@ from ._errors import (ArgumentTypeError, Error, InvalidArgumentError, NotFoundEr
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
 from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, TimeLimits,
                       build_graph, history_from_outcomes)
+from ._options import (AttributeFeatureOptions, CandidateOptions, FeedbackConfig,
+                       RecommenderConfig, ScoringOptions, TrainingOptions)
 from ._policy import Campaign, Policy
 from ._training import (TrainingSet, TrainingWarning, fit_ranker, training_frame,
                         training_set)
@@ -30,10 +32,13 @@ __all__ = [
     "AbuseOptions",
     "AbuseReport",
     "ArgumentTypeError",
+    "AttributeFeatureOptions",
     "Audience",
     "Campaign",
+    "CandidateOptions",
     "Error",
     "EvaluationReport",
+    "FeedbackConfig",
     "GraphBuilder",
     "GraphConfig",
     "InvalidArgumentError",
@@ -42,11 +47,14 @@ __all__ = [
     "Policy",
     "Ranker",
     "Recommender",
+    "RecommenderConfig",
+    "ScoringOptions",
     "SnapshotError",
     "SnapshotNotFoundError",
     "SnapshotPermissionError",
     "SocialGraph",
     "TimeLimits",
+    "TrainingOptions",
     "TrainingSet",
     "TrainingWarning",
     "build_graph",

@@ -112,17 +112,11 @@ def _report(cols: dict, options: AbuseOptions) -> AbuseReport:
                        stats=dict(cols["stats"]), options=options, _evidence=ev)
 
 
-_OPTION_NAMES = ("fresh_days", "min_purchase_weight", "min_reciprocal_assist",
-                 "min_ring_size", "lockstep_window_seconds", "min_lockstep_targets",
-                 "min_lockstep_group", "max_window_events", "balance_prior", "flag_above",
-                 "num_threads")
-
-
 def _make_options(kwargs: dict) -> AbuseOptions:
     for k in kwargs:
-        if k not in _OPTION_NAMES:
+        if k not in AbuseOptions._fields:
             raise InvalidArgumentError(
-                f"unknown abuse threshold {k!r}; valid: {', '.join(_OPTION_NAMES)}")
+                f"unknown abuse threshold {k!r}; valid: {', '.join(AbuseOptions._fields)}")
     return AbuseOptions(**kwargs)
 
 
@@ -152,11 +146,9 @@ def detect_abuse(graph: Any, interactions: Any = None, *,
         is not computed.
     options : AbuseOptions, optional
     **thresholds
-        Or the :class:`AbuseOptions` fields as keywords: ``fresh_days=30``,
-        ``min_purchase_weight=1e-3``, ``min_reciprocal_assist=0.5``, ``min_ring_size=4``,
-        ``lockstep_window_seconds=600``, ``min_lockstep_targets=3``,
-        ``min_lockstep_group=3``, ``max_window_events=256``, ``balance_prior=2``,
-        ``flag_above=0.5``, ``num_threads=0``.
+        Or the :class:`AbuseOptions` fields as keywords (``fresh_days``,
+        ``min_ring_size``, ``flag_above``, ...; ``help(ig.AbuseOptions)`` lists them
+        with their defaults).
 
     Returns
     -------

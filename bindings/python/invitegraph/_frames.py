@@ -1,9 +1,10 @@
 """The pandas veneer over the C++ core: tables in, DataFrames out."""
 from __future__ import annotations
 
+import copy
 import os
 
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,8 @@ from ._columns import (category_column, check_text, float_column, int_column, ki
                        list_column, outcome_column, profile_columns, row_labels,
                        table_columns, ts_column, unix_seconds)
 from ._abuse import _abuse, _with_abuse, build_abuse_options
+from ._options import (AttributeFeatureOptions, RecommenderConfig, ScoringOptions,
+                       scoring_options)
 from ._policy import Campaign, Policy, _seconds
 from ._progress import ProgressArg, progress_callback
 from ._errors import ArgumentTypeError, InvalidArgumentError
@@ -462,30 +465,6 @@ def _suggestion_frame(cols: dict) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _attribute_feature_args(spec: Optional[dict]) -> dict:
-    """The core's keyword arguments for RecommenderConfig.attribute_features."""
-    if spec is None:
-        return {}
-    if not isinstance(spec, dict):
-        raise ArgumentTypeError(f"attribute_features: expected a dict, got {type(spec).__name__}")
-    known = {"region", "age_band", "tags", "category_tags"}
-    unknown = set(spec) - known
-    if unknown:
-        raise InvalidArgumentError(f"attribute_features: unknown key(s) {sorted(unknown)}; known "
-                                   f"{sorted(known)}")
-    out = {f"{k}_column": str(spec[k]) for k in ("region", "age_band", "tags") if k in spec}
-    if "category_tags" in spec:
-        tags = spec["category_tags"]
-        if not isinstance(tags, dict):
-            raise ArgumentTypeError("attribute_features['category_tags']: expected a dict of "
-                                    "category -> list of tags")
-        out["category_tags"] = {
-            _core.exact_int(c, "attribute_features['category_tags'] key", 0):
-                [str(t) for t in ([v] if isinstance(v, str) else v)]
-            for c, v in tags.items()}
-    return out
-
-
 class Recommender:
     """Ranked, explained invitees over a :class:`SocialGraph`.
 
@@ -503,30 +482,33 @@ class Recommender:
         one; copy what you keep. LightGBM models and linear scikit-learn models are
         explained (TreeSHAP, ``coef_ * x``); other models' suggestions carry the
         reason ``"reasons_unavailable"``.
-    include_two_hop : bool
-        Consider friends of friends as well as direct contacts.
-    max_two_hop : int
-        2-hop candidates kept per request (best Adamic-Adar first).
-    hub_degree_cap : int
-        Contacts with more contacts than this are not expanded for 2-hop candidates.
-    max_reasons : int
-        Reason codes per suggestion.
-    accept_prior_mean, accept_prior_strength : float
-        Beta prior of each invitee's accept rate (``candidate_accept_rate``): mean in
-        [0, 1] and strength in pseudo-invites (> 0).
-    fatigue_half_life_days : float
-        Each received invite's weight in ``candidate_fatigue`` halves every this many
-        days.
+    scoring : ScoringOptions, optional
+        Candidates, feedback priors and attribute features: the options a training set
+        must share to give the rows this recommender scores (pass the same object to
+        :func:`training_set`). Default ``ScoringOptions()``; the keywords below are
+        applied on top of it.
+    include_two_hop, max_two_hop, hub_degree_cap : optional
+        :class:`CandidateOptions` fields: whether friends of friends are candidates,
+        how many are kept per request (best Adamic-Adar first), and the contact degree
+        above which a contact is not expanded. None: ``scoring``'s value.
+    max_reasons : int, optional
+        Reason codes per suggestion (:class:`RecommenderConfig`). None: its default.
+    accept_prior_mean, accept_prior_strength, fatigue_half_life_days : float, optional
+        :class:`FeedbackConfig` fields: the Beta prior of each invitee's accept rate
+        (``candidate_accept_rate``; mean in [0, 1], strength in pseudo-invites > 0) and
+        the half-life in days of each received invite in ``candidate_fatigue``. None:
+        ``scoring``'s value.
     policy : Policy, optional
         Filters (opt-outs, blocked pairs, caps) and score adjustments (boosts, fatigue
         penalty) applied before the top-k cut; see :class:`Policy`.
-    attribute_features : dict, optional
-        The profile columns behind the attribute features: ``region`` (default
-        ``"region"``) and ``age_band`` (``"age_band"``), category columns for
-        ``same_region`` / ``same_age_band``; ``tags`` (``"tags"``), the tags column for
-        ``tag_overlap``; and ``category_tags``, ``{item category: [tags]}``, for
-        ``category_tag_match`` (the share of the campaign category's tags the candidate
-        has). Columns the graph lacks give 0; a column of the wrong type raises.
+    attribute_features : dict or AttributeFeatureOptions, optional
+        The profile columns behind the attribute features: ``region`` and ``age_band``,
+        category columns for ``same_region`` / ``same_age_band``; ``tags``, the tags
+        column for ``tag_overlap``; and ``category_tags``, ``{item category: [tags]}``,
+        for ``category_tag_match`` (the share of the campaign category's tags the
+        candidate has). Keys given replace ``scoring``'s; the defaults are
+        :class:`AttributeFeatureOptions`'. Columns the graph lacks give 0; a column of
+        the wrong type raises.
     time_limits : TimeLimits, optional
         Plausible times of :meth:`record_outcomes` and :meth:`reserve_invites` rows (up
         to ``max_future_seconds`` after "now", default one day) and of a campaign's
@@ -547,52 +529,56 @@ class Recommender:
     run concurrently from Python threads (both release the GIL).
     """
 
-    def __init__(self, graph: SocialGraph, ranker: Any = "linear", *, include_two_hop: bool = True,
-                 max_two_hop: int = 100, hub_degree_cap: int = 1000, max_reasons: int = 3,
-                 accept_prior_mean: float = 0.2, accept_prior_strength: float = 5.0,
-                 fatigue_half_life_days: float = 7.0, batch_rows: int = 0,
+    def __init__(self, graph: SocialGraph, ranker: Any = "linear", *,
+                 include_two_hop: Optional[bool] = None, max_two_hop: Optional[int] = None,
+                 hub_degree_cap: Optional[int] = None, max_reasons: Optional[int] = None,
+                 accept_prior_mean: Optional[float] = None,
+                 accept_prior_strength: Optional[float] = None,
+                 fatigue_half_life_days: Optional[float] = None, batch_rows: int = 0,
                  policy: Optional[Policy] = None,
-                 attribute_features: Optional[dict] = None,
-                 time_limits: Optional[TimeLimits] = None):
+                 attribute_features: Union[None, dict, AttributeFeatureOptions] = None,
+                 time_limits: Optional[TimeLimits] = None,
+                 scoring: Optional[ScoringOptions] = None):
         if policy is not None and not isinstance(policy, Policy):
             raise ArgumentTypeError(
                 f"policy: expected an invitegraph.Policy, got {type(policy).__name__}")
-        options = dict(include_two_hop=include_two_hop,
-                       max_two_hop=_count(max_two_hop, "max_two_hop"),
-                       hub_degree_cap=_count(hub_degree_cap, "hub_degree_cap"),
-                       max_reasons=_count(max_reasons, "max_reasons"),
-                       accept_prior_mean=float(accept_prior_mean),
-                       accept_prior_strength=float(accept_prior_strength),
-                       fatigue_half_life_days=float(fatigue_half_life_days),
-                       policy=None if policy is None else policy._p)
         if ranker is None:
             raise ArgumentTypeError("ranker: expected a spec string such as 'linear', a Ranker, a "
                                     "model with predict_proba/predict or a callable, got None")
-        attrs = _attribute_feature_args(attribute_features)
-        self._r = _core.Recommender(graph, ranker,
-                                    batch_rows=_count(batch_rows, "batch_rows"),
-                                    **options, **attrs,
-                                    time_limits=_time_limits(time_limits))
+        scoring = scoring_options(
+            scoring, include_two_hop=include_two_hop, max_two_hop=max_two_hop,
+            hub_degree_cap=hub_degree_cap, accept_prior_mean=accept_prior_mean,
+            accept_prior_strength=accept_prior_strength,
+            fatigue_half_life_days=fatigue_half_life_days,
+            attribute_features=attribute_features)
+        config = {"scoring": scoring, "max_reasons": max_reasons,
+                  "policy": None if policy is None else policy._p,
+                  "time_limits": _time_limits(time_limits)}
+        config = RecommenderConfig(**{k: v for k, v in config.items() if v is not None})
+        self._r = _core.Recommender(graph, ranker, config=config,
+                                    batch_rows=_count(batch_rows, "batch_rows"))
         self._audiences: dict = {}
         # What pickling needs to make this recommender again.
-        self._init = dict(include_two_hop=include_two_hop, max_two_hop=max_two_hop,
-                          hub_degree_cap=hub_degree_cap, max_reasons=max_reasons,
-                          accept_prior_mean=accept_prior_mean,
-                          accept_prior_strength=accept_prior_strength,
-                          fatigue_half_life_days=fatigue_half_life_days,
-                          batch_rows=batch_rows, policy=policy,
-                          attribute_features=attribute_features,
-                          time_limits=time_limits)
+        self._init = dict(scoring=scoring, max_reasons=max_reasons, batch_rows=batch_rows,
+                          policy=policy, time_limits=time_limits)
         self.graph = graph
         self.policy = policy
         # What ig.evaluate needs to score training rows as recommend() would: the ranker
-        # as given (spec, Ranker or model) and the candidate/feedback options.
+        # as given (spec, Ranker or model) and the scoring options, whole.
         self.ranker = ranker
-        self.candidate_options = {k: options[k] for k in (
-            "include_two_hop", "max_two_hop", "hub_degree_cap", "accept_prior_mean",
-            "accept_prior_strength", "fatigue_half_life_days")}
-        if attribute_features is not None:  # training rows read the same columns
-            self.candidate_options["attribute_features"] = attribute_features
+        self.candidate_options = {"scoring": scoring}
+
+    @property
+    def scoring(self) -> ScoringOptions:
+        """The :class:`ScoringOptions` this recommender features requests with (a copy:
+        changing it changes nothing here). Pass it to :func:`training_set` for rows
+        featurised the same way."""
+        return copy.copy(self.candidate_options["scoring"])
+
+    @property
+    def config(self) -> RecommenderConfig:
+        """The whole :class:`RecommenderConfig` (a copy)."""
+        return self._r.config
 
     @property
     def ranker_spec(self) -> str:

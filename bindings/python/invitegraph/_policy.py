@@ -93,7 +93,7 @@ class Policy:
         maximising ``r - diversity * n``. At 1 every community gets one pick before any
         gets a second. A candidate picked ahead of a better-scored one carries the reason
         ``"diversifies_list"``. Needs a graph built with communities.
-    urgency_window : window, default ``"1d"``
+    urgency_window : window, optional (default: the C++ Policy's, one day)
         Urgency grows linearly from 0, this long before a campaign's ``ends_at``, to 1 at
         the end (the recommender's "now" is the latest of the graph's ``as_of`` and every
         recorded outcome). As it grows, the 2-hop pool widens to ``max_two_hop * (1 +
@@ -102,12 +102,12 @@ class Policy:
         ``k + round(urgency * (still_needed - k))`` when the team needs more than ``k``.
     urgency_two_hop_factor : float, >= 1
     urgency_raises_k : bool
-    exclude_suspicion_above : float in [0, 1], default 1 (never)
+    exclude_suspicion_above : float in [0, 1], optional (default 1: never)
         Abuse (:func:`invitegraph.detect_abuse`): candidates whose ``candidate_suspicion``
         exceeds this are dropped. Needs a graph with abuse scores
         (:meth:`SocialGraph.with_abuse`, ``build_graph(abuse=True)``); on a graph without
         them suspicion is 0 and nothing happens.
-    penalize_suspicion_above : float in [0, 1], default 0
+    penalize_suspicion_above : float in [0, 1], optional (default 0)
     suspicion_penalty : float, >= 0
         Candidates with suspicion above ``penalize_suspicion_above`` lose
         ``suspicion_penalty * suspicion`` (reason ``"suspected_abuse"``).
@@ -118,17 +118,23 @@ class Policy:
 
     The inviter and the campaign's ``members`` are always removed. Filters run before the
     cut, so a list has exactly ``k`` rows whenever ``k`` candidates survive them. The
-    suggestion ``score`` is the adjusted score the list is ordered by.
+    suggestion ``score`` is the adjusted score the list is ordered by. A parameter left
+    None keeps the value of a default C++ ``Policy`` (``help(invitegraph._core.Policy)``
+    lists them); the default Policy filters nothing and adjusts nothing.
     """
 
     def __init__(self, max_invites_per_recipient: Optional[dict] = None,
                  exclude: Optional[Iterable[int]] = None, blocked_pairs: Any = None,
-                 new_user_boost: float = 0.0, active_user_boost: float = 0.0,
-                 fatigue_penalty: float = 0.0, diversity: float = 0.0,
-                 urgency_window: Any = "1d", urgency_two_hop_factor: float = 3.0,
-                 urgency_raises_k: bool = True, exclude_suspicion_above: float = 1.0,
-                 penalize_suspicion_above: float = 0.0, suspicion_penalty: float = 0.0,
-                 suspicious_tie_discount: float = 0.0):
+                 new_user_boost: Optional[float] = None,
+                 active_user_boost: Optional[float] = None,
+                 fatigue_penalty: Optional[float] = None, diversity: Optional[float] = None,
+                 urgency_window: Any = None, urgency_two_hop_factor: Optional[float] = None,
+                 urgency_raises_k: Optional[bool] = None,
+                 exclude_suspicion_above: Optional[float] = None,
+                 penalize_suspicion_above: Optional[float] = None,
+                 suspicion_penalty: Optional[float] = None,
+                 suspicious_tie_discount: Optional[float] = None):
+        # None: the C++ Policy's default (read from the bound struct, never restated).
         if max_invites_per_recipient is not None and \
                 not isinstance(max_invites_per_recipient, dict):
             raise ArgumentTypeError(
@@ -137,20 +143,20 @@ class Policy:
         caps = [(_seconds(w), _core.exact_int(n, f"max_invites_per_recipient[{w!r}]", 0, 2**31 - 1))
                 for w, n in (max_invites_per_recipient or {}).items()]
         ex = () if exclude is None else _core.exact_ints(exclude, "policy.exclude")
-        self._p = _core.Policy(exclude=ex, blocked_pairs=_pairs(blocked_pairs),
-                               max_invites_per_recipient=caps,
-                               new_user_boost=float(new_user_boost),
-                               active_user_boost=float(active_user_boost),
-                               fatigue_penalty=float(fatigue_penalty),
-                               diversity=float(diversity),
-                               urgency_window_seconds=_seconds(urgency_window,
-                                                               "urgency_window"),
-                               urgency_two_hop_factor=float(urgency_two_hop_factor),
-                               urgency_raises_k=bool(urgency_raises_k),
-                               exclude_suspicion_above=float(exclude_suspicion_above),
-                               penalize_suspicion_above=float(penalize_suspicion_above),
-                               suspicion_penalty=float(suspicion_penalty),
-                               suspicious_tie_discount=float(suspicious_tie_discount))
+        fields = dict(exclude=ex, blocked_pairs=_pairs(blocked_pairs),
+                      max_invites_per_recipient=caps, new_user_boost=new_user_boost,
+                      active_user_boost=active_user_boost, fatigue_penalty=fatigue_penalty,
+                      diversity=diversity,
+                      urgency_window_seconds=None if urgency_window is None
+                      else _seconds(urgency_window, "urgency_window"),
+                      urgency_two_hop_factor=urgency_two_hop_factor,
+                      urgency_raises_k=None if urgency_raises_k is None
+                      else bool(urgency_raises_k),
+                      exclude_suspicion_above=exclude_suspicion_above,
+                      penalize_suspicion_above=penalize_suspicion_above,
+                      suspicion_penalty=suspicion_penalty,
+                      suspicious_tie_discount=suspicious_tie_discount)
+        self._p = _core.Policy(**{k: v for k, v in fields.items() if v is not None})
 
     def __reduce__(self):
         kwargs = dict(max_invites_per_recipient=self.max_invites_per_recipient,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -13,11 +13,13 @@ from . import _core
 from ._columns import category_column, int_column, list_column, table_columns, ts_column
 from ._frames import _outcome_columns
 from ._progress import ProgressArg, progress_callback
-from ._errors import InvalidArgumentError
+from ._errors import ArgumentTypeError, InvalidArgumentError
+from ._options import (AttributeFeatureOptions, ScoringOptions, TrainingOptions, replace,
+                       scoring_options)
 
 _HISTORY = (("inviter", "item", "joined"), ("ts", "category", "invited"))
 
-#: The training defaults, as C++ ``TrainingOptions`` has them (one place decides them):
+#: The training defaults, read from C++ ``TrainingOptions`` (the one place that decides them):
 #: ``folds``, ``as_of_step_days`` (1: features as of the start of each record's day),
 #: ``uninvited_weight`` (1: candidates never invited are negatives like the invited
 #: non-joiners) and ``step_hidden_warn_share`` (see :class:`TrainingWarning`).
@@ -114,15 +116,38 @@ class TrainingSet:
         return len(self.frame)
 
 
-def training_set(graph: Any, history: Any, *, folds: int = TRAINING_DEFAULTS["folds"],
-                 as_of_step_days: float = TRAINING_DEFAULTS["as_of_step_days"],
-                 uninvited_weight: float = TRAINING_DEFAULTS["uninvited_weight"],
-                 seed: int = 0, include_two_hop: bool = True,
-                 max_two_hop: int = 100, hub_degree_cap: int = 1000, num_threads: int = 0,
+def training_options(options: Optional[TrainingOptions] = None,
+                     scoring: Optional[ScoringOptions] = None, **keywords: Any
+                     ) -> TrainingOptions:
+    """The :class:`TrainingOptions` :func:`training_set` runs with: ``options`` (default
+    ``TrainingOptions()``), its ``scoring`` replaced by ``scoring`` when given, then the
+    keywords applied on top: TrainingOptions fields (``folds``, ``as_of_step_days``,
+    ``uninvited_weight``, ``seed``, ``num_threads``) and scoring keywords (see
+    :class:`Recommender`, which takes the same). ``None`` changes nothing."""
+    if options is None:
+        options = TrainingOptions()
+    elif not isinstance(options, TrainingOptions):
+        raise ArgumentTypeError(f"options: expected an invitegraph.TrainingOptions, got "
+                                f"{type(options).__name__}")
+    own = {k: keywords.pop(k) for k in list(keywords)
+           if k in TrainingOptions._fields and k != "scoring"}
+    return replace(options, scoring=scoring_options(
+        options.scoring if scoring is None else scoring, **keywords), **own)
+
+
+def training_set(graph: Any, history: Any, *, folds: Optional[int] = None,
+                 as_of_step_days: Optional[float] = None,
+                 uninvited_weight: Optional[float] = None,
+                 seed: Optional[int] = None, include_two_hop: Optional[bool] = None,
+                 max_two_hop: Optional[int] = None, hub_degree_cap: Optional[int] = None,
+                 num_threads: Optional[int] = None,
                  progress: ProgressArg = None, outcomes: Any = None,
-                 accept_prior_mean: float = 0.2, accept_prior_strength: float = 5.0,
-                 fatigue_half_life_days: float = 7.0,
-                 attribute_features: Optional[dict] = None) -> TrainingSet:
+                 accept_prior_mean: Optional[float] = None,
+                 accept_prior_strength: Optional[float] = None,
+                 fatigue_half_life_days: Optional[float] = None,
+                 attribute_features: Union[None, dict, AttributeFeatureOptions] = None,
+                 scoring: Optional[ScoringOptions] = None,
+                 options: Optional[TrainingOptions] = None) -> TrainingSet:
     """Candidate rows of each past campaign, labelled by who joined, with leakage-free features.
 
     Parameters
@@ -134,12 +159,20 @@ def training_set(graph: Any, history: Any, *, folds: int = TRAINING_DEFAULTS["fo
         One row per past campaign. It may or may not be among the campaigns the graph was
         built from: either way a record never sees its own outcome. Its ``ts`` and the
         ``outcomes``' must be plausible under the graph's ``GraphConfig.time_limits``.
-    folds : int
+    options : TrainingOptions, optional
+        All the settings below but ``outcomes`` and ``progress`` in one object (default
+        ``TrainingOptions()``); keywords given are applied on top of it. Every keyword
+        that names an option defaults to None: the option's value there.
+    scoring : ScoringOptions, optional
+        Candidates, feedback priors and attribute features: pass the serving
+        :class:`Recommender`'s (``rec.scoring``) so the rows are the ones it scores
+        (default ``options.scoring``). The scoring keywords below apply on top.
+    folds : int, optional
         Records without ``ts``: their features come from the graph rebuilt without their
         fold's campaigns. Folds are a hash of (inviter, item) modulo ``folds``, so a fold
         may hold several records (a record then also loses their campaigns, never keeps
         its own); with one record per fold this is leave-one-out.
-    as_of_step_days : float, default 1
+    as_of_step_days : float, optional (:class:`TrainingOptions` default: 1)
         Records with ``ts``: features as of the start of the record's step of this many
         days (counted from unix time 0; events strictly before it), shared by the records
         of the step: never later than ``ts``, at most one step older. 0 gives features
@@ -147,47 +180,46 @@ def training_set(graph: Any, history: Any, *, folds: int = TRAINING_DEFAULTS["fo
         histories 6-11x the CPU time for a held-out NDCG@10 at most 0.004 higher
         (docs/training.md, "Training defaults"). A :class:`TrainingWarning` says when the
         step hides more than 25 % of the events before the records' ``ts``.
-    uninvited_weight : float, default 1
+    uninvited_weight : float, optional (:class:`TrainingOptions` default: 1)
         With ``invited`` lists: joiners are positives, invited non-joiners negatives, and
         candidates never invited negatives with this sample weight. ``recommend`` ranks
         every candidate, so the model must see them: 0 drops them, and then the model only
         learns to order the friends inviters already chose (where joiners came without an
         invitation, its NDCG@10 fell from 0.236 to 0.174 on a synthetic world, below the
         hand-set ranker's); a :class:`TrainingWarning` says so.
-    seed : int
+    seed : int, optional
         Fold assignment.
-    include_two_hop, max_two_hop, hub_degree_cap
-        Candidate generation, as for :class:`Recommender`.
+    include_two_hop, max_two_hop, hub_degree_cap : optional
+        Candidate generation (:class:`CandidateOptions`), as for :class:`Recommender`.
+    num_threads : int, optional
+        0 (the default): all cores; the rows do not depend on it.
     outcomes : DataFrame, columns ``inviter, invitee, item, ts, outcome``, optional
         Recorded invite outcomes (as for :meth:`Recommender.record_outcomes`), so that
         ``candidate_accept_rate`` and ``candidate_fatigue`` are what ``recommend`` would
         have seen: a record with ``ts`` sees the outcomes strictly before it, one without
         sees all but those of its fold's (inviter, item) pairs. Without outcomes the two
         columns are constant and a learned model gives them no weight.
-    accept_prior_mean, accept_prior_strength, fatigue_half_life_days
-        As the serving :class:`Recommender`'s.
-    attribute_features : dict, optional
+    accept_prior_mean, accept_prior_strength, fatigue_half_life_days : float, optional
+        :class:`FeedbackConfig` fields, as the serving :class:`Recommender`'s.
+    attribute_features : dict or AttributeFeatureOptions, optional
         The profile columns behind the attribute features, as the serving
         :class:`Recommender`'s ``attribute_features`` (so ``category_tag_match`` and
         friends are computed the same way in training and serving).
     """
-    from ._frames import _attribute_feature_args
+    opts = training_options(
+        options, scoring, folds=folds, as_of_step_days=as_of_step_days,
+        uninvited_weight=uninvited_weight, seed=seed, num_threads=num_threads,
+        include_two_hop=include_two_hop, max_two_hop=max_two_hop,
+        hub_degree_cap=hub_degree_cap, accept_prior_mean=accept_prior_mean,
+        accept_prior_strength=accept_prior_strength,
+        fatigue_half_life_days=fatigue_half_life_days,
+        attribute_features=attribute_features)
     cols = history_arrays(history)
     with progress_callback(progress, "training set") as cb:
         d = _core.build_training_set(
             graph, cols.pop("inviter"), cols.pop("item"), cols.pop("joined_offsets"),
-            cols.pop("joined"), **cols, folds=_core.exact_int(folds, "folds", 0, 2**31 - 1),
-            as_of_step_days=float(as_of_step_days), uninvited_weight=float(uninvited_weight),
-            seed=_core.exact_int(seed, "seed", 0), include_two_hop=bool(include_two_hop),
-            max_two_hop=_core.exact_int(max_two_hop, "max_two_hop", 0, 2**31 - 1),
-            hub_degree_cap=_core.exact_int(hub_degree_cap, "hub_degree_cap", 0, 2**31 - 1),
-            num_threads=_core.exact_int(num_threads, "num_threads", 0, 2**31 - 1),
-            progress=cb,
-            outcomes=None if outcomes is None else _outcome_columns(outcomes),
-            accept_prior_mean=float(accept_prior_mean),
-            accept_prior_strength=float(accept_prior_strength),
-            fatigue_half_life_days=float(fatigue_half_life_days),
-            **_attribute_feature_args(attribute_features))
+            cols.pop("joined"), **cols, options=opts, progress=cb,
+            outcomes=None if outcomes is None else _outcome_columns(outcomes))
     frame = pd.DataFrame(d["x"], columns=_core.feature_names(), copy=False)
     for i, name in enumerate(("record", "inviter", "item", "candidate")):
         frame.insert(i, name, d[name])

@@ -654,20 +654,23 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
     inviter; each shard builds its neighbourhood graph from ``events`` (as in
     :func:`recommend`) with the events kept, then runs the single-machine extraction on
     it. ``options`` are :func:`invitegraph.training_set`'s (``folds``, ``seed``,
-    ``as_of_step_days``, ``uninvited_weight``, candidate options); ``outcomes`` is not
-    supported here.
+    ``as_of_step_days``, ``uninvited_weight``, ``scoring`` and the scoring keywords,
+    ``options``); ``outcomes`` is not supported here.
 
     Returns ``record, inviter, item, candidate``, the features, ``label`` and ``weight``,
     in no particular order: the single machine's rows, value for value. The defaults are
-    the single machine's (``as_of_step_days=1``, ``uninvited_weight=1``); a
+    the single machine's (:class:`invitegraph.TrainingOptions`'); ``options=`` and
+    ``scoring=`` objects are accepted as there. A
     :class:`invitegraph.TrainingWarning` about ``uninvited_weight=0`` is raised here on
     the driver, one about the step stays in the executors' logs.
     """
-    from ._training import TRAINING_DEFAULTS, TrainingWarning, training_set as one_machine
+    from ._training import TrainingWarning, training_options, training_set as one_machine
 
-    if ("invited" in history.columns
-            and float(options.get("uninvited_weight",
-                                  TRAINING_DEFAULTS["uninvited_weight"])) == 0):
+    if "outcomes" in options:
+        raise InvalidArgumentError("training_set: outcomes are not supported in Spark")
+    # The options the executors will run with, resolved (and validated) once here.
+    resolved = training_options(**{k: v for k, v in options.items() if k != "progress"})
+    if "invited" in history.columns and resolved.uninvited_weight == 0:
         # The executors' own warnings stay in their logs: say it here too.
         warnings.warn("uninvited_weight=0 with an 'invited' column drops the candidates "
                       "never invited: the model learns to order only the friends inviters "
@@ -679,8 +682,6 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
                       TrainingWarning, stacklevel=2)
     if "record" not in history.columns:
         raise InvalidArgumentError("history: needs a 'record' column (a unique id per row)")
-    if "outcomes" in options:
-        raise InvalidArgumentError("training_set: outcomes are not supported in Spark")
     config = _config(config)
     evs = {k: _ts_long(v) for k, v in events.items() if v is not None}
     as_of = _plausible_as_of(as_of, list(evs.values()), config)
@@ -692,7 +693,7 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
     else:
         # A record without ts loses its whole fold's campaigns, so a fold's records
         # must share a shard: one shard per fold.
-        folds, fold_seed = int(options.get("folds", 10)), int(options.get("seed", 0))
+        folds, fold_seed = resolved.folds, resolved.seed
         if shards is not None and shards != folds:
             raise InvalidArgumentError(f"training_set: records without ts are sharded by fold; "
                                        f"shards={shards} must equal folds={folds} or be None")

@@ -112,7 +112,8 @@ TEST_CASE("audiences select exactly the candidates their predicate holds for",
   const SocialGraph g = w.Build();
   const auto people = People(w);
   RecommenderConfig config;
-  config.candidates.max_two_hop = 100'000;  // no cap: the pool is everyone
+  config.scoring.candidates.max_two_hop =
+      100'000;  // no cap: the pool is everyone
   const Recommender rec = Unwrap(Recommender::Create(g, config));
   g_current = &g;
 
@@ -210,8 +211,8 @@ TEST_CASE("the audience filters 2-hop candidates before the cap",
   const World w(4);
   const SocialGraph g = w.Build();
   RecommenderConfig wide, narrow;
-  wide.candidates.max_two_hop = 100'000;
-  narrow.candidates.max_two_hop = 3;
+  wide.scoring.candidates.max_two_hop = 100'000;
+  narrow.scoring.candidates.max_two_hop = 3;
   const Recommender all = Unwrap(Recommender::Create(g, wide));
   const Recommender capped = Unwrap(Recommender::Create(g, narrow));
   const Audience a = Unwrap(Audience::Compile("region in ['r0', 'r1']", g));
@@ -298,7 +299,7 @@ TEST_CASE("a swapped graph recompiles the audience; features read profiles",
   CHECK(a.CompiledFor(g1));
   CHECK_FALSE(a.CompiledFor(g2));
   RecommenderConfig config;
-  config.attribute_features.category_tags = {
+  config.scoring.attribute_features.category_tags = {
       {testing::RandomItemCategory(701), {"skincare", "t0", "unknown"}}};
   const Recommender rec = Unwrap(Recommender::Create(g1, config));
   const UserId u = testing::RandomUserId(0);
@@ -336,7 +337,7 @@ TEST_CASE("a swapped graph recompiles the audience; features read profiles",
   CHECK(same > 0);
   // A feature column of the wrong type is refused up front.
   RecommenderConfig bad;
-  bad.attribute_features.region = "spend";
+  bad.scoring.attribute_features.region = "spend";
   CheckError(Recommender::Create(g1, bad).status(), kInvalid,
              {"attribute_features.region='spend'", "number", "category"});
 }

@@ -39,8 +39,8 @@ constexpr int kUnlimited = std::numeric_limits<int>::max();
 // the number of candidates checked.
 int64_t CheckAllInviters(const SocialGraph& g, const ContactSets& contacts,
                          const CandidateOptions& options) {
-  const Recommender rec =
-      Unwrap(Recommender::Create(g, RecommenderConfig{.candidates = options}));
+  const Recommender rec = Unwrap(Recommender::Create(
+      g, RecommenderConfig{.scoring = {.candidates = options}}));
   int64_t checked = 0;
   int bad_set = 0, bad_order = 0, bad_counts = 0, bad_flags = 0;
   for (const auto& [u, direct] : contacts) {
@@ -157,8 +157,8 @@ TEST_CASE("max_two_hop keeps the best friends of friends by Adamic-Adar",
   const ContactSets contacts = ContactsOf(e);
   const CandidateOptions options{.max_two_hop = 4, .hub_degree_cap = 1000};
   CheckAllInviters(g, contacts, options);
-  const Recommender rec =
-      Unwrap(Recommender::Create(g, RecommenderConfig{.candidates = options}));
+  const Recommender rec = Unwrap(Recommender::Create(
+      g, RecommenderConfig{.scoring = {.candidates = options}}));
   int truncated = 0, bad = 0;
   for (const auto& [u, direct] : contacts) {
     const std::set<UserId> fof = FriendsOfFriends(contacts, u);
@@ -296,7 +296,8 @@ TEST_CASE("purchase and feedback features equal the brute-force oracle",
   const SocialGraph g = Unwrap(testing::BuildGraph(e));
   const ContactSets contacts = ContactsOf(e);
   const Recommender rec = Unwrap(Recommender::Create(
-      g, RecommenderConfig{.candidates = {.max_two_hop = kUnlimited}}));
+      g, RecommenderConfig{
+             .scoring = {.candidates = {.max_two_hop = kUnlimited}}}));
 
   // Random outcomes over known and unknown users, recorded in three batches
   // with timestamps out of order and partly after as_of.

@@ -258,9 +258,9 @@ TEST_CASE("the feedback config is validated and used", "[feedback]") {
   const SocialGraph g = Star();
   auto config = [](double mean, double strength, double half_life) {
     RecommenderConfig c;
-    c.feedback = {.accept_prior_mean = mean,
-                  .accept_prior_strength = strength,
-                  .fatigue_half_life_days = half_life};
+    c.scoring.feedback = {.accept_prior_mean = mean,
+                          .accept_prior_strength = strength,
+                          .fatigue_half_life_days = half_life};
     return c;
   };
   CheckError(Recommender::Create(g, config(1.5, 5, 7)).status(), kInvalid,

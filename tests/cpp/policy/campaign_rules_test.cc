@@ -67,7 +67,7 @@ Recommender WithPolicy(const SocialGraph& g, const Policy& p,
                        CandidateOptions candidates = {}) {
   RecommenderConfig c;
   c.policy = p;
-  c.candidates = candidates;
+  c.scoring.candidates = candidates;
   return Unwrap(Recommender::Create(g, c, std::move(ranker)));
 }
 

@@ -172,13 +172,15 @@ TEST_CASE("Recommender errors", "[recommend][recommender]") {
              absl::StatusCode::kInvalidArgument, {"k=-2"});
   CHECK(Unwrap(rec.RecommendBatch({}, {}, 5)).size() == 0);
 
-  const RecommenderConfig bad_two_hop{.candidates = {.max_two_hop = -1}};
+  const RecommenderConfig bad_two_hop{
+      .scoring = {.candidates = {.max_two_hop = -1}}};
   CheckError(Recommender::Create(f.graph, bad_two_hop).status(),
              absl::StatusCode::kInvalidArgument, {"max_two_hop"});
-  const RecommenderConfig bad_cap{.candidates = {.hub_degree_cap = -1}};
+  const RecommenderConfig bad_cap{
+      .scoring = {.candidates = {.hub_degree_cap = -1}}};
   CheckError(Recommender::Create(f.graph, bad_cap).status(),
              absl::StatusCode::kInvalidArgument, {"hub_degree_cap"});
-  const RecommenderConfig bad_reasons{.candidates = {}, .max_reasons = -1};
+  const RecommenderConfig bad_reasons{.scoring = {}, .max_reasons = -1};
   CheckError(Recommender::Create(f.graph, bad_reasons).status(),
              absl::StatusCode::kInvalidArgument, {"max_reasons"});
 }
@@ -352,10 +354,10 @@ TEST_CASE("top suggestions carry reasons consistent with their features",
           "[recommend][recommender]") {
   const SynthFixture& f = Synth();
   const Recommender rec = Unwrap(Recommender::Create(f.graph));
-  const Recommender one = Unwrap(
-      Recommender::Create(f.graph, {.candidates = {}, .max_reasons = 1}));
-  const Recommender none = Unwrap(
-      Recommender::Create(f.graph, {.candidates = {}, .max_reasons = 0}));
+  const Recommender one =
+      Unwrap(Recommender::Create(f.graph, {.scoring = {}, .max_reasons = 1}));
+  const Recommender none =
+      Unwrap(Recommender::Create(f.graph, {.scoring = {}, .max_reasons = 0}));
   const std::set<std::string> plain = {"close_contact",
                                        "reaches_out_to_you",
                                        "frequent_chat",
@@ -471,7 +473,7 @@ TEST_CASE(
   const Recommender rec = Unwrap(
       Recommender::Create(f.graph, {}, std::make_shared<DegreeRanker>()));
   const Recommender quiet =
-      Unwrap(Recommender::Create(f.graph, {.candidates = {}, .max_reasons = 0},
+      Unwrap(Recommender::Create(f.graph, {.scoring = {}, .max_reasons = 0},
                                  std::make_shared<DegreeRanker>()));
   CHECK(rec.ranker().spec() == "test_degree");
   CHECK(std::string(kReasonsUnavailable) == "reasons_unavailable");

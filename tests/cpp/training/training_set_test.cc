@@ -507,7 +507,7 @@ TEST_CASE("training rows see the outcomes recorded before them") {
                   .item = o_item,
                   .ts = o_ts,
                   .outcome = o_out};
-  opt.feedback = fb;
+  opt.scoring.feedback = fb;
   std::vector<UserId> inviter = {1, 1}, joined = {2, 2};
   std::vector<ItemId> item = {9, 8};
   std::vector<int64_t> jo = {0, 1, 2};
