@@ -12,8 +12,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "graph/graph_data.h"
 #include "builder/build.h"
+#include "graph/graph_data.h"
 #include "ingest/staged_events.h"
 #include "ingest/validate.h"
 #include "internal/parallel.h"
@@ -284,13 +284,14 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
         SocialGraph rebuilt,
         internal::BuildFromStaged(
             internal::Filter(ev, g.filter, graph.as_of()), nullptr, config,
-            BuildOptions{.as_of = g.as_of,
-                         .communities = false,
-                         // Influence features as the serving graph has them.
-                         .centrality = graph.has_centrality(),
-                         .abuse = graph.data().abuse_options
-                                      ? std::optional(*graph.data().abuse_options)
-                                      : std::nullopt}));
+            BuildOptions{
+                .as_of = g.as_of,
+                .communities = false,
+                // Influence features as the serving graph has them.
+                .centrality = graph.has_centrality(),
+                .abuse = graph.data().abuse_options
+                             ? std::optional(*graph.data().abuse_options)
+                             : std::nullopt}));
     ++out.report.graphs_built;
     INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec,
                                  Recommender::Create(rebuilt, rconfig));
@@ -362,7 +363,8 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
         "order only the friends inviters already chose (and where joiners came "
         "without an invitation, that never-invited means joined), but "
         "recommend ranks every candidate, and such a model ranks them poorly "
-        "(README \"Training defaults\"); keep the default uninvited_weight=1 "
+        "(docs/training.md, \"Training defaults\"); keep the default "
+        "uninvited_weight=1 "
         "unless you model the invited alone"));
   }
   if (rep.step_hidden_share > kStepHiddenWarnShare) {

@@ -64,9 +64,9 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
                       "never invited: the model learns to order only the friends inviters "
                       "already chose (and where joiners came without an invitation, that "
                       "never-invited means joined), but recommend ranks every candidate, "
-                      "and such a model ranks them poorly (README \"Training defaults\"); "
-                      "keep the default uninvited_weight=1 unless you model the invited "
-                      "alone",
+                      "and such a model ranks them poorly (docs/training.md, \"Training "
+                      "defaults\"); keep the default uninvited_weight=1 unless you model the "
+                      "invited alone",
                       TrainingWarning, stacklevel=2)
     if "record" not in history.columns:
         raise InvalidArgumentError("history: needs a 'record' column (a unique id per row)")
