@@ -47,6 +47,20 @@ NodeId NodeOf(const SocialGraph& g, py::handle user,
   return *n;
 }
 
+// The core graph of `graph`: a _core.SocialGraph, or the invitegraph.SocialGraph
+// (invitegraph/_graph.py) holding one as `_g`. A copy of the handle: the graph's
+// data is shared, not copied. TypeError for anything else.
+SocialGraph CoreGraphOf(py::handle graph) {
+  if (py::isinstance<SocialGraph>(graph)) return graph.cast<SocialGraph>();
+  const py::object core = py::getattr(graph, "_g", py::none());
+  if (!py::isinstance<SocialGraph>(core)) {
+    throw py::type_error(absl::StrCat(
+        "expected an invitegraph.SocialGraph, got ",
+        py::str(py::type::of(graph).attr("__name__")).cast<std::string>()));
+  }
+  return core.cast<SocialGraph>();
+}
+
 }  // namespace
 
 void InitGraph(py::module_& m) {
@@ -336,8 +350,11 @@ Use invitegraph.build_graph for DataFrames.
 
   py::class_<SocialGraph>(m, "SocialGraph", R"pbdoc(
 The immutable social graph: symmetric contact arcs with decayed per-channel weights and
-tie strength, user profiles and an item index. Safe to share across threads.
+tie strength, user profiles and an item index. Safe to share across threads. The core
+of invitegraph.SocialGraph, which holds one as ``_g``.
 )pbdoc")
+      .def(py::init(&CoreGraphOf), py::arg("graph"),
+           "The core graph of an invitegraph.SocialGraph (sharing its data).")
       .def_property_readonly("num_nodes", &SocialGraph::num_nodes,
                              "Number of users.")
       .def_property_readonly("num_arcs", &SocialGraph::num_arcs,
@@ -818,6 +835,11 @@ invitegraph.SnapshotNotFoundError (a FileNotFoundError). GIL released.
                " arcs=" + std::to_string(g.num_arcs()) +
                " as_of=" + std::to_string(g.as_of()) + ">";
       });
+  // Every binding that takes a SocialGraph (here, Recommender, Audience,
+  // detect_abuse, training sets) also takes the Python invitegraph.SocialGraph,
+  // through the constructor above: the package hands its graphs to _core as
+  // they are.
+  py::implicitly_convertible<py::object, SocialGraph>();
 }
 
 }  // namespace invitegraph::py_bindings

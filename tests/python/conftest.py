@@ -168,7 +168,7 @@ def lastfm_friends() -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 def stats_without_timings(g: ig.SocialGraph) -> dict:
     """g.stats() less its wall-clock entries (every key ending in _seconds)."""
-    return {k: v for k, v in g.stats().items() if not k.endswith("_seconds")}
+    return {k: v for k, v in g.stats().to_dict().items() if not k.endswith("_seconds")}
 
 
 def _graph_snapshot(g: ig.SocialGraph) -> dict:

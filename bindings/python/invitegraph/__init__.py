@@ -16,11 +16,13 @@ from ._errors import (ArgumentTypeError, Error, InvalidArgumentError, NotFoundEr
                       OutOfRangeError, SnapshotError, SnapshotNotFoundError,
                       SnapshotPermissionError)
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
-from ._frames import (GraphBuilder, GraphConfig, Recommender, SocialGraph, TimeLimits,
-                      build_graph, history_from_outcomes)
+from ._graph import GraphBuilder, GraphConfig, SocialGraph, TimeLimits, build_graph
+from ._frames import Recommender, history_from_outcomes
 from ._options import (AttributeFeatureOptions, CandidateOptions, FeedbackConfig,
                        RecommenderConfig, ScoringOptions, TrainingOptions)
 from ._policy import Campaign, Policy
+from ._results import (BatchResult, GraphStats, RecipientFeedback, StagedCounts, WaveReport,
+                       WaveResult)
 from ._training import (TrainingSet, TrainingWarning, fit_ranker, training_frame,
                         training_set)
 from . import datasets, evaluation
@@ -34,6 +36,7 @@ __all__ = [
     "ArgumentTypeError",
     "AttributeFeatureOptions",
     "Audience",
+    "BatchResult",
     "Campaign",
     "CandidateOptions",
     "Error",
@@ -41,11 +44,13 @@ __all__ = [
     "FeedbackConfig",
     "GraphBuilder",
     "GraphConfig",
+    "GraphStats",
     "InvalidArgumentError",
     "NotFoundError",
     "OutOfRangeError",
     "Policy",
     "Ranker",
+    "RecipientFeedback",
     "Recommender",
     "RecommenderConfig",
     "ScoringOptions",
@@ -53,10 +58,13 @@ __all__ = [
     "SnapshotNotFoundError",
     "SnapshotPermissionError",
     "SocialGraph",
+    "StagedCounts",
     "TimeLimits",
     "TrainingOptions",
     "TrainingSet",
     "TrainingWarning",
+    "WaveReport",
+    "WaveResult",
     "build_graph",
     "channel_names",
     "check_timestamp",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -10,6 +10,9 @@ import pandas as pd
 from . import _core
 from ._columns import int_column, kind_column, table_columns, ts_column
 from ._errors import ArgumentTypeError, InvalidArgumentError, NotFoundError
+
+if TYPE_CHECKING:  # _graph imports this module
+    from ._graph import SocialGraph
 
 AbuseOptions = _core.AbuseOptions
 
@@ -126,7 +129,7 @@ def _options(options: Optional[AbuseOptions], kwargs: dict) -> AbuseOptions:
     return options if options is not None else _make_options(kwargs)
 
 
-def detect_abuse(graph: Any, interactions: Any = None, *,
+def detect_abuse(graph: SocialGraph, interactions: Any = None, *,
                  options: Optional[AbuseOptions] = None, **thresholds: Any) -> AbuseReport:
     """Scores every user of ``graph`` for abuse, with the evidence behind each score.
 
@@ -172,36 +175,6 @@ def detect_abuse(graph: Any, interactions: Any = None, *,
     ts = ts_column(np.asarray(c["ts"])[rows] if len(rows) else np.empty(0, np.int64),
                    "interactions")
     return _report(_core.detect_abuse(graph, opts, src=src, dst=dst, ts=ts), opts)
-
-
-def _with_abuse(self: Any, report: AbuseReport) -> Any:
-    """This graph with ``report``'s scores attached (a new graph; this one is unchanged).
-
-    The report must come from :func:`detect_abuse` on this graph (same users in the same
-    order). Snapshots and pickles keep the scores; ``forget`` keeps the others' scores;
-    ``update`` drops them (score the new graph again). Training sets built from this
-    graph rescore each as-of rebuild with the report's options, so
-    ``candidate_suspicion`` and ``candidate_reputation`` are learnable without leakage.
-    """
-    u = report.users
-    return _core.graph_with_abuse(
-        self, u["user"].to_numpy(np.int64), u["suspicion"].to_numpy(np.float32),
-        u["reputation"].to_numpy(np.float32),
-        np.ascontiguousarray(report._evidence, dtype=np.uint32), report.options)
-
-
-def _abuse(self: Any) -> pd.DataFrame:
-    """The attached abuse scores: ``user, suspicion, reputation`` and the evidence flags.
-
-    Raises ValueError when none are attached (see :meth:`with_abuse`).
-    """
-    cols = _core.graph_abuse_columns(self)
-    if cols is None:
-        raise InvalidArgumentError("this graph has no abuse scores: attach them with "
-                                   "g.with_abuse(ig.detect_abuse(g)) or build_graph(abuse=True)")
-    return pd.DataFrame({"user": np.array(cols["user"]), "suspicion": cols["suspicion"],
-                         "reputation": cols["reputation"],
-                         **_evidence_frame(cols["evidence"])})
 
 
 def build_abuse_options(abuse: Union[None, bool, dict, AbuseOptions]) -> Optional[AbuseOptions]:

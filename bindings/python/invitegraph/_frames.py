@@ -10,391 +10,19 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._columns import (category_column, check_text, float_column, int_column, kind_column,
-                       list_column, outcome_column, profile_columns, row_labels,
-                       table_columns, ts_column, unix_seconds)
-from ._abuse import _abuse, _with_abuse, build_abuse_options
+from ._columns import (check_text, int_column, outcome_column, row_labels, table_columns,
+                       ts_column, unix_seconds)
 from ._options import (AttributeFeatureOptions, RecommenderConfig, ScoringOptions,
                        scoring_options)
 from ._policy import Campaign, Policy, _seconds
 from ._progress import ProgressArg, progress_callback
 from ._errors import ArgumentTypeError, InvalidArgumentError
+# The graph classes live in _graph.py (its docstring: how the Python surface is built);
+# imported here for the Recommender and for code that imported them from this module.
+from ._graph import GraphBuilder, GraphConfig, SocialGraph, TimeLimits, build_graph
+from ._results import BatchResult, RecipientFeedback, WaveReport, WaveResult
 
-GraphConfig = _core.GraphConfig
-SocialGraph = _core.SocialGraph
-TimeLimits = _core.TimeLimits
-
-
-def _communities(self: SocialGraph) -> pd.DataFrame:
-    """Communities found at build time, one row per user.
-
-    The local-moving phase of Louvain (level 1) over tie strength (symmetrised), in a
-    fixed seeded order with exact integer gains: the same events give the same partition
-    whatever ``num_threads`` or the row order.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``user`` (int64) and ``community`` (int64, dense labels ``0..C-1`` numbered in
-        order of first appearance), in internal node order; ``C`` is
-        ``stats()["num_communities"]``.
-    """
-    cols = self.community_columns()
-    return pd.DataFrame({"user": np.array(cols["user"], dtype=np.int64),
-                         "community": np.array(cols["community"], dtype=np.int64)})
-
-
-def _centrality(self: SocialGraph) -> pd.DataFrame:
-    """Influence measures computed at build time, one row per user.
-
-    On the undirected, unweighted contact graph, with NetworkX's definitions:
-    ``pagerank`` as ``nx.pagerank`` with its defaults (damping 0.85, sums to 1 over all
-    users), ``core_number`` as ``nx.core_number`` (the largest k such that the user is
-    in a subgraph where everyone has at least k contacts) and ``clustering`` as
-    ``nx.clustering`` (share of pairs of the user's contacts that are contacts
-    themselves; 0 below two contacts). Identical for every ``num_threads``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``user`` (int64), ``pagerank`` (float64), ``core_number`` (int64) and
-        ``clustering`` (float64), in internal node order.
-
-    Raises
-    ------
-    ValueError
-        If the graph was built, updated or forgotten from with ``centrality=False``.
-    """
-    cols = self.centrality_columns()
-    return pd.DataFrame({"user": np.array(cols["user"], dtype=np.int64),
-                         "pagerank": np.array(cols["pagerank"], dtype=np.float64),
-                         "core_number": np.array(cols["core_number"], dtype=np.int64),
-                         "clustering": np.array(cols["clustering"], dtype=np.float64)})
-
-
-def _profiles(self: SocialGraph) -> pd.DataFrame:
-    """The profile attributes as a DataFrame: ``user`` then one column per attribute
-    (categories as pandas Categoricals, tags as lists of strings, numbers as float64
-    with NaN for missing), one row per user in node order."""
-    out = {"user": np.asarray(self.user_ids())}
-    for a in self.attribute_info():
-        if a["builtin"]:
-            continue
-        c = self.attribute_column(a["name"])
-        if c["type"] == "category":
-            out[a["name"]] = pd.Categorical.from_codes(c["codes"], c["dictionary"])
-        elif c["type"] == "tags":
-            names, codes, off = c["dictionary"], c["codes"], c["tag_offsets"]
-            out[a["name"]] = pd.Series(
-                [[names[k] for k in codes[off[n]:off[n + 1]]] for n in range(len(off) - 1)],
-                dtype=object)
-        else:
-            out[a["name"]] = c["numbers"]
-    return pd.DataFrame(out)
-
-
-def _attributes(self: SocialGraph) -> pd.DataFrame:
-    """What audiences and attribute features can read: ``name, type`` (category, tags
-    or number), ``builtin`` (graph-derived) and ``values`` (the distinct strings users
-    hold)."""
-    return pd.DataFrame(self.attribute_info(), columns=["name", "type", "builtin", "values"])
-
-
-SocialGraph.profiles = _profiles
-SocialGraph.attributes = _attributes
-SocialGraph.communities = _communities
-SocialGraph.centrality = _centrality
-SocialGraph.with_abuse = _with_abuse
-SocialGraph.abuse = _abuse
-
-
-def _arcs(self: SocialGraph) -> pd.DataFrame:
-    """Every directed arc with its decayed weights, one row per arc.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``src``, ``dst`` (int64 external ids), ``tie_strength``,
-        ``days_since_last_interaction``, ``is_friend`` (bool), then one float32 column
-        per interaction kind (:func:`channel_names` order) holding the decayed count
-        ``sum 2^(-(as_of - ts) / (half_life_days * 86400))`` of the events ``src -> dst``
-        of that kind, as stored (8-bit log-quantised: relative error <= 3.2 %, below
-        9.8e-4 reads as 0). The arc set is symmetric, so an arc may carry only zeros.
-        Rows are in CSR order (by internal id of ``src``, then of ``dst``).
-    """
-    cols = self.arc_columns()
-    out = pd.DataFrame({"src": cols["src"], "dst": cols["dst"],
-                        "tie_strength": cols["tie_strength"],
-                        "days_since_last_interaction": cols["days_since_last_interaction"],
-                        "is_friend": cols["is_friend"].astype(bool)})
-    weights = cols["channel_weight"]
-    for c, name in enumerate(_core.channel_names()):
-        out[name] = weights[:, c]
-    return out
-
-
-def _adamic_adar_top(self: SocialGraph, inviters: Iterable[int], k: int = 20,
-                     num_threads: int = 0) -> pd.DataFrame:
-    """The ``k`` best Adamic-Adar candidates of each inviter (GIL released, parallel).
-
-    Over the undirected contact graph, the candidates of ``u`` are the users at distance
-    exactly 2 (not ``u``, not a contact of ``u``), scored
-    ``AA(u, v) = sum over common contacts z of 1 / ln(degree(z))`` with every common
-    contact counted (no hub cap, unlike the recommender's candidate pool).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``inviter``, ``candidate`` (int64) and ``score`` (float64): for each inviter in
-        the given order, its candidates by score descending, ties by smaller candidate
-        id; fewer than ``k`` rows when it has fewer candidates. The same for every
-        ``num_threads`` (0: all cores). ``KeyError`` for an unknown inviter.
-    """
-    cols = self.adamic_adar_columns(inviters, k=k, num_threads=num_threads)
-    return pd.DataFrame({"inviter": cols["inviter"], "candidate": cols["candidate"],
-                         "score": cols["score"]})
-
-
-SocialGraph.arcs = _arcs
-SocialGraph.adamic_adar_top = _adamic_adar_top
-
-_FRIENDSHIPS = (("src", "dst"), ())
-_INTERACTIONS = (("src", "dst", "kind", "ts"), ("event_id",))
-_PURCHASES = (("user", "item", "ts"), ("category", "amount", "event_id"))
-_CAMPAIGNS = (("inviter", "item", "joined"), ("ts", "category", "invited", "event_id"))
-
-
-def _event_ids(c: dict, table: str) -> Optional[np.ndarray]:
-    """The optional ``event_id`` column (any int64; idempotent ingestion)."""
-    return int_column(c["event_id"], table, "event_id") if "event_id" in c else None
 _OUTCOMES = (("inviter", "invitee", "item", "ts", "outcome"), ())
-
-
-class GraphBuilder:
-    """Adds event tables batch by batch, then builds a :class:`SocialGraph`.
-
-    Each ``add_*`` validates its whole table first; a bad row raises ``ValueError``
-    naming table, column, row and value, and nothing of that table is kept, while
-    earlier batches stay.
-
-    Interactions, purchases and campaigns may carry an ``event_id`` column (int64): a
-    row whose id was already applied to that table is skipped and counted in
-    :meth:`counts` (``duplicate_*``), so a retried or replayed upload is harmless. The
-    first row with an id wins, even if a later one differs in other columns. Without
-    ids, ``GraphConfig(dedupe="exact")`` skips rows equal in every column instead.
-    """
-
-    def __init__(self, config: Optional[GraphConfig] = None):
-        self._b = _core.GraphBuilder(config if config is not None else GraphConfig())
-
-    def add_friendships(self, table: Any) -> "GraphBuilder":
-        with row_labels(table, "friendships"):
-            self._add_friendships(table)
-        return self
-
-    def _add_friendships(self, table: Any) -> None:
-        c = table_columns(table, "friendships", *_FRIENDSHIPS)
-        self._b.add_friendships(int_column(c["src"], "friendships", "src"),
-                                int_column(c["dst"], "friendships", "dst"))
-
-    def add_interactions(self, table: Any) -> "GraphBuilder":
-        with row_labels(table, "interactions"):
-            self._add_interactions(table)
-        return self
-
-    def _add_interactions(self, table: Any) -> None:
-        c = table_columns(table, "interactions", *_INTERACTIONS)
-        codes, names = kind_column(c["kind"], "interactions")
-        self._b.add_interactions(int_column(c["src"], "interactions", "src"),
-                                 int_column(c["dst"], "interactions", "dst"), codes, names,
-                                 ts_column(c["ts"], "interactions"),
-                                 event_id=_event_ids(c, "interactions"))
-
-    def add_purchases(self, table: Any) -> "GraphBuilder":
-        with row_labels(table, "purchases"):
-            self._add_purchases(table)
-        return self
-
-    def _add_purchases(self, table: Any) -> None:
-        c = table_columns(table, "purchases", *_PURCHASES)
-        self._b.add_purchases(
-            int_column(c["user"], "purchases", "user"), int_column(c["item"], "purchases", "item"),
-            ts_column(c["ts"], "purchases"),
-            category=category_column(c["category"], "purchases") if "category" in c else None,
-            amount=float_column(c["amount"], "purchases", "amount") if "amount" in c else None,
-            event_id=_event_ids(c, "purchases"))
-
-    def add_campaigns(self, table: Any) -> "GraphBuilder":
-        with row_labels(table, "campaigns"):
-            self._add_campaigns(table)
-        return self
-
-    def _add_campaigns(self, table: Any) -> None:
-        c = table_columns(table, "campaigns", *_CAMPAIGNS)
-        joined_offsets, joined = list_column(c["joined"], "campaigns", "joined")
-        invited_offsets = invited = None
-        if "invited" in c:
-            invited_offsets, invited = list_column(c["invited"], "campaigns", "invited")
-        self._b.add_campaigns(
-            int_column(c["inviter"], "campaigns", "inviter"),
-            int_column(c["item"], "campaigns", "item"), joined_offsets, joined,
-            ts=ts_column(c["ts"], "campaigns") if "ts" in c else None,
-            category=category_column(c["category"], "campaigns") if "category" in c else None,
-            invited_offsets=invited_offsets, invited=invited,
-            event_id=_event_ids(c, "campaigns"))
-
-    def add_profiles(self, table: Any) -> "GraphBuilder":
-        """User attributes: a ``user`` column plus any named columns (see
-        :func:`build_graph`). Validated whole; a later batch replaces the values it gives
-        and keeps those it leaves missing."""
-        with row_labels(table, "profiles"):
-            user, columns = profile_columns(table)
-            self._b.add_profiles(user, columns)
-        return self
-
-    def counts(self) -> dict:
-        """Rows and distinct ids staged so far (``friendships, interactions, purchases,
-        campaigns, users, items``), and rows skipped as already applied
-        (``duplicate_interactions, duplicate_purchases, duplicate_campaigns``)."""
-        return self._b.counts()
-
-    def build(self, as_of: Any = None, progress: ProgressArg = None,
-              keep_events: bool = True, communities: bool = True,
-              abuse: Any = None, centrality: bool = True) -> SocialGraph:
-        """Builds the graph as of ``as_of`` (default: the latest timestamp staged).
-
-        ``keep_events`` keeps the staged rows with the graph (shared, not copied) so that
-        :func:`training_set` and :func:`fit_ranker` can rebuild it without each training
-        record's outcome; pass False to free them when you will not train on this graph.
-        ``communities=False`` skips community detection (single-threaded; about 38 s at
-        1 M users), leaving :meth:`SocialGraph.communities` empty. ``abuse`` (True, a
-        dict of thresholds or :class:`AbuseOptions`) scores abuse from the staged events
-        and attaches the scores, as ``g.with_abuse(ig.detect_abuse(g))`` would.
-        ``centrality=False`` skips PageRank, k-core numbers and clustering, leaving
-        :meth:`SocialGraph.centrality` unavailable and the influence features 0.
-        """
-        opts = build_abuse_options(abuse)
-        with progress_callback(progress, "build graph") as cb:
-            return self._b.build(as_of=unix_seconds(as_of, "as_of"), progress=cb,
-                                 keep_events=bool(keep_events),
-                                 communities=bool(communities), abuse=opts,
-                                 centrality=bool(centrality))
-
-
-def _add_tables(b: "GraphBuilder", friendships: Any, interactions: Any, purchases: Any,
-                campaigns: Any, profiles: Any = None) -> "GraphBuilder":
-    if profiles is not None:
-        b.add_profiles(profiles)
-    if friendships is not None:
-        b.add_friendships(friendships)
-    if interactions is not None:
-        b.add_interactions(interactions)
-    if purchases is not None:
-        b.add_purchases(purchases)
-    if campaigns is not None:
-        b.add_campaigns(campaigns)
-    return b
-
-
-def _update(self: SocialGraph, friendships: Any = None, interactions: Any = None,
-            purchases: Any = None, campaigns: Any = None, as_of: Any = None,
-            communities: bool = True, centrality: bool = True,
-            profiles: Any = None) -> SocialGraph:
-    """A new graph with new event tables folded in, without re-reading history.
-
-    Decayed weights are rebased to ``as_of`` (``w(t2) = w(t1) * 2^(-(t2 - t1) /
-    half_life) + new``), counts add, first-seen times take the minimum, new users and
-    items get ids after the old ones and the CSR rows are merged; this graph is not
-    changed. The result equals :func:`build_graph` on all events up to quantisation
-    (channel weights within 6.5 % after one update, tie strength within 0.07 %; see
-    docs/updating.md, "Update", also for how activity windows are
-    approximated). The graph's own :class:`GraphConfig` is used.
-
-    Parameters
-    ----------
-    friendships, interactions, purchases, campaigns
-        New rows only, in :func:`build_graph`'s layout; bad rows raise ``ValueError``
-        naming table, column, row and value. Rows whose ``event_id`` (or, under the
-        graph's ``GraphConfig(dedupe="exact")``, whose content) was already applied to
-        this graph or any graph it was built or updated from are skipped;
-        ``stats()["duplicates_skipped"]`` of the result counts them.
-    as_of : int or timestamp, optional
-        Default: the later of ``self.as_of`` and the latest new timestamp. Earlier than
-        ``self.as_of``, or earlier than a new event, raises ``ValueError``.
-    communities : bool
-        Re-detect communities over the merged graph; False leaves none.
-    centrality : bool
-        Recompute PageRank, k-core numbers and clustering over the merged graph; False
-        leaves none.
-    profiles : DataFrame, optional
-        New or changed user attributes (see :func:`build_graph`): given values replace
-        the graph's, missing ones keep them; a column must keep its type.
-    """
-    b = _add_tables(GraphBuilder(self.config), friendships, interactions, purchases,
-                    campaigns, profiles)
-    return self._update(b._b, as_of=unix_seconds(as_of, "as_of"),
-                        communities=bool(communities), centrality=bool(centrality))
-
-
-SocialGraph.update = _update
-
-
-def build_graph(friendships: Any = None, interactions: Any = None, purchases: Any = None,
-                campaigns: Any = None, as_of: Any = None,
-                config: Optional[GraphConfig] = None,
-                progress: ProgressArg = None, keep_events: bool = True,
-                communities: bool = True, abuse: Any = None,
-                centrality: bool = True, profiles: Any = None) -> SocialGraph:
-    """Builds a :class:`SocialGraph` from event tables.
-
-    Parameters
-    ----------
-    friendships : DataFrame or dict of arrays, columns ``src, dst``
-        Undirected declared contacts; may be empty or omitted when interactions define
-        the graph.
-    interactions : columns ``src, dst, kind, ts``; optional ``event_id``
-        Directed events; ``kind`` is one of :func:`channel_names`, ``ts`` unix seconds
-        (or datetime64).
-    purchases : columns ``user, item, ts``; optional ``category, amount, event_id``
-    campaigns : columns ``inviter, item, joined``; optional ``ts, category, invited, event_id``
-        ``joined`` and ``invited`` are lists of user ids. Each joiner becomes a
-        ``team_join`` interaction joiner -> inviter and a purchase.
-
-        ``event_id`` (int64, any value) makes ingestion idempotent: a row whose id
-        was already seen in its table is skipped (``stats()["duplicates_skipped"]``);
-        the graph remembers the ids, in snapshots too, so ``update`` skips them later.
-        Without ids, ``config=GraphConfig(dedupe="exact")`` skips exact duplicates.
-    as_of : int or timestamp, optional
-        Reference time for decay; default the latest timestamp seen. Later events are an
-        error.
-    config : GraphConfig, optional
-    progress : None, bool or callable(done, total)
-        None shows a bar when interactive.
-    keep_events : bool
-        Keep the event rows with the graph for :func:`training_set` / :func:`fit_ranker`
-        (about the size of the input tables); False frees them.
-    communities : bool
-        Detect communities (``g.communities()``); False skips the step.
-    abuse : None, True, dict or AbuseOptions
-        Score abuse (:func:`detect_abuse`) from these events and attach the scores, so
-        the ``candidate_suspicion`` / ``candidate_reputation`` features and the policy's
-        abuse thresholds see them. A dict holds :class:`AbuseOptions` fields.
-    centrality : bool
-        Compute PageRank, k-core numbers and local clustering (``g.centrality()``, the
-        ``candidate_pagerank`` / ``candidate_core_number`` / ``candidate_clustering``
-        features); False skips the step.
-    profiles : DataFrame or dict of arrays, column ``user`` plus any attribute columns
-        Who each user is: strings (or a pandas Categorical) are categories
-        (``region``, ``age_band``), lists of strings are tags, numbers, bools and
-        datetimes are numbers (``signup_ts``); None/NaN is missing. Categories are
-        dictionary-encoded; audiences (:meth:`Recommender.audience`) and the features
-        ``same_region``, ``same_age_band``, ``tag_overlap`` and ``category_tag_match``
-        read them. A user only profiles name becomes a node without contacts.
-    """
-    b = _add_tables(GraphBuilder(config), friendships, interactions, purchases, campaigns,
-                    profiles)
-    return b.build(as_of=as_of, progress=progress, keep_events=keep_events,
-                   communities=communities, abuse=abuse, centrality=centrality)
 
 
 def _time_limits(value: Any) -> Optional[TimeLimits]:
@@ -692,6 +320,21 @@ class Recommender:
         cold-start list of its own; ``np.isin(inviters, df.attrs["unknown_inviters"])``
         marks the skipped requests. ``"raise"``: ``KeyError`` naming the first,
         ``inviters[i]=id``, and nothing is returned. Any other value is a ``ValueError``.
+        :meth:`recommend_batch_result` gives the skipped ids as a typed field instead.
+        """
+        return self.recommend_batch_result(
+            inviters, items, k=k, num_threads=num_threads, progress=progress,
+            audience=audience, unknown_inviters=unknown_inviters).frame
+
+    def recommend_batch_result(self, inviters: Iterable[int], items: Any = None, k: int = 10,
+                               num_threads: int = 0, progress: ProgressArg = None,
+                               audience: Optional[str] = None,
+                               unknown_inviters: str = "skip") -> BatchResult:
+        """:meth:`recommend_batch` with the skipped requests typed, not in ``df.attrs``.
+
+        Same arguments; returns a :class:`BatchResult`: ``frame`` (what
+        :meth:`recommend_batch` returns, ``attrs`` included) and ``unknown_inviters``
+        (a tuple of ints, as ``frame.attrs["unknown_inviters"]``).
         """
         inv, it = self._requests(inviters, items, "recommend_batch")
         with progress_callback(progress, "recommend") as cb:
@@ -699,8 +342,9 @@ class Recommender:
                                                     self.audience(audience),
                                                     str(unknown_inviters))
         df = _suggestion_frame(cols)
-        df.attrs["unknown_inviters"] = tuple(inv[unknown].tolist())
-        return df
+        skipped = tuple(inv[unknown].tolist())
+        df.attrs["unknown_inviters"] = skipped
+        return BatchResult(frame=df, unknown_inviters=skipped)
 
     def recommend_wave(self, inviters: Iterable[int], items: Any = None, k: int = 5,
                        recipient_capacity: int = 1, method: str = "auto",
@@ -736,17 +380,38 @@ class Recommender:
         ``attrs["unknown_inviters"]`` (``requests`` counts the others); ``"raise"`` makes
         them a ``KeyError``. Raises ``ValueError`` for a repeated ``(inviter, item)``
         (skipped rows included) or a capacity below 1, and :class:`invitegraph.Error` for
-        an uncalibrated ranker.
+        an uncalibrated ranker. :meth:`recommend_wave_result` gives the report as a typed
+        :class:`WaveReport` instead (``wave.report.expected_joins``).
+        """
+        return self.recommend_wave_result(
+            inviters, items, k=k, recipient_capacity=recipient_capacity, method=method,
+            exact_work_limit=exact_work_limit, num_threads=num_threads, progress=progress,
+            audience=audience, unknown_inviters=unknown_inviters).frame
+
+    def recommend_wave_result(self, inviters: Iterable[int], items: Any = None, k: int = 5,
+                              recipient_capacity: int = 1, method: str = "auto",
+                              exact_work_limit: int = 50_000_000, num_threads: int = 0,
+                              progress: ProgressArg = None,
+                              audience: Optional[str] = None,
+                              unknown_inviters: str = "skip") -> WaveResult:
+        """:meth:`recommend_wave` with its report typed, not in ``df.attrs``.
+
+        Same arguments; returns a :class:`WaveResult`: ``frame`` (what
+        :meth:`recommend_wave` returns, ``attrs`` included), ``report`` (a
+        :class:`WaveReport`: ``wave.report.expected_joins``, ...) and
+        ``unknown_inviters`` (a tuple of ints).
         """
         inv, it = self._requests(inviters, items, "recommend_wave")
         with progress_callback(progress, "wave") as cb:
-            cols, report, unknown = self._r.recommend_wave(
+            cols, about, unknown = self._r.recommend_wave(
                 inv, it, k, recipient_capacity, str(method), exact_work_limit, num_threads,
                 cb, self.audience(audience), str(unknown_inviters))
         df = _suggestion_frame(cols)
-        df.attrs.update(report)
-        df.attrs["unknown_inviters"] = tuple(inv[unknown].tolist())
-        return df
+        report = WaveReport(**about)
+        skipped = tuple(inv[unknown].tolist())
+        df.attrs.update(report.to_dict())
+        df.attrs["unknown_inviters"] = skipped
+        return WaveResult(frame=df, report=report, unknown_inviters=skipped)
 
     def _requests(self, inviters: Iterable[int], items: Any,
                   what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -793,12 +458,13 @@ class Recommender:
         """
         return self._r.record_outcomes(*_outcome_columns(outcomes))
 
-    def feedback_for(self, user: int) -> dict:
-        """Recorded-outcome state of ``user``: ``in_graph, successes, failures,
-        accept_rate, fatigue`` and ``as_of``, the "now" it is evaluated at (the latest of
-        the graph's as_of and every recorded ts, but never later than the
-        ``time_limits``' now: the wall clock by default)."""
-        return self._r.feedback_for(user)
+    def feedback_for(self, user: int) -> RecipientFeedback:
+        """Recorded-outcome state of ``user`` (a :class:`RecipientFeedback`): ``in_graph,
+        successes, failures, accept_rate, fatigue`` and ``as_of``, the "now" it is
+        evaluated at (the latest of the graph's as_of and every recorded ts, but never
+        later than the ``time_limits``' now: the wall clock by default). Reads as the
+        dict it used to be, too: ``rec.feedback_for(u)["fatigue"]``."""
+        return RecipientFeedback(**self._r.feedback_for(user))
 
     def swap_graph(self, graph: SocialGraph) -> None:
         """Switches this recommender (and every thread using it) to ``graph`` without

@@ -160,7 +160,7 @@ def cmd_demo(args) -> int:
 def cmd_build(args) -> int:
     t0 = time.perf_counter()
     g = _graph_from_files(args)
-    st = g.stats()
+    st = g.stats().to_dict()
     st["wall_seconds"] = round(time.perf_counter() - t0, 3)
     print(json.dumps(st, indent=2))
     return 0
