@@ -2,7 +2,8 @@
 # The two commands of the README's quickstart, on a fresh Debian 12 machine:
 #   ./run.sh demo   installs what is missing, then runs `invitegraph demo`
 #   ./run.sh test   installs what is missing, then runs every test (ctest, ASan/UBSan and
-#                   TSan builds, pytest) and builds the docs with warnings as errors
+#                   TSan builds, pytest, mypy over the Python examples) and builds the
+#                   docs with warnings as errors
 # Both are idempotent: already-installed packages are skipped.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -111,6 +112,10 @@ case "${1:-}" in
     install_python "[test,docs]"
     say "pytest"
     (cd tests/python && "$PY" -m pytest -q -c "$ROOT/pyproject.toml" --rootdir "$ROOT" .)
+    # The examples type-check against the package's annotations and _core.pyi
+    # (pyproject.toml's [tool.mypy]).
+    say "mypy examples/python"
+    "$PY" -m mypy examples/python
     # The manual (docs/): Sphinx over the Markdown pages, autodoc over the package just
     # installed into $PY, breathe over Doxygen XML of include/invitegraph. Any warning
     # (a broken link, a docstring docutils cannot parse, a header Doxygen cannot read)

@@ -47,9 +47,10 @@ NodeId NodeOf(const SocialGraph& g, py::handle user,
   return *n;
 }
 
-// The core graph of `graph`: a _core.SocialGraph, or the invitegraph.SocialGraph
-// (invitegraph/_graph.py) holding one as `_g`. A copy of the handle: the graph's
-// data is shared, not copied. TypeError for anything else.
+// The core graph of `graph`: a _core.SocialGraph, or the
+// invitegraph.SocialGraph (invitegraph/_graph.py) holding one as `_g`. A copy
+// of the handle: the graph's data is shared, not copied. TypeError for anything
+// else.
 SocialGraph CoreGraphOf(py::handle graph) {
   if (py::isinstance<SocialGraph>(graph)) return graph.cast<SocialGraph>();
   const py::object core = py::getattr(graph, "_g", py::none());
@@ -62,6 +63,14 @@ SocialGraph CoreGraphOf(py::handle graph) {
 }
 
 }  // namespace
+
+void DeclareGraph(py::module_& m) {
+  py::class_<SocialGraph>(m, "SocialGraph", R"pbdoc(
+The immutable social graph: symmetric contact arcs with decayed per-channel weights and
+tie strength, user profiles and an item index. Safe to share across threads. The core
+of invitegraph.SocialGraph, which holds one as ``_g``.
+)pbdoc");
+}
 
 void InitGraph(py::module_& m) {
   m.def(
@@ -93,7 +102,8 @@ SocialGraph. Each add_* call validates its whole batch first: a bad row raises
 ValueError naming table, column, row and value, and nothing of that batch is kept.
 Use invitegraph.build_graph for DataFrames.
 )pbdoc")
-      .def(py::init<GraphConfig>(), py::arg("config") = GraphConfig{})
+      .def(py::init<GraphConfig>(),
+           py::arg_v("config", GraphConfig{}, "GraphConfig()"))
       .def(
           "add_friendships",
           [](GraphBuilder& b, const Column<int64_t>& src,
@@ -348,11 +358,8 @@ Use invitegraph.build_graph for DataFrames.
       "Merged arc partials finished as SocialGraph.arc_columns() reports "
       "them: tie_strength, days_since_last_interaction, channel_weight.");
 
-  py::class_<SocialGraph>(m, "SocialGraph", R"pbdoc(
-The immutable social graph: symmetric contact arcs with decayed per-channel weights and
-tie strength, user profiles and an item index. Safe to share across threads. The core
-of invitegraph.SocialGraph, which holds one as ``_g``.
-)pbdoc")
+  // Declared by DeclareGraph() (module.cc), before the bindings that name it.
+  py::reinterpret_borrow<py::class_<SocialGraph>>(m.attr("SocialGraph"))
       .def(py::init(&CoreGraphOf), py::arg("graph"),
            "The core graph of an invitegraph.SocialGraph (sharing its data).")
       .def_property_readonly("num_nodes", &SocialGraph::num_nodes,

@@ -62,6 +62,7 @@ ErrorClass ClassOf(absl::StatusCode code) {
   }
 }
 
+void DeclareGraph(py::module_& m);
 void InitAbuse(py::module_& m);
 void InitFeedback(py::module_& m);
 void InitGraph(py::module_& m);
@@ -109,6 +110,11 @@ PYBIND11_MODULE(_core, m) {
   });
   InitArguments(m);
   InitOptions(m);
+  // Classes are registered before the bindings that take or return them, so
+  // that signatures (docstrings, _core.pyi) name them: the options first, then
+  // SocialGraph (GraphBuilder.build returns one, detect_abuse takes one), then
+  // the graph's methods.
+  DeclareGraph(m);
   InitGraph(m);
   InitAbuse(m);
   InitFit(m);

@@ -37,8 +37,8 @@ print()
 print("Recorded:", rec.record_outcomes(log))
 for user in (200, 202):
     state = rec.feedback_for(user)
-    print(f"  user {user}: accept rate {state['accept_rate']:.3f}, "
-          f"fatigue {state['fatigue']:.3f}")
+    print(f"  user {user}: accept rate {state.accept_rate:.3f}, "
+          f"fatigue {state.fatigue:.3f}")
 
 print()
 print("After feedback (the very next call sees it):")

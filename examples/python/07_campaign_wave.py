@@ -45,13 +45,13 @@ print(f"\nCommunities in the top 8: {communities.loc[plain['candidate']].nunique
 #    maximises the expected joins under that limit.
 rng = np.random.default_rng(0)
 inviters = rng.choice(np.asarray(g.user_ids()), size=400, replace=False)
-wave = rec.recommend_wave(inviters, item, k=5, recipient_capacity=2)
-r = wave.attrs
-print(f"\nWave of {r['requests']} inviters ({r['method']} assignment, "
-      f"{r['solve_seconds'] * 1000:.0f} ms):")
-print(f"  naive top-5: {r['naive_suggestions']} suggestions, expected joins "
-      f"{r['naive_expected_joins']:.1f}, max lists per recipient "
-      f"{r['naive_max_recipient_load']} ({r['naive_recipients_over_capacity']} recipients "
+wave = rec.recommend_wave_result(inviters, item, k=5, recipient_capacity=2)
+r = wave.report  # a WaveReport; wave.frame holds the lists
+print(f"\nWave of {r.requests} inviters ({r.method} assignment, "
+      f"{r.solve_seconds * 1000:.0f} ms):")
+print(f"  naive top-5: {r.naive_suggestions} suggestions, expected joins "
+      f"{r.naive_expected_joins:.1f}, max lists per recipient "
+      f"{r.naive_max_recipient_load} ({r.naive_recipients_over_capacity} recipients "
       "over 2)")
-print(f"  wave:        {r['suggestions']} suggestions, expected joins "
-      f"{r['expected_joins']:.1f}, max lists per recipient {r['max_recipient_load']}")
+print(f"  wave:        {r.suggestions} suggestions, expected joins "
+      f"{r.expected_joins:.1f}, max lists per recipient {r.max_recipient_load}")

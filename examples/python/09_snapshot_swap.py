@@ -33,7 +33,7 @@ with tempfile.TemporaryDirectory() as tmp:
     print("before:", rec.recommend(inviter=1, item=7, k=3).candidate.tolist())
 
     # Requests keep flowing while tonight's build is swapped in.
-    failures = []
+    failures: list[Exception] = []
 
     def serve():
         for _ in range(200):
@@ -51,7 +51,7 @@ with tempfile.TemporaryDirectory() as tmp:
         w.join()
     print(f"swapped under load, {len(failures)} failed requests")
     print("after:", rec.recommend(inviter=1, item=7, k=3).candidate.tolist())
-    print("recorded outcomes carried over:", rec.feedback_for(2)["successes"] == 1)
+    print("recorded outcomes carried over:", rec.feedback_for(2).successes == 1)
 
     # Graphs, rankers and recommenders pickle (multiprocessing, Spark, Ray).
     copy = pickle.loads(pickle.dumps(rec))

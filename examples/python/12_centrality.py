@@ -17,7 +17,7 @@ print(c.describe().loc[["mean", "max"]].round(4))
 print("most central users:")
 print(c.nlargest(5, "pagerank").to_string(index=False))
 st = g.stats()
-print(f"centrality: {st['centrality_seconds']:.3f} s of a {st['build_seconds']:.3f} s build")
+print(f"centrality: {st.centrality_seconds:.3f} s of a {st.build_seconds:.3f} s build")
 
 # The same numbers as ranking features for one inviter's candidates.
 rec = ig.Recommender(g)

@@ -28,7 +28,7 @@ b.add_interactions(inter.iloc[: n * 6 // 10])
 b.add_interactions(inter.iloc[: n * 6 // 10])
 b.add_interactions(inter.iloc[n * 5 // 10: n * 8 // 10])
 c = b.counts()
-print(f"staged {c['interactions']:,} interactions, skipped {c['duplicate_interactions']:,} "
+print(f"staged {c.interactions:,} interactions, skipped {c.duplicate_interactions:,} "
       f"duplicates")
 g = b.build(as_of=as_of, progress=False, keep_events=False)
 
@@ -37,7 +37,7 @@ with tempfile.TemporaryDirectory() as tmp:
     g.save(os.path.join(tmp, "day1.igs"))
     g = ig.SocialGraph.load(os.path.join(tmp, "day1.igs"))
 updated = g.update(interactions=inter.iloc[n * 7 // 10:], as_of=as_of)
-print(f"update after reload: {updated.stats()['duplicates_skipped']:,} replayed rows skipped")
+print(f"update after reload: {updated.stats().duplicates_skipped:,} replayed rows skipped")
 
 # The same as ingesting every row once (build of 80 %, update with the rest).
 plain = inter.drop(columns="event_id")
@@ -46,11 +46,11 @@ once = ig.build_graph(interactions=plain.iloc[: n * 8 // 10], as_of=as_of, progr
                                                 as_of=as_of)
 a = updated.arcs().set_index(["src", "dst"]).sort_index()
 r = once.arcs().set_index(["src", "dst"]).sort_index()
-print(f"events counted: {updated.stats()['num_events']:,} of {n:,} rows")
+print(f"events counted: {updated.stats().num_events:,} of {n:,} rows")
 print("same arcs as ingesting each row once:", "yes" if a.equals(r) else "no")
 
 # Without ids: exact duplicates (every column equal) are skipped under dedupe="exact".
 doubled = pd.concat([plain, plain], ignore_index=True)
 exact = ig.build_graph(interactions=doubled, config=ig.GraphConfig(dedupe="exact"),
                        as_of=as_of, progress=False, keep_events=False)
-print(f"dedupe='exact' on the table twice: {exact.stats()['duplicates_skipped']:,} skipped")
+print(f"dedupe='exact' on the table twice: {exact.stats().duplicates_skipped:,} skipped")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Collection, Iterable, Optional
 
 import numpy as np
 import pandas as pd
@@ -264,7 +264,7 @@ class Campaign:
 
     item: Optional[int] = None
     category: Optional[int] = None
-    members: tuple = field(default_factory=tuple)
+    members: Collection[int] = field(default_factory=tuple)  # kept as a tuple of ints
     team_size: int = 0
     ends_at: Any = None
     audience: Optional[str] = None
