@@ -41,7 +41,7 @@ class _Record:
         if isinstance(other, dict):
             return self.to_dict() == other
         if type(other) is type(self):
-            return self.to_dict() == other.to_dict()  # type: ignore[attr-defined]
+            return self.to_dict() == other.to_dict()
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # as the dicts they replace
