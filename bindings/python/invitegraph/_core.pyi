@@ -16,7 +16,933 @@ import numpy
 import numpy.typing
 import os
 import typing
-__all__: list[str] = ['AbuseOptions', 'ArgumentTypeError', 'Audience', 'Error', 'GraphBuilder', 'GraphConfig', 'InvalidArgumentError', 'NotFoundError', 'OutOfRangeError', 'Policy', 'Ranker', 'Recommender', 'SnapshotError', 'SnapshotNotFoundError', 'SnapshotPermissionError', 'SocialGraph', 'TimeLimits', 'abuse_evidence_names', 'arc_abuse_kind_names', 'build_training_set', 'channel_names', 'check_timestamp', 'detect_abuse', 'exact_int', 'exact_ints', 'feature_names', 'finish_arc_columns', 'graph_abuse_columns', 'graph_with_abuse', 'history_from_outcomes', 'linear_weights', 'load_ranker', 'make_ranker', 'outcome_names', 'ranker_from_json', 'ranker_names', 'synth_generate', 'training_defaults', 'training_folds']
+__all__: list[str] = ['AbuseOptions', 'ArgumentTypeError', 'AttributeFeatureOptions', 'Audience', 'CandidateOptions', 'Error', 'FeedbackConfig', 'GraphBuilder', 'GraphConfig', 'InvalidArgumentError', 'NotFoundError', 'OutOfRangeError', 'Policy', 'Ranker', 'Recommender', 'RecommenderConfig', 'ScoringOptions', 'SnapshotError', 'SnapshotNotFoundError', 'SnapshotPermissionError', 'SocialGraph', 'TimeLimits', 'TrainingOptions', 'abuse_evidence_names', 'arc_abuse_kind_names', 'build_training_set', 'channel_names', 'check_timestamp', 'detect_abuse', 'exact_int', 'exact_ints', 'feature_names', 'finish_arc_columns', 'graph_abuse_columns', 'graph_with_abuse', 'history_from_outcomes', 'linear_weights', 'load_ranker', 'make_ranker', 'outcome_names', 'ranker_from_json', 'ranker_names', 'synth_generate', 'training_defaults', 'training_folds']
+class TimeLimits:
+    """
+    Which times are plausible (unix seconds): earliest <= ts <= now + max_future_seconds,
+    where ``now`` is the wall clock unless set. Anything else raises ``ValueError`` naming
+    field, row and value, the bound as a date, and, for values in milliseconds (micro-,
+    nanoseconds), how to convert them. Give it to ``GraphConfig(time_limits=...)`` (event
+    tables, ``as_of``, updates, training history) and ``Recommender(time_limits=...)``
+    (outcomes, reservations, ``Campaign.ends_at`` and the feedback clock, which never runs
+    ahead of ``now``).
+    
+    Parameters
+    ----------
+    earliest : int, default 0
+        The earliest accepted time (>= 0; 0 is 1970-01-01).
+    max_future_seconds : int, default 86400
+        How far after ``now`` an event, outcome or ``as_of`` may be: clock skew between the machines that stamp events (>= 0).
+    max_ends_at_future_seconds : int, default 31622400
+        How far after ``now`` a campaign's ``ends_at`` may be (>= 0).
+    now : int | None, default None
+        "Now" in unix seconds; None reads the wall clock at each check. Set it in tests and when replaying a past period (to the period's end).
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('earliest', 'max_future_seconds', 'max_ends_at_future_seconds', 'now')
+    def __copy__(self) -> TimeLimits:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> TimeLimits:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, earliest: int = 0, max_future_seconds: int = 86400, max_ends_at_future_seconds: int = 31622400, now: int | None = None) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def current_now(self) -> int:
+        """
+        ``now``, or the wall clock when it is None.
+        """
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def earliest(self) -> int:
+        """
+        The earliest accepted time (>= 0; 0 is 1970-01-01).
+        """
+    @earliest.setter
+    def earliest(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def max_ends_at_future_seconds(self) -> int:
+        """
+        How far after ``now`` a campaign's ``ends_at`` may be (>= 0).
+        """
+    @max_ends_at_future_seconds.setter
+    def max_ends_at_future_seconds(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def max_future_seconds(self) -> int:
+        """
+        How far after ``now`` an event, outcome or ``as_of`` may be: clock skew between the machines that stamp events (>= 0).
+        """
+    @max_future_seconds.setter
+    def max_future_seconds(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def now(self) -> int | None:
+        """
+        "Now" in unix seconds; None reads the wall clock at each check. Set it in tests and when replaying a past period (to the period's end).
+        """
+    @now.setter
+    def now(self, arg1: typing.Any) -> None:
+        ...
+class CandidateOptions:
+    """
+    Who may be invited: the inviter's contacts and, optionally, friends of friends
+    (C++ ``CandidateOptions``, candidates.h).
+    
+    Parameters
+    ----------
+    include_two_hop : bool, default True
+        Consider friends of friends as well as direct contacts.
+    max_two_hop : int, default 100
+        2-hop candidates kept per request, best Adamic-Adar first (>= 0).
+    hub_degree_cap : int, default 1000
+        Contacts with more contacts than this are not expanded for 2-hop candidates (>= 0).
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('include_two_hop', 'max_two_hop', 'hub_degree_cap')
+    def __copy__(self) -> CandidateOptions:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> CandidateOptions:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, include_two_hop: bool = True, max_two_hop: int = 100, hub_degree_cap: int = 1000) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def hub_degree_cap(self) -> int:
+        """
+        Contacts with more contacts than this are not expanded for 2-hop candidates (>= 0).
+        """
+    @hub_degree_cap.setter
+    def hub_degree_cap(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def include_two_hop(self) -> bool:
+        """
+        Consider friends of friends as well as direct contacts.
+        """
+    @include_two_hop.setter
+    def include_two_hop(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def max_two_hop(self) -> int:
+        """
+        2-hop candidates kept per request, best Adamic-Adar first (>= 0).
+        """
+    @max_two_hop.setter
+    def max_two_hop(self, arg1: typing.Any) -> None:
+        ...
+class FeedbackConfig:
+    """
+    Priors and decay of recorded invite outcomes, behind the features
+    ``candidate_accept_rate`` and ``candidate_fatigue`` (C++ ``FeedbackConfig``,
+    outcomes.h).
+    
+    Parameters
+    ----------
+    accept_prior_mean : float, default 0.2
+        Mean of each invitee's Beta prior accept rate, in [0, 1].
+    accept_prior_strength : float, default 5.0
+        Strength of that prior in pseudo-invites (finite, > 0).
+    fatigue_half_life_days : float, default 7.0
+        Each received invite's weight in ``candidate_fatigue`` halves every this many days (finite, > 0).
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('accept_prior_mean', 'accept_prior_strength', 'fatigue_half_life_days')
+    def __copy__(self) -> FeedbackConfig:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> FeedbackConfig:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, accept_prior_mean: float = 0.2, accept_prior_strength: float = 5.0, fatigue_half_life_days: float = 7.0) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def accept_prior_mean(self) -> float:
+        """
+        Mean of each invitee's Beta prior accept rate, in [0, 1].
+        """
+    @accept_prior_mean.setter
+    def accept_prior_mean(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def accept_prior_strength(self) -> float:
+        """
+        Strength of that prior in pseudo-invites (finite, > 0).
+        """
+    @accept_prior_strength.setter
+    def accept_prior_strength(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def fatigue_half_life_days(self) -> float:
+        """
+        Each received invite's weight in ``candidate_fatigue`` halves every this many days (finite, > 0).
+        """
+    @fatigue_half_life_days.setter
+    def fatigue_half_life_days(self, arg1: typing.Any) -> None:
+        ...
+class AttributeFeatureOptions:
+    """
+    The profile columns behind the attribute features ``same_region``,
+    ``same_age_band``, ``tag_overlap`` and ``category_tag_match``. Columns the graph
+    lacks give 0; a column of the wrong type raises when a Recommender is made.
+    
+    Parameters
+    ----------
+    region : str, default 'region'
+        Category column for ``same_region``.
+    age_band : str, default 'age_band'
+        Category column for ``same_age_band``.
+    tags : str, default 'tags'
+        Tags column for ``tag_overlap`` and ``category_tag_match``.
+    category_tags : dict[int, list[str]], default {}
+        ``{item category: [tags]}`` for ``category_tag_match``: the share of the campaign category's tags the candidate has.
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('region', 'age_band', 'tags', 'category_tags')
+    def __copy__(self) -> AttributeFeatureOptions:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> AttributeFeatureOptions:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, region: str = 'region', age_band: str = 'age_band', tags: str = 'tags', category_tags: dict[int, list[str]] = {}) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def age_band(self) -> str:
+        """
+        Category column for ``same_age_band``.
+        """
+    @age_band.setter
+    def age_band(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def category_tags(self) -> dict[int, list[str]]:
+        """
+        ``{item category: [tags]}`` for ``category_tag_match``: the share of the campaign category's tags the candidate has.
+        """
+    @category_tags.setter
+    def category_tags(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def region(self) -> str:
+        """
+        Category column for ``same_region``.
+        """
+    @region.setter
+    def region(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def tags(self) -> str:
+        """
+        Tags column for ``tag_overlap`` and ``category_tag_match``.
+        """
+    @tags.setter
+    def tags(self, arg1: typing.Any) -> None:
+        ...
+class ScoringOptions:
+    """
+    The options that decide a request's candidate rows and their features, shared by
+    serving and training by construction: ``Recommender(g, scoring=s)`` and
+    ``training_set(g, history, scoring=s)`` compute the same rows, and a setting added
+    here reaches both (C++ ``ScoringOptions``, scoring.h). Nested options may be given
+    as instances or as dicts of their keywords.
+    
+    Parameters
+    ----------
+    candidates : invitegraph._core.CandidateOptions, default CandidateOptions(include_two_hop=True, max_two_hop=100, hub_degree_cap=1000)
+        Candidate generation (CandidateOptions).
+    feedback : invitegraph._core.FeedbackConfig, default FeedbackConfig(accept_prior_mean=0.2, accept_prior_strength=5.0, fatigue_half_life_days=7.0)
+        Priors and decay of recorded outcomes (FeedbackConfig).
+    attribute_features : invitegraph._core.AttributeFeatureOptions, default AttributeFeatureOptions(region='region', age_band='age_band', tags='tags', category_tags={})
+        Profile columns of the attribute features (AttributeFeatureOptions).
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('candidates', 'feedback', 'attribute_features')
+    def __copy__(self) -> ScoringOptions:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> ScoringOptions:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, candidates: CandidateOptions = ..., feedback: FeedbackConfig = ..., attribute_features: AttributeFeatureOptions = ...) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def attribute_features(self) -> AttributeFeatureOptions:
+        """
+        Profile columns of the attribute features (AttributeFeatureOptions).
+        """
+    @attribute_features.setter
+    def attribute_features(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def candidates(self) -> CandidateOptions:
+        """
+        Candidate generation (CandidateOptions).
+        """
+    @candidates.setter
+    def candidates(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def feedback(self) -> FeedbackConfig:
+        """
+        Priors and decay of recorded outcomes (FeedbackConfig).
+        """
+    @feedback.setter
+    def feedback(self, arg1: typing.Any) -> None:
+        ...
+class Policy:
+    """
+    Filters and score adjustments run before the top-k cut (see invitegraph.Policy for
+    the documented semantics; C++ ``Policy``, policy.h). Caps are (window_seconds, max)
+    pairs.
+    
+    Parameters
+    ----------
+    exclude : list[int], default []
+        Never suggested (opt-outs).
+    blocked_pairs : list[tuple[int, int]], default []
+        (inviter, candidate): that inviter is never shown that candidate.
+    max_invites_per_recipient : list[tuple[int, int]], default []
+        (window_seconds, max): at most max recorded sends per recipient in any window of window_seconds.
+    new_user_boost : float, default 0.0
+        Added to the score of new candidates (finite).
+    active_user_boost : float, default 0.0
+        Added to the score of candidates active in the last 7 days (finite).
+    fatigue_penalty : float, default 0.0
+        fatigue_penalty * log1p(candidate_fatigue) is subtracted (finite, >= 0).
+    diversity : float, default 0.0
+        In [0, 1]; 0: plain score order, 1: one candidate per community first.
+    urgency_window_seconds : int, default 86400
+        Urgency grows from 0 to 1 over this time before a campaign's end (> 0).
+    urgency_two_hop_factor : float, default 3.0
+        How far the 2-hop pool widens at full urgency (>= 1).
+    urgency_raises_k : bool, default True
+        Whether urgency may raise k towards what the team still needs.
+    exclude_suspicion_above : float, default 1.0
+        Candidates with suspicion above this are dropped (1: never).
+    penalize_suspicion_above : float, default 0.0
+        Candidates with suspicion above this lose suspicion_penalty * suspicion.
+    suspicion_penalty : float, default 0.0
+        See penalize_suspicion_above (finite, >= 0).
+    suspicious_tie_discount : float, default 0.0
+        In [0, 1]: scales the inviter-candidate arc's tie features by 1 - t * (the arc's suspicion).
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('exclude', 'blocked_pairs', 'max_invites_per_recipient', 'new_user_boost', 'active_user_boost', 'fatigue_penalty', 'diversity', 'urgency_window_seconds', 'urgency_two_hop_factor', 'urgency_raises_k', 'exclude_suspicion_above', 'penalize_suspicion_above', 'suspicion_penalty', 'suspicious_tie_discount')
+    def __copy__(self) -> Policy:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> Policy:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, exclude: list[int] = [], blocked_pairs: list[tuple[int, int]] = [], max_invites_per_recipient: list[tuple[int, int]] = [], new_user_boost: float = 0.0, active_user_boost: float = 0.0, fatigue_penalty: float = 0.0, diversity: float = 0.0, urgency_window_seconds: int = 86400, urgency_two_hop_factor: float = 3.0, urgency_raises_k: bool = True, exclude_suspicion_above: float = 1.0, penalize_suspicion_above: float = 0.0, suspicion_penalty: float = 0.0, suspicious_tie_discount: float = 0.0) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def active_user_boost(self) -> float:
+        """
+        Added to the score of candidates active in the last 7 days (finite).
+        """
+    @active_user_boost.setter
+    def active_user_boost(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def blocked_pairs(self) -> list[tuple[int, int]]:
+        """
+        (inviter, candidate): that inviter is never shown that candidate.
+        """
+    @blocked_pairs.setter
+    def blocked_pairs(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def diversity(self) -> float:
+        """
+        In [0, 1]; 0: plain score order, 1: one candidate per community first.
+        """
+    @diversity.setter
+    def diversity(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def exclude(self) -> list[int]:
+        """
+        Never suggested (opt-outs).
+        """
+    @exclude.setter
+    def exclude(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def exclude_suspicion_above(self) -> float:
+        """
+        Candidates with suspicion above this are dropped (1: never).
+        """
+    @exclude_suspicion_above.setter
+    def exclude_suspicion_above(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def fatigue_penalty(self) -> float:
+        """
+        fatigue_penalty * log1p(candidate_fatigue) is subtracted (finite, >= 0).
+        """
+    @fatigue_penalty.setter
+    def fatigue_penalty(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def max_invites_per_recipient(self) -> list[tuple[int, int]]:
+        """
+        (window_seconds, max): at most max recorded sends per recipient in any window of window_seconds.
+        """
+    @max_invites_per_recipient.setter
+    def max_invites_per_recipient(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def new_user_boost(self) -> float:
+        """
+        Added to the score of new candidates (finite).
+        """
+    @new_user_boost.setter
+    def new_user_boost(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def penalize_suspicion_above(self) -> float:
+        """
+        Candidates with suspicion above this lose suspicion_penalty * suspicion.
+        """
+    @penalize_suspicion_above.setter
+    def penalize_suspicion_above(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def suspicion_penalty(self) -> float:
+        """
+        See penalize_suspicion_above (finite, >= 0).
+        """
+    @suspicion_penalty.setter
+    def suspicion_penalty(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def suspicious_tie_discount(self) -> float:
+        """
+        In [0, 1]: scales the inviter-candidate arc's tie features by 1 - t * (the arc's suspicion).
+        """
+    @suspicious_tie_discount.setter
+    def suspicious_tie_discount(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def urgency_raises_k(self) -> bool:
+        """
+        Whether urgency may raise k towards what the team still needs.
+        """
+    @urgency_raises_k.setter
+    def urgency_raises_k(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def urgency_two_hop_factor(self) -> float:
+        """
+        How far the 2-hop pool widens at full urgency (>= 1).
+        """
+    @urgency_two_hop_factor.setter
+    def urgency_two_hop_factor(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def urgency_window_seconds(self) -> int:
+        """
+        Urgency grows from 0 to 1 over this time before a campaign's end (> 0).
+        """
+    @urgency_window_seconds.setter
+    def urgency_window_seconds(self, arg1: typing.Any) -> None:
+        ...
+class RecommenderConfig:
+    """
+    A Recommender's configuration (C++ ``RecommenderConfig``, recommender.h):
+    scoring options shared with training, reasons, policy and time limits.
+    
+    Parameters
+    ----------
+    scoring : invitegraph._core.ScoringOptions, default ScoringOptions(candidates=CandidateOptions(include_two_hop=True, max_two_hop=100, hub_degree_cap=1000), feedback=FeedbackConfig(accept_prior_mean=0.2, accept_prior_strength=5.0, fatigue_half_life_days=7.0), attribute_features=AttributeFeatureOptions(region='region', age_band='age_band', tags='tags', category_tags={}))
+        Candidates, feedback priors and attribute features (ScoringOptions), as training sets use them.
+    max_reasons : int, default 3
+        Reason codes per suggestion (>= 0); 0: none, not even reasons_unavailable.
+    policy : invitegraph._core.Policy, default Policy(exclude=[], blocked_pairs=[], max_invites_per_recipient=[], new_user_boost=0.0, active_user_boost=0.0, fatigue_penalty=0.0, diversity=0.0, urgency_window_seconds=86400, urgency_two_hop_factor=3.0, urgency_raises_k=True, exclude_suspicion_above=1.0, penalize_suspicion_above=0.0, suspicion_penalty=0.0, suspicious_tie_discount=0.0)
+        Filters and score adjustments (Policy).
+    time_limits : invitegraph._core.TimeLimits, default TimeLimits(earliest=0, max_future_seconds=86400, max_ends_at_future_seconds=31622400, now=None)
+        Plausible times of outcomes, reservations and campaign ends, and the bound of the feedback clock (TimeLimits).
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('scoring', 'max_reasons', 'policy', 'time_limits')
+    def __copy__(self) -> RecommenderConfig:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> RecommenderConfig:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, scoring: ScoringOptions = ..., max_reasons: int = 3, policy: Policy = ..., time_limits: TimeLimits = ...) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def max_reasons(self) -> int:
+        """
+        Reason codes per suggestion (>= 0); 0: none, not even reasons_unavailable.
+        """
+    @max_reasons.setter
+    def max_reasons(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def policy(self) -> Policy:
+        """
+        Filters and score adjustments (Policy).
+        """
+    @policy.setter
+    def policy(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def scoring(self) -> ScoringOptions:
+        """
+        Candidates, feedback priors and attribute features (ScoringOptions), as training sets use them.
+        """
+    @scoring.setter
+    def scoring(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def time_limits(self) -> TimeLimits:
+        """
+        Plausible times of outcomes, reservations and campaign ends, and the bound of the feedback clock (TimeLimits).
+        """
+    @time_limits.setter
+    def time_limits(self, arg1: typing.Any) -> None:
+        ...
+class TrainingOptions:
+    """
+    How training rows are made from campaign history (C++ ``TrainingOptions``,
+    training.h; see invitegraph.training_set). The recorded outcomes and the progress
+    callback are arguments of the call, not options.
+    
+    Parameters
+    ----------
+    scoring : invitegraph._core.ScoringOptions, default ScoringOptions(candidates=CandidateOptions(include_two_hop=True, max_two_hop=100, hub_degree_cap=1000), feedback=FeedbackConfig(accept_prior_mean=0.2, accept_prior_strength=5.0, fatigue_half_life_days=7.0), attribute_features=AttributeFeatureOptions(region='region', age_band='age_band', tags='tags', category_tags={}))
+        The serving Recommender's ScoringOptions, so the rows are the ones it scores.
+    folds : int, default 10
+        Records without ts: number of folds (>= 2).
+    as_of_step_days : float, default 1.0
+        Records with ts: > 0 groups records into steps of this many days sharing one graph as of the step's start; 0 is exact as-of. In [0, 1e6].
+    uninvited_weight : float, default 1.0
+        Weight of candidates never invited, when ``invited`` is given; 0 drops them (and warns). Finite, >= 0.
+    seed : int, default 0
+        Fold assignment.
+    num_threads : int, default 0
+        0: all hardware threads; results do not depend on it.
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('scoring', 'folds', 'as_of_step_days', 'uninvited_weight', 'seed', 'num_threads')
+    def __copy__(self) -> TrainingOptions:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> TrainingOptions:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, scoring: ScoringOptions = ..., folds: int = 10, as_of_step_days: float = 1.0, uninvited_weight: float = 1.0, seed: int = 0, num_threads: int = 0) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def as_of_step_days(self) -> float:
+        """
+        Records with ts: > 0 groups records into steps of this many days sharing one graph as of the step's start; 0 is exact as-of. In [0, 1e6].
+        """
+    @as_of_step_days.setter
+    def as_of_step_days(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def folds(self) -> int:
+        """
+        Records without ts: number of folds (>= 2).
+        """
+    @folds.setter
+    def folds(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def num_threads(self) -> int:
+        """
+        0: all hardware threads; results do not depend on it.
+        """
+    @num_threads.setter
+    def num_threads(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def scoring(self) -> ScoringOptions:
+        """
+        The serving Recommender's ScoringOptions, so the rows are the ones it scores.
+        """
+    @scoring.setter
+    def scoring(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def seed(self) -> int:
+        """
+        Fold assignment.
+        """
+    @seed.setter
+    def seed(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def uninvited_weight(self) -> float:
+        """
+        Weight of candidates never invited, when ``invited`` is given; 0 drops them (and warns). Finite, >= 0.
+        """
+    @uninvited_weight.setter
+    def uninvited_weight(self, arg1: typing.Any) -> None:
+        ...
+class GraphConfig:
+    """
+    How events become tie strengths and profiles (C++ ``GraphConfig``,
+    graph_builder.h).
+    
+    Parameters
+    ----------
+    half_life_days : float, default 30.0
+        Each event's weight halves every this many days before ``as_of`` (finite, > 0).
+    channel_weights : dict[str, float], default {}
+        Tie-strength weight per interaction kind; unnamed kinds keep their defaults (chat 1.0, like 0.3, comment 0.5, share 0.8, visit 0.2, assist 1.5, team_join 2.0, invite_accepted 2.0).
+    friendship_weight : float, default 1.0
+        Tie strength a declared friendship adds in both directions (finite, >= 0).
+    new_user_days : float, default 30.0
+        Users first seen within this many days of ``as_of`` count as new (>= 0).
+    join_rate_prior_mean : float, default 0.1
+        Mean of the Beta prior of the smoothed join rate, in [0, 1].
+    join_rate_prior_strength : float, default 10.0
+        Strength of that prior in pseudo-exposures (finite, > 0).
+    num_threads : int, default 0
+        Build threads; 0 uses every core.
+    dedupe : str, default 'none'
+        "none" or "exact": how rows without an ``event_id`` are deduplicated. "exact" skips a row equal in every column to one already applied to its table (within and across batches and ``SocialGraph.update`` calls). Rows with an ``event_id`` are always keyed by it.
+    time_limits : invitegraph._core.TimeLimits, default TimeLimits(earliest=0, max_future_seconds=86400, max_ends_at_future_seconds=31622400, now=None)
+        Plausible times of the event tables (checked as each table is added), of an explicit ``as_of`` and of ``SocialGraph.update``'s ``as_of`` (TimeLimits). Kept by the graph and its snapshots.
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('half_life_days', 'channel_weights', 'friendship_weight', 'new_user_days', 'join_rate_prior_mean', 'join_rate_prior_strength', 'num_threads', 'dedupe', 'time_limits')
+    def __copy__(self) -> GraphConfig:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> GraphConfig:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, half_life_days: float = 30.0, channel_weights: dict[str, float] = {}, friendship_weight: float = 1.0, new_user_days: float = 30.0, join_rate_prior_mean: float = 0.1, join_rate_prior_strength: float = 10.0, num_threads: int = 0, dedupe: str = 'none', time_limits: TimeLimits = ...) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def channel_weights(self) -> dict[str, float]:
+        """
+        Tie-strength weight per interaction kind; unnamed kinds keep their defaults (chat 1.0, like 0.3, comment 0.5, share 0.8, visit 0.2, assist 1.5, team_join 2.0, invite_accepted 2.0).
+        """
+    @channel_weights.setter
+    def channel_weights(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def dedupe(self) -> str:
+        """
+        "none" or "exact": how rows without an ``event_id`` are deduplicated. "exact" skips a row equal in every column to one already applied to its table (within and across batches and ``SocialGraph.update`` calls). Rows with an ``event_id`` are always keyed by it.
+        """
+    @dedupe.setter
+    def dedupe(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def friendship_weight(self) -> float:
+        """
+        Tie strength a declared friendship adds in both directions (finite, >= 0).
+        """
+    @friendship_weight.setter
+    def friendship_weight(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def half_life_days(self) -> float:
+        """
+        Each event's weight halves every this many days before ``as_of`` (finite, > 0).
+        """
+    @half_life_days.setter
+    def half_life_days(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def join_rate_prior_mean(self) -> float:
+        """
+        Mean of the Beta prior of the smoothed join rate, in [0, 1].
+        """
+    @join_rate_prior_mean.setter
+    def join_rate_prior_mean(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def join_rate_prior_strength(self) -> float:
+        """
+        Strength of that prior in pseudo-exposures (finite, > 0).
+        """
+    @join_rate_prior_strength.setter
+    def join_rate_prior_strength(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def new_user_days(self) -> float:
+        """
+        Users first seen within this many days of ``as_of`` count as new (>= 0).
+        """
+    @new_user_days.setter
+    def new_user_days(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def num_threads(self) -> int:
+        """
+        Build threads; 0 uses every core.
+        """
+    @num_threads.setter
+    def num_threads(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def time_limits(self) -> TimeLimits:
+        """
+        Plausible times of the event tables (checked as each table is added), of an explicit ``as_of`` and of ``SocialGraph.update``'s ``as_of`` (TimeLimits). Kept by the graph and its snapshots.
+        """
+    @time_limits.setter
+    def time_limits(self, arg1: typing.Any) -> None:
+        ...
+class AbuseOptions:
+    """
+    Thresholds of abuse detection (see invitegraph.detect_abuse for their meaning;
+    C++ ``AbuseOptions``, abuse.h).
+    
+    Parameters
+    ----------
+    fresh_days : float, default 30.0
+        Accounts younger than this many days are fresh (>= 0).
+    min_purchase_weight : float, default 0.001
+        A decayed purchase weight below this counts as no purchases.
+    min_reciprocal_assist : float, default 0.5
+        Decayed assist weight both ways for a reciprocal edge (> 0).
+    min_ring_size : int, default 4
+        Smallest ring (>= 3).
+    lockstep_window_seconds : int, default 600
+        Two assists of one target this close are in lockstep (> 0).
+    min_lockstep_targets : int, default 3
+        Targets two users must share in lockstep (>= 2).
+    min_lockstep_group : int, default 3
+        Smallest lockstep group (>= 2).
+    max_window_events : int, default 256
+        Assist events per target paired within one window (>= 2).
+    balance_prior : float, default 2.0
+        Reputation's Beta prior on the share of help given (> 0).
+    flag_above : float, default 0.5
+        A user is flagged when suspicion exceeds this, in [0, 1).
+    num_threads : int, default 0
+        0: all hardware threads (>= 0).
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('fresh_days', 'min_purchase_weight', 'min_reciprocal_assist', 'min_ring_size', 'lockstep_window_seconds', 'min_lockstep_targets', 'min_lockstep_group', 'max_window_events', 'balance_prior', 'flag_above', 'num_threads')
+    def __copy__(self) -> AbuseOptions:
+        ...
+    def __deepcopy__(self, memo: typing.Any) -> AbuseOptions:
+        ...
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> dict:
+        ...
+    def __init__(self, *, fresh_days: float = 30.0, min_purchase_weight: float = 0.001, min_reciprocal_assist: float = 0.5, min_ring_size: int = 4, lockstep_window_seconds: int = 600, min_lockstep_targets: int = 3, min_lockstep_group: int = 3, max_window_events: int = 256, balance_prior: float = 2.0, flag_above: float = 0.5, num_threads: int = 0) -> None:
+        """
+        Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
+        """
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: typing.Any) -> None:
+        ...
+    def validate(self) -> None:
+        """
+        Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
+        """
+    @property
+    def balance_prior(self) -> float:
+        """
+        Reputation's Beta prior on the share of help given (> 0).
+        """
+    @balance_prior.setter
+    def balance_prior(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def flag_above(self) -> float:
+        """
+        A user is flagged when suspicion exceeds this, in [0, 1).
+        """
+    @flag_above.setter
+    def flag_above(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def fresh_days(self) -> float:
+        """
+        Accounts younger than this many days are fresh (>= 0).
+        """
+    @fresh_days.setter
+    def fresh_days(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def lockstep_window_seconds(self) -> int:
+        """
+        Two assists of one target this close are in lockstep (> 0).
+        """
+    @lockstep_window_seconds.setter
+    def lockstep_window_seconds(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def max_window_events(self) -> int:
+        """
+        Assist events per target paired within one window (>= 2).
+        """
+    @max_window_events.setter
+    def max_window_events(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def min_lockstep_group(self) -> int:
+        """
+        Smallest lockstep group (>= 2).
+        """
+    @min_lockstep_group.setter
+    def min_lockstep_group(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def min_lockstep_targets(self) -> int:
+        """
+        Targets two users must share in lockstep (>= 2).
+        """
+    @min_lockstep_targets.setter
+    def min_lockstep_targets(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def min_purchase_weight(self) -> float:
+        """
+        A decayed purchase weight below this counts as no purchases.
+        """
+    @min_purchase_weight.setter
+    def min_purchase_weight(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def min_reciprocal_assist(self) -> float:
+        """
+        Decayed assist weight both ways for a reciprocal edge (> 0).
+        """
+    @min_reciprocal_assist.setter
+    def min_reciprocal_assist(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def min_ring_size(self) -> int:
+        """
+        Smallest ring (>= 3).
+        """
+    @min_ring_size.setter
+    def min_ring_size(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def num_threads(self) -> int:
+        """
+        0: all hardware threads (>= 0).
+        """
+    @num_threads.setter
+    def num_threads(self, arg1: typing.Any) -> None:
+        ...
 class SocialGraph:
     """
     The immutable social graph: symmetric contact arcs with decayed per-channel weights and
@@ -210,204 +1136,6 @@ class SocialGraph:
         """
         Number of users.
         """
-class AbuseOptions:
-    """
-    Thresholds of abuse detection (see invitegraph.detect_abuse for their meaning).
-    """
-    def __init__(self, *, fresh_days: typing.SupportsFloat | typing.SupportsIndex = 30.0, min_purchase_weight: typing.SupportsFloat | typing.SupportsIndex = 0.001, min_reciprocal_assist: typing.SupportsFloat | typing.SupportsIndex = 0.5, min_ring_size: typing.SupportsInt | typing.SupportsIndex = 4, lockstep_window_seconds: typing.SupportsInt | typing.SupportsIndex = 600, min_lockstep_targets: typing.SupportsInt | typing.SupportsIndex = 3, min_lockstep_group: typing.SupportsInt | typing.SupportsIndex = 3, max_window_events: typing.SupportsInt | typing.SupportsIndex = 256, balance_prior: typing.SupportsFloat | typing.SupportsIndex = 2.0, flag_above: typing.SupportsFloat | typing.SupportsIndex = 0.5, num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
-        ...
-    @property
-    def balance_prior(self) -> float:
-        ...
-    @property
-    def flag_above(self) -> float:
-        ...
-    @property
-    def fresh_days(self) -> float:
-        ...
-    @property
-    def lockstep_window_seconds(self) -> int:
-        ...
-    @property
-    def max_window_events(self) -> int:
-        ...
-    @property
-    def min_lockstep_group(self) -> int:
-        ...
-    @property
-    def min_lockstep_targets(self) -> int:
-        ...
-    @property
-    def min_purchase_weight(self) -> float:
-        ...
-    @property
-    def min_reciprocal_assist(self) -> float:
-        ...
-    @property
-    def min_ring_size(self) -> int:
-        ...
-    @property
-    def num_threads(self) -> int:
-        ...
-class TimeLimits:
-    """
-    Which times are plausible (unix seconds): earliest <= ts <= now + max_future_seconds,
-    where ``now`` is the wall clock unless set. Anything else raises ``ValueError`` naming
-    field, row and value, the bound as a date, and, for values in milliseconds (micro-,
-    nanoseconds), how to convert them. Give it to ``GraphConfig(time_limits=...)`` (event
-    tables, ``as_of``, updates, training history) and ``Recommender(time_limits=...)``
-    (outcomes, reservations, ``Campaign.ends_at`` and the feedback clock, which never runs
-    ahead of ``now``).
-    
-    Parameters
-    ----------
-    earliest : int
-        The earliest accepted time (>= 0; default 0, 1970-01-01).
-    max_future_seconds : int
-        How far after ``now`` an event, outcome or ``as_of`` may be: clock skew between
-        the machines that stamp events (default 86400, one day).
-    max_ends_at_future_seconds : int
-        How far after ``now`` a campaign's ``ends_at`` may be (default 366 days).
-    now : int, optional
-        "Now" in unix seconds; None (default) reads the wall clock at each check. Set it in
-        tests and when replaying a past period (to the period's end).
-    """
-    __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: TimeLimits) -> bool:
-        ...
-    def __getstate__(self) -> tuple[int, int, int, int | None]:
-        ...
-    def __init__(self, *, earliest: typing.SupportsInt | typing.SupportsIndex = 0, max_future_seconds: typing.SupportsInt | typing.SupportsIndex = 86400, max_ends_at_future_seconds: typing.SupportsInt | typing.SupportsIndex = 31622400, now: typing.SupportsInt | typing.SupportsIndex | None = None) -> None:
-        ...
-    def __repr__(self) -> str:
-        ...
-    def __setstate__(self, arg0: tuple) -> None:
-        ...
-    def current_now(self) -> int:
-        """
-        ``now``, or the wall clock when it is None.
-        """
-    @property
-    def earliest(self) -> int:
-        ...
-    @earliest.setter
-    def earliest(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def max_ends_at_future_seconds(self) -> int:
-        ...
-    @max_ends_at_future_seconds.setter
-    def max_ends_at_future_seconds(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def max_future_seconds(self) -> int:
-        ...
-    @max_future_seconds.setter
-    def max_future_seconds(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def now(self) -> int | None:
-        ...
-    @now.setter
-    def now(self, arg0: typing.SupportsInt | typing.SupportsIndex | None) -> None:
-        ...
-class GraphConfig:
-    """
-    How events become tie strengths and profiles.
-    
-    Parameters
-    ----------
-    half_life_days : float
-        Each event's weight halves every this many days before ``as_of``.
-    channel_weights : dict[str, float]
-        Tie-strength weight per interaction kind; unnamed kinds keep their defaults
-        (chat 1.0, like 0.3, comment 0.5, share 0.8, visit 0.2, assist 1.5, team_join 2.0,
-        invite_accepted 2.0).
-    friendship_weight : float
-        Tie strength a declared friendship adds in both directions.
-    new_user_days : float
-        Users first seen within this many days of ``as_of`` count as new.
-    join_rate_prior_mean, join_rate_prior_strength : float
-        Beta prior of the smoothed campaign join rate.
-    num_threads : int
-        Build threads; 0 uses every core.
-    dedupe : str
-        ``"none"`` (default) or ``"exact"``: how rows without an ``event_id`` are
-        deduplicated. ``"exact"`` skips a row equal in every column to one already applied
-        to its table (within and across batches and ``SocialGraph.update`` calls). Rows
-        with an ``event_id`` are always keyed by it.
-    time_limits : TimeLimits, optional
-        Plausible times of the event tables (checked as each table is added), of an
-        explicit ``as_of`` and of ``SocialGraph.update``'s ``as_of``; default
-        ``TimeLimits()``: from 1970 to one day after the wall clock. Kept by the graph and
-        its snapshots.
-    """
-    def __getstate__(self) -> tuple[float, dict[str, float], float, float, float, float, int, str, TimeLimits]:
-        ...
-    def __init__(self, *, half_life_days: typing.SupportsFloat | typing.SupportsIndex = 30.0, channel_weights: collections.abc.Mapping[str, typing.SupportsFloat | typing.SupportsIndex] = {}, friendship_weight: typing.SupportsFloat | typing.SupportsIndex = 1.0, new_user_days: typing.SupportsFloat | typing.SupportsIndex = 30.0, join_rate_prior_mean: typing.SupportsFloat | typing.SupportsIndex = 0.1, join_rate_prior_strength: typing.SupportsFloat | typing.SupportsIndex = 10.0, num_threads: typing.SupportsInt | typing.SupportsIndex = 0, dedupe: str = 'none', time_limits: TimeLimits = None) -> None:
-        ...
-    def __repr__(self) -> str:
-        ...
-    def __setstate__(self, arg0: tuple) -> None:
-        ...
-    @property
-    def channel_weights(self) -> dict[str, float]:
-        ...
-    @channel_weights.setter
-    def channel_weights(self, arg0: collections.abc.Mapping[str, typing.SupportsFloat | typing.SupportsIndex]) -> None:
-        ...
-    @property
-    def dedupe(self) -> str:
-        """
-        "none" or "exact" (see the class docstring).
-        """
-    @dedupe.setter
-    def dedupe(self, arg1: str) -> None:
-        ...
-    @property
-    def friendship_weight(self) -> float:
-        ...
-    @friendship_weight.setter
-    def friendship_weight(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def half_life_days(self) -> float:
-        ...
-    @half_life_days.setter
-    def half_life_days(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def join_rate_prior_mean(self) -> float:
-        ...
-    @join_rate_prior_mean.setter
-    def join_rate_prior_mean(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def join_rate_prior_strength(self) -> float:
-        ...
-    @join_rate_prior_strength.setter
-    def join_rate_prior_strength(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def new_user_days(self) -> float:
-        ...
-    @new_user_days.setter
-    def new_user_days(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def num_threads(self) -> int:
-        ...
-    @num_threads.setter
-    def num_threads(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def time_limits(self) -> TimeLimits:
-        """
-        Plausible times (TimeLimits, see the class docstring).
-        """
-    @time_limits.setter
-    def time_limits(self, arg0: TimeLimits) -> None:
-        ...
 class GraphBuilder:
     """
     Stages validated event batches (columns as NumPy arrays of exact dtypes) and builds a
@@ -503,56 +1231,6 @@ class Ranker:
         """
         The spec make_ranker() rebuilds it from.
         """
-class Policy:
-    """
-    Filters and score adjustments run before the top-k cut (see
-    invitegraph.Policy for the documented semantics). Caps are
-    (window_seconds, max) pairs.
-    """
-    def __init__(self, *, exclude: typing.Any = (), blocked_pairs: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]] = [], max_invites_per_recipient: typing.Any = (), new_user_boost: typing.SupportsFloat | typing.SupportsIndex = 0.0, active_user_boost: typing.SupportsFloat | typing.SupportsIndex = 0.0, fatigue_penalty: typing.SupportsFloat | typing.SupportsIndex = 0.0, diversity: typing.SupportsFloat | typing.SupportsIndex = 0.0, urgency_window_seconds: typing.SupportsInt | typing.SupportsIndex = 86400, urgency_two_hop_factor: typing.SupportsFloat | typing.SupportsIndex = 3.0, urgency_raises_k: bool = True, exclude_suspicion_above: typing.SupportsFloat | typing.SupportsIndex = 1.0, penalize_suspicion_above: typing.SupportsFloat | typing.SupportsIndex = 0.0, suspicion_penalty: typing.SupportsFloat | typing.SupportsIndex = 0.0, suspicious_tie_discount: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> None:
-        ...
-    @property
-    def active_user_boost(self) -> float:
-        ...
-    @property
-    def blocked_pairs(self) -> list[tuple[int, int]]:
-        ...
-    @property
-    def diversity(self) -> float:
-        ...
-    @property
-    def exclude(self) -> list[int]:
-        ...
-    @property
-    def exclude_suspicion_above(self) -> float:
-        ...
-    @property
-    def fatigue_penalty(self) -> float:
-        ...
-    @property
-    def max_invites_per_recipient(self) -> list[tuple[int, int]]:
-        ...
-    @property
-    def new_user_boost(self) -> float:
-        ...
-    @property
-    def penalize_suspicion_above(self) -> float:
-        ...
-    @property
-    def suspicion_penalty(self) -> float:
-        ...
-    @property
-    def suspicious_tie_discount(self) -> float:
-        ...
-    @property
-    def urgency_raises_k(self) -> bool:
-        ...
-    @property
-    def urgency_two_hop_factor(self) -> float:
-        ...
-    @property
-    def urgency_window_seconds(self) -> int:
-        ...
 class Audience:
     """
     A campaign audience compiled for one graph (see invitegraph.Recommender.audience and
@@ -581,7 +1259,7 @@ class Recommender:
     Thread-safe (record_outcomes included); long calls release the GIL. Use
     invitegraph.Recommender for DataFrames.
     """
-    def __init__(self, graph: SocialGraph, ranker: typing.Any = 'linear', *, include_two_hop: bool = True, max_two_hop: typing.SupportsInt | typing.SupportsIndex = 100, hub_degree_cap: typing.SupportsInt | typing.SupportsIndex = 1000, max_reasons: typing.SupportsInt | typing.SupportsIndex = 3, accept_prior_mean: typing.SupportsFloat | typing.SupportsIndex = 0.2, accept_prior_strength: typing.SupportsFloat | typing.SupportsIndex = 5.0, fatigue_half_life_days: typing.SupportsFloat | typing.SupportsIndex = 7.0, policy: Policy = None, time_limits: TimeLimits = None, batch_rows: typing.SupportsInt | typing.SupportsIndex = 0, region_column: str = 'region', age_band_column: str = 'age_band', tags_column: str = 'tags', category_tags: collections.abc.Mapping[typing.SupportsInt | typing.SupportsIndex, collections.abc.Sequence[str]] = {}) -> None:
+    def __init__(self, graph: SocialGraph, ranker: typing.Any = 'linear', *, config: RecommenderConfig = ..., batch_rows: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
         ...
     def features(self, inviter: typing.Any, item: typing.Any = None, category: typing.Any = None, audience: Audience | None = None) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float32]]:
         """
@@ -635,6 +1313,11 @@ class Recommender:
         Switches to `graph` without stopping requests (GIL released).
         """
     @property
+    def config(self) -> RecommenderConfig:
+        """
+        The RecommenderConfig it was made with (a copy).
+        """
+    @property
     def graph(self) -> SocialGraph:
         ...
     @property
@@ -648,7 +1331,7 @@ def abuse_evidence_names() -> list[str]:
     ...
 def arc_abuse_kind_names() -> list[str]:
     ...
-def build_training_set(graph: SocialGraph, inviter: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], item: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], joined_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], joined: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], *, ts: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, category: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, invited_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, invited: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, folds: typing.SupportsInt | typing.SupportsIndex = 10, as_of_step_days: typing.SupportsFloat | typing.SupportsIndex = 1.0, uninvited_weight: typing.SupportsFloat | typing.SupportsIndex = 1.0, seed: typing.SupportsInt | typing.SupportsIndex = 0, include_two_hop: bool = True, max_two_hop: typing.SupportsInt | typing.SupportsIndex = 100, hub_degree_cap: typing.SupportsInt | typing.SupportsIndex = 1000, num_threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None, outcomes: typing.Any = None, accept_prior_mean: typing.SupportsFloat | typing.SupportsIndex = 0.2, accept_prior_strength: typing.SupportsFloat | typing.SupportsIndex = 5.0, fatigue_half_life_days: typing.SupportsFloat | typing.SupportsIndex = 7.0, region_column: str = 'region', age_band_column: str = 'age_band', tags_column: str = 'tags', category_tags: collections.abc.Mapping[typing.SupportsInt | typing.SupportsIndex, collections.abc.Sequence[str]] = {}) -> dict:
+def build_training_set(graph: SocialGraph, inviter: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], item: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], joined_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], joined: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], *, ts: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, category: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, invited_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, invited: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, options: TrainingOptions = ..., progress: typing.Any = None, outcomes: typing.Any = None) -> dict:
     """
     Leakage-free training rows from campaign history (GIL released); see invitegraph.training_set.
     """
