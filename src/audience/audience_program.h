@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "graph/graph_data.h"
 #include "ingest/attributes.h"
 #include "ingest/audience_names.h"
-#include "graph/graph_data.h"
 #include "invitegraph/social_graph.h"
 
 namespace invitegraph::internal {

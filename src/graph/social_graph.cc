@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ingest/audience_names.h"
-#include "graph/graph_data.h"
 #include "graph/fixed_decay.h"
+#include "graph/graph_data.h"
+#include "ingest/audience_names.h"
 #include "invitegraph/graph_config.h"
 
 namespace invitegraph {

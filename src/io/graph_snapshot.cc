@@ -283,8 +283,8 @@ auto WriteSnapshot(const GraphData& d, const SnapshotOptions& options,
   if (d.events != nullptr) {
     if (options.events) {
       events.emplace(*d.events, d.abuse_options
-                                      ? std::optional(*d.abuse_options)
-                                      : std::nullopt);
+                                    ? std::optional(*d.abuse_options)
+                                    : std::nullopt);
       meta["events"] = kEventsSaved;
     } else {
       meta["events"] = kEventsLeftOut;

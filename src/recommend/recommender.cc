@@ -15,11 +15,11 @@
 #include "explain/reasons.h"
 #include "features/feature_rows.h"
 #include "feedback/recipient_state.h"
+#include "feedback/state_snapshot.h"
 #include "graph/graph_data.h"
 #include "internal/parallel.h"
 #include "internal/strings.h"
 #include "invitegraph/status.h"
-#include "feedback/state_snapshot.h"
 #include "policy/policy_chain.h"
 #include "policy/wave_assign.h"
 

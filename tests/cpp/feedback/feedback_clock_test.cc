@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "feedback/state_snapshot.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/history.h"
 #include "invitegraph/outcomes.h"
 #include "invitegraph/recommender.h"
-#include "feedback/state_snapshot.h"
 #include "testing/fixtures.h"
 #include "testing/oracles.h"
 

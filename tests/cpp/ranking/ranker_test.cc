@@ -321,7 +321,8 @@ TEST_CASE("every registered ranker conforms", "[recommend][ranker]") {
     std::string spec = name;
     if (name == "logistic" || name == "pairwise") {
       std::vector<std::string> w;
-      for (const std::string& f : FeatureNames()) w.push_back("w." + f + "=0.1");
+      for (const std::string& f : FeatureNames())
+        w.push_back("w." + f + "=0.1");
       spec = name + "(" + absl::StrJoin(w, ",") + ")";
     }
     const std::unique_ptr<Ranker> r = Unwrap(MakeRanker(spec));
