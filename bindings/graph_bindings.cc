@@ -732,25 +732,8 @@ dict
           },
           py::arg("user_ids"), py::kw_only(), py::arg("ignore_unknown") = true,
           py::arg("communities") = true, py::arg("centrality") = true,
-          R"pbdoc(
-A new graph without the given users: their nodes, arcs in both directions, profiles,
-purchases (their rows and their entries among item buyers) and community labels.
-Remaining users keep their data; internal node ids are renumbered. Values other users
-derived from the forgotten users' events at build time (first seen, activity, joins,
-exposures) are kept. GIL released.
-
-Parameters
-----------
-user_ids : array-like of int64
-    External ids. Unknown ids are skipped (``len(g) - len(g2)`` is the number
-    forgotten) unless ``ignore_unknown=False``, which raises ``KeyError``.
-communities : bool
-    Re-detect communities without the forgotten users (default); False keeps the
-    others' labels, renumbered densely.
-centrality : bool
-    Recompute PageRank, k-core numbers and clustering without the forgotten users
-    (default; only if this graph has them); False drops them.
-)pbdoc")
+          "A new graph without the given users (invitegraph.SocialGraph.forget "
+          "documents it). GIL released.")
       .def(
           "save",
           [](const SocialGraph& g, const std::filesystem::path& path,
@@ -763,14 +746,9 @@ centrality : bool
             ThrowIfFileError(n.status());
             return *n;
           },
-          py::arg("path"), py::kw_only(), py::arg("events") = true, R"pbdoc(
-Writes a snapshot (versioned, checksummed; written to a temporary file, fsynced and
-renamed, so a crash mid-write leaves the old file whole; temporary files of saves that
-were killed are removed by the next save or load of the path). Returns the bytes
-written. With ``events=True`` (the default) the kept events (``has_events``) are saved
-too, so the loaded graph can still build training sets; ``events=False`` leaves them
-out (smaller, for a graph that will only serve). GIL released.
-)pbdoc")
+          py::arg("path"), py::kw_only(), py::arg("events") = true,
+          "Writes a snapshot; returns the bytes written "
+          "(invitegraph.SocialGraph.save documents it). GIL released.")
       .def_static(
           "load",
           [](const std::filesystem::path& path) {
@@ -782,12 +760,9 @@ out (smaller, for a graph that will only serve). GIL released.
             ThrowIfFileError(g.status());
             return std::move(*g);
           },
-          py::arg("path"), R"pbdoc(
-Reads a snapshot written by save(), validating every length, checksum and value: a
-truncated, damaged or other-version file, or a path that is not a regular file (a
-directory, a FIFO), raises invitegraph.SnapshotError naming the problem; a missing file
-invitegraph.SnapshotNotFoundError (a FileNotFoundError). GIL released.
-)pbdoc")
+          py::arg("path"),
+          "Reads a snapshot written by save() (invitegraph.SocialGraph.load "
+          "documents it). GIL released.")
       .def(
           "to_bytes",
           [](const SocialGraph& g, bool events) {
