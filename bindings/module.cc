@@ -64,6 +64,7 @@ ErrorClass ClassOf(absl::StatusCode code) {
 
 void DeclareGraph(py::module_& m);
 void InitAbuse(py::module_& m);
+void InitBuilder(py::module_& m);
 void InitFeedback(py::module_& m);
 void InitGraph(py::module_& m);
 void InitOptions(py::module_& m);
@@ -115,6 +116,7 @@ PYBIND11_MODULE(_core, m) {
   // SocialGraph (GraphBuilder.build returns one, detect_abuse takes one), then
   // the graph's methods.
   DeclareGraph(m);
+  InitBuilder(m);
   InitGraph(m);
   InitAbuse(m);
   InitFit(m);
