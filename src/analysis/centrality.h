@@ -41,7 +41,7 @@ struct CsrView {
   }
 };
 
-inline CsrView ViewOf(const GraphData& d) { return {d.offsets, d.targets}; }
+inline CsrView ViewOf(const Topology& d) { return {d.offsets, d.targets}; }
 
 // PageRank by power iteration, as nx.pagerank with its defaults: damping
 // kPagerankAlpha, uniform teleport, the mass of degree-0 nodes spread

@@ -48,8 +48,8 @@ struct SparseRows {
 
 // The graph is stored in parts, each owned by the layer that fills it. The
 // parts are the bases of GraphData, so a request reads `d.offsets` or
-// `d.activity_7d` directly while a step over one part takes only that part
-// (a GraphData binds to `const Topology&`).
+// `d.activity_7d` directly, and a step that needs one part can take only that
+// part (a GraphData binds to `const Topology&`, as centrality's ViewOf does).
 
 // The contact graph: CSR adjacency of directed arcs. The storage is owned by
 // `csr_owner` (a Boost compressed_sparse_row_graph, see csr.h); the spans
