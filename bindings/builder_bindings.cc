@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bindings/arguments.h"
+#include "bindings/campaign_columns.h"
 #include "bindings/numpy.h"
 #include "bindings/status_conversion.h"
 #include "invitegraph/arc_partials.h"
@@ -101,17 +102,9 @@ Use invitegraph.build_graph for DataFrames.
              const std::optional<Column<int64_t>>& invited_offsets,
              const std::optional<Column<int64_t>>& invited,
              const std::optional<Column<int64_t>>& event_id) {
-            CampaignBatch batch;
-            batch.inviter = AsSpan(inviter);
-            batch.item = AsSpan(item);
-            batch.joined_offsets = AsSpan(joined_offsets);
-            batch.joined = AsSpan(joined);
-            batch.ts = AsSpan(ts);
-            batch.category = AsSpan(category);
-            batch.invited_offsets = AsSpan(invited_offsets);
-            batch.invited = AsSpan(invited);
-            batch.event_id = AsSpan(event_id);
-            ThrowIfError(b.AddCampaigns(batch));
+            ThrowIfError(b.AddCampaigns(
+                CampaignColumns(inviter, item, joined_offsets, joined, ts,
+                                category, invited_offsets, invited, event_id)));
           },
           py::arg("inviter"), py::arg("item"), py::arg("joined_offsets"),
           py::arg("joined"), py::arg("ts") = py::none(),

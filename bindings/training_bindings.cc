@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings/campaign_columns.h"
 #include "bindings/numpy.h"
 #include "bindings/outcome_columns.h"
 #include "bindings/status_conversion.h"
@@ -77,15 +78,9 @@ void InitTraining(py::module_& m) {
          const std::optional<Column<int64_t>>& invited,
          const TrainingOptions& options, py::object progress,
          py::object outcomes) {
-        CampaignBatch h;
-        h.inviter = AsSpan(inviter);
-        h.item = AsSpan(item);
-        h.joined_offsets = AsSpan(joined_offsets);
-        h.joined = AsSpan(joined);
-        h.ts = AsSpan(ts);
-        h.category = AsSpan(category);
-        h.invited_offsets = AsSpan(invited_offsets);
-        h.invited = AsSpan(invited);
+        const CampaignBatch h =
+            CampaignColumns(inviter, item, joined_offsets, joined, ts, category,
+                            invited_offsets, invited);
         TrainingOptions o = options;
         o.progress = WrapProgress(progress);
         std::optional<OutcomeColumns> outcome_columns;
