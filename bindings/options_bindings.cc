@@ -237,6 +237,11 @@ scoring options shared with training, reasons, policy and time limits.)pbdoc")
       .Field("max_reasons", &RecommenderConfig::max_reasons,
              "Reason codes per suggestion (>= 0); 0: none, not even "
              "reasons_unavailable.")
+      .Field("cascade_size", &RecommenderConfig::cascade_size,
+             "Candidates per request that get full features, the ranker, the "
+             "policy and reasons, the best by a cheap first-stage score "
+             "(>= 0); never fewer than k. 0: no cascade, every candidate is "
+             "scored.")
       .Field("policy", &RecommenderConfig::policy,
              "Filters and score adjustments (Policy).")
       .Field("time_limits", &RecommenderConfig::time_limits,

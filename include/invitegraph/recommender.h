@@ -94,6 +94,16 @@ struct RecommenderConfig {
   ScoringOptions scoring = {};
   int max_reasons = 3;  // reason codes per suggestion (>= 0); 0: none, not
                         // even kReasonsUnavailable
+  // Cascade ranking: a request's candidates are first ordered by a cheap
+  // score from the 2-hop expansion (tie, recency, friendship, common
+  // neighbours, Adamic-Adar; src/recommend/cascade.h), and only the best
+  // cascade_size of them get full features, the ranker, the policy and
+  // reasons. Never fewer than the request's k (or what an urgent team still
+  // needs); a request whose cut pool the policy filters below k is served
+  // again from its whole pool. 0: no cascade, every candidate is scored. With
+  // cascade_size >= the pool the lists are those of no cascade.
+  // docs/performance.md, "Cascade ranking", has how the default was chosen.
+  int cascade_size = 50;
   Policy policy = {};   // filters and score adjustments (policy.h)
   // Plausible times (time_limits.h) of RecordOutcomes() and ReserveInvites()
   // rows (up to now + max_future_seconds) and of Campaign::ends_at (up to

@@ -3,17 +3,25 @@
 #ifndef INVITEGRAPH_CANDIDATES_CANDIDATE_FINDER_H_
 #define INVITEGRAPH_CANDIDATES_CANDIDATE_FINDER_H_
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "audience/audience_program.h"
 #include "graph/graph_data.h"
 #include "invitegraph/candidates.h"
 
 namespace invitegraph::internal {
 
-// Per-thread working memory sized to the graph; reused across requests. Each
-// slot is valid only when its stamp equals the current epoch, so nothing is
+// Per-thread working memory sized to the graph; reused across requests.
+//
+// The expansion touches one 8-byte slot per reached user (a stamp and an
+// index) and accumulates counts in compact arrays indexed by order of first
+// touch, so the random accesses are one per arc visited -- as in the bare
+// 2-hop loop -- and everything after the expansion (choosing the 2-hop
+// candidates, emitting rows) runs over a few kilobytes that stay in cache.
+// A slot is valid only when its stamp equals the current epoch, so nothing is
 // cleared per request.
 class CandidateScratch {
  public:
@@ -31,30 +39,56 @@ class CandidateScratch {
   // order) and their exact common-neighbour counts and Adamic-Adar scores.
   // With an `audience`, only its members: 2-hop candidates outside it are
   // dropped before the best max_two_hop are kept.
+  //
+  // With `defer_hubs`, the contributions of contacts above hub_degree_cap are
+  // left out of the counts: AddHubContributions() adds them to the rows that
+  // need them (a cascade keeps only the best rows of a large pool, and
+  // only those pay the per-hub search).
   void Find(const GraphData& g, NodeId inviter, const CandidateOptions& options,
             std::vector<Candidate>* out,
-            const AudienceProgram* audience = nullptr);
+            const AudienceProgram* audience = nullptr, bool defer_hubs = false);
+
+  // The hub contacts skipped by the last Find(), ascending.
+  absl::Span<const NodeId> hubs() const { return hubs_; }
+
+  // Adds to each of `rows` the common-neighbour count and Adamic-Adar weight
+  // of the hubs the last Find() skipped, making the counts exact.
+  void AddHubContributions(const GraphData& g,
+                           absl::Span<Candidate> rows) const;
 
  private:
   struct Slot {
     uint32_t stamp = 0;
-    uint32_t common = 0;
-    float adamic_adar = 0;
-    uint32_t one_hop = 0;
+    uint32_t index = 0;  // into node_, common_ and adamic_adar_
   };
-  Slot& Touch(NodeId v, std::vector<NodeId>* touched) {
+  // The compact index of `v`, adding it on first touch this request.
+  uint32_t Touch(NodeId v) {
     Slot& s = slots_[v];
     if (s.stamp != epoch_) {
-      s = Slot{epoch_, 0, 0.0f, 0};
-      touched->push_back(v);
+      s.stamp = epoch_;
+      s.index = static_cast<uint32_t>(node_.size());
+      node_.push_back(v);
+      common_.push_back(0);
+      adamic_adar_.push_back(0.0f);
     }
-    return s;
+    return s.index;
   }
 
   std::vector<Slot> slots_;
   uint32_t epoch_ = 0;
-  std::vector<NodeId> touched_;
-  std::vector<NodeId> two_hop_;
+  // By compact index: the user, its common-neighbour count and Adamic-Adar
+  // score over the expanded contacts. The inviter's contacts are indices
+  // [0, degree), in contact order.
+  std::vector<NodeId> node_;
+  std::vector<uint32_t> common_;
+  std::vector<float> adamic_adar_;
+  // 2-hop picks: (score, node, index), best first after selection.
+  struct Pick {
+    float adamic_adar;
+    NodeId node;
+    uint32_t index;
+  };
+  std::vector<Pick> two_hop_;
   std::vector<NodeId> hubs_;  // contacts not expanded (degree above the cap)
 };
 

@@ -31,76 +31,90 @@ namespace internal {
 void CandidateScratch::Find(const GraphData& g, NodeId inviter,
                             const CandidateOptions& options,
                             std::vector<Candidate>* out,
-                            const AudienceProgram* audience) {
+                            const AudienceProgram* audience, bool defer_hubs) {
   out->clear();
   if (++epoch_ == 0) {  // wrapped: reset all stamps once every 2^32 requests
     std::fill(slots_.begin(), slots_.end(), Slot{});
     epoch_ = 1;
   }
-  touched_.clear();
+  node_.clear();
+  common_.clear();
+  adamic_adar_.clear();
   const auto contacts = g.neighbors(inviter);
-  for (NodeId z : contacts) Touch(z, &touched_).one_hop = 1;
+  for (NodeId z : contacts) Touch(z);
   // Expanding the contacts yields common-neighbour counts for every touched
   // user; the contributions of skipped hubs are added back per kept candidate
   // below, so the counts stay exact.
   hubs_.clear();
+  const uint32_t cap = static_cast<uint32_t>(options.hub_degree_cap);
   for (NodeId z : contacts) {
-    const uint32_t dz = g.degree(z);
-    if (dz > static_cast<uint32_t>(options.hub_degree_cap)) {
+    const auto nz = g.neighbors(z);
+    const uint32_t dz = static_cast<uint32_t>(nz.size());
+    if (dz > cap) {
       hubs_.push_back(z);
       continue;
     }
     const float w = AdamicAdarWeight(dz);
-    for (NodeId v : g.neighbors(z)) {
+    // The slot reads are the random accesses of the request: ask for each a
+    // few neighbours ahead so that several are in flight at once.
+    constexpr size_t kAhead = 8;
+    for (size_t j = 0; j < nz.size(); ++j) {
+      if (j + kAhead < nz.size()) __builtin_prefetch(&slots_[nz[j + kAhead]]);
+      const NodeId v = nz[j];
       if (v == inviter) continue;
-      Slot& s = Touch(v, &touched_);
-      s.common += 1;
-      s.adamic_adar += w;
+      const uint32_t i = Touch(v);
+      common_[i] += 1;
+      adamic_adar_[i] += w;
     }
   }
   two_hop_.clear();
+  const uint32_t first_two_hop = static_cast<uint32_t>(contacts.size());
   if (options.include_two_hop && options.max_two_hop > 0) {
-    for (NodeId v : touched_) {
-      if (!slots_[v].one_hop &&
-          (audience == nullptr || audience->Matches(inviter, v))) {
-        two_hop_.push_back(v);
+    for (uint32_t i = first_two_hop; i < node_.size(); ++i) {
+      if (audience == nullptr || audience->Matches(inviter, node_[i])) {
+        two_hop_.push_back({adamic_adar_[i], node_[i], i});
       }
     }
-    auto better = [this](NodeId a, NodeId b) {
-      const float x = slots_[a].adamic_adar, y = slots_[b].adamic_adar;
-      return x != y ? x > y : a < b;
-    };
     if (two_hop_.size() > static_cast<size_t>(options.max_two_hop)) {
       std::nth_element(two_hop_.begin(), two_hop_.begin() + options.max_two_hop,
-                       two_hop_.end(), better);
+                       two_hop_.end(), [](const Pick& a, const Pick& b) {
+                         return a.adamic_adar != b.adamic_adar
+                                    ? a.adamic_adar > b.adamic_adar
+                                    : a.node < b.node;
+                       });
       two_hop_.resize(options.max_two_hop);
     }
-    std::sort(two_hop_.begin(), two_hop_.end());
+    std::sort(two_hop_.begin(), two_hop_.end(),
+              [](const Pick& a, const Pick& b) { return a.node < b.node; });
   }
   out->reserve(contacts.size() + two_hop_.size());
-  auto emit = [&](NodeId v, int64_t arc) {
-    Candidate c{v, arc >= 0, arc, 0, 0.0f};
-    if (slots_[v].stamp == epoch_) {
-      c.common_neighbors = slots_[v].common;
-      c.adamic_adar = slots_[v].adamic_adar;
+  const int64_t first_arc = static_cast<int64_t>(g.offsets[inviter]);
+  for (uint32_t i = 0; i < first_two_hop; ++i) {
+    if (audience != nullptr && !audience->Matches(inviter, contacts[i])) {
+      continue;
     }
+    out->push_back(
+        {contacts[i], true, first_arc + i, common_[i], adamic_adar_[i]});
+  }
+  for (const Pick& p : two_hop_) {
+    out->push_back(
+        {p.node, false, -1, common_[p.index], adamic_adar_[p.index]});
+  }
+  if (!defer_hubs && !hubs_.empty())
+    AddHubContributions(g, absl::MakeSpan(*out));
+}
+
+void CandidateScratch::AddHubContributions(const GraphData& g,
+                                           absl::Span<Candidate> rows) const {
+  for (Candidate& c : rows) {
     for (NodeId z : hubs_) {
       const auto nz = g.neighbors(z);
-      if (z != v && std::binary_search(nz.begin(), nz.end(), v)) {
+      if (z != c.node && std::binary_search(nz.begin(), nz.end(), c.node)) {
         c.common_neighbors += 1;
         c.adamic_adar += AdamicAdarWeight(static_cast<uint32_t>(nz.size()));
       }
     }
-    out->push_back(c);
-  };
-  const int64_t first_arc = static_cast<int64_t>(g.offsets[inviter]);
-  for (size_t i = 0; i < contacts.size(); ++i) {
-    if (audience != nullptr && !audience->Matches(inviter, contacts[i])) {
-      continue;
-    }
-    emit(contacts[i], first_arc + static_cast<int64_t>(i));
   }
-  for (NodeId v : two_hop_) emit(v, -1);
 }
 
 namespace {

@@ -55,10 +55,10 @@ absl::StatusOr<AttributeFeatureColumns> ResolveAttributeFeatures(
 }  // namespace internal
 
 void Recommender::Impl::Featurize(
-    NodeId inviter, const Campaign& campaign, CandidateScratch& candidates,
-    internal::ItemScratch& items,
+    NodeId inviter, const Campaign& campaign, RequestScratch& s,
     std::vector<CandidateScratch::Candidate>* found, FeatureArray* values,
-    std::vector<uint8_t>* at_cap, Timestamp* now, double* urgency) const {
+    std::vector<uint8_t>* at_cap, Timestamp* now, double* urgency, int64_t keep,
+    bool* cut) const {
   const internal::GraphData& g = graph.data();
   // One consistent feedback state for the whole request: urgency, features
   // and cap counts see the same recorded outcomes and clock.
@@ -73,15 +73,23 @@ void Recommender::Impl::Featurize(
         std::llround(wide.max_two_hop *
                      (1 + u * (config.policy.urgency_two_hop_factor - 1))),
         std::numeric_limits<int>::max()));
-    candidates.Find(g, inviter, wide, found, campaign.audience.program());
+    s.candidates.Find(g, inviter, wide, found, campaign.audience.program(),
+                      /*defer_hubs=*/keep >= 0);
   } else {
-    candidates.Find(g, inviter, config.scoring.candidates, found,
-                    campaign.audience.program());
+    s.candidates.Find(g, inviter, config.scoring.candidates, found,
+                      campaign.audience.program(), /*defer_hubs=*/keep >= 0);
+  }
+  if (keep >= 0) {
+    const bool was_cut = s.cascade.Apply(g, keep, found);
+    if (cut != nullptr) *cut = was_cut;
+    s.candidates.AddHubContributions(g, absl::MakeSpan(*found));
+  } else if (cut != nullptr) {
+    *cut = false;
   }
   const auto ctx = internal::ResolveCampaign(
       g, campaign.item, campaign.category, &attribute_columns);
   internal::FillFeatures(
-      g, inviter, ctx, *found, feedback.view(), &items, values,
+      g, inviter, ctx, *found, feedback.view(), &s.items, values,
       static_cast<float>(config.policy.suspicious_tie_discount));
   if (at_cap != nullptr) {
     at_cap->resize(found->size());

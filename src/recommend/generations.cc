@@ -32,6 +32,10 @@ absl::Status RecommenderConfig::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "RecommenderConfig.max_reasons=", max_reasons, ": must be >= 0"));
   }
+  if (cascade_size < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "RecommenderConfig.cascade_size=", cascade_size, ": must be >= 0"));
+  }
   INVITEGRAPH_RETURN_IF_ERROR(
       time_limits.Validate("RecommenderConfig.time_limits"));
   return policy.Validate("RecommenderConfig.policy");

@@ -90,12 +90,21 @@ struct Recommender::Impl {
 
   // Candidates of one request into `found` and their feature rows into
   // `values`; if `at_cap` is set, whether each candidate is at a cap, if `now`
-  // is, the feedback clock, and if `urgency` is, the campaign's urgency.
-  void Featurize(NodeId inviter, const Campaign& campaign,
-                 CandidateScratch& candidates, internal::ItemScratch& items,
+  // is, the feedback clock, and if `urgency` is, the campaign's urgency. With
+  // `keep` >= 0 the cascade (cascade.h) keeps the best `keep` candidates of a
+  // larger pool, and `cut` (if set) says whether it cut any.
+  void Featurize(NodeId inviter, const Campaign& campaign, RequestScratch& s,
                  std::vector<CandidateScratch::Candidate>* found,
                  FeatureArray* values, std::vector<uint8_t>* at_cap = nullptr,
-                 Timestamp* now = nullptr, double* urgency = nullptr) const;
+                 Timestamp* now = nullptr, double* urgency = nullptr,
+                 int64_t keep = -1, bool* cut = nullptr) const;
+
+  // How many candidates of a request the cascade keeps: -1 for all (the
+  // cascade is off, the request is a wave's restricted one, or options say
+  // so), else RecommenderConfig::cascade_size but never fewer than the k the
+  // request may ask for.
+  int64_t CascadeKeep(const ServeOptions& options, UserId inviter,
+                      const Campaign& campaign) const;
 
   // All requests, in chunks of 64 across `num_threads` threads; each chunk's
   // lists go to `sink` (called concurrently for disjoint chunks).

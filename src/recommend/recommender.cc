@@ -60,8 +60,7 @@ absl::StatusOr<FeatureMatrix> Recommender::Features(
       internal::BindAudience(impl->graph, campaign, &rebound));
   auto scratch = impl->Acquire();
   FeatureMatrix out;
-  impl->Featurize(node, *bound, scratch->candidates, scratch->items,
-                  &scratch->found, &out.values);
+  impl->Featurize(node, *bound, *scratch, &scratch->found, &out.values);
   const auto ids = impl->graph.user_ids();
   out.candidates.reserve(scratch->found.size());
   for (const auto& c : scratch->found) out.candidates.push_back(ids[c.node]);

@@ -13,6 +13,7 @@
 #include "features/feature_rows.h"
 #include "invitegraph/features.h"
 #include "invitegraph/types.h"
+#include "recommend/cascade.h"
 
 namespace invitegraph::internal {
 
@@ -23,6 +24,7 @@ struct RequestScratch {
   RequestScratch(uint32_t num_nodes, uint32_t num_items)
       : candidates(num_nodes), items(num_items) {}
   CandidateScratch candidates;
+  CascadeCut cascade;
   internal::ItemScratch items;
   // Candidates of the group's requests, concatenated; row i of `features` is
   // found[i]. Request r owns rows [offsets[r], offsets[r + 1]).
@@ -40,6 +42,7 @@ struct RequestScratch {
   std::vector<uint8_t> at_cap, part_at_cap;
   std::vector<Timestamp> nows;
   std::vector<double> urgencies;
+  std::vector<uint8_t> cut;  // by request: the cascade cut its pool
   std::vector<UserId> candidate_ids;
   std::vector<float> adjusted;
   std::vector<uint8_t> keep;
@@ -66,6 +69,8 @@ struct ServeOptions {
   // If set, per request of the group: the only candidates it may return
   // (sorted ascending).
   absl::Span<const std::vector<UserId>> allowed = {};
+  // Whether the cascade (RecommenderConfig::cascade_size) may cut the pool.
+  bool cascade = true;
 };
 
 }  // namespace invitegraph::internal

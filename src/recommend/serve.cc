@@ -1,5 +1,8 @@
 // How requests are served: in groups (RecommendRange), in thread chunks
 // (ServeAll), and gathered into a SuggestionTable (ToTable).
+#include <algorithm>
+#include <vector>
+
 #include "invitegraph/status.h"
 #include "recommend/impl.h"
 #include "recommend/requests.h"
@@ -11,16 +14,25 @@ absl::Status Recommender::Impl::RecommendRange(
     int64_t begin, int64_t end, const ServeOptions& options, RequestScratch& s,
     absl::Span<InviteList> out) const {
   const int64_t target_rows = ranker->PreferredBatchRows();
+  const auto ids = graph.user_ids();
+  std::vector<int64_t> redo;
   int64_t i = begin;
   while (i < end) {
     const int64_t first = i;
     s.offsets.assign(1, 0);
     s.nows.clear();
     s.urgencies.clear();
+    s.cut.clear();
+    auto featurize = [&](std::vector<CandidateScratch::Candidate>* found,
+                         FeatureArray* values, std::vector<uint8_t>* at_cap) {
+      bool cut = false;
+      Featurize(nodes[i], campaigns[i], s, found, values, at_cap,
+                &s.nows.emplace_back(), &s.urgencies.emplace_back(),
+                CascadeKeep(options, ids[nodes[i]], campaigns[i]), &cut);
+      s.cut.push_back(cut);
+    };
     if (target_rows <= 0 || end - i == 1) {  // nothing to stack
-      Featurize(nodes[i], campaigns[i], s.candidates, s.items, &s.found,
-                &s.features.values, &s.at_cap, &s.nows.emplace_back(),
-                &s.urgencies.emplace_back());
+      featurize(&s.found, &s.features.values, &s.at_cap);
       s.offsets.push_back(static_cast<int64_t>(s.found.size()));
       ++i;
     } else {
@@ -28,9 +40,7 @@ absl::Status Recommender::Impl::RecommendRange(
       s.stacked.clear();
       s.at_cap.clear();
       do {
-        Featurize(nodes[i], campaigns[i], s.candidates, s.items, &s.part_found,
-                  &s.part, &s.part_at_cap, &s.nows.emplace_back(),
-                  &s.urgencies.emplace_back());
+        featurize(&s.part_found, &s.part, &s.part_at_cap);
         s.found.insert(s.found.end(), s.part_found.begin(), s.part_found.end());
         s.at_cap.insert(s.at_cap.end(), s.part_at_cap.begin(),
                         s.part_at_cap.end());
@@ -50,8 +60,40 @@ absl::Status Recommender::Impl::RecommendRange(
         SuggestGroup(group, nodes.subspan(first, i - first),
                      campaigns.subspan(first, i - first), s,
                      out.subspan(first - begin, i - first)));
+    // A cut pool whose survivors the policy filtered below k: serve the
+    // request again from its whole pool, so the cascade never returns fewer
+    // suggestions than a full scoring would.
+    for (int64_t r = first; r < i; ++r) {
+      const InviteList& list = out[r - begin];
+      if (s.cut[r - first] &&
+          static_cast<int64_t>(list.suggestions.size()) < list.k) {
+        redo.push_back(r);
+      }
+    }
+  }
+  if (!redo.empty()) {
+    ServeOptions whole = options;
+    whole.cascade = false;
+    for (int64_t r : redo) {
+      INVITEGRAPH_RETURN_IF_ERROR(RecommendRange(
+          nodes, campaigns, r, r + 1, whole, s, out.subspan(r - begin, 1)));
+    }
   }
   return absl::OkStatus();
+}
+
+int64_t Recommender::Impl::CascadeKeep(const ServeOptions& options,
+                                       UserId inviter,
+                                       const Campaign& campaign) const {
+  if (!options.cascade || config.cascade_size <= 0 ||
+      !options.allowed.empty()) {
+    return -1;
+  }
+  int64_t k = options.k;
+  if (options.diversify && config.policy.urgency_raises_k) {
+    k = std::max<int64_t>(k, StillNeeded(inviter, campaign));
+  }
+  return std::max<int64_t>(config.cascade_size, k);
 }
 
 absl::Status Recommender::Impl::ServeAll(

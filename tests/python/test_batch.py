@@ -203,3 +203,26 @@ def test_batch_unknown_inviters_raise(synth_graph, synth_requests):
     assert_same_rows(rec.recommend_batch(inviters[:50], items[:50], k=4,
                                          unknown_inviters="raise", progress=False),
                      stacked_single_calls(rec, inviters[:50], items[:50], 4))
+
+
+def test_cascade_size(synth_graph, synth_requests):
+    """cascade_size: validated, kept by config and pickling; as large as the pool it
+    changes nothing, and a small one changes some lists but never their length."""
+    import pickle
+
+    inviters, items = synth_requests
+    inviters, items = inviters[:150], items[:150]
+    with pytest.raises(ig.InvalidArgumentError, match="cascade_size=-1"):
+        ig.Recommender(synth_graph, cascade_size=-1)
+    assert ig.Recommender(synth_graph).config.cascade_size == ig.RecommenderConfig().cascade_size
+    full = ig.Recommender(synth_graph, cascade_size=0)
+    huge = ig.Recommender(synth_graph, cascade_size=1 << 20)
+    small = ig.Recommender(synth_graph, cascade_size=12)
+    assert pickle.loads(pickle.dumps(small)).config.cascade_size == 12
+    want = full.recommend_batch(inviters, items=items, k=10, progress=False)
+    assert_same_rows(huge.recommend_batch(inviters, items=items, k=10, progress=False), want)
+    got = small.recommend_batch(inviters, items=items, k=10, progress=False)
+    assert len(got) == len(want)
+    assert not np.array_equal(got["candidate"].to_numpy(), want["candidate"].to_numpy())
+    # Each list is the full ranker's order over the candidates the cut kept.
+    assert_same_rows(got, stacked_single_calls(small, inviters, items, 10))

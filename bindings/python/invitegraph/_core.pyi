@@ -533,13 +533,15 @@ class RecommenderConfig:
         Candidates, feedback priors and attribute features (ScoringOptions), as training sets use them.
     max_reasons : int, default 3
         Reason codes per suggestion (>= 0); 0: none, not even reasons_unavailable.
+    cascade_size : int, default 50
+        Candidates per request that get full features, the ranker, the policy and reasons, the best by a cheap first-stage score (>= 0); never fewer than k. 0: no cascade, every candidate is scored.
     policy : invitegraph._core.Policy, default Policy(exclude=[], blocked_pairs=[], max_invites_per_recipient=[], new_user_boost=0.0, active_user_boost=0.0, fatigue_penalty=0.0, diversity=0.0, urgency_window_seconds=86400, urgency_two_hop_factor=3.0, urgency_raises_k=True, exclude_suspicion_above=1.0, penalize_suspicion_above=0.0, suspicion_penalty=0.0, suspicious_tie_discount=0.0)
         Filters and score adjustments (Policy).
     time_limits : invitegraph._core.TimeLimits, default TimeLimits(earliest=0, max_future_seconds=86400, max_ends_at_future_seconds=31622400, now=None)
         Plausible times of outcomes, reservations and campaign ends, and the bound of the feedback clock (TimeLimits).
     """
     __hash__: typing.ClassVar[None] = None
-    _fields: typing.ClassVar[tuple] = ('scoring', 'max_reasons', 'policy', 'time_limits')
+    _fields: typing.ClassVar[tuple] = ('scoring', 'max_reasons', 'cascade_size', 'policy', 'time_limits')
     def __copy__(self) -> RecommenderConfig:
         ...
     def __deepcopy__(self, memo: typing.Any) -> RecommenderConfig:
@@ -548,7 +550,7 @@ class RecommenderConfig:
         ...
     def __getstate__(self) -> dict:
         ...
-    def __init__(self, *, scoring: ScoringOptions = ..., max_reasons: int = 3, policy: Policy = ..., time_limits: TimeLimits = ...) -> None:
+    def __init__(self, *, scoring: ScoringOptions = ..., max_reasons: int = 3, cascade_size: int = 50, policy: Policy = ..., time_limits: TimeLimits = ...) -> None:
         """
         Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
         """
@@ -560,6 +562,14 @@ class RecommenderConfig:
         """
         Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
         """
+    @property
+    def cascade_size(self) -> int:
+        """
+        Candidates per request that get full features, the ranker, the policy and reasons, the best by a cheap first-stage score (>= 0); never fewer than k. 0: no cascade, every candidate is scored.
+        """
+    @cascade_size.setter
+    def cascade_size(self, arg1: typing.Any) -> None:
+        ...
     @property
     def max_reasons(self) -> int:
         """

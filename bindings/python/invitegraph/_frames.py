@@ -121,6 +121,12 @@ class Recommender:
         above which a contact is not expanded. None: ``scoring``'s value.
     max_reasons : int, optional
         Reason codes per suggestion (:class:`RecommenderConfig`). None: its default.
+    cascade_size : int, optional
+        Cascade ranking (:class:`RecommenderConfig`): only the best ``cascade_size``
+        candidates of a request by a cheap first-stage score (tie, recency, friendship,
+        common neighbours, Adamic-Adar) get full features, the ranker, the policy and
+        reasons; never fewer than ``k``. ``0``: every candidate is scored. None: its
+        default (see the performance page of the docs for how it was chosen).
     accept_prior_mean, accept_prior_strength, fatigue_half_life_days : float, optional
         :class:`FeedbackConfig` fields: the Beta prior of each invitee's accept rate
         (``candidate_accept_rate``; mean in [0, 1], strength in pseudo-invites > 0) and
@@ -160,6 +166,7 @@ class Recommender:
     def __init__(self, graph: SocialGraph, ranker: Any = "linear", *,
                  include_two_hop: Optional[bool] = None, max_two_hop: Optional[int] = None,
                  hub_degree_cap: Optional[int] = None, max_reasons: Optional[int] = None,
+                 cascade_size: Optional[int] = None,
                  accept_prior_mean: Optional[float] = None,
                  accept_prior_strength: Optional[float] = None,
                  fatigue_half_life_days: Optional[float] = None, batch_rows: int = 0,
@@ -180,6 +187,7 @@ class Recommender:
             fatigue_half_life_days=fatigue_half_life_days,
             attribute_features=attribute_features)
         config = {"scoring": scoring, "max_reasons": max_reasons,
+                  "cascade_size": cascade_size,
                   "policy": None if policy is None else policy._p,
                   "time_limits": _time_limits(time_limits)}
         config = RecommenderConfig(**{k: v for k, v in config.items() if v is not None})
@@ -187,7 +195,8 @@ class Recommender:
                                     batch_rows=_count(batch_rows, "batch_rows"))
         self._audiences: dict = {}
         # What pickling needs to make this recommender again.
-        self._init = dict(scoring=scoring, max_reasons=max_reasons, batch_rows=batch_rows,
+        self._init = dict(scoring=scoring, max_reasons=max_reasons,
+                          cascade_size=cascade_size, batch_rows=batch_rows,
                           policy=policy, time_limits=time_limits)
         self.graph = graph
         self.policy = policy

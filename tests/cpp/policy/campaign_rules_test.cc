@@ -68,6 +68,9 @@ Recommender WithPolicy(const SocialGraph& g, const Policy& p,
   RecommenderConfig c;
   c.policy = p;
   c.scoring.candidates = candidates;
+  // The rules are checked against every candidate's features, so every
+  // candidate is scored (cascade_test.cc covers the cascade's cut).
+  c.cascade_size = 0;
   return Unwrap(Recommender::Create(g, c, std::move(ranker)));
 }
 

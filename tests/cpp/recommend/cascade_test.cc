@@ -1,0 +1,204 @@
+// Cascade ranking (RecommenderConfig::cascade_size): the cut keeps the best
+// candidates by the documented first-stage score and scores only those; a
+// cascade at least as large as the pool changes nothing; a cut pool the policy
+// filters below k is served whole.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
+
+#include "graph/graph_data.h"
+#include "invitegraph/graph_builder.h"
+#include "invitegraph/ranker.h"
+#include "invitegraph/recommender.h"
+#include "invitegraph/synth.h"
+#include "testing/fixtures.h"
+#include "testing/oracles.h"
+
+namespace invitegraph {
+namespace {
+
+using testing::RequireOk;
+using testing::Unwrap;
+
+struct World {
+  SocialGraph graph;
+  std::vector<UserId> inviters;
+  std::vector<ItemId> items;
+};
+
+const World& TestWorld() {
+  static const World* const w = [] {
+    synth::World s = Unwrap(synth::Generate(
+        {.n_users = 2000, .seed = 7, .num_threads = 2, .progress = {}}));
+    GraphBuilder b;
+    RequireOk(b.AddFriendships(s.friendships()));
+    RequireOk(b.AddInteractions(s.interactions()));
+    RequireOk(b.AddPurchases(s.purchases()));
+    RequireOk(b.AddCampaigns(s.campaigns()));
+    SocialGraph g = Unwrap(b.Build());
+    std::vector<UserId> inviters;
+    std::vector<ItemId> items;
+    for (size_t r = 0; r < s.campaign_inviter.size() && inviters.size() < 60;
+         ++r) {
+      inviters.push_back(s.campaign_inviter[r]);
+      items.push_back(s.campaign_item[r]);
+    }
+    return new World{std::move(g), std::move(inviters), std::move(items)};
+  }();
+  return *w;
+}
+
+Recommender WithCascade(const SocialGraph& g, int cascade_size,
+                        const Policy& policy = {},
+                        CandidateOptions candidates = {}) {
+  RecommenderConfig c;
+  c.cascade_size = cascade_size;
+  c.policy = policy;
+  c.scoring.candidates = candidates;
+  return Unwrap(Recommender::Create(g, c));
+}
+
+// The first-stage score of each row of `x`, written out from the documented
+// formula (recommender.h, cascade.h): the linear ranker's weights and
+// transforms over tie_strength, the inviter's arc's days, is_friend,
+// is_two_hop, common_neighbors and adamic_adar.
+std::vector<float> FirstStage(const SocialGraph& g, UserId inviter,
+                              const FeatureMatrix& x) {
+  const auto& w = LinearRankerWeights();
+  const internal::GraphData& d = g.data();
+  const NodeId u = *g.FindNode(inviter);
+  std::vector<float> out;
+  for (int64_t r = 0; r < x.rows(); ++r) {
+    auto f = [&](int col) { return x.values(r, col); };
+    float s = w[kCommonNeighbors] *
+                  LinearTransform(kCommonNeighbors, f(kCommonNeighbors)) +
+              w[kAdamicAdar] * LinearTransform(kAdamicAdar, f(kAdamicAdar));
+    if (f(kIsTwoHop) == 1) {
+      s += w[kIsTwoHop];
+    } else {
+      s += w[kTieStrength] * LinearTransform(kTieStrength, f(kTieStrength));
+      const internal::PackedArc& arc =
+          d.arcs[d.FindArc(u, *g.FindNode(x.candidates[r]))];
+      if (arc.days() != internal::PackedArc::kNoInteraction) {
+        s += w[kDaysSinceLastInteraction] *
+             LinearTransform(kDaysSinceLastInteraction,
+                             std::min<float>(arc.days(), kNeverDays));
+      }
+      if (f(kIsFriend) == 1) s += w[kIsFriend];
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+// The rows of `x` the cascade keeps: the best `m` by first stage, ties to the
+// smaller NodeId, in pool order.
+FeatureMatrix Kept(const SocialGraph& g, UserId inviter, const FeatureMatrix& x,
+                   int m) {
+  const std::vector<float> s = FirstStage(g, inviter, x);
+  std::vector<int64_t> order(x.rows());
+  for (int64_t r = 0; r < x.rows(); ++r) order[r] = r;
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    if (s[a] != s[b]) return s[a] > s[b];
+    return *g.FindNode(x.candidates[a]) < *g.FindNode(x.candidates[b]);
+  });
+  if (static_cast<int64_t>(order.size()) > m) order.resize(m);
+  std::sort(order.begin(), order.end());
+  FeatureMatrix out;
+  out.values.resize(static_cast<Eigen::Index>(order.size()), kNumFeatures);
+  for (size_t i = 0; i < order.size(); ++i) {
+    out.values.row(static_cast<Eigen::Index>(i)) = x.values.row(order[i]);
+    out.candidates.push_back(x.candidates[order[i]]);
+  }
+  return out;
+}
+
+TEST_CASE("the cascade scores only the first stage's best candidates",
+          "[recommend][cascade]") {
+  const World& w = TestWorld();
+  const Recommender full = WithCascade(w.graph, 0);
+  int cut = 0, compared = 0;
+  for (int m : {10, 30}) {
+    const Recommender rec = WithCascade(w.graph, m);
+    for (size_t i = 0; i < w.inviters.size(); ++i) {
+      const Campaign c{.item = w.items[i]};
+      const FeatureMatrix x = Unwrap(full.Features(w.inviters[i], c));
+      const FeatureMatrix kept = Kept(w.graph, w.inviters[i], x, m);
+      cut += kept.rows() < x.rows();
+      for (int k : {1, 5, m}) {
+        CAPTURE(w.inviters[i], m, k);
+        const auto got = Unwrap(rec.Recommend(w.inviters[i], c, k));
+        std::vector<testing::ScoredCandidate> got_scored;
+        for (const Suggestion& s : got)
+          got_scored.push_back({s.candidate, s.score});
+        CHECK(got_scored ==
+              Unwrap(testing::BruteForceTopK(kept, rec.ranker(), k)));
+        ++compared;
+      }
+    }
+  }
+  CHECK(cut > 50);  // most pools are larger than the cascade
+  CHECK(compared == 2 * 3 * static_cast<int>(w.inviters.size()));
+}
+
+TEST_CASE("a cascade at least as large as the pool changes nothing",
+          "[recommend][cascade]") {
+  const World& w = TestWorld();
+  // A low hub cap makes the deferred hub counts matter.
+  for (int hub_cap : {1000, 8}) {
+    CAPTURE(hub_cap);
+    const CandidateOptions o{.hub_degree_cap = hub_cap};
+    const Recommender none = WithCascade(w.graph, 0, {}, o);
+    const Recommender huge = WithCascade(w.graph, 1 << 20, {}, o);
+    int bad = 0;
+    for (size_t i = 0; i < w.inviters.size(); ++i) {
+      const Campaign c{.item = w.items[i]};
+      const auto a = Unwrap(none.Recommend(w.inviters[i], c, 20));
+      const auto b = Unwrap(huge.Recommend(w.inviters[i], c, 20));
+      REQUIRE(a.size() == b.size());
+      for (size_t r = 0; r < a.size(); ++r) {
+        bad += a[r].candidate != b[r].candidate || a[r].score != b[r].score ||
+               a[r].ranker_score != b[r].ranker_score ||
+               a[r].reasons != b[r].reasons;
+      }
+    }
+    CHECK(bad == 0);
+    const auto ta = Unwrap(none.RecommendBatch(w.inviters, w.items, 20));
+    const auto tb = Unwrap(huge.RecommendBatch(w.inviters, w.items, 20));
+    CHECK(ta.candidate == tb.candidate);
+    CHECK(ta.score == tb.score);
+    CHECK(ta.reasons == tb.reasons);
+  }
+}
+
+TEST_CASE("a cut pool filtered below k is served from the whole pool",
+          "[recommend][cascade]") {
+  const World& w = TestWorld();
+  const UserId u = w.inviters[0];
+  const Campaign c{.item = w.items[0]};
+  const FeatureMatrix x = Unwrap(WithCascade(w.graph, 0).Features(u, c));
+  const int m = 10, k = 5;
+  REQUIRE(x.rows() > m + k);
+  // Opt out every candidate the first stage keeps.
+  Policy p;
+  p.exclude = Kept(w.graph, u, x, m).candidates;
+  const auto got = Unwrap(WithCascade(w.graph, m, p).Recommend(u, c, k));
+  const auto want = Unwrap(WithCascade(w.graph, 0, p).Recommend(u, c, k));
+  REQUIRE(got.size() == static_cast<size_t>(k));
+  REQUIRE(want.size() == got.size());
+  for (size_t r = 0; r < got.size(); ++r) {
+    CHECK(got[r].candidate == want[r].candidate);
+    CHECK(got[r].score == want[r].score);
+  }
+}
+
+TEST_CASE("cascade_size is validated", "[recommend][cascade]") {
+  RecommenderConfig c;
+  c.cascade_size = -1;
+  testing::CheckError(c.Validate(), absl::StatusCode::kInvalidArgument,
+                      {"RecommenderConfig.cascade_size=-1"});
+}
+
+}  // namespace
+}  // namespace invitegraph
