@@ -31,6 +31,9 @@ class CandidateScratch {
     NodeId node;
     bool one_hop;
     int64_t arc;  // index of the arc inviter -> node, -1 for 2-hop candidates
+    // Index of the arc node -> inviter when the expansion passed it (every
+    // contact but hubs), else -1: ReverseArc() finds it.
+    int64_t reverse_arc;
     uint32_t common_neighbors;
     float adamic_adar;
   };
@@ -66,10 +69,8 @@ class CandidateScratch {
     Slot& s = slots_[v];
     if (s.stamp != epoch_) {
       s.stamp = epoch_;
-      s.index = static_cast<uint32_t>(node_.size());
-      node_.push_back(v);
-      common_.push_back(0);
-      adamic_adar_.push_back(0.0f);
+      s.index = static_cast<uint32_t>(touched_.size());
+      touched_.push_back({v, 0, 0.0f});
     }
     return s.index;
   }
@@ -79,9 +80,21 @@ class CandidateScratch {
   // By compact index: the user, its common-neighbour count and Adamic-Adar
   // score over the expanded contacts. The inviter's contacts are indices
   // [0, degree), in contact order.
-  std::vector<NodeId> node_;
-  std::vector<uint32_t> common_;
-  std::vector<float> adamic_adar_;
+  struct Touched {
+    NodeId node;
+    uint32_t common;
+    float adamic_adar;
+  };
+  std::vector<Touched> touched_;
+  // The expanded contacts' neighbour lists and Adamic-Adar weights.
+  struct Row {
+    const NodeId* begin;
+    const NodeId* end;
+    float weight;
+    uint32_t contact;  // index into the inviter's contacts
+  };
+  std::vector<int64_t> reverse_arc_;  // by contact, -1 until passed
+  std::vector<Row> rows_;
   // 2-hop picks: (score, node, index), best first after selection.
   struct Pick {
     float adamic_adar;
@@ -91,6 +104,12 @@ class CandidateScratch {
   std::vector<Pick> two_hop_;
   std::vector<NodeId> hubs_;  // contacts not expanded (degree above the cap)
 };
+
+// The arc candidate -> inviter of a contact (c.one_hop).
+inline int64_t ReverseArc(const GraphData& g, NodeId inviter,
+                          const CandidateScratch::Candidate& c) {
+  return c.reverse_arc >= 0 ? c.reverse_arc : g.FindArc(c.node, inviter);
+}
 
 // 1 / ln(degree), the Adamic-Adar weight of a common neighbour (degree >= 2).
 inline float AdamicAdarWeight(uint32_t degree) {

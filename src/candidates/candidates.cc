@@ -37,42 +37,64 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter,
     std::fill(slots_.begin(), slots_.end(), Slot{});
     epoch_ = 1;
   }
-  node_.clear();
-  common_.clear();
-  adamic_adar_.clear();
+  touched_.clear();
   const auto contacts = g.neighbors(inviter);
   for (NodeId z : contacts) Touch(z);
   // Expanding the contacts yields common-neighbour counts for every touched
   // user; the contributions of skipped hubs are added back per kept candidate
   // below, so the counts stay exact.
   hubs_.clear();
+  rows_.clear();
   const uint32_t cap = static_cast<uint32_t>(options.hub_degree_cap);
-  for (NodeId z : contacts) {
+  size_t bound = contacts.size();
+  for (uint32_t c = 0; c < contacts.size(); ++c) {
+    const NodeId z = contacts[c];
     const auto nz = g.neighbors(z);
-    const uint32_t dz = static_cast<uint32_t>(nz.size());
-    if (dz > cap) {
+    if (nz.size() > cap) {
       hubs_.push_back(z);
-      continue;
+    } else if (!nz.empty()) {
+      rows_.push_back({nz.data(), nz.data() + nz.size(),
+                       AdamicAdarWeight(static_cast<uint32_t>(nz.size())), c});
+      bound += nz.size();
     }
-    const float w = AdamicAdarWeight(dz);
-    // The slot reads are the random accesses of the request: ask for each a
-    // few neighbours ahead so that several are in flight at once.
-    constexpr size_t kAhead = 8;
-    for (size_t j = 0; j < nz.size(); ++j) {
-      if (j + kAhead < nz.size()) __builtin_prefetch(&slots_[nz[j + kAhead]]);
-      const NodeId v = nz[j];
-      if (v == inviter) continue;
-      const uint32_t i = Touch(v);
-      common_[i] += 1;
-      adamic_adar_[i] += w;
+  }
+  touched_.reserve(std::min<size_t>(bound, slots_.size()));
+  // The slot reads are the random accesses of the request. A cursor runs
+  // kAhead neighbours ahead of the loop, across rows, and asks for each slot
+  // early, so that several are in flight at once.
+  constexpr int kAhead = 12;
+  size_t ahead_row = 0;
+  const NodeId* ahead = rows_.empty() ? nullptr : rows_[0].begin;
+  auto prefetch_next = [&] {
+    if (ahead_row == rows_.size()) return;
+    __builtin_prefetch(&slots_[*ahead]);
+    if (++ahead == rows_[ahead_row].end && ++ahead_row < rows_.size()) {
+      ahead = rows_[ahead_row].begin;
+    }
+  };
+  for (int i = 0; i < kAhead; ++i) prefetch_next();
+  reverse_arc_.assign(contacts.size(), -1);
+  const NodeId* const targets = g.targets.data();
+  for (const Row& row : rows_) {
+    for (const NodeId* p = row.begin; p != row.end; ++p) {
+      prefetch_next();
+      const NodeId v = *p;
+      if (v == inviter) {  // the contact's arc back: free to note here
+        reverse_arc_[row.contact] = p - targets;
+        continue;
+      }
+      Touched& t = touched_[Touch(v)];
+      t.common += 1;
+      t.adamic_adar += row.weight;
     }
   }
   two_hop_.clear();
   const uint32_t first_two_hop = static_cast<uint32_t>(contacts.size());
   if (options.include_two_hop && options.max_two_hop > 0) {
-    for (uint32_t i = first_two_hop; i < node_.size(); ++i) {
-      if (audience == nullptr || audience->Matches(inviter, node_[i])) {
-        two_hop_.push_back({adamic_adar_[i], node_[i], i});
+    for (uint32_t i = first_two_hop; i < touched_.size(); ++i) {
+      const Touched& t = touched_[i];
+      if (audience == nullptr || audience->Matches(inviter, t.node)) {
+        two_hop_.push_back({t.adamic_adar, t.node, i});
       }
     }
     if (two_hop_.size() > static_cast<size_t>(options.max_two_hop)) {
@@ -93,12 +115,12 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter,
     if (audience != nullptr && !audience->Matches(inviter, contacts[i])) {
       continue;
     }
-    out->push_back(
-        {contacts[i], true, first_arc + i, common_[i], adamic_adar_[i]});
+    out->push_back({contacts[i], true, first_arc + i, reverse_arc_[i],
+                    touched_[i].common, touched_[i].adamic_adar});
   }
   for (const Pick& p : two_hop_) {
-    out->push_back(
-        {p.node, false, -1, common_[p.index], adamic_adar_[p.index]});
+    const Touched& t = touched_[p.index];
+    out->push_back({p.node, false, -1, -1, t.common, t.adamic_adar});
   }
   if (!defer_hubs && !hubs_.empty())
     AddHubContributions(g, absl::MakeSpan(*out));

@@ -173,7 +173,7 @@ void FillFeatures(const GraphData& g, NodeId inviter,
         x[kChatWeight + ch] = p.channel(ch);
       if (p.days() != PackedArc::kNoInteraction) days = p.days();
       x[kIsFriend] = p.is_friend() ? 1.0f : 0.0f;
-      const int64_t b = g.FindArc(v, inviter);
+      const int64_t b = ReverseArc(g, inviter, c);
       const PackedArc& q = g.arcs[b];
       x[kReverseTieStrength] = q.tie_strength();
       if (q.days() != PackedArc::kNoInteraction)

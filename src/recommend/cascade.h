@@ -3,12 +3,13 @@
 // large pool pay for full features, the model, the policy chain and reasons.
 //
 // The score is the hand-set linear ranker (LinearRankerWeights(),
-// LinearTransform()) over the features the expansion and the inviter's own
-// arcs give for free: tie_strength, days_since_last_interaction (of the
-// inviter's arc), is_friend, is_two_hop, common_neighbors and adamic_adar
-// (without the contributions of hub contacts, which are added to the kept
-// rows only). docs/performance.md, "Cascade ranking", measures what it costs
-// the learned rankers against the size of the cut.
+// LinearTransform()) over the features the expansion gives for free:
+// tie_strength, reverse_tie_strength, days_since_last_interaction, is_friend,
+// is_two_hop (all read from the arcs between inviter and candidate: the
+// expansion notes where each contact's arc back is), common_neighbors and
+// adamic_adar (without the contributions of hub contacts, which are added to
+// the kept rows only). docs/performance.md, "Cascade ranking", measures what it
+// costs the learned rankers against the size of the cut.
 #ifndef INVITEGRAPH_RECOMMEND_CASCADE_H_
 #define INVITEGRAPH_RECOMMEND_CASCADE_H_
 
@@ -25,7 +26,7 @@ class CascadeCut {
   // Keeps the best `keep` rows of `found` by first-stage score (ties: the
   // smaller NodeId), in their original order; nothing when keep >= its size.
   // Returns whether rows were cut.
-  bool Apply(const GraphData& g, int64_t keep,
+  bool Apply(const GraphData& g, NodeId inviter, int64_t keep,
              std::vector<CandidateScratch::Candidate>* found);
 
  private:

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <vector>
 
-#include "graph/graph_data.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/ranker.h"
 #include "invitegraph/recommender.h"
@@ -61,31 +60,24 @@ Recommender WithCascade(const SocialGraph& g, int cascade_size,
 
 // The first-stage score of each row of `x`, written out from the documented
 // formula (recommender.h, cascade.h): the linear ranker's weights and
-// transforms over tie_strength, the inviter's arc's days, is_friend,
-// is_two_hop, common_neighbors and adamic_adar.
-std::vector<float> FirstStage(const SocialGraph& g, UserId inviter,
-                              const FeatureMatrix& x) {
+// transforms over tie_strength, reverse_tie_strength,
+// days_since_last_interaction, is_friend, is_two_hop, common_neighbors and
+// adamic_adar (the graph has no hubs above the default cap and no abuse
+// scores, so the rows' values are the first stage's).
+std::vector<float> FirstStage(const FeatureMatrix& x) {
   const auto& w = LinearRankerWeights();
-  const internal::GraphData& d = g.data();
-  const NodeId u = *g.FindNode(inviter);
   std::vector<float> out;
   for (int64_t r = 0; r < x.rows(); ++r) {
-    auto f = [&](int col) { return x.values(r, col); };
-    float s = w[kCommonNeighbors] *
-                  LinearTransform(kCommonNeighbors, f(kCommonNeighbors)) +
-              w[kAdamicAdar] * LinearTransform(kAdamicAdar, f(kAdamicAdar));
-    if (f(kIsTwoHop) == 1) {
+    auto term = [&](int f) {
+      return w[f] * LinearTransform(f, x.values(r, f));
+    };
+    float s = term(kCommonNeighbors) + term(kAdamicAdar);
+    if (x.values(r, kIsTwoHop) == 1) {
       s += w[kIsTwoHop];
     } else {
-      s += w[kTieStrength] * LinearTransform(kTieStrength, f(kTieStrength));
-      const internal::PackedArc& arc =
-          d.arcs[d.FindArc(u, *g.FindNode(x.candidates[r]))];
-      if (arc.days() != internal::PackedArc::kNoInteraction) {
-        s += w[kDaysSinceLastInteraction] *
-             LinearTransform(kDaysSinceLastInteraction,
-                             std::min<float>(arc.days(), kNeverDays));
-      }
-      if (f(kIsFriend) == 1) s += w[kIsFriend];
+      s += term(kTieStrength) + term(kReverseTieStrength);
+      s += term(kDaysSinceLastInteraction);
+      if (x.values(r, kIsFriend) == 1) s += w[kIsFriend];
     }
     out.push_back(s);
   }
@@ -94,9 +86,8 @@ std::vector<float> FirstStage(const SocialGraph& g, UserId inviter,
 
 // The rows of `x` the cascade keeps: the best `m` by first stage, ties to the
 // smaller NodeId, in pool order.
-FeatureMatrix Kept(const SocialGraph& g, UserId inviter, const FeatureMatrix& x,
-                   int m) {
-  const std::vector<float> s = FirstStage(g, inviter, x);
+FeatureMatrix Kept(const SocialGraph& g, const FeatureMatrix& x, int m) {
+  const std::vector<float> s = FirstStage(x);
   std::vector<int64_t> order(x.rows());
   for (int64_t r = 0; r < x.rows(); ++r) order[r] = r;
   std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
@@ -124,7 +115,7 @@ TEST_CASE("the cascade scores only the first stage's best candidates",
     for (size_t i = 0; i < w.inviters.size(); ++i) {
       const Campaign c{.item = w.items[i]};
       const FeatureMatrix x = Unwrap(full.Features(w.inviters[i], c));
-      const FeatureMatrix kept = Kept(w.graph, w.inviters[i], x, m);
+      const FeatureMatrix kept = Kept(w.graph, x, m);
       cut += kept.rows() < x.rows();
       for (int k : {1, 5, m}) {
         CAPTURE(w.inviters[i], m, k);
@@ -182,7 +173,7 @@ TEST_CASE("a cut pool filtered below k is served from the whole pool",
   REQUIRE(x.rows() > m + k);
   // Opt out every candidate the first stage keeps.
   Policy p;
-  p.exclude = Kept(w.graph, u, x, m).candidates;
+  p.exclude = Kept(w.graph, x, m).candidates;
   const auto got = Unwrap(WithCascade(w.graph, m, p).Recommend(u, c, k));
   const auto want = Unwrap(WithCascade(w.graph, 0, p).Recommend(u, c, k));
   REQUIRE(got.size() == static_cast<size_t>(k));
