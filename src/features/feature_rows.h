@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "candidates/candidate_finder.h"
+#include "features/user_block.h"
 #include "feedback/recipient_state.h"
 #include "graph/graph_data.h"
 #include "invitegraph/features.h"
@@ -48,7 +49,11 @@ class ItemScratch {
   // Scatters row `u` of `rows` (user -> item weights).
   void Load(const SparseRows& rows, NodeId u);
   // Cosine of the loaded row and row `v` of `rows`; 0 if either is empty.
-  float Cosine(const SparseRows& rows, NodeId v) const;
+  float Cosine(const SparseRows& rows, NodeId v) const {
+    return Cosine(rows, rows.offsets[v], rows.offsets[v + 1]);
+  }
+  // The same for the row held at [begin, end) of `rows`.
+  float Cosine(const SparseRows& rows, uint64_t begin, uint64_t end) const;
 
  private:
   struct Slot {
@@ -61,11 +66,12 @@ class ItemScratch {
 };
 
 // Writes one row per candidate into `out` (resized to candidates x
-// kNumFeatures). `feedback` supplies the recorded-outcome features; `items`
-// is this thread's scratch. `tie_discount` (Policy::suspicious_tie_discount)
-// scales the inviter-candidate arc's tie and channel features by
-// 1 - tie_discount * arc suspicion when the graph has abuse scores.
-void FillFeatures(const GraphData& g, NodeId inviter,
+// kNumFeatures). `users` are `g`'s user blocks (user_block.h), `feedback`
+// supplies the recorded-outcome features; `items` is this thread's scratch.
+// `tie_discount` (Policy::suspicious_tie_discount) scales the inviter-candidate
+// arc's tie and channel features by 1 - tie_discount * arc suspicion when the
+// graph has abuse scores.
+void FillFeatures(const GraphData& g, const UserBlocks& users, NodeId inviter,
                   const CampaignContext& campaign,
                   const std::vector<CandidateScratch::Candidate>& candidates,
                   const FeedbackView& feedback, ItemScratch* items,

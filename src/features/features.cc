@@ -107,10 +107,11 @@ void ItemScratch::Load(const SparseRows& rows, NodeId u) {
   norm_ = std::sqrt(sq);
 }
 
-float ItemScratch::Cosine(const SparseRows& rows, NodeId v) const {
+float ItemScratch::Cosine(const SparseRows& rows, uint64_t begin,
+                          uint64_t end) const {
   if (norm_ <= 0) return 0.0f;
   double dot = 0, sq = 0;
-  for (uint64_t i = rows.offsets[v]; i < rows.offsets[v + 1]; ++i) {
+  for (uint64_t i = begin; i < end; ++i) {
     const double w = rows.weights[i];
     sq += w * w;
     const Slot& s = slots_[rows.keys[i]];
@@ -150,19 +151,48 @@ void FillAttributeFeatures(const CampaignContext& campaign, NodeId u, NodeId v,
 
 }  // namespace
 
-void FillFeatures(const GraphData& g, NodeId inviter,
+void FillFeatures(const GraphData& g, const UserBlocks& users, NodeId inviter,
                   const CampaignContext& campaign,
                   const std::vector<CandidateScratch::Candidate>& candidates,
                   const FeedbackView& feedback, ItemScratch* items,
                   FeatureArray* out, float tie_discount) {
   const bool abuse = !g.suspicion.empty();
   const bool centrality = !g.pagerank.empty();
-  out->resize(static_cast<Eigen::Index>(candidates.size()), kNumFeatures);
-  const float deg_u = static_cast<float>(g.degree(inviter));
+  const int64_t n = static_cast<int64_t>(candidates.size());
+  out->resize(static_cast<Eigen::Index>(n), kNumFeatures);
+  const UserBlock& ub = users.by_node[inviter];
+  const float deg_u = static_cast<float>(ub.degree);
+  const auto [ci, cie] = users.Categories(g, inviter);
   items->Load(g.user_items, inviter);
-  for (size_t r = 0; r < candidates.size(); ++r) {
+  // Each row reads a handful of lines at random: its candidate's block, the
+  // arc back, its recorded outcomes, then the purchase rows the block points
+  // to. Ask for them a few rows ahead, the block first, so that the misses of
+  // several rows overlap.
+  constexpr int64_t kAhead = 4;
+  auto prefetch_block = [&](int64_t r) {
+    const CandidateScratch::Candidate& c = candidates[r];
+    __builtin_prefetch(&users.by_node[c.node]);
+    if (c.reverse_arc >= 0) __builtin_prefetch(&g.arcs[c.reverse_arc]);
+    if (!feedback.records.empty())
+      __builtin_prefetch(&feedback.records[c.node]);
+  };
+  auto prefetch_rows = [&](int64_t r) {
+    const NodeId v = candidates[r].node;
+    const auto [i, ie] = users.Items(g, v);
+    const auto [j, je] = users.Categories(g, v);
+    if (i < ie) __builtin_prefetch(&g.user_items.keys[i]);
+    if (j < je) {
+      __builtin_prefetch(&g.user_categories.keys[j]);
+      __builtin_prefetch(&g.user_categories.weights[j]);
+    }
+  };
+  for (int64_t r = 0; r < std::min(n, kAhead); ++r) prefetch_block(r);
+  for (int64_t r = 0; r < n; ++r) {
+    if (r + kAhead < n) prefetch_block(r + kAhead);
+    if (r + kAhead / 2 < n) prefetch_rows(r + kAhead / 2);
     const CandidateScratch::Candidate& c = candidates[r];
     const NodeId v = c.node;
+    const UserBlock& b = users.by_node[v];
     float* x = out->row(static_cast<Eigen::Index>(r)).data();
     std::fill(x, x + kNumFeatures, 0.0f);
     float days = kNeverDays;
@@ -173,15 +203,14 @@ void FillFeatures(const GraphData& g, NodeId inviter,
         x[kChatWeight + ch] = p.channel(ch);
       if (p.days() != PackedArc::kNoInteraction) days = p.days();
       x[kIsFriend] = p.is_friend() ? 1.0f : 0.0f;
-      const int64_t b = ReverseArc(g, inviter, c);
-      const PackedArc& q = g.arcs[b];
+      const PackedArc& q = g.arcs[ReverseArc(g, inviter, c)];
       x[kReverseTieStrength] = q.tie_strength();
       if (q.days() != PackedArc::kNoInteraction)
         days = std::min<float>(days, q.days());
       if (abuse && tie_discount > 0) {
         // The arc's suspicion is the larger of its ends' (abuse.h).
         const float keep =
-            1 - tie_discount * std::max(g.suspicion[inviter], g.suspicion[v]);
+            1 - tie_discount * std::max(ub.suspicion, b.suspicion);
         if (keep < 1) {
           x[kTieStrength] *= keep;
           x[kReverseTieStrength] *= keep;
@@ -194,35 +223,39 @@ void FillFeatures(const GraphData& g, NodeId inviter,
     x[kDaysSinceLastInteraction] = std::min(days, kNeverDays);
     x[kCommonNeighbors] = static_cast<float>(c.common_neighbors);
     x[kAdamicAdar] = c.adamic_adar;
-    const float deg_v = static_cast<float>(g.degree(v));
+    const float deg_v = static_cast<float>(b.degree);
     const float uni = deg_u + deg_v - static_cast<float>(c.common_neighbors);
     x[kJaccard] = uni > 0 ? static_cast<float>(c.common_neighbors) / uni : 0.0f;
+    const auto [i, ie] = users.Items(g, v);
+    const auto [j, je] = users.Categories(g, v);
     if (campaign.item != IdMap::kAbsent) {
       x[kCandidateBoughtItem] =
-          g.user_items.Find(v, campaign.item) > 0 ? 1.0f : 0.0f;
+          g.user_items.FindIn(i, ie, campaign.item) > 0 ? 1.0f : 0.0f;
     }
-    if (campaign.category != IdMap::kAbsent && g.purchase_weight[v] > 0) {
+    if (campaign.category != IdMap::kAbsent && b.purchase_weight > 0) {
       x[kCandidateCategoryAffinity] =
-          g.user_categories.Find(v, campaign.category) / g.purchase_weight[v];
+          g.user_categories.FindIn(j, je, campaign.category) /
+          b.purchase_weight;
     }
-    x[kShoppingSimilarity] = CategoryCosine(g, inviter, v);
-    x[kCandidateActivity7d] = g.activity_7d[v];
-    x[kCandidateActivity30d] = g.activity_30d[v];
-    x[kCandidateIsNew] = g.is_new[v] ? 1.0f : 0.0f;
-    x[kCandidateJoinRate] = g.join_rate[v];
+    x[kShoppingSimilarity] =
+        CategoryCosineOf(g, ci, cie, ub.category_norm, j, je, b.category_norm);
+    x[kCandidateActivity7d] = b.activity_7d;
+    x[kCandidateActivity30d] = b.activity_30d;
+    x[kCandidateIsNew] = b.is_new ? 1.0f : 0.0f;
+    x[kCandidateJoinRate] = b.join_rate;
     x[kCandidateDegree] = deg_v;
-    x[kItemSimilarity] = items->Cosine(g.user_items, v);
-    x[kCandidatePurchases] = g.purchase_weight[v];
+    x[kItemSimilarity] = items->Cosine(g.user_items, i, ie);
+    x[kCandidatePurchases] = b.purchase_weight;
     x[kCandidateAcceptRate] = feedback.AcceptRate(v);
     x[kCandidateFatigue] = feedback.Fatigue(v);
-    x[kCandidateSuspicion] = abuse ? g.suspicion[v] : 0.0f;
-    x[kCandidateReputation] = abuse ? g.reputation[v] : 0.5f;
+    x[kCandidateSuspicion] = b.suspicion;
+    x[kCandidateReputation] = b.reputation;
     FillAttributeFeatures(campaign, inviter, v, x);
     // Influence features (0 without centrality, from the fill above).
     if (centrality) {
-      x[kCandidatePagerank] = g.ScaledPagerank(v);
-      x[kCandidateCoreNumber] = static_cast<float>(g.core_number[v]);
-      x[kCandidateClustering] = g.clustering[v];
+      x[kCandidatePagerank] = b.pagerank;
+      x[kCandidateCoreNumber] = static_cast<float>(b.core_number);
+      x[kCandidateClustering] = b.clustering;
     }
   }
 }

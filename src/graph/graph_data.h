@@ -36,7 +36,11 @@ struct SparseRows {
 
   // Weight of `key` in row `r`, 0 if absent.
   float Find(uint32_t r, uint32_t key) const {
-    const auto b = keys.begin() + offsets[r], e = keys.begin() + offsets[r + 1];
+    return FindIn(offsets[r], offsets[r + 1], key);
+  }
+  // The weight of `key` in the row held at [begin, end), 0 if absent.
+  float FindIn(uint64_t begin, uint64_t end, uint32_t key) const {
+    const auto b = keys.begin() + begin, e = keys.begin() + end;
     auto it = std::lower_bound(b, e, key);
     return (it != e && *it == key) ? weights[it - keys.begin()] : 0.0f;
   }
@@ -163,14 +167,12 @@ void FillJoinRates(GraphData& d);
 // purchase_weight (all purchases) and category_norm from the purchase rows.
 void FillPurchaseTotals(GraphData& d);
 
-// Cosine similarity of two users' category purchase vectors (0 if either is
-// empty).
-inline float CategoryCosine(const GraphData& d, NodeId a, NodeId b) {
-  const float na = d.category_norm[a], nb = d.category_norm[b];
+// The cosine of two rows of d.user_categories held at [i, ie) and [j, je),
+// whose L2 norms are na and nb (0 if either is 0).
+inline float CategoryCosineOf(const GraphData& d, uint64_t i, uint64_t ie,
+                              float na, uint64_t j, uint64_t je, float nb) {
   if (na <= 0 || nb <= 0) return 0;
   const SparseRows& r = d.user_categories;
-  uint64_t i = r.offsets[a], ie = r.offsets[a + 1];
-  uint64_t j = r.offsets[b], je = r.offsets[b + 1];
   double dot = 0;
   while (i < ie && j < je) {
     if (r.keys[i] < r.keys[j]) {
@@ -182,6 +184,14 @@ inline float CategoryCosine(const GraphData& d, NodeId a, NodeId b) {
     }
   }
   return static_cast<float>(dot / (static_cast<double>(na) * nb));
+}
+
+// Cosine similarity of two users' category purchase vectors (0 if either is
+// empty).
+inline float CategoryCosine(const GraphData& d, NodeId a, NodeId b) {
+  const SparseRows& r = d.user_categories;
+  return CategoryCosineOf(d, r.offsets[a], r.offsets[a + 1], d.category_norm[a],
+                          r.offsets[b], r.offsets[b + 1], d.category_norm[b]);
 }
 
 }  // namespace invitegraph::internal

@@ -89,7 +89,7 @@ void Recommender::Impl::Featurize(
   const auto ctx = internal::ResolveCampaign(
       g, campaign.item, campaign.category, &attribute_columns);
   internal::FillFeatures(
-      g, inviter, ctx, *found, feedback.view(), &s.items, values,
+      g, user_blocks, inviter, ctx, *found, feedback.view(), &s.items, values,
       static_cast<float>(config.policy.suspicious_tie_discount));
   if (at_cap != nullptr) {
     at_cap->resize(found->size());

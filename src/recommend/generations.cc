@@ -15,6 +15,7 @@ absl::StatusOr<std::shared_ptr<Recommender::Impl>> Recommender::Shared::Make(
                                          config.scoring.attribute_features));
   auto impl = std::make_shared<Impl>(std::move(graph), config, policy);
   impl->ranker = ranker;
+  impl->user_blocks = internal::BuildUserBlocks(impl->graph.data());
   impl->attribute_columns = std::move(columns);
   return impl;
 }

@@ -62,6 +62,8 @@ struct Recommender::Impl {
 
   // The attribute feature columns of this graph (ResolveAttributeFeatures).
   internal::AttributeFeatureColumns attribute_columns;
+  // The graph's per-user feature inputs, a cache line a user (user_block.h).
+  internal::UserBlocks user_blocks;
 
   Impl(SocialGraph g, const RecommenderConfig& c, internal::PolicyChain p)
       : graph(std::move(g)),
