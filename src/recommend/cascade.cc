@@ -40,6 +40,10 @@ bool CascadeCut::Apply(const GraphData& g, NodeId inviter, int64_t keep,
   const int64_t n = static_cast<int64_t>(found->size());
   if (keep >= n) return false;
   const auto& w = LinearRankerWeights();
+  // The arcs back are the random reads here: ask for them all first.
+  for (const CandidateScratch::Candidate& c : *found) {
+    if (c.reverse_arc >= 0) __builtin_prefetch(&g.arcs[c.reverse_arc]);
+  }
   rows_.resize(n);
   for (int64_t i = 0; i < n; ++i) {
     const CandidateScratch::Candidate& c = (*found)[i];
