@@ -19,6 +19,7 @@
 #ifndef INVITEGRAPH_RANKER_H_
 #define INVITEGRAPH_RANKER_H_
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -76,6 +77,16 @@ class Ranker {
   // means "any schema" (hand-set rankers). Recommender::Create() rejects a
   // ranker whose non-empty schema differs from FeatureNames().
   virtual absl::Span<const std::string> schema() const { return {}; }
+
+  // Weights a_f for the cascade's first stage (RecommenderConfig::
+  // cascade_size), which orders a request's candidates by
+  // sum_f a_f * LinearTransform(f, x_f) over the features it can read
+  // cheaply, before full features are made for the best of them. A ranker
+  // that is a monotone function of such a sum returns its own weights: the
+  // built-in linear ranker its weights, "logistic" and "pairwise" their
+  // coefficients over the standardised transforms (w_f / scale_f, times the
+  // calibration slope). The default is LinearRankerWeights().
+  virtual std::array<float, kNumFeatures> FirstStageWeights() const;
 
  private:
   virtual absl::Status ScoreImpl(const FeatureMatrix& x,

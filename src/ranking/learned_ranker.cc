@@ -1,5 +1,6 @@
 #include "ranking/learned_ranker.h"
 
+#include <array>
 #include <cmath>
 #include <string_view>
 
@@ -59,6 +60,13 @@ class LearnedLinearRanker : public Ranker {
 
   absl::Span<const std::string> schema() const override { return schema_; }
   bool calibrated() const override { return calibrated_; }
+  // The logit is bias + sum_f coef_f * T_f(x_f) - sum_f coef_f * mean_f, and
+  // the score increases with it.
+  std::array<float, kNumFeatures> FirstStageWeights() const override {
+    std::array<float, kNumFeatures> a;
+    for (int f = 0; f < kNumFeatures; ++f) a[f] = static_cast<float>(coef_[f]);
+    return a;
+  }
 
   // out[f] = coef_f * (T_f(x_f) - mean_f): feature f's part of the calibrated
   // logit (logistic) or of the score (pairwise); bias + sum(out) = logit.

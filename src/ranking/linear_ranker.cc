@@ -116,6 +116,10 @@ class LinearRanker final : public Ranker {
  public:
   explicit LinearRanker(std::array<float, kNumFeatures> w) : w_(w) {}
 
+  std::array<float, kNumFeatures> FirstStageWeights() const override {
+    return w_;
+  }
+
   std::string spec() const override {
     const auto& d = LinearRankerWeights();
     const auto names = FeatureNames();

@@ -27,6 +27,10 @@ absl::Status Ranker::Score(const FeatureMatrix& x,
   return ScoreImpl(x, out);
 }
 
+std::array<float, kNumFeatures> Ranker::FirstStageWeights() const {
+  return LinearRankerWeights();
+}
+
 absl::Status Ranker::Explain(const FeatureMatrix&, int64_t,
                              absl::Span<float>) const {
   return absl::UnimplementedError(

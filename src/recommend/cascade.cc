@@ -2,52 +2,124 @@
 
 #include <algorithm>
 
-#include "invitegraph/features.h"
 #include "invitegraph/ranker.h"
 
 namespace invitegraph::internal {
 
 namespace {
 
-// sum_f w_f * T_f(x_f) over the first-stage features of one candidate.
-float FirstStageScore(const GraphData& g, NodeId inviter,
-                      const CandidateScratch::Candidate& c,
-                      const std::array<float, kNumFeatures>& w) {
-  float s = w[kCommonNeighbors] *
-                LinearTransform(kCommonNeighbors,
-                                static_cast<float>(c.common_neighbors)) +
-            w[kAdamicAdar] * LinearTransform(kAdamicAdar, c.adamic_adar);
-  if (!c.one_hop) return s + w[kIsTwoHop];
-  const PackedArc& p = g.arcs[c.arc];
-  const PackedArc& q = g.arcs[ReverseArc(g, inviter, c)];
-  s += w[kTieStrength] * LinearTransform(kTieStrength, p.tie_strength()) +
-       w[kReverseTieStrength] *
-           LinearTransform(kReverseTieStrength, q.tie_strength());
-  // The last interaction in either direction, as the feature has it
-  // (kNoInteraction reads as kNeverDays).
-  s += w[kDaysSinceLastInteraction] *
-       LinearTransform(
-           kDaysSinceLastInteraction,
-           std::min<float>(std::min(p.days(), q.days()), kNeverDays));
-  if (p.is_friend()) s += w[kIsFriend];
+// The per-candidate features of the first stage, in the order they are
+// summed into FirstStage::User::prior.
+constexpr std::array<int, 11> kUserFeatures = {
+    kCandidateActivity7d, kCandidateActivity30d, kCandidateIsNew,
+    kCandidateJoinRate,   kCandidateDegree,      kCandidatePurchases,
+    kCandidateSuspicion,  kCandidateReputation,  kCandidatePagerank,
+    kCandidateCoreNumber, kCandidateClustering};
+
+}  // namespace
+
+FirstStage FirstStage::Make(const GraphData& g,
+                            const std::array<float, kNumFeatures>& weights) {
+  FirstStage s;
+  s.weights = weights;
+  const auto& table = PackedArc::ChannelTable();
+  for (int ch = 0; ch < kNumChannels; ++ch) {
+    for (int q = 0; q < 256; ++q) {
+      s.channel_terms[ch][q] = weights[kChatWeight + ch] *
+                               LinearTransform(kChatWeight + ch, table[q]);
+    }
+  }
+  const bool abuse = !g.suspicion.empty();
+  const bool centrality = !g.pagerank.empty();
+  const uint32_t n = g.num_nodes();
+  s.users.resize(n);
+  for (NodeId v = 0; v < n; ++v) {
+    // The values the feature row would hold (features.cc).
+    auto value = [&](int f) -> float {
+      switch (f) {
+        case kCandidateActivity7d:
+          return g.activity_7d[v];
+        case kCandidateActivity30d:
+          return g.activity_30d[v];
+        case kCandidateIsNew:
+          return g.is_new[v] ? 1.0f : 0.0f;
+        case kCandidateJoinRate:
+          return g.join_rate[v];
+        case kCandidateDegree:
+          return static_cast<float>(g.degree(v));
+        case kCandidatePurchases:
+          return g.purchase_weight[v];
+        case kCandidateSuspicion:
+          return abuse ? g.suspicion[v] : 0.0f;
+        case kCandidateReputation:
+          return abuse ? g.reputation[v] : 0.5f;
+        case kCandidatePagerank:
+          return centrality ? g.ScaledPagerank(v) : 0.0f;
+        case kCandidateCoreNumber:
+          return centrality ? static_cast<float>(g.core_number[v]) : 0.0f;
+        default:  // kCandidateClustering
+          return centrality ? g.clustering[v] : 0.0f;
+      }
+    };
+    float prior = 0;
+    for (int f : kUserFeatures) {
+      if (weights[f] != 0) prior += weights[f] * LinearTransform(f, value(f));
+    }
+    s.users[v] = {prior, g.degree(v)};
+  }
   return s;
+}
+
+namespace {
+
+float FirstStageScore(const FirstStage& stage, const GraphData& g,
+                      NodeId inviter, const CandidateScratch::Candidate& c) {
+  const auto& a = stage.weights;
+  const float cn = static_cast<float>(c.common_neighbors);
+  float s = a[kCommonNeighbors] * LinearTransform(kCommonNeighbors, cn) +
+            a[kAdamicAdar] * LinearTransform(kAdamicAdar, c.adamic_adar);
+  if (!c.one_hop) {
+    s += a[kIsTwoHop];
+  } else {
+    const PackedArc& p = g.arcs[c.arc];
+    const PackedArc& q = g.arcs[ReverseArc(g, inviter, c)];
+    s += a[kTieStrength] * LinearTransform(kTieStrength, p.tie_strength());
+    s += a[kReverseTieStrength] *
+         LinearTransform(kReverseTieStrength, q.tie_strength());
+    for (int ch = 0; ch < kNumChannels; ++ch)
+      s += stage.channel_terms[ch][p.channel_q[ch]];
+    // The last interaction in either direction, as the feature has it
+    // (kNoInteraction reads as kNeverDays).
+    s += a[kDaysSinceLastInteraction] *
+         LinearTransform(
+             kDaysSinceLastInteraction,
+             std::min<float>(std::min(p.days(), q.days()), kNeverDays));
+    if (p.is_friend()) s += a[kIsFriend];
+  }
+  const FirstStage::User& v = stage.users[c.node];
+  const float uni = static_cast<float>(stage.users[inviter].degree) +
+                    static_cast<float>(v.degree) - cn;
+  s += a[kJaccard] * (uni > 0 ? cn / uni : 0.0f);
+  return s + v.prior;
 }
 
 }  // namespace
 
-bool CascadeCut::Apply(const GraphData& g, NodeId inviter, int64_t keep,
+bool CascadeCut::Apply(const FirstStage& stage, const GraphData& g,
+                       NodeId inviter, int64_t keep,
                        std::vector<CandidateScratch::Candidate>* found) {
   const int64_t n = static_cast<int64_t>(found->size());
   if (keep >= n) return false;
-  const auto& w = LinearRankerWeights();
-  // The arcs back are the random reads here: ask for them all first.
+  // The arcs back and the users' priors are the random reads here: ask for
+  // them all first.
   for (const CandidateScratch::Candidate& c : *found) {
     if (c.reverse_arc >= 0) __builtin_prefetch(&g.arcs[c.reverse_arc]);
+    __builtin_prefetch(&stage.users[c.node]);
   }
   rows_.resize(n);
   for (int64_t i = 0; i < n; ++i) {
     const CandidateScratch::Candidate& c = (*found)[i];
-    rows_[i] = {FirstStageScore(g, inviter, c, w), c.node,
+    rows_[i] = {FirstStageScore(stage, g, inviter, c), c.node,
                 static_cast<uint32_t>(i)};
   }
   std::nth_element(rows_.begin(), rows_.begin() + keep, rows_.end(),

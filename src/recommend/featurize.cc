@@ -80,7 +80,7 @@ void Recommender::Impl::Featurize(
                       campaign.audience.program(), /*defer_hubs=*/keep >= 0);
   }
   if (keep >= 0) {
-    const bool was_cut = s.cascade.Apply(g, inviter, keep, found);
+    const bool was_cut = s.cascade.Apply(first_stage, g, inviter, keep, found);
     if (cut != nullptr) *cut = was_cut;
     s.candidates.AddHubContributions(g, absl::MakeSpan(*found));
   } else if (cut != nullptr) {

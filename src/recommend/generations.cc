@@ -16,6 +16,10 @@ absl::StatusOr<std::shared_ptr<Recommender::Impl>> Recommender::Shared::Make(
   auto impl = std::make_shared<Impl>(std::move(graph), config, policy);
   impl->ranker = ranker;
   impl->user_blocks = internal::BuildUserBlocks(impl->graph.data());
+  if (config.cascade_size > 0) {
+    impl->first_stage = internal::FirstStage::Make(impl->graph.data(),
+                                                   ranker->FirstStageWeights());
+  }
   impl->attribute_columns = std::move(columns);
   return impl;
 }

@@ -64,6 +64,8 @@ struct Recommender::Impl {
   internal::AttributeFeatureColumns attribute_columns;
   // The graph's per-user feature inputs, a cache line a user (user_block.h).
   internal::UserBlocks user_blocks;
+  // The cascade's first stage for this graph and ranker (cascade.h).
+  internal::FirstStage first_stage;
 
   Impl(SocialGraph g, const RecommenderConfig& c, internal::PolicyChain p)
       : graph(std::move(g)),

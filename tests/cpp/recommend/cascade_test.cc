@@ -3,14 +3,17 @@
 // cascade at least as large as the pool changes nothing; a cut pool the policy
 // filters below k is served whole.
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/ranker.h"
 #include "invitegraph/recommender.h"
 #include "invitegraph/synth.h"
+#include "ranking/learned_ranker.h"
 #include "testing/fixtures.h"
 #include "testing/oracles.h"
 
@@ -59,35 +62,45 @@ Recommender WithCascade(const SocialGraph& g, int cascade_size,
 }
 
 // The first-stage score of each row of `x`, written out from the documented
-// formula (recommender.h, cascade.h): the linear ranker's weights and
-// transforms over tie_strength, reverse_tie_strength,
-// days_since_last_interaction, is_friend, is_two_hop, common_neighbors and
-// adamic_adar (the graph has no hubs above the default cap and no abuse
-// scores, so the rows' values are the first stage's).
-std::vector<float> FirstStage(const FeatureMatrix& x) {
-  const auto& w = LinearRankerWeights();
+// formula (cascade.h) with the ranker's FirstStageWeights() `a`: pair terms
+// (common neighbours, Adamic-Adar, then is_two_hop or the arc terms), jaccard,
+// then the per-candidate prior. The world has no hub above the default cap and
+// no abuse scores, so the rows' values are the first stage's.
+std::vector<float> FirstStage(const FeatureMatrix& x,
+                              const std::array<float, kNumFeatures>& a) {
   std::vector<float> out;
   for (int64_t r = 0; r < x.rows(); ++r) {
     auto term = [&](int f) {
-      return w[f] * LinearTransform(f, x.values(r, f));
+      return a[f] * LinearTransform(f, x.values(r, f));
     };
     float s = term(kCommonNeighbors) + term(kAdamicAdar);
     if (x.values(r, kIsTwoHop) == 1) {
-      s += w[kIsTwoHop];
+      s += a[kIsTwoHop];
     } else {
-      s += term(kTieStrength) + term(kReverseTieStrength);
+      s += term(kTieStrength);
+      s += term(kReverseTieStrength);
+      for (int ch = 0; ch < kNumChannels; ++ch) s += term(kChatWeight + ch);
       s += term(kDaysSinceLastInteraction);
-      if (x.values(r, kIsFriend) == 1) s += w[kIsFriend];
+      if (x.values(r, kIsFriend) == 1) s += a[kIsFriend];
     }
-    out.push_back(s);
+    s += term(kJaccard);
+    float prior = 0;
+    for (int f : {kCandidateActivity7d, kCandidateActivity30d, kCandidateIsNew,
+                  kCandidateJoinRate, kCandidateDegree, kCandidatePurchases,
+                  kCandidateSuspicion, kCandidateReputation, kCandidatePagerank,
+                  kCandidateCoreNumber, kCandidateClustering}) {
+      if (a[f] != 0) prior += term(f);
+    }
+    out.push_back(s + prior);
   }
   return out;
 }
 
 // The rows of `x` the cascade keeps: the best `m` by first stage, ties to the
 // smaller NodeId, in pool order.
-FeatureMatrix Kept(const SocialGraph& g, const FeatureMatrix& x, int m) {
-  const std::vector<float> s = FirstStage(x);
+FeatureMatrix Kept(const SocialGraph& g, const FeatureMatrix& x, int m,
+                   const Ranker& ranker) {
+  const std::vector<float> s = FirstStage(x, ranker.FirstStageWeights());
   std::vector<int64_t> order(x.rows());
   for (int64_t r = 0; r < x.rows(); ++r) order[r] = r;
   std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
@@ -108,29 +121,60 @@ FeatureMatrix Kept(const SocialGraph& g, const FeatureMatrix& x, int m) {
 TEST_CASE("the cascade scores only the first stage's best candidates",
           "[recommend][cascade]") {
   const World& w = TestWorld();
-  const Recommender full = WithCascade(w.graph, 0);
-  int cut = 0, compared = 0;
-  for (int m : {10, 30}) {
-    const Recommender rec = WithCascade(w.graph, m);
-    for (size_t i = 0; i < w.inviters.size(); ++i) {
-      const Campaign c{.item = w.items[i]};
-      const FeatureMatrix x = Unwrap(full.Features(w.inviters[i], c));
-      const FeatureMatrix kept = Kept(w.graph, x, m);
-      cut += kept.rows() < x.rows();
-      for (int k : {1, 5, m}) {
-        CAPTURE(w.inviters[i], m, k);
-        const auto got = Unwrap(rec.Recommend(w.inviters[i], c, k));
-        std::vector<testing::ScoredCandidate> got_scored;
-        for (const Suggestion& s : got)
-          got_scored.push_back({s.candidate, s.score});
-        CHECK(got_scored ==
-              Unwrap(testing::BruteForceTopK(kept, rec.ranker(), k)));
-        ++compared;
+  // The default ranker, and one whose own weights make a different first
+  // stage (activity, join rate and channels matter more, ties less).
+  for (const char* spec :
+       {"linear",
+        "linear(candidate_join_rate=6,candidate_activity_7d=1,"
+        "chat_weight=2,tie_strength=0.2,jaccard=3)"}) {
+    std::shared_ptr<const Ranker> ranker = Unwrap(MakeRanker(spec));
+    RecommenderConfig full_config;
+    full_config.cascade_size = 0;
+    const Recommender full =
+        Unwrap(Recommender::Create(w.graph, full_config, ranker));
+    int cut = 0, compared = 0;
+    for (int m : {10, 30}) {
+      RecommenderConfig config;
+      config.cascade_size = m;
+      const Recommender rec =
+          Unwrap(Recommender::Create(w.graph, config, ranker));
+      for (size_t i = 0; i < w.inviters.size(); ++i) {
+        const Campaign c{.item = w.items[i]};
+        const FeatureMatrix x = Unwrap(full.Features(w.inviters[i], c));
+        const FeatureMatrix kept = Kept(w.graph, x, m, *ranker);
+        cut += kept.rows() < x.rows();
+        for (int k : {1, 5, m}) {
+          CAPTURE(spec, w.inviters[i], m, k);
+          const auto got = Unwrap(rec.Recommend(w.inviters[i], c, k));
+          std::vector<testing::ScoredCandidate> got_scored;
+          for (const Suggestion& s : got)
+            got_scored.push_back({s.candidate, s.score});
+          CHECK(got_scored ==
+                Unwrap(testing::BruteForceTopK(kept, *ranker, k)));
+          ++compared;
+        }
       }
     }
+    CHECK(cut > 50);  // most pools are larger than the cascade
+    CHECK(compared == 2 * 3 * static_cast<int>(w.inviters.size()));
   }
-  CHECK(cut > 50);  // most pools are larger than the cascade
-  CHECK(compared == 2 * 3 * static_cast<int>(w.inviters.size()));
+}
+
+TEST_CASE("learned rankers give the cascade their own coefficients",
+          "[recommend][cascade]") {
+  // logistic: coef_f = a * w_f / scale_f.
+  internal::LearnedLinearModel m = internal::EmptyLearnedModel();
+  m.a = 2;
+  m.w[kCandidateJoinRate] = 3;
+  m.scale[kCandidateJoinRate] = 4;
+  m.w[kTieStrength] = -1;
+  m.scale[kTieStrength] = 0.5;
+  const auto a = internal::NewLogisticRanker(m)->FirstStageWeights();
+  CHECK(a[kCandidateJoinRate] == 1.5f);
+  CHECK(a[kTieStrength] == -4.0f);
+  CHECK(a[kAdamicAdar] == 0.0f);
+  CHECK(Unwrap(MakeRanker("linear(adamic_adar=7)"))
+            ->FirstStageWeights()[kAdamicAdar] == 7.0f);
 }
 
 TEST_CASE("a cascade at least as large as the pool changes nothing",
@@ -168,12 +212,13 @@ TEST_CASE("a cut pool filtered below k is served from the whole pool",
   const World& w = TestWorld();
   const UserId u = w.inviters[0];
   const Campaign c{.item = w.items[0]};
-  const FeatureMatrix x = Unwrap(WithCascade(w.graph, 0).Features(u, c));
+  const Recommender full = WithCascade(w.graph, 0);
+  const FeatureMatrix x = Unwrap(full.Features(u, c));
   const int m = 10, k = 5;
   REQUIRE(x.rows() > m + k);
   // Opt out every candidate the first stage keeps.
   Policy p;
-  p.exclude = Kept(w.graph, x, m).candidates;
+  p.exclude = Kept(w.graph, x, m, full.ranker()).candidates;
   const auto got = Unwrap(WithCascade(w.graph, m, p).Recommend(u, c, k));
   const auto want = Unwrap(WithCascade(w.graph, 0, p).Recommend(u, c, k));
   REQUIRE(got.size() == static_cast<size_t>(k));
