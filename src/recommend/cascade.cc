@@ -29,6 +29,24 @@ FirstStage FirstStage::Make(const GraphData& g,
                                LinearTransform(kChatWeight + ch, table[q]);
     }
   }
+  auto term = [&](int f, float x) {
+    return weights[f] * LinearTransform(f, x);
+  };
+  s.tie_terms.resize(65536);
+  s.reverse_tie_terms.resize(65536);
+  for (uint32_t q = 0; q < 65536; ++q) {
+    const float tie = PackedArc::DecodeTie(static_cast<uint16_t>(q));
+    s.tie_terms[q] = term(kTieStrength, tie);
+    s.reverse_tie_terms[q] = term(kReverseTieStrength, tie);
+  }
+  s.days_terms.resize(static_cast<size_t>(kNeverDays) + 1);
+  for (size_t d = 0; d < s.days_terms.size(); ++d) {
+    s.days_terms[d] = term(kDaysSinceLastInteraction, static_cast<float>(d));
+  }
+  s.common_terms.resize(kCommonTerms);
+  for (uint32_t c = 0; c < kCommonTerms; ++c) {
+    s.common_terms[c] = term(kCommonNeighbors, static_cast<float>(c));
+  }
   const bool abuse = !g.suspicion.empty();
   const bool centrality = !g.pagerank.empty();
   const uint32_t n = g.num_nodes();
@@ -76,24 +94,24 @@ float FirstStageScore(const FirstStage& stage, const GraphData& g,
                       NodeId inviter, const CandidateScratch::Candidate& c) {
   const auto& a = stage.weights;
   const float cn = static_cast<float>(c.common_neighbors);
-  float s = a[kCommonNeighbors] * LinearTransform(kCommonNeighbors, cn) +
-            a[kAdamicAdar] * LinearTransform(kAdamicAdar, c.adamic_adar);
+  float s =
+      (c.common_neighbors < FirstStage::kCommonTerms
+           ? stage.common_terms[c.common_neighbors]
+           : a[kCommonNeighbors] * LinearTransform(kCommonNeighbors, cn)) +
+      a[kAdamicAdar] * LinearTransform(kAdamicAdar, c.adamic_adar);
   if (!c.one_hop) {
     s += a[kIsTwoHop];
   } else {
     const PackedArc& p = g.arcs[c.arc];
     const PackedArc& q = g.arcs[ReverseArc(g, inviter, c)];
-    s += a[kTieStrength] * LinearTransform(kTieStrength, p.tie_strength());
-    s += a[kReverseTieStrength] *
-         LinearTransform(kReverseTieStrength, q.tie_strength());
+    s += stage.tie_terms[p.tie_q];
+    s += stage.reverse_tie_terms[q.tie_q];
     for (int ch = 0; ch < kNumChannels; ++ch)
       s += stage.channel_terms[ch][p.channel_q[ch]];
     // The last interaction in either direction, as the feature has it
     // (kNoInteraction reads as kNeverDays).
-    s += a[kDaysSinceLastInteraction] *
-         LinearTransform(
-             kDaysSinceLastInteraction,
-             std::min<float>(std::min(p.days(), q.days()), kNeverDays));
+    s += stage.days_terms[std::min<uint32_t>(
+        std::min(p.days(), q.days()), static_cast<uint32_t>(kNeverDays))];
     if (p.is_friend()) s += a[kIsFriend];
   }
   const FirstStage::User& v = stage.users[c.node];

@@ -35,8 +35,12 @@ namespace invitegraph::internal {
 // The request-independent part of the first stage for one graph and ranker.
 struct FirstStage {
   std::array<float, kNumFeatures> weights{};
-  // a_f * log1p(w) of every channel code w, for each channel f.
+  // Terms a_f * T_f(x) looked up rather than computed: by channel code, for
+  // each channel; by tie-strength code, both ways; by whole days up to
+  // kNeverDays; and by common-neighbour count below kCommonTerms.
   std::array<std::array<float, 256>, kNumChannels> channel_terms{};
+  std::vector<float> tie_terms, reverse_tie_terms, days_terms, common_terms;
+  static constexpr uint32_t kCommonTerms = 1024;
   struct User {
     float prior;  // the per-candidate terms
     uint32_t degree;
