@@ -6,12 +6,15 @@
 //
 // BM_TwoHopFloor is the bare 2-hop loop (count the distinct friends of friends
 // of one inviter, nothing else): the floor under any candidate generation.
-// BM_Recommend is a full Recommend (candidates, features, linear model,
-// policy, reasons), k = 20. Both time each request and report p50/p99 in
-// microseconds as counters. BM_RecommendBatch is RecommendBatch throughput.
-// Requests go to uniformly random users with campaign items, like
-// core_benchmark. The world and the graph (all tables, with communities) are
-// built once, before any benchmark; their sizes are in the context block.
+// BM_Recommend is a full Recommend (candidates, cascade, features, linear
+// model, policy, reasons), k = 20. Both time each request and report p50/p99
+// in microseconds as counters. BM_RecommendBatch is RecommendBatch
+// throughput. Requests go to uniformly random users with campaign items, like
+// core_benchmark. BM_RecommendCampaign serves the world's campaign starters
+// instead (the generator draws them by activity, so they are the
+// well-connected users), and BM_TwoHopFloorCampaign is their floor. The world
+// and the graph (all tables, with communities) are built once, before any
+// benchmark; their sizes are in the context block.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -33,12 +36,18 @@ namespace ig = invitegraph;
 
 namespace {
 
-struct Setup {
-  std::optional<ig::SocialGraph> graph;
-  std::optional<ig::Recommender> rec;
+// One stream of requests: inviters with their nodes and campaign items.
+struct Requests {
   std::vector<ig::UserId> inviters;
   std::vector<ig::NodeId> inviter_nodes;
   std::vector<ig::ItemId> items;
+};
+
+struct Setup {
+  std::optional<ig::SocialGraph> graph;
+  std::optional<ig::Recommender> rec;
+  Requests random;    // uniformly random users
+  Requests campaign;  // the world's campaign starters
 };
 
 Setup* g_setup = nullptr;
@@ -49,10 +58,9 @@ double Percentile(std::vector<double> v, double p) {
   return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
-// Runs `request(i)` once per iteration over the inviters in turn, timing each.
+// Runs `request(i)` once per iteration over n requests in turn, timing each.
 template <typename Fn>
-void TimeRequests(benchmark::State& state, Fn request) {
-  const size_t n = g_setup->inviters.size();
+void TimeRequests(benchmark::State& state, size_t n, Fn request) {
   std::vector<double> micros;
   size_t i = 0;
   for (auto _ : state) {
@@ -69,13 +77,14 @@ void TimeRequests(benchmark::State& state, Fn request) {
       static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-void BM_TwoHopFloor(benchmark::State& state) {
+// The bare 2-hop loop over the inviters of `r`.
+void TwoHopFloor(benchmark::State& state, const Requests& r) {
   const ig::SocialGraph& g = *g_setup->graph;
   std::vector<uint32_t> stamp(static_cast<size_t>(g.num_nodes()), 0);
   uint32_t epoch = 0;
   int64_t total = 0;
-  TimeRequests(state, [&](size_t i) {
-    const ig::NodeId u = g_setup->inviter_nodes[i];
+  TimeRequests(state, r.inviters.size(), [&](size_t i) {
+    const ig::NodeId u = r.inviter_nodes[i];
     ++epoch;
     stamp[u] = epoch;
     int64_t count = 0;
@@ -95,31 +104,49 @@ void BM_TwoHopFloor(benchmark::State& state) {
           ? static_cast<double>(total) / static_cast<double>(state.iterations())
           : 0.0;
 }
-BENCHMARK(BM_TwoHopFloor);
 
-void BM_Recommend(benchmark::State& state) {
-  TimeRequests(state, [&](size_t i) {
-    auto s = g_setup->rec->Recommend(
-        g_setup->inviters[i], ig::Campaign{.item = g_setup->items[i]}, 20);
+void Recommend(benchmark::State& state, const Requests& r) {
+  TimeRequests(state, r.inviters.size(), [&](size_t i) {
+    auto s = g_setup->rec->Recommend(r.inviters[i],
+                                     ig::Campaign{.item = r.items[i]}, 20);
     if (!s.ok()) std::abort();
     benchmark::DoNotOptimize(s->data());
   });
+}
+
+void BM_TwoHopFloor(benchmark::State& state) {
+  TwoHopFloor(state, g_setup->random);
+}
+BENCHMARK(BM_TwoHopFloor);
+
+void BM_Recommend(benchmark::State& state) {
+  Recommend(state, g_setup->random);
 }
 BENCHMARK(BM_Recommend);
 
 void BM_RecommendBatch(benchmark::State& state) {
   ig::BatchOptions options;
   options.num_threads = static_cast<int>(state.range(0));
+  const Requests& r = g_setup->random;
   for (auto _ : state) {
-    auto t = g_setup->rec->RecommendBatch(g_setup->inviters, g_setup->items, 20,
-                                          options);
+    auto t = g_setup->rec->RecommendBatch(r.inviters, r.items, 20, options);
     if (!t.ok()) std::abort();
   }
   state.counters["inviters_per_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * g_setup->inviters.size()),
+      static_cast<double>(state.iterations() * r.inviters.size()),
       benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_RecommendBatch)->Arg(1)->Arg(2)->UseRealTime();
+
+void BM_TwoHopFloorCampaign(benchmark::State& state) {
+  TwoHopFloor(state, g_setup->campaign);
+}
+BENCHMARK(BM_TwoHopFloorCampaign);
+
+void BM_RecommendCampaign(benchmark::State& state) {
+  Recommend(state, g_setup->campaign);
+}
+BENCHMARK(BM_RecommendCampaign);
 
 // Consumes our flags (--name=value) from argv, leaving the rest.
 std::optional<std::string> TakeFlag(int* argc, char** argv, const char* name) {
@@ -175,17 +202,30 @@ int main(int argc, char** argv) {
   setup.rec.emplace(*std::move(rec));
   const ig::synth::World& w = *world;
   uint64_t x = options.seed * 2654435761u + 1;
-  for (int64_t i = 0; static_cast<int64_t>(setup.inviters.size()) < requests;
-       ++i) {
+  auto next = [&x] {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    const auto user = static_cast<ig::UserId>(
-        (x >> 33) % static_cast<uint64_t>(options.n_users));
+    return x >> 33;
+  };
+  auto add = [&](Requests& r, ig::UserId user, ig::ItemId item) {
     const auto node = setup.graph->FindNode(user);
-    if (!node) continue;  // a user without any event
-    setup.inviters.push_back(user);
-    setup.inviter_nodes.push_back(*node);
-    setup.items.push_back(
+    if (!node) return;  // a user without any event
+    r.inviters.push_back(user);
+    r.inviter_nodes.push_back(*node);
+    r.items.push_back(item);
+  };
+  for (int64_t i = 0;
+       static_cast<int64_t>(setup.random.inviters.size()) < requests; ++i) {
+    add(setup.random,
+        static_cast<ig::UserId>(next() %
+                                static_cast<uint64_t>(options.n_users)),
         w.campaign_item[static_cast<size_t>(i) % w.campaign_item.size()]);
+  }
+  // Campaign records drawn at random (with repeats), inviter and item as
+  // recorded.
+  while (!w.campaign_inviter.empty() &&
+         static_cast<int64_t>(setup.campaign.inviters.size()) < requests) {
+    const size_t r = next() % w.campaign_inviter.size();
+    add(setup.campaign, w.campaign_inviter[r], w.campaign_item[r]);
   }
   g_setup = &setup;
   const ig::GraphStats st = setup.graph->stats();

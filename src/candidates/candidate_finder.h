@@ -16,16 +16,19 @@ namespace invitegraph::internal {
 
 // Per-thread working memory sized to the graph; reused across requests.
 //
-// The expansion touches one 8-byte slot per reached user (a stamp and an
-// index) and accumulates counts in compact arrays indexed by order of first
-// touch, so the random accesses are one per arc visited -- as in the bare
+// The expansion touches one slot per reached user (a stamp and an index:
+// packed into 4 bytes for graphs of up to 2^22 users, as the bare loop's
+// stamp, else 8) and accumulates counts in compact arrays indexed by order of
+// first touch, so the random accesses are one per arc visited -- as in the bare
 // 2-hop loop -- and everything after the expansion (choosing the 2-hop
 // candidates, emitting rows) runs over a few kilobytes that stay in cache.
 // A slot is valid only when its stamp equals the current epoch, so nothing is
 // cleared per request.
 class CandidateScratch {
  public:
-  explicit CandidateScratch(uint32_t num_nodes) : slots_(num_nodes) {}
+  // `index_bits` is for tests: 0 chooses by num_nodes; 1-31 packs slots
+  // with that many index bits (fewer epochs); 32 uses 8-byte slots.
+  explicit CandidateScratch(uint32_t num_nodes, uint32_t index_bits = 0);
 
   struct Candidate {
     NodeId node;
@@ -62,19 +65,40 @@ class CandidateScratch {
  private:
   struct Slot {
     uint32_t stamp = 0;
-    uint32_t index = 0;  // into node_, common_ and adamic_adar_
+    uint32_t index = 0;  // into touched_
   };
   // The compact index of `v`, adding it on first touch this request.
   uint32_t Touch(NodeId v) {
+    const uint32_t next = static_cast<uint32_t>(touched_.size());
+    if (packed_) {
+      // (epoch << index_bits_) | index; epoch 0 is never current.
+      uint32_t& s = packed_slots_[v];
+      if ((s >> index_bits_) != epoch_) {
+        s = (epoch_ << index_bits_) | next;
+        touched_.push_back({v, 0, 0.0f});
+        return next;
+      }
+      return s & ((1u << index_bits_) - 1);
+    }
     Slot& s = slots_[v];
     if (s.stamp != epoch_) {
-      s.stamp = epoch_;
-      s.index = static_cast<uint32_t>(touched_.size());
+      s = Slot{epoch_, next};
       touched_.push_back({v, 0, 0.0f});
+      return next;
     }
     return s.index;
   }
+  const void* SlotOf(NodeId v) const {
+    return packed_ ? static_cast<const void*>(&packed_slots_[v])
+                   : static_cast<const void*>(&slots_[v]);
+  }
+  // Starts a request: a new epoch, all slots reset when the epochs run out.
+  void NextEpoch();
 
+  bool packed_;
+  uint32_t index_bits_ = 0;
+  uint32_t max_epoch_;
+  std::vector<uint32_t> packed_slots_;
   std::vector<Slot> slots_;
   uint32_t epoch_ = 0;
   // By compact index: the user, its common-neighbour count and Adamic-Adar

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,15 +29,41 @@ absl::Status CandidateOptions::Validate(std::string_view path) const {
 }
 namespace internal {
 
+CandidateScratch::CandidateScratch(uint32_t num_nodes, uint32_t index_bits) {
+  // Indices below num_nodes fit index_bits_; at most 2^22 users leave ten or
+  // more bits of epoch, so the slots are reset at most every 1023 requests.
+  uint32_t bits = 1;
+  while (bits < 32 && (uint64_t{1} << bits) <= num_nodes) ++bits;
+  packed_ = bits <= 22;
+  if (index_bits != 0) {
+    bits = std::max(bits, index_bits);
+    packed_ = index_bits < 32;
+  }
+  if (packed_) {
+    index_bits_ = bits;
+    max_epoch_ = (1u << (32 - bits)) - 1;
+    packed_slots_.assign(num_nodes, 0);
+  } else {
+    max_epoch_ = std::numeric_limits<uint32_t>::max();
+    slots_.assign(num_nodes, Slot{});
+  }
+}
+
+void CandidateScratch::NextEpoch() {
+  if (epoch_ == max_epoch_) {  // out of epochs: reset every slot once
+    std::fill(packed_slots_.begin(), packed_slots_.end(), 0);
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    epoch_ = 0;
+  }
+  ++epoch_;
+}
+
 void CandidateScratch::Find(const GraphData& g, NodeId inviter,
                             const CandidateOptions& options,
                             std::vector<Candidate>* out,
                             const AudienceProgram* audience, bool defer_hubs) {
   out->clear();
-  if (++epoch_ == 0) {  // wrapped: reset all stamps once every 2^32 requests
-    std::fill(slots_.begin(), slots_.end(), Slot{});
-    epoch_ = 1;
-  }
+  NextEpoch();
   touched_.clear();
   const auto contacts = g.neighbors(inviter);
   for (NodeId z : contacts) Touch(z);
@@ -67,7 +94,7 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter,
   const NodeId* ahead = rows_.empty() ? nullptr : rows_[0].begin;
   auto prefetch_next = [&] {
     if (ahead_row == rows_.size()) return;
-    __builtin_prefetch(&slots_[*ahead]);
+    __builtin_prefetch(SlotOf(*ahead));
     if (++ahead == rows_[ahead_row].end && ++ahead_row < rows_.size()) {
       ahead = rows_[ahead_row].begin;
     }
