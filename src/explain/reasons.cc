@@ -108,22 +108,23 @@ std::string Code(int f, absl::Span<const float> x) {
 std::vector<std::string> ReasonCodes(absl::Span<const float> x,
                                      absl::Span<const float> contribution,
                                      int max_reasons) {
-  // Largest contribution first, ties in feature order (a NaN sorts last and
-  // stops the list). std::sort on the array: no allocation per suggestion,
-  // unlike std::stable_sort.
+  // Largest contribution first, ties in feature order, over the features
+  // that can make a reason (contribution >= kMinContribution; a NaN cannot):
+  // usually a handful, so sorting them costs little and allocates nothing.
   std::array<int, kNumFeatures> order;
-  std::array<float, kNumFeatures> key;
+  int candidates = 0;
   for (int f = 0; f < kNumFeatures; ++f) {
-    order[f] = f;
-    key[f] = std::isnan(contribution[f]) ? -INFINITY : contribution[f];
+    if (contribution[f] >= kMinContribution) order[candidates++] = f;
   }
-  std::sort(order.begin(), order.end(), [&](int a, int b) {
-    return key[a] != key[b] ? key[a] > key[b] : a < b;
+  std::sort(order.begin(), order.begin() + candidates, [&](int a, int b) {
+    return contribution[a] != contribution[b]
+               ? contribution[a] > contribution[b]
+               : a < b;
   });
   std::vector<std::string> out;
-  for (int f : order) {
+  for (int i = 0; i < candidates; ++i) {
     if (static_cast<int>(out.size()) >= max_reasons) break;
-    if (!(contribution[f] >= kMinContribution)) break;
+    const int f = order[i];
     std::string code = Code(f, x);
     if (code.empty()) continue;  // this feature explains nothing in this row
     if (std::find(out.begin(), out.end(), code) == out.end())
