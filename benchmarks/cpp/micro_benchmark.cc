@@ -2,7 +2,8 @@
 //
 //   micro_benchmark [--users=100000] [--avg_friends=25]
 //                   [--interactions_per_friend=2] [--seed=42]
-//                   [--requests=20000] [--benchmark_format=json ...]
+//                   [--requests=20000] [--cascade_size=N]
+//                   [--benchmark_format=json ...]
 //
 // BM_TwoHopFloor is the bare 2-hop loop (count the distinct friends of friends
 // of one inviter, nothing else): the floor under any candidate generation.
@@ -176,6 +177,9 @@ int main(int argc, char** argv) {
       TakeFlag(&argc, argv, "seed").value_or("42").c_str(), nullptr, 10);
   const int64_t requests =
       std::atoll(TakeFlag(&argc, argv, "requests").value_or("20000").c_str());
+  // RecommenderConfig::cascade_size (default: the library's).
+  const std::optional<std::string> cascade_size =
+      TakeFlag(&argc, argv, "cascade_size");
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 
@@ -192,7 +196,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto t2 = std::chrono::steady_clock::now();
-  auto rec = ig::Recommender::Create(*graph);
+  ig::RecommenderConfig config;
+  if (cascade_size) config.cascade_size = std::atoi(cascade_size->c_str());
+  auto rec = ig::Recommender::Create(*graph, config);
   if (!rec.ok()) {
     std::fprintf(stderr, "%s\n", rec.status().ToString().c_str());
     return 1;
@@ -244,6 +250,8 @@ int main(int argc, char** argv) {
       "graph_bytes_per_arc",
       std::to_string(static_cast<double>(st.total_bytes) / st.num_arcs));
   benchmark::AddCustomContext("requests", std::to_string(requests));
+  benchmark::AddCustomContext("cascade_size",
+                              std::to_string(config.cascade_size));
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
