@@ -165,10 +165,11 @@ void FillFeatures(const GraphData& g, const UserBlocks& users, NodeId inviter,
   const auto [ci, cie] = users.Categories(g, inviter);
   items->Load(g.user_items, inviter);
   // Each row reads a handful of lines at random: its candidate's block, the
-  // arc back, its recorded outcomes, then the purchase rows the block points
-  // to. Ask for them a few rows ahead, the block first, so that the misses of
-  // several rows overlap.
-  constexpr int64_t kAhead = 4;
+  // arc back and its recorded outcomes; then the purchase rows the block
+  // points to; then the item slots those rows name. Ask for each a few rows
+  // ahead, in that order, so that the misses of several rows overlap.
+  constexpr int64_t kBlocksAhead = 6, kRowsAhead = 4, kSlotsAhead = 2;
+  constexpr uint64_t kMaxSlots = 8;  // item slots asked for per row
   auto prefetch_block = [&](int64_t r) {
     const CandidateScratch::Candidate& c = candidates[r];
     __builtin_prefetch(&users.by_node[c.node]);
@@ -180,16 +181,25 @@ void FillFeatures(const GraphData& g, const UserBlocks& users, NodeId inviter,
     const NodeId v = candidates[r].node;
     const auto [i, ie] = users.Items(g, v);
     const auto [j, je] = users.Categories(g, v);
-    if (i < ie) __builtin_prefetch(&g.user_items.keys[i]);
+    if (i < ie) {
+      __builtin_prefetch(&g.user_items.keys[i]);
+      __builtin_prefetch(&g.user_items.weights[i]);
+    }
     if (j < je) {
       __builtin_prefetch(&g.user_categories.keys[j]);
       __builtin_prefetch(&g.user_categories.weights[j]);
     }
   };
-  for (int64_t r = 0; r < std::min(n, kAhead); ++r) prefetch_block(r);
+  auto prefetch_slots = [&](int64_t r) {
+    const auto [i, ie] = users.Items(g, candidates[r].node);
+    items->Prefetch(g.user_items, i, std::min(ie, i + kMaxSlots));
+  };
+  for (int64_t r = 0; r < std::min(n, kBlocksAhead); ++r) prefetch_block(r);
+  for (int64_t r = 0; r < std::min(n, kRowsAhead); ++r) prefetch_rows(r);
   for (int64_t r = 0; r < n; ++r) {
-    if (r + kAhead < n) prefetch_block(r + kAhead);
-    if (r + kAhead / 2 < n) prefetch_rows(r + kAhead / 2);
+    if (r + kBlocksAhead < n) prefetch_block(r + kBlocksAhead);
+    if (r + kRowsAhead < n) prefetch_rows(r + kRowsAhead);
+    if (r + kSlotsAhead < n) prefetch_slots(r + kSlotsAhead);
     const CandidateScratch::Candidate& c = candidates[r];
     const NodeId v = c.node;
     const UserBlock& b = users.by_node[v];
