@@ -115,6 +115,11 @@ Who may be invited: the inviter's contacts and, optionally, friends of friends
       .Field("hub_degree_cap", &CandidateOptions::hub_degree_cap,
              "Contacts with more contacts than this are not expanded for "
              "2-hop candidates (>= 0).")
+      .Field("expansion_budget", &CandidateOptions::expansion_budget,
+             "The most neighbour entries the 2-hop expansion reads per "
+             "request (>= 0; 0: no limit): strongest ties are expanded first, "
+             "the rest are left out like hubs (every row's counts stay "
+             "exact).")
       .Done();
 
   OptionsClass<FeedbackConfig>(m, "FeedbackConfig", R"pbdoc(

@@ -3,6 +3,7 @@
 //   micro_benchmark [--users=100000] [--avg_friends=25]
 //                   [--interactions_per_friend=2] [--seed=42]
 //                   [--requests=20000] [--cascade_size=N]
+//                   [--expansion_budget=N]
 //                   [--benchmark_format=json ...]
 //
 // BM_TwoHopFloor is the bare 2-hop loop (count the distinct friends of friends
@@ -180,6 +181,9 @@ int main(int argc, char** argv) {
   // RecommenderConfig::cascade_size (default: the library's).
   const std::optional<std::string> cascade_size =
       TakeFlag(&argc, argv, "cascade_size");
+  // CandidateOptions::expansion_budget (default: the library's).
+  const std::optional<std::string> expansion_budget =
+      TakeFlag(&argc, argv, "expansion_budget");
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 
@@ -198,6 +202,10 @@ int main(int argc, char** argv) {
   const auto t2 = std::chrono::steady_clock::now();
   ig::RecommenderConfig config;
   if (cascade_size) config.cascade_size = std::atoi(cascade_size->c_str());
+  if (expansion_budget) {
+    config.scoring.candidates.expansion_budget =
+        std::atoi(expansion_budget->c_str());
+  }
   auto rec = ig::Recommender::Create(*graph, config);
   if (!rec.ok()) {
     std::fprintf(stderr, "%s\n", rec.status().ToString().c_str());
@@ -252,6 +260,9 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("requests", std::to_string(requests));
   benchmark::AddCustomContext("cascade_size",
                               std::to_string(config.cascade_size));
+  benchmark::AddCustomContext(
+      "expansion_budget",
+      std::to_string(config.scoring.candidates.expansion_budget));
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

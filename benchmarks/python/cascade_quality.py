@@ -102,7 +102,8 @@ def ndcg(lists: list, joined: list, n_join: pd.Series) -> float:
     return float(m[f"ndcg@{K}"].mean())
 
 
-def run(name: str, data: Path, sizes: tuple) -> tuple[pd.DataFrame, str]:
+def run(name: str, data: Path, sizes: tuple,
+        expansion_budget: int = 0) -> tuple[pd.DataFrame, str]:
     loader, campaigns, options = DATASETS[name]
     t0 = time.perf_counter()
     ds = getattr(ig.datasets, loader)(data)
@@ -111,8 +112,10 @@ def run(name: str, data: Path, sizes: tuple) -> tuple[pd.DataFrame, str]:
     g = ig.build_graph(**tables, config=config, progress=False)
     train = history[history["split"] == "train"].drop(columns="split")
     test = history[history["split"] == "test"].drop(columns="split").reset_index(drop=True)
-    scoring = ig.ScoringOptions(
-        candidates={k: v for k, v in options.items() if k == "include_two_hop"})
+    candidates = {k: v for k, v in options.items() if k == "include_two_hop"}
+    if expansion_budget:
+        candidates["expansion_budget"] = expansion_budget
+    scoring = ig.ScoringOptions(candidates=candidates)
     rows = {k: v for k, v in options.items() if k != "include_two_hop"}
     rankers = {"linear": "linear"}
     for model in ("logistic", "pairwise"):
@@ -199,12 +202,15 @@ def main() -> None:
     p.add_argument("--sizes", default=",".join(map(str, SIZES)),
                    help="cascade sizes, comma-separated; 0 (no cascade) is the reference")
     p.add_argument("--only", choices=list(DATASETS), action="append")
+    p.add_argument("--expansion-budget", type=int, default=0,
+                   help="CandidateOptions.expansion_budget for training and serving "
+                        "(0: none), to measure what a budget costs")
     args = p.parse_args()
     sizes = tuple(sorted({0, *(int(s) for s in args.sizes.split(","))}))
     within = {}
     for name in args.only or DATASETS:
         try:
-            table, header = run(name, args.data, sizes)
+            table, header = run(name, args.data, sizes, args.expansion_budget)
         except FileNotFoundError as e:
             print(f"{name}: skipped ({e})\n")
             continue

@@ -56,9 +56,12 @@ class CandidateScratch {
 
   // The hub contacts skipped by the last Find(), ascending.
   absl::Span<const NodeId> hubs() const { return hubs_; }
+  // How many contacts the expansion budget deferred in the last Find().
+  size_t deferred() const { return deferred_.size(); }
 
   // Adds to each of `rows` the common-neighbour count and Adamic-Adar weight
-  // of the hubs the last Find() skipped, making the counts exact.
+  // of the hubs and budget-deferred contacts the last Find() skipped, making
+  // the counts exact.
   void AddHubContributions(const GraphData& g,
                            absl::Span<Candidate> rows) const;
 
@@ -88,6 +91,16 @@ class CandidateScratch {
     }
     return s.index;
   }
+  // The compact index of `v` if this request touched it, else UINT32_MAX.
+  uint32_t IndexOf(NodeId v) const {
+    if (packed_) {
+      const uint32_t s = packed_slots_[v];
+      return (s >> index_bits_) == epoch_ ? s & ((1u << index_bits_) - 1)
+                                          : UINT32_MAX;
+    }
+    const Slot& s = slots_[v];
+    return s.stamp == epoch_ ? s.index : UINT32_MAX;
+  }
   const void* SlotOf(NodeId v) const {
     return packed_ ? static_cast<const void*>(&packed_slots_[v])
                    : static_cast<const void*>(&slots_[v]);
@@ -95,6 +108,7 @@ class CandidateScratch {
   // Starts a request: a new epoch, all slots reset when the epochs run out.
   void NextEpoch();
 
+  uint32_t num_nodes_ = 0;
   bool packed_;
   uint32_t index_bits_ = 0;
   uint32_t max_epoch_;
@@ -127,6 +141,11 @@ class CandidateScratch {
   };
   std::vector<Pick> two_hop_;
   std::vector<NodeId> hubs_;  // contacts not expanded (degree above the cap)
+  // Contacts the expansion budget left out, by contact index (ascending), and
+  // by contact index: whether deferred, and the Adamic-Adar weight.
+  std::vector<uint32_t> deferred_;
+  std::vector<uint8_t> deferred_flag_;
+  std::vector<float> deferred_weight_;
 };
 
 // The arc candidate -> inviter of a contact (c.one_hop).

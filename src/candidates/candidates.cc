@@ -19,7 +19,8 @@ namespace invitegraph {
 absl::Status CandidateOptions::Validate(std::string_view path) const {
   for (const auto& [field, v] :
        {std::pair<const char*, int>{"max_two_hop", max_two_hop},
-        {"hub_degree_cap", hub_degree_cap}}) {
+        {"hub_degree_cap", hub_degree_cap},
+        {"expansion_budget", expansion_budget}}) {
     if (v < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           internal::Sv(path), ".", field, "=", v, ": must be >= 0"));
@@ -34,6 +35,7 @@ CandidateScratch::CandidateScratch(uint32_t num_nodes, uint32_t index_bits) {
   // more bits of epoch, so the slots are reset at most every 1023 requests.
   uint32_t bits = 1;
   while (bits < 32 && (uint64_t{1} << bits) <= num_nodes) ++bits;
+  num_nodes_ = num_nodes;
   packed_ = bits <= 22;
   if (index_bits != 0) {
     bits = std::max(bits, index_bits);
@@ -85,7 +87,41 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter,
       bound += nz.size();
     }
   }
-  touched_.reserve(std::min<size_t>(bound, slots_.size()));
+  // Over budget: expand the strongest ties first while the total stays within
+  // it; the other contacts are deferred like hubs (AddHubContributions).
+  deferred_.clear();
+  const int64_t first_arc = static_cast<int64_t>(g.offsets[inviter]);
+  if (options.expansion_budget > 0 &&
+      bound - contacts.size() > static_cast<size_t>(options.expansion_budget)) {
+    std::sort(rows_.begin(), rows_.end(), [&](const Row& a, const Row& b) {
+      const uint16_t x = g.arcs[first_arc + a.contact].tie_q;
+      const uint16_t y = g.arcs[first_arc + b.contact].tie_q;
+      return x != y ? x > y : a.contact < b.contact;
+    });
+    size_t used = 0, kept = 0;
+    for (const Row& row : rows_) {
+      const size_t len = static_cast<size_t>(row.end - row.begin);
+      if (used + len <= static_cast<size_t>(options.expansion_budget)) {
+        used += len;
+        rows_[kept++] = row;
+      } else {
+        deferred_.push_back(row.contact);
+      }
+    }
+    rows_.resize(kept);
+    bound = contacts.size() + used;
+    // Contact order again, as without a budget.
+    std::sort(rows_.begin(), rows_.end(),
+              [](const Row& a, const Row& b) { return a.contact < b.contact; });
+    std::sort(deferred_.begin(), deferred_.end());
+    deferred_flag_.assign(contacts.size(), 0);
+    deferred_weight_.assign(contacts.size(), 0.0f);
+    for (uint32_t c : deferred_) {
+      deferred_flag_[c] = 1;
+      deferred_weight_[c] = AdamicAdarWeight(g.degree(contacts[c]));
+    }
+  }
+  touched_.reserve(std::min<size_t>(bound, num_nodes_));
   // The slot reads are the random accesses of the request. A cursor runs
   // kAhead neighbours ahead of the loop, across rows, and asks for each slot
   // early, so that several are in flight at once.
@@ -137,7 +173,6 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter,
               [](const Pick& a, const Pick& b) { return a.node < b.node; });
   }
   out->reserve(contacts.size() + two_hop_.size());
-  const int64_t first_arc = static_cast<int64_t>(g.offsets[inviter]);
   for (uint32_t i = 0; i < first_two_hop; ++i) {
     if (audience != nullptr && !audience->Matches(inviter, contacts[i])) {
       continue;
@@ -149,7 +184,7 @@ void CandidateScratch::Find(const GraphData& g, NodeId inviter,
     const Touched& t = touched_[p.index];
     out->push_back({p.node, false, -1, -1, t.common, t.adamic_adar});
   }
-  if (!defer_hubs && !hubs_.empty())
+  if (!defer_hubs && (!hubs_.empty() || !deferred_.empty()))
     AddHubContributions(g, absl::MakeSpan(*out));
 }
 
@@ -161,6 +196,32 @@ void CandidateScratch::AddHubContributions(const GraphData& g,
       if (z != c.node && std::binary_search(nz.begin(), nz.end(), c.node)) {
         c.common_neighbors += 1;
         c.adamic_adar += AdamicAdarWeight(static_cast<uint32_t>(nz.size()));
+      }
+    }
+  }
+  if (deferred_.empty()) return;
+  // Contacts the budget deferred: a shared contact z of the inviter and v is
+  // one of v's neighbours that is a deferred contact. Scan v's row (a slot
+  // read per entry) or search each deferred row for v, whichever reads less;
+  // either adds the contributions in a fixed order.
+  for (Candidate& c : rows) {
+    const auto nv = g.neighbors(c.node);
+    if (nv.size() <= 8 * deferred_.size()) {
+      for (NodeId z : nv) {
+        const uint32_t i = IndexOf(z);
+        if (i < deferred_flag_.size() && deferred_flag_[i]) {
+          c.common_neighbors += 1;
+          c.adamic_adar += deferred_weight_[i];
+        }
+      }
+    } else {
+      for (size_t d = 0; d < deferred_.size(); ++d) {
+        const NodeId z = touched_[deferred_[d]].node;
+        const auto nz = g.neighbors(z);
+        if (z != c.node && std::binary_search(nz.begin(), nz.end(), c.node)) {
+          c.common_neighbors += 1;
+          c.adamic_adar += deferred_weight_[deferred_[d]];
+        }
       }
     }
   }

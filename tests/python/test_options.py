@@ -165,6 +165,7 @@ CHANGED = {
     "include_two_hop": False,
     "max_two_hop": 2,
     "hub_degree_cap": 3,
+    "expansion_budget": 6,
     "accept_prior_mean": 0.6,
     "accept_prior_strength": 1.0,
     "fatigue_half_life_days": 0.5,

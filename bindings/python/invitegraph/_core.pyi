@@ -109,9 +109,11 @@ class CandidateOptions:
         2-hop candidates kept per request, best Adamic-Adar first (>= 0).
     hub_degree_cap : int, default 1000
         Contacts with more contacts than this are not expanded for 2-hop candidates (>= 0).
+    expansion_budget : int, default 20000
+        The most neighbour entries the 2-hop expansion reads per request (>= 0; 0: no limit): strongest ties are expanded first, the rest are left out like hubs (every row's counts stay exact).
     """
     __hash__: typing.ClassVar[None] = None
-    _fields: typing.ClassVar[tuple] = ('include_two_hop', 'max_two_hop', 'hub_degree_cap')
+    _fields: typing.ClassVar[tuple] = ('include_two_hop', 'max_two_hop', 'hub_degree_cap', 'expansion_budget')
     def __copy__(self) -> CandidateOptions:
         ...
     def __deepcopy__(self, memo: typing.Any) -> CandidateOptions:
@@ -120,7 +122,7 @@ class CandidateOptions:
         ...
     def __getstate__(self) -> dict:
         ...
-    def __init__(self, *, include_two_hop: bool = True, max_two_hop: int = 100, hub_degree_cap: int = 1000) -> None:
+    def __init__(self, *, include_two_hop: bool = True, max_two_hop: int = 100, hub_degree_cap: int = 1000, expansion_budget: int = 20000) -> None:
         """
         Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
         """
@@ -132,6 +134,14 @@ class CandidateOptions:
         """
         Raises InvalidArgumentError naming the first bad field (what every entry point taking these options checks).
         """
+    @property
+    def expansion_budget(self) -> int:
+        """
+        The most neighbour entries the 2-hop expansion reads per request (>= 0; 0: no limit): strongest ties are expanded first, the rest are left out like hubs (every row's counts stay exact).
+        """
+    @expansion_budget.setter
+    def expansion_budget(self, arg1: typing.Any) -> None:
+        ...
     @property
     def hub_degree_cap(self) -> int:
         """
@@ -298,7 +308,7 @@ class ScoringOptions:
     
     Parameters
     ----------
-    candidates : invitegraph._core.CandidateOptions, default CandidateOptions(include_two_hop=True, max_two_hop=100, hub_degree_cap=1000)
+    candidates : invitegraph._core.CandidateOptions, default CandidateOptions(include_two_hop=True, max_two_hop=100, hub_degree_cap=1000, expansion_budget=20000)
         Candidate generation (CandidateOptions).
     feedback : invitegraph._core.FeedbackConfig, default FeedbackConfig(accept_prior_mean=0.2, accept_prior_strength=5.0, fatigue_half_life_days=7.0)
         Priors and decay of recorded outcomes (FeedbackConfig).
@@ -529,7 +539,7 @@ class RecommenderConfig:
     
     Parameters
     ----------
-    scoring : invitegraph._core.ScoringOptions, default ScoringOptions(candidates=CandidateOptions(include_two_hop=True, max_two_hop=100, hub_degree_cap=1000), feedback=FeedbackConfig(accept_prior_mean=0.2, accept_prior_strength=5.0, fatigue_half_life_days=7.0), attribute_features=AttributeFeatureOptions(region='region', age_band='age_band', tags='tags', category_tags={}))
+    scoring : invitegraph._core.ScoringOptions, default ScoringOptions(candidates=CandidateOptions(include_two_hop=True, max_two_hop=100, hub_degree_cap=1000, expansion_budget=20000), feedback=FeedbackConfig(accept_prior_mean=0.2, accept_prior_strength=5.0, fatigue_half_life_days=7.0), attribute_features=AttributeFeatureOptions(region='region', age_band='age_band', tags='tags', category_tags={}))
         Candidates, feedback priors and attribute features (ScoringOptions), as training sets use them.
     max_reasons : int, default 3
         Reason codes per suggestion (>= 0); 0: none, not even reasons_unavailable.
@@ -610,7 +620,7 @@ class TrainingOptions:
     
     Parameters
     ----------
-    scoring : invitegraph._core.ScoringOptions, default ScoringOptions(candidates=CandidateOptions(include_two_hop=True, max_two_hop=100, hub_degree_cap=1000), feedback=FeedbackConfig(accept_prior_mean=0.2, accept_prior_strength=5.0, fatigue_half_life_days=7.0), attribute_features=AttributeFeatureOptions(region='region', age_band='age_band', tags='tags', category_tags={}))
+    scoring : invitegraph._core.ScoringOptions, default ScoringOptions(candidates=CandidateOptions(include_two_hop=True, max_two_hop=100, hub_degree_cap=1000, expansion_budget=20000), feedback=FeedbackConfig(accept_prior_mean=0.2, accept_prior_strength=5.0, fatigue_half_life_days=7.0), attribute_features=AttributeFeatureOptions(region='region', age_band='age_band', tags='tags', category_tags={}))
         The serving Recommender's ScoringOptions, so the rows are the ones it scores.
     folds : int, default 10
         Records without ts: number of folds (>= 2).

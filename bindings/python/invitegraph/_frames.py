@@ -115,10 +115,11 @@ class Recommender:
         must share to give the rows this recommender scores (pass the same object to
         :func:`training_set`). Default ``ScoringOptions()``; the keywords below are
         applied on top of it.
-    include_two_hop, max_two_hop, hub_degree_cap : optional
+    include_two_hop, max_two_hop, hub_degree_cap, expansion_budget : optional
         :class:`CandidateOptions` fields: whether friends of friends are candidates,
-        how many are kept per request (best Adamic-Adar first), and the contact degree
-        above which a contact is not expanded. None: ``scoring``'s value.
+        how many are kept per request (best Adamic-Adar first), the contact degree
+        above which a contact is not expanded, and the most neighbour entries the 2-hop
+        expansion reads (strongest ties first; 0: no limit). None: ``scoring``'s value.
     max_reasons : int, optional
         Reason codes per suggestion (:class:`RecommenderConfig`). None: its default.
     cascade_size : int, optional
@@ -165,7 +166,8 @@ class Recommender:
 
     def __init__(self, graph: SocialGraph, ranker: Any = "linear", *,
                  include_two_hop: Optional[bool] = None, max_two_hop: Optional[int] = None,
-                 hub_degree_cap: Optional[int] = None, max_reasons: Optional[int] = None,
+                 hub_degree_cap: Optional[int] = None,
+                 expansion_budget: Optional[int] = None, max_reasons: Optional[int] = None,
                  cascade_size: Optional[int] = None,
                  accept_prior_mean: Optional[float] = None,
                  accept_prior_strength: Optional[float] = None,
@@ -182,7 +184,8 @@ class Recommender:
                                     "model with predict_proba/predict or a callable, got None")
         scoring = scoring_options(
             scoring, include_two_hop=include_two_hop, max_two_hop=max_two_hop,
-            hub_degree_cap=hub_degree_cap, accept_prior_mean=accept_prior_mean,
+            hub_degree_cap=hub_degree_cap, expansion_budget=expansion_budget,
+        accept_prior_mean=accept_prior_mean,
             accept_prior_strength=accept_prior_strength,
             fatigue_half_life_days=fatigue_half_life_days,
             attribute_features=attribute_features)

@@ -140,6 +140,7 @@ def training_set(graph: Any, history: Any, *, folds: Optional[int] = None,
                  uninvited_weight: Optional[float] = None,
                  seed: Optional[int] = None, include_two_hop: Optional[bool] = None,
                  max_two_hop: Optional[int] = None, hub_degree_cap: Optional[int] = None,
+                 expansion_budget: Optional[int] = None,
                  num_threads: Optional[int] = None,
                  progress: ProgressArg = None, outcomes: Any = None,
                  accept_prior_mean: Optional[float] = None,
@@ -189,7 +190,7 @@ def training_set(graph: Any, history: Any, *, folds: Optional[int] = None,
         hand-set ranker's); a :class:`TrainingWarning` says so.
     seed : int, optional
         Fold assignment.
-    include_two_hop, max_two_hop, hub_degree_cap : optional
+    include_two_hop, max_two_hop, hub_degree_cap, expansion_budget : optional
         Candidate generation (:class:`CandidateOptions`), as for :class:`Recommender`.
     num_threads : int, optional
         0 (the default): all cores; the rows do not depend on it.
@@ -210,7 +211,8 @@ def training_set(graph: Any, history: Any, *, folds: Optional[int] = None,
         options, scoring, folds=folds, as_of_step_days=as_of_step_days,
         uninvited_weight=uninvited_weight, seed=seed, num_threads=num_threads,
         include_two_hop=include_two_hop, max_two_hop=max_two_hop,
-        hub_degree_cap=hub_degree_cap, accept_prior_mean=accept_prior_mean,
+        hub_degree_cap=hub_degree_cap, expansion_budget=expansion_budget,
+        accept_prior_mean=accept_prior_mean,
         accept_prior_strength=accept_prior_strength,
         fatigue_half_life_days=fatigue_half_life_days,
         attribute_features=attribute_features)
