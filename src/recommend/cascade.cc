@@ -1,6 +1,8 @@
 #include "recommend/cascade.h"
 
 #include <algorithm>
+#include <array>
+#include <vector>
 
 #include "invitegraph/ranker.h"
 
@@ -32,16 +34,35 @@ FirstStage FirstStage::Make(const GraphData& g,
   auto term = [&](int f, float x) {
     return weights[f] * LinearTransform(f, x);
   };
+  // T_f of every tie code and of every whole day: the same for all weights,
+  // so computed once per process (65,536 codes cost milliseconds).
+  static const auto* const kTransforms = [] {
+    auto* t = new std::array<std::vector<float>, 3>;
+    for (int which : {0, 1}) {
+      const int f = which == 0 ? kTieStrength : kReverseTieStrength;
+      (*t)[which].resize(65536);
+      for (uint32_t q = 0; q < 65536; ++q) {
+        (*t)[which][q] =
+            LinearTransform(f, PackedArc::DecodeTie(static_cast<uint16_t>(q)));
+      }
+    }
+    (*t)[2].resize(static_cast<size_t>(kNeverDays) + 1);
+    for (size_t d = 0; d < (*t)[2].size(); ++d) {
+      (*t)[2][d] =
+          LinearTransform(kDaysSinceLastInteraction, static_cast<float>(d));
+    }
+    return t;
+  }();
   s.tie_terms.resize(65536);
   s.reverse_tie_terms.resize(65536);
   for (uint32_t q = 0; q < 65536; ++q) {
-    const float tie = PackedArc::DecodeTie(static_cast<uint16_t>(q));
-    s.tie_terms[q] = term(kTieStrength, tie);
-    s.reverse_tie_terms[q] = term(kReverseTieStrength, tie);
+    s.tie_terms[q] = weights[kTieStrength] * (*kTransforms)[0][q];
+    s.reverse_tie_terms[q] =
+        weights[kReverseTieStrength] * (*kTransforms)[1][q];
   }
-  s.days_terms.resize(static_cast<size_t>(kNeverDays) + 1);
+  s.days_terms.resize((*kTransforms)[2].size());
   for (size_t d = 0; d < s.days_terms.size(); ++d) {
-    s.days_terms[d] = term(kDaysSinceLastInteraction, static_cast<float>(d));
+    s.days_terms[d] = weights[kDaysSinceLastInteraction] * (*kTransforms)[2][d];
   }
   s.common_terms.resize(kCommonTerms);
   for (uint32_t c = 0; c < kCommonTerms; ++c) {
