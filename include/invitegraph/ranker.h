@@ -22,6 +22,7 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,8 +86,11 @@ class Ranker {
   // that is a monotone function of such a sum returns its own weights: the
   // built-in linear ranker its weights, "logistic" and "pairwise" their
   // coefficients over the standardised transforms (w_f / scale_f, times the
-  // calibration slope). The default is LinearRankerWeights().
-  virtual std::array<float, kNumFeatures> FirstStageWeights() const;
+  // calibration slope). The default, nullopt, turns the cascade off for the
+  // ranker: every candidate is scored, as a first stage that does not know
+  // the model could cut the candidates it would have ranked first.
+  virtual std::optional<std::array<float, kNumFeatures>> FirstStageWeights()
+      const;
 
  private:
   virtual absl::Status ScoreImpl(const FeatureMatrix& x,

@@ -62,7 +62,8 @@ class LearnedLinearRanker : public Ranker {
   bool calibrated() const override { return calibrated_; }
   // The logit is bias + sum_f coef_f * T_f(x_f) - sum_f coef_f * mean_f, and
   // the score increases with it.
-  std::array<float, kNumFeatures> FirstStageWeights() const override {
+  std::optional<std::array<float, kNumFeatures>> FirstStageWeights()
+      const override {
     std::array<float, kNumFeatures> a;
     for (int f = 0; f < kNumFeatures; ++f) a[f] = static_cast<float>(coef_[f]);
     return a;

@@ -116,7 +116,8 @@ class LinearRanker final : public Ranker {
  public:
   explicit LinearRanker(std::array<float, kNumFeatures> w) : w_(w) {}
 
-  std::array<float, kNumFeatures> FirstStageWeights() const override {
+  std::optional<std::array<float, kNumFeatures>> FirstStageWeights()
+      const override {
     return w_;
   }
 

@@ -27,8 +27,9 @@ absl::Status Ranker::Score(const FeatureMatrix& x,
   return ScoreImpl(x, out);
 }
 
-std::array<float, kNumFeatures> Ranker::FirstStageWeights() const {
-  return LinearRankerWeights();
+std::optional<std::array<float, kNumFeatures>> Ranker::FirstStageWeights()
+    const {
+  return std::nullopt;
 }
 
 absl::Status Ranker::Explain(const FeatureMatrix&, int64_t,

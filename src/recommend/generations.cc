@@ -17,8 +17,11 @@ absl::StatusOr<std::shared_ptr<Recommender::Impl>> Recommender::Shared::Make(
   impl->ranker = ranker;
   impl->user_blocks = internal::BuildUserBlocks(impl->graph.data());
   if (config.cascade_size > 0) {
-    impl->first_stage = internal::FirstStage::Make(impl->graph.data(),
-                                                   ranker->FirstStageWeights());
+    if (const auto weights = ranker->FirstStageWeights()) {
+      impl->first_stage =
+          internal::FirstStage::Make(impl->graph.data(), *weights);
+      impl->cascade = true;
+    }
   }
   impl->attribute_columns = std::move(columns);
   return impl;

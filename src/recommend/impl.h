@@ -64,8 +64,10 @@ struct Recommender::Impl {
   internal::AttributeFeatureColumns attribute_columns;
   // The graph's per-user feature inputs, a cache line a user (user_block.h).
   internal::UserBlocks user_blocks;
-  // The cascade's first stage for this graph and ranker (cascade.h).
+  // The cascade's first stage for this graph and ranker (cascade.h), if
+  // config.cascade_size > 0 and the ranker gives first-stage weights.
   internal::FirstStage first_stage;
+  bool cascade = false;
 
   Impl(SocialGraph g, const RecommenderConfig& c, internal::PolicyChain p)
       : graph(std::move(g)),
@@ -104,9 +106,10 @@ struct Recommender::Impl {
                  int64_t keep = -1, bool* cut = nullptr) const;
 
   // How many candidates of a request the cascade keeps: -1 for all (the
-  // cascade is off, the request is a wave's restricted one, or options say
-  // so), else RecommenderConfig::cascade_size but never fewer than the k the
-  // request may ask for.
+  // cascade is off or the ranker gives no first-stage weights, the request is
+  // a wave's restricted one, or options say so), else
+  // RecommenderConfig::cascade_size but never fewer than the k the request
+  // may ask for (options.cascade_k if set).
   int64_t CascadeKeep(const ServeOptions& options, UserId inviter,
                       const Campaign& campaign) const;
 

@@ -69,8 +69,11 @@ struct ServeOptions {
   // If set, per request of the group: the only candidates it may return
   // (sorted ascending).
   absl::Span<const std::vector<UserId>> allowed = {};
-  // Whether the cascade (RecommenderConfig::cascade_size) may cut the pool.
+  // Whether the cascade (RecommenderConfig::cascade_size) may cut the pool,
+  // and the k it must keep when not `k` (-1): RecommendWave asks for every
+  // eligible candidate (k = INT_MAX) of the pool the cascade keeps for its k.
   bool cascade = true;
+  int cascade_k = -1;
 };
 
 }  // namespace invitegraph::internal

@@ -65,8 +65,11 @@ absl::Status Recommender::Impl::RecommendRange(
     // suggestions than a full scoring would.
     for (int64_t r = first; r < i; ++r) {
       const InviteList& list = out[r - begin];
+      const int64_t wanted = options.cascade_k >= 0
+                                 ? std::min<int64_t>(options.cascade_k, list.k)
+                                 : list.k;
       if (s.cut[r - first] &&
-          static_cast<int64_t>(list.suggestions.size()) < list.k) {
+          static_cast<int64_t>(list.suggestions.size()) < wanted) {
         redo.push_back(r);
       }
     }
@@ -85,11 +88,8 @@ absl::Status Recommender::Impl::RecommendRange(
 int64_t Recommender::Impl::CascadeKeep(const ServeOptions& options,
                                        UserId inviter,
                                        const Campaign& campaign) const {
-  if (!options.cascade || config.cascade_size <= 0 ||
-      !options.allowed.empty()) {
-    return -1;
-  }
-  int64_t k = options.k;
+  if (!cascade || !options.cascade || !options.allowed.empty()) return -1;
+  int64_t k = options.cascade_k >= 0 ? options.cascade_k : options.k;
   if (options.diversify && config.policy.urgency_raises_k) {
     k = std::max<int64_t>(k, StillNeeded(inviter, campaign));
   }

@@ -71,7 +71,8 @@ absl::StatusOr<Wave> Recommender::RecommendWave(
       req.nodes, req.campaigns,
       ServeOptions{.k = std::numeric_limits<int>::max(),
                    .explain = false,
-                   .diversify = false},
+                   .diversify = false,
+                   .cascade_k = k},
       options.num_threads, progress,
       [&](int64_t begin, absl::Span<InviteList> lists) {
         for (size_t i = 0; i < lists.size(); ++i) {

@@ -100,7 +100,7 @@ std::vector<float> FirstStage(const FeatureMatrix& x,
 // smaller NodeId, in pool order.
 FeatureMatrix Kept(const SocialGraph& g, const FeatureMatrix& x, int m,
                    const Ranker& ranker) {
-  const std::vector<float> s = FirstStage(x, ranker.FirstStageWeights());
+  const std::vector<float> s = FirstStage(x, *ranker.FirstStageWeights());
   std::vector<int64_t> order(x.rows());
   for (int64_t r = 0; r < x.rows(); ++r) order[r] = r;
   std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
@@ -169,12 +169,13 @@ TEST_CASE("learned rankers give the cascade their own coefficients",
   m.scale[kCandidateJoinRate] = 4;
   m.w[kTieStrength] = -1;
   m.scale[kTieStrength] = 0.5;
-  const auto a = internal::NewLogisticRanker(m)->FirstStageWeights();
+  const auto a = *internal::NewLogisticRanker(m)->FirstStageWeights();
   CHECK(a[kCandidateJoinRate] == 1.5f);
   CHECK(a[kTieStrength] == -4.0f);
   CHECK(a[kAdamicAdar] == 0.0f);
   CHECK(Unwrap(MakeRanker("linear(adamic_adar=7)"))
-            ->FirstStageWeights()[kAdamicAdar] == 7.0f);
+            ->FirstStageWeights()
+            ->at(kAdamicAdar) == 7.0f);
 }
 
 TEST_CASE("a cascade at least as large as the pool changes nothing",
@@ -227,6 +228,72 @@ TEST_CASE("a cut pool filtered below k is served from the whole pool",
     CHECK(got[r].candidate == want[r].candidate);
     CHECK(got[r].score == want[r].score);
   }
+}
+
+// A ranker that gives no first-stage weights (as a plug-in model): scores
+// rows by Adamic-Adar minus the candidate's activity.
+class NoWeightsRanker final : public Ranker {
+ public:
+  std::string spec() const override { return "no_weights"; }
+
+ private:
+  absl::Status ScoreImpl(const FeatureMatrix& x,
+                         absl::Span<float> out) const override {
+    for (int64_t r = 0; r < x.rows(); ++r)
+      out[r] = x.values(r, kAdamicAdar) - x.values(r, kCandidateActivity7d);
+    return absl::OkStatus();
+  }
+};
+
+TEST_CASE("a ranker without first-stage weights scores the whole pool",
+          "[recommend][cascade]") {
+  const World& w = TestWorld();
+  auto ranker = std::make_shared<NoWeightsRanker>();
+  CHECK_FALSE(ranker->FirstStageWeights().has_value());
+  RecommenderConfig small, none;
+  small.cascade_size = 5;
+  none.cascade_size = 0;
+  const Recommender a = Unwrap(Recommender::Create(w.graph, small, ranker));
+  const Recommender b = Unwrap(Recommender::Create(w.graph, none, ranker));
+  const auto ta = Unwrap(a.RecommendBatch(w.inviters, w.items, 10));
+  const auto tb = Unwrap(b.RecommendBatch(w.inviters, w.items, 10));
+  CHECK(ta.candidate == tb.candidate);
+  CHECK(ta.score == tb.score);
+}
+
+TEST_CASE("a wave without a binding capacity is the cascaded batch",
+          "[recommend][cascade]") {
+  const World& w = TestWorld();
+  internal::LearnedLinearModel m = internal::EmptyLearnedModel();
+  m.intercept = -2;
+  m.w[kTieStrength] = 1;
+  m.w[kAdamicAdar] = 0.7f;
+  m.w[kCandidateActivity7d] = 0.4f;
+  // A feature the first stage does not read, so that the cut matters.
+  m.w[kShoppingSimilarity] = 4;
+  std::shared_ptr<const Ranker> ranker = internal::NewLogisticRanker(m);
+  RecommenderConfig config;
+  config.cascade_size = 10;
+  const Recommender rec = Unwrap(Recommender::Create(w.graph, config, ranker));
+  // One row per inviter: a wave repeats no (inviter, item).
+  std::vector<UserId> inviters;
+  std::vector<ItemId> items;
+  for (size_t i = 0; i < w.inviters.size(); ++i) {
+    if (std::find(inviters.begin(), inviters.end(), w.inviters[i]) ==
+        inviters.end()) {
+      inviters.push_back(w.inviters[i]);
+      items.push_back(w.items[i]);
+    }
+  }
+  const int k = 5;
+  const Wave wave = Unwrap(rec.RecommendWave(
+      inviters, items, k,
+      {.recipient_capacity = static_cast<int>(inviters.size())}));
+  const SuggestionTable batch = Unwrap(rec.RecommendBatch(inviters, items, k));
+  double batch_joins = 0;
+  for (float p : batch.join_probability) batch_joins += p;
+  CHECK(wave.report.expected_joins == Approx(batch_joins).epsilon(1e-5));
+  CHECK(wave.suggestions.candidate.size() == batch.candidate.size());
 }
 
 TEST_CASE("cascade_size is validated", "[recommend][cascade]") {
