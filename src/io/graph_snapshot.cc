@@ -5,7 +5,6 @@
 // recommender relies on (sorted rows, symmetric arcs without self-loops, ids
 // in range, unique user ids).
 #include <algorithm>
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -16,6 +15,7 @@
 #include "invitegraph/social_graph.h"
 #include "invitegraph/status.h"
 #include "io/events_snapshot.h"
+#include "io/row_checks.h"
 #include "io/snapshot_file.h"
 
 namespace invitegraph {
@@ -317,58 +317,6 @@ absl::Status FloatColumn(const SnapshotReader& r, uint32_t tag, int64_t n,
   return absl::OkStatus();
 }
 
-// Offsets must start at 0, never decrease and end at the key count (so no row
-// reaches past the keys, even one before a decrease); keys must be below
-// `bound` and strictly increase within each row.
-absl::Status CheckRows(absl::string_view what, absl::Span<const uint64_t> off,
-                       absl::Span<const uint32_t> keys, uint64_t bound) {
-  if (off.empty() || off.front() != 0 || off.back() != keys.size()) {
-    return Bad(absl::StrCat(what, ": row offsets do not span the ", keys.size(),
-                            " entries"));
-  }
-  for (size_t r = 0; r + 1 < off.size(); ++r) {
-    if (off[r + 1] < off[r]) {
-      return Bad(absl::StrCat(what, ": row ", r, " ends before it starts"));
-    }
-    if (off[r + 1] > keys.size()) {
-      return Bad(absl::StrCat(what, ": row ", r, " ends at ", off[r + 1],
-                              ", past the ", keys.size(), " entries"));
-    }
-    for (uint64_t i = off[r]; i < off[r + 1]; ++i) {
-      if (keys[i] >= bound) {
-        return Bad(absl::StrCat(what, ": row ", r, " refers to ", keys[i],
-                                ", out of range (", bound, ")"));
-      }
-      if (i > off[r] && keys[i] <= keys[i - 1]) {
-        return Bad(absl::StrCat(what, ": row ", r, " is not sorted"));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
-// The recommender looks up the reverse of every arc it scores (FindArc(v, u)
-// for an arc u -> v), so every arc needs its reverse; and a user is never its
-// own contact. Rows are already checked sorted and in range.
-absl::Status CheckSymmetric(absl::Span<const uint64_t> off,
-                            absl::Span<const NodeId> targets) {
-  const auto row = [&](NodeId u) {
-    return targets.subspan(off[u], off[u + 1] - off[u]);
-  };
-  for (NodeId u = 0; u + 1 < off.size(); ++u) {
-    for (NodeId v : row(u)) {
-      if (v == u)
-        return Bad(absl::StrCat("adjacency: node ", u, " links to itself"));
-      const auto back = row(v);
-      if (!std::binary_search(back.begin(), back.end(), u)) {
-        return Bad(absl::StrCat("adjacency: arc ", u, " -> ", v,
-                                " has no reverse arc"));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status LoadRows(const SnapshotReader& r, const RowsTags& t,
                       absl::string_view what, int64_t owners, uint64_t bound,
                       SparseRows* out) {
@@ -379,7 +327,8 @@ absl::Status LoadRows(const SnapshotReader& r, const RowsTags& t,
   INVITEGRAPH_ASSIGN_OR_RETURN(
       auto weights,
       r.GetFloats<float>(t.weights, FloatDomain::kNonNegative, keys.size()));
-  INVITEGRAPH_RETURN_IF_ERROR(CheckRows(what, off, keys, bound));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckRows(what, off, keys, bound, /*threads=*/0));
   out->offsets.assign(off.begin(), off.end());
   out->keys.assign(keys.begin(), keys.end());
   out->weights.assign(weights.begin(), weights.end());
@@ -407,7 +356,6 @@ absl::Status LoadKeys(const SnapshotReader& r, uint32_t tag,
 }
 
 absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
-  const auto t0 = std::chrono::steady_clock::now();
   if (r.kind() != kGraphKind) {
     return absl::InvalidArgumentError(absl::StrCat(
         "snapshot: holds a '", std::string(r.kind()), "', not a graph"));
@@ -496,9 +444,10 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   INVITEGRAPH_ASSIGN_OR_RETURN(auto targets, r.Get<NodeId>(kTargets));
   INVITEGRAPH_ASSIGN_OR_RETURN(
       auto arcs, r.Get<internal::PackedArc>(kArcs, targets.size()));
+  INVITEGRAPH_RETURN_IF_ERROR(internal::CheckRows(
+      "adjacency", offsets, targets, static_cast<uint64_t>(n), /*threads=*/0));
   INVITEGRAPH_RETURN_IF_ERROR(
-      CheckRows("adjacency", offsets, targets, static_cast<uint64_t>(n)));
-  INVITEGRAPH_RETURN_IF_ERROR(CheckSymmetric(offsets, targets));
+      internal::CheckSymmetric(offsets, targets, /*threads=*/0));
   d.csr_owner = r.owner();
   d.offsets = offsets;
   d.targets = targets;
@@ -622,7 +571,6 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   st.num_communities = num_communities;
   st.as_of = d.as_of;
   internal::FillMemoryStats(d);
-  (void)t0;
   return SocialGraph(std::move(data));
 }
 

@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -76,11 +77,33 @@ inline bool InFloatDomain(double value, FloatDomain domain) {
 absl::Status CheckFloat(std::string_view what, double value,
                         FloatDomain domain);
 
+// True if every value lies in `domain`: one branch-free pass the compiler
+// vectorises (NaN fails every ordered comparison, so it fails the first two
+// domains by itself).
+template <typename T>
+bool AllInFloatDomain(absl::Span<const T> values, FloatDomain domain) {
+  constexpr T kInf = std::numeric_limits<T>::infinity();
+  bool bad = false;
+  switch (domain) {
+    case FloatDomain::kNonNegative:
+      for (const T v : values) bad |= !(v >= 0) | (v == kInf);
+      break;
+    case FloatDomain::kUnitInterval:
+      for (const T v : values) bad |= !(v >= 0) | (v > 1);
+      break;
+    case FloatDomain::kFiniteOrNaN:
+      for (const T v : values) bad |= (v == kInf) | (v == -kInf);
+      break;
+  }
+  return !bad;
+}
+
 // CheckFloat() on every element, named "<section>[<index>]".
 template <typename T>
 absl::Status CheckFloats(std::string_view section, absl::Span<const T> values,
                          FloatDomain domain) {
   static_assert(std::is_floating_point_v<T>);
+  if (AllInFloatDomain(values, domain)) return absl::OkStatus();
   for (size_t i = 0; i < values.size(); ++i) {
     if (!InFloatDomain(values[i], domain)) {
       return CheckFloat(
