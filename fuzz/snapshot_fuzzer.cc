@@ -10,6 +10,7 @@
 //
 //   build-fuzz/fuzz/snapshot_fuzzer -max_total_time=600 corpus/
 //   fuzz/corpus/snapshot
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -40,12 +41,26 @@ void StoreAt(std::string& s, size_t at, T v) {
   std::memcpy(s.data() + at, &v, sizeof(T));
 }
 
+// A payload's checksum in format `version` (src/io/snapshot_file.h): 1, the
+// XXH3-64 of the payload; 2, the XXH3-64 of the XXH3-64s of its 1 MiB blocks.
+uint64_t PayloadChecksum(const char* p, uint64_t size, uint32_t version) {
+  if (version == 1) return XXH3_64bits(p, size);
+  constexpr uint64_t kBlock = uint64_t{1} << 20;
+  std::vector<uint64_t> blocks;
+  for (uint64_t at = 0; at < size; at += kBlock) {
+    blocks.push_back(XXH3_64bits(p + at, std::min(kBlock, size - at)));
+  }
+  return XXH3_64bits(blocks.data(), blocks.size() * sizeof(uint64_t));
+}
+
 // Recomputes the header, section-table and payload checksums (layout in
-// src/io/snapshot_file.h) wherever the bytes are there to hash.
+// src/io/snapshot_file.h) wherever the bytes are there to hash, in the
+// format version the header names.
 void Reseal(std::string& s) {
   constexpr size_t kHeader = 56, kEntry = 32;
   if (s.size() < kHeader) return;
   StoreAt<uint64_t>(s, 48, XXH3_64bits(s.data(), 48));
+  const uint32_t version = LoadAt<uint32_t>(s, 8);
   const uint64_t num = LoadAt<uint64_t>(s, 40);
   if (s.size() < kHeader + 8 || num > (s.size() - kHeader - 8) / kEntry) return;
   for (uint64_t i = 0; i < num; ++i) {
@@ -53,7 +68,8 @@ void Reseal(std::string& s) {
     const uint64_t offset = LoadAt<uint64_t>(s, e + 8);
     const uint64_t size = LoadAt<uint64_t>(s, e + 16);
     if (offset <= s.size() && size <= s.size() - offset) {
-      StoreAt<uint64_t>(s, e + 24, XXH3_64bits(s.data() + offset, size));
+      StoreAt<uint64_t>(s, e + 24,
+                        PayloadChecksum(s.data() + offset, size, version));
     }
   }
   const size_t table_end = kHeader + num * kEntry;

@@ -62,9 +62,20 @@ int RemoveStaleTemps(const std::string& path);
 // codes) when it cannot be opened; kFailedPrecondition, naming the path, when
 // it is a directory or not a regular file; kDataLoss if it shrinks while
 // being read. Returns the size.
+//
+// `on_read(done)` is called each time the first `done` bytes have arrived
+// (every few MiB, and once at the end), so the caller can check them while
+// they are still in cache; an error it returns stops the read and is
+// returned. With `prefault`, a large destination's pages are faulted in by a
+// helper thread ahead of the reads (MADV_POPULATE_WRITE, Linux 5.14; skipped
+// where unsupported): on a VM a page fault costs about as much as copying the
+// page, and this way the two overlap.
 absl::StatusOr<uint64_t> ReadRegularFile(
     const std::string& path, std::string_view who,
-    absl::FunctionRef<char*(uint64_t size)> allocate);
+    absl::FunctionRef<char*(uint64_t size)> allocate,
+    absl::FunctionRef<absl::Status(uint64_t done)> on_read =
+        [](uint64_t) { return absl::OkStatus(); },
+    bool prefault = false);
 
 }  // namespace invitegraph::internal
 
