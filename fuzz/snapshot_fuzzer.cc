@@ -6,14 +6,20 @@
 // (graph_snapshot.cc) instead of dying at the first hash. A snapshot that
 // loads must also be safe to use: every accessor on every node, a round trip
 // through ToBytes, a Recommender on a few inviters, and with kept events
-// (events_snapshot.cc) a training set and abuse detection rebuilt from them.
+// (events_snapshot.cc) a training set and abuse detection rebuilt from them;
+// and the same bytes as a mapped file (LoadOptions::mmap), with and without
+// verify, load and serve the same graph.
 //
 //   build-fuzz/fuzz/snapshot_fuzzer -max_total_time=600 corpus/
 //   fuzz/corpus/snapshot
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -150,16 +156,43 @@ void Exercise(const SocialGraph& g) {
 }  // namespace
 }  // namespace invitegraph
 
+namespace invitegraph {
+namespace {
+
+// Bytes that loaded, as a file mapped with and without verify
+// (LoadOptions::mmap): both must load (they hold nothing a read refuses) and
+// serve the same graph safely.
+void ExerciseMapped(std::string_view bytes, const SocialGraph& read) {
+  static const std::string path =
+      "/tmp/invitegraph_snapshot_fuzzer_" + std::to_string(::getpid());
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    FUZZ_CHECK(out.good());
+  }
+  for (const bool verify : {false, true}) {
+    auto g = SocialGraph::Load(path, {.mmap = true, .verify = verify});
+    FUZZ_CHECK(g.ok() && g->mapped() && g->num_arcs() == read.num_arcs());
+    Exercise(*g);
+  }
+  std::remove(path.c_str());
+}
+
+void TryBytes(std::string_view bytes) {
+  if (auto g = SocialGraph::FromBytes(bytes); g.ok()) {
+    Exercise(*g);
+    ExerciseMapped(bytes, *g);
+  }
+}
+
+}  // namespace
+}  // namespace invitegraph
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using invitegraph::SocialGraph;
   const std::string_view raw(reinterpret_cast<const char*>(data), size);
-  if (auto g = SocialGraph::FromBytes(raw); g.ok()) invitegraph::Exercise(*g);
+  invitegraph::TryBytes(raw);
   std::string sealed(raw);
   invitegraph::Reseal(sealed);
-  if (sealed != raw) {
-    if (auto g = SocialGraph::FromBytes(sealed); g.ok()) {
-      invitegraph::Exercise(*g);
-    }
-  }
+  if (sealed != raw) invitegraph::TryBytes(sealed);
   return 0;
 }

@@ -227,6 +227,22 @@ class RegularFile {
 
 }  // namespace
 
+absl::StatusOr<MappedFile> MapRegularFile(const std::string& path,
+                                          std::string_view who) {
+  auto file = RegularFile::Open(path, who);
+  if (!file.ok()) return file.status();
+  MappedFile out;
+  out.size = file->size();
+  if (out.size == 0) return out;  // mmap(2) refuses a zero length
+  void* p = ::mmap(nullptr, out.size, PROT_READ, MAP_SHARED, file->fd(), 0);
+  if (p == MAP_FAILED) return Errno(errno, who, "mmap", path);
+  const uint64_t size = out.size;
+  out.data = std::shared_ptr<const char>(
+      static_cast<const char*>(p),
+      [size](const char* q) { ::munmap(const_cast<char*>(q), size); });
+  return out;
+}
+
 namespace {
 
 // Faults in the pages of [p, p + size) from the start, a few MiB at a time,

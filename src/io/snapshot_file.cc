@@ -308,14 +308,21 @@ absl::Status SnapshotReader::CheckPadding() const {
 }
 
 absl::StatusOr<SnapshotReader> SnapshotReader::Parse(
-    std::shared_ptr<const char> data, int64_t size, int threads) {
+    std::shared_ptr<const char> data, int64_t size, bool mapped,
+    absl::Span<const uint32_t> unchecked, int threads) {
   INVITEGRAPH_ASSIGN_OR_RETURN(
       SnapshotReader r, ParseHead(data.get(), static_cast<uint64_t>(size)));
   r.data_ = std::move(data);
+  r.mapped_ = mapped;
   INVITEGRAPH_RETURN_IF_ERROR(r.CheckPadding());
-  std::vector<const Entry*> all;
-  for (const Entry& e : r.entries_) all.push_back(&e);
-  INVITEGRAPH_RETURN_IF_ERROR(r.VerifyPayloads(all, threads));
+  std::vector<const Entry*> check;
+  for (const Entry& e : r.entries_) {
+    if (std::find(unchecked.begin(), unchecked.end(), e.tag) ==
+        unchecked.end()) {
+      check.push_back(&e);
+    }
+  }
+  INVITEGRAPH_RETURN_IF_ERROR(r.VerifyPayloads(check, threads));
   return r;
 }
 
@@ -407,13 +414,26 @@ absl::StatusOr<SnapshotReader> SnapshotReader::ReadFile(const std::string& path,
   return r;
 }
 
+absl::StatusOr<SnapshotReader> SnapshotReader::MapFile(
+    const std::string& path, absl::Span<const uint32_t> unchecked,
+    int threads) {
+  RemoveStaleTemps(path);
+  auto file = MapRegularFile(path, "snapshot");
+  if (!file.ok()) return file.status();
+  auto reader = Parse(file->data, static_cast<int64_t>(file->size),
+                      /*mapped=*/true, unchecked, threads);
+  if (!reader.ok()) return InFile(reader.status(), path, file->size);
+  return reader;
+}
+
 absl::StatusOr<SnapshotReader> SnapshotReader::FromBytes(std::string_view bytes,
                                                          int threads) {
   std::shared_ptr<uint64_t[]> buffer(new uint64_t[(bytes.size() + 7) / 8]);
   if (!bytes.empty()) std::memcpy(buffer.get(), bytes.data(), bytes.size());
   const char* p = reinterpret_cast<const char*>(buffer.get());
   return Parse(std::shared_ptr<const char>(std::move(buffer), p),
-               static_cast<int64_t>(bytes.size()), threads);
+               static_cast<int64_t>(bytes.size()), /*mapped=*/false, {},
+               threads);
 }
 
 absl::Status SnapshotReader::VerifyPayloads(

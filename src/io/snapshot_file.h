@@ -29,10 +29,11 @@
 // Reading validates everything before anything is used: magic, version, byte
 // order, header and table checksums, that every section lies inside the file
 // in order without overlap, that its length is a multiple of its element
-// size, that padding is zero, and every payload checksum; float sections are
-// read through GetFloats(), which checks every value against its
-// FloatDomain. A truncated, bit-flipped or foreign file is an error naming
-// what is wrong, never a crash.
+// size, that padding is zero, and every payload checksum (MapFile() may leave
+// named sections unchecked, for the caller to trust); float sections are read
+// through GetFloats(), which checks every value against its FloatDomain. A
+// truncated, bit-flipped or foreign file is an error naming what is wrong,
+// never a crash.
 #ifndef INVITEGRAPH_IO_SNAPSHOT_FILE_H_
 #define INVITEGRAPH_IO_SNAPSHOT_FILE_H_
 
@@ -186,9 +187,10 @@ class SnapshotWriter {
   std::vector<Section> sections_;
 };
 
-// A validated snapshot held in one buffer. Sections are views into it;
-// owner() keeps it alive, so that loaded arrays can point into it without a
-// copy.
+// A validated snapshot: an 8-byte aligned buffer holding the file (ReadFile,
+// FromBytes) or a read-only mapping of it (MapFile). Sections are views into
+// it; owner() keeps it alive, so that loaded arrays can point into it without
+// a copy.
 class SnapshotReader {
  public:
   // Reads and validates `path` (one bulk read of a regular file, file_io.h),
@@ -196,6 +198,14 @@ class SnapshotReader {
   // checksums are computed on up to `threads` threads (0: all cores).
   static absl::StatusOr<SnapshotReader> ReadFile(const std::string& path,
                                                  int threads = 0);
+  // Maps `path` read-only (MapRegularFile, file_io.h) and validates it as
+  // ReadFile() does, except the payload checksums of the sections tagged in
+  // `unchecked`: those bytes are not even read here (a mapped load is ready
+  // without touching them; the caller trusts them). Everything else, header,
+  // table, bounds, padding and the other payloads, is checked.
+  static absl::StatusOr<SnapshotReader> MapFile(
+      const std::string& path, absl::Span<const uint32_t> unchecked,
+      int threads = 0);
   // Copies and validates `bytes`.
   static absl::StatusOr<SnapshotReader> FromBytes(std::string_view bytes,
                                                   int threads = 0);
@@ -204,6 +214,8 @@ class SnapshotReader {
   std::string_view library_version() const { return library_version_; }
   uint32_t format_version() const { return format_version_; }
   int64_t file_bytes() const { return size_; }
+  // True for MapFile(): the sections view the file's pages.
+  bool mapped() const { return mapped_; }
   std::shared_ptr<const void> owner() const { return data_; }
 
   bool Has(uint32_t tag) const;
@@ -253,9 +265,11 @@ class SnapshotReader {
   // Every padding byte between sections is zero.
   absl::Status CheckPadding() const;
   // ParseHead() and CheckPadding() of the `size` bytes at `data` (kept alive
-  // by `data`), then every payload checksum.
-  static absl::StatusOr<SnapshotReader> Parse(std::shared_ptr<const char> data,
-                                              int64_t size, int threads);
+  // by `data`), then every payload checksum but those of the `unchecked`
+  // tags.
+  static absl::StatusOr<SnapshotReader> Parse(
+      std::shared_ptr<const char> data, int64_t size, bool mapped,
+      absl::Span<const uint32_t> unchecked, int threads);
   // kDataLoss naming the first (in table order) of `entries` whose payload
   // does not match its checksum.
   absl::Status VerifyPayloads(absl::Span<const Entry* const> entries,
@@ -272,6 +286,7 @@ class SnapshotReader {
 
   std::shared_ptr<const char> data_;
   int64_t size_ = 0;
+  bool mapped_ = false;
   uint32_t format_version_ = 0;
   std::string library_version_;
   std::string kind_;
