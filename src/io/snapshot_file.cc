@@ -11,8 +11,7 @@
 #include "invitegraph/status.h"
 #include "invitegraph/version.h"
 #include "io/file_io.h"
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "io/hash.h"
 
 namespace invitegraph::internal {
 
@@ -24,7 +23,7 @@ constexpr uint32_t kByteOrderMark = 0x0A0B0C0D;
 constexpr size_t kVersionField = 16;
 constexpr size_t kKindField = 8;
 
-uint64_t Hash(const void* p, size_t n) { return XXH3_64bits(p, n); }
+uint64_t Hash(const void* p, size_t n) { return Xxh3(p, n); }
 
 // Below this many payload bytes checksums are computed on the calling thread
 // alone: starting threads would cost more than they save (and tests and

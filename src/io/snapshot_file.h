@@ -100,7 +100,8 @@ absl::Status CheckFloat(std::string_view what, double value,
 template <typename T>
 bool AllInFloatDomain(absl::Span<const T> values, FloatDomain domain) {
   constexpr T kInf = std::numeric_limits<T>::infinity();
-  bool bad = false;
+  // An int accumulator: GCC vectorises an OR of ints, not of bools.
+  int bad = 0;
   switch (domain) {
     case FloatDomain::kNonNegative:
       for (const T v : values) bad |= !(v >= 0) | (v == kInf);
@@ -112,7 +113,7 @@ bool AllInFloatDomain(absl::Span<const T> values, FloatDomain domain) {
       for (const T v : values) bad |= (v == kInf) | (v == -kInf);
       break;
   }
-  return !bad;
+  return bad == 0;
 }
 
 // CheckFloat() on every element, named "<section>[<index>]".
