@@ -42,6 +42,9 @@ constexpr uint32_t kCats = Tag("CATG");   // int64 external category ids
 constexpr uint32_t kOffsets = Tag("OFFS");
 constexpr uint32_t kTargets = Tag("TGTS");
 constexpr uint32_t kArcs = Tag("ARCS");
+// The sections a loaded graph points into; the rest of a read buffer is
+// copied out and handed back (SnapshotReader::KeepOnly).
+constexpr uint32_t kCsrTags[] = {kOffsets, kTargets, kArcs};
 // The sections of a mapped load that are served from the file unchecked
 // (LoadOptions::mmap without verify): O(arcs) bytes. Everything else,
 // the row offsets too, is O(users) or less and checked.
@@ -626,7 +629,7 @@ absl::StatusOr<SocialGraph> SocialGraph::Load(const std::string& path,
   // arc records (their pages are read when requests touch them); with it,
   // the mapping is checked as a read is, in the same order, so it refuses
   // what a read refuses with the same message.
-  const auto r =
+  auto r =
       options.mmap
           ? SnapshotReader::MapFile(
                 path,
@@ -640,13 +643,16 @@ absl::StatusOr<SocialGraph> SocialGraph::Load(const std::string& path,
     return absl::Status(g.status().code(),
                         absl::StrCat(g.status().message(), " (", path, ")"));
   }
+  r->KeepOnly(kCsrTags);
   return g;
 }
 
 absl::StatusOr<SocialGraph> SocialGraph::FromBytes(std::string_view bytes) {
   INVITEGRAPH_ASSIGN_OR_RETURN(SnapshotReader r,
                                SnapshotReader::FromBytes(bytes));
-  return GraphFrom(r);
+  auto g = GraphFrom(r);
+  if (g.ok()) r.KeepOnly(kCsrTags);
+  return g;
 }
 
 }  // namespace invitegraph

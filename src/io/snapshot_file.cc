@@ -1,5 +1,8 @@
 #include "io/snapshot_file.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -32,6 +35,28 @@ constexpr uint64_t kParallelBytes = uint64_t{16} << 20;
 
 int ThreadsFor(uint64_t bytes, int threads) {
   return bytes < kParallelBytes ? 1 : ResolveThreads(threads);
+}
+
+// Snapshots at least this large are read into whole pages of their own, so
+// that KeepOnly() can hand back the pages of sections no longer needed.
+constexpr uint64_t kPagedBufferBytes = uint64_t{1} << 20;
+
+// A buffer for `size` bytes of snapshot, 8-byte aligned: page-aligned
+// anonymous memory (`*paged`) from kPagedBufferBytes on, the heap below.
+std::shared_ptr<char> NewBuffer(uint64_t size, bool* paged) {
+  *paged = false;
+  if (size >= kPagedBufferBytes) {
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) {
+      *paged = true;
+      return std::shared_ptr<char>(static_cast<char*>(p),
+                                   [size](char* q) { ::munmap(q, size); });
+    }
+  }
+  std::shared_ptr<uint64_t[]> words(new uint64_t[(size + 7) / 8]);
+  char* p = reinterpret_cast<char*>(words.get());
+  return std::shared_ptr<char>(std::move(words), p);
 }
 
 uint64_t NumBlocks(uint64_t size) {
@@ -341,7 +366,8 @@ absl::StatusOr<SnapshotReader> SnapshotReader::ReadFile(const std::string& path,
   // Litter of writers killed mid-save goes whenever the path is used.
   RemoveStaleTemps(path);
   // The buffer is the file's size (fstat), never a length read from it.
-  std::shared_ptr<uint64_t[]> buffer;
+  std::shared_ptr<char> buffer;
+  bool paged = false;
   const char* p = nullptr;
   uint64_t size = 0;
   // The head is checked as soon as it has arrived (a foreign or damaged file
@@ -386,16 +412,17 @@ absl::StatusOr<SnapshotReader> SnapshotReader::ReadFile(const std::string& path,
       path, "snapshot",
       [&](uint64_t n) {
         size = n;
-        buffer.reset(new uint64_t[(n + 7) / 8]);
-        p = reinterpret_cast<const char*>(buffer.get());
-        return reinterpret_cast<char*>(buffer.get());
+        buffer = NewBuffer(n, &paged);
+        p = buffer.get();
+        return buffer.get();
       },
       on_read, /*prefault=*/ResolveThreads(threads) > 1);
   if (!read.ok()) {
     return head_error.ok() ? read.status() : InFile(head_error, path, size);
   }
   SnapshotReader r = std::move(*head);
-  r.data_ = std::shared_ptr<const char>(std::move(buffer), p);
+  r.data_ = std::move(buffer);
+  r.paged_ = paged;
   absl::Status s = r.CheckPadding();
   if (s.ok() && r.format_version_ == 1) {
     std::vector<const Entry*> all;
@@ -427,12 +454,13 @@ absl::StatusOr<SnapshotReader> SnapshotReader::MapFile(
 
 absl::StatusOr<SnapshotReader> SnapshotReader::FromBytes(std::string_view bytes,
                                                          int threads) {
-  std::shared_ptr<uint64_t[]> buffer(new uint64_t[(bytes.size() + 7) / 8]);
+  bool paged = false;
+  std::shared_ptr<char> buffer = NewBuffer(bytes.size(), &paged);
   if (!bytes.empty()) std::memcpy(buffer.get(), bytes.data(), bytes.size());
-  const char* p = reinterpret_cast<const char*>(buffer.get());
-  return Parse(std::shared_ptr<const char>(std::move(buffer), p),
-               static_cast<int64_t>(bytes.size()), /*mapped=*/false, {},
-               threads);
+  auto r = Parse(std::move(buffer), static_cast<int64_t>(bytes.size()),
+                 /*mapped=*/false, {}, threads);
+  if (r.ok()) r->paged_ = paged;
+  return r;
 }
 
 absl::Status SnapshotReader::VerifyPayloads(
@@ -450,6 +478,27 @@ absl::Status SnapshotReader::VerifyPayloads(
     }
   }
   return absl::OkStatus();
+}
+
+void SnapshotReader::KeepOnly(absl::Span<const uint32_t> tags) {
+  if (!paged_) return;
+  std::vector<std::pair<uint64_t, uint64_t>> keep;  // [begin, end), in order
+  for (const Entry& e : entries_) {
+    if (std::find(tags.begin(), tags.end(), e.tag) != tags.end()) {
+      keep.emplace_back(e.offset, e.offset + e.size);
+    }
+  }
+  keep.emplace_back(size_, size_);
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  char* base = const_cast<char*>(data_.get());
+  uint64_t from = 0;
+  for (const auto& [begin, end] : keep) {
+    // The whole pages between the last kept section and this one.
+    const uint64_t a = (from + page - 1) / page * page;
+    const uint64_t b = begin / page * page;
+    if (a < b) ::madvise(base + a, b - a, MADV_DONTNEED);
+    from = std::max(from, end);
+  }
 }
 
 bool SnapshotReader::Has(uint32_t tag) const {

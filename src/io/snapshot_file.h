@@ -219,6 +219,14 @@ class SnapshotReader {
   bool mapped() const { return mapped_; }
   std::shared_ptr<const void> owner() const { return data_; }
 
+  // Hands the memory of every section but `tags` back to the system, once
+  // their contents have been copied out: a loaded graph keeps alive only the
+  // sections it points into (the CSR, most of the file), not the rest of the
+  // buffer. Views of other sections must not be used afterwards. Only whole
+  // pages of a buffer read into pages of its own (1 MiB and more) are
+  // returned; a mapped file is left as it is (its pages are page cache).
+  void KeepOnly(absl::Span<const uint32_t> tags);
+
   bool Has(uint32_t tag) const;
   // The section `tag` as an array of T; kDataLoss if it is missing or its
   // element size is not sizeof(T), and if `count` is given, unless it has
@@ -288,6 +296,7 @@ class SnapshotReader {
   std::shared_ptr<const char> data_;
   int64_t size_ = 0;
   bool mapped_ = false;
+  bool paged_ = false;  // data_ is anonymous memory of its own (KeepOnly)
   uint32_t format_version_ = 0;
   std::string library_version_;
   std::string kind_;

@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,6 +191,44 @@ TEST_CASE("Every block of a large section is checked, read or in memory",
   }
   std::ofstream(path, std::ios::binary) << bytes;
   CHECK(Unwrap(SocialGraph::Load(path)).num_arcs() == LargeGraph().num_arcs());
+}
+
+// How many of the whole pages in [p, p + n) are resident (mincore(2)).
+int ResidentPages(const char* p, size_t n) {
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t a = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t b = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (a >= b) return 0;
+  std::vector<unsigned char> in((b - a) / page);
+  REQUIRE(::mincore(reinterpret_cast<void*>(a), b - a, in.data()) == 0);
+  int resident = 0;
+  for (unsigned char c : in) resident += c & 1;
+  return resident;
+}
+
+TEST_CASE("A loaded graph keeps the memory of its arcs only", "[snapshot]") {
+  const std::string bytes = Unwrap(LargeGraph().ToBytes());
+  testing::TempDir dir("keep");
+  const std::string path = dir.File("g.igsnap");
+  std::ofstream(path, std::ios::binary) << bytes;
+  const auto [targets_at, targets_size] = testing::SectionRange(bytes, "TGTS");
+  for (const bool from_file : {true, false}) {
+    INFO("from a file " << from_file);
+    const SocialGraph g = Unwrap(from_file ? SocialGraph::Load(path)
+                                           : SocialGraph::FromBytes(bytes));
+    // The read buffer, located through the arcs that point into it.
+    const char* base =
+        reinterpret_cast<const char*>(g.arc_targets().data()) - targets_at;
+    CHECK(ResidentPages(base + targets_at, targets_size) > 0);
+    // Per-user columns and ids were copied out; their pages went back.
+    for (const std::string_view tag : {"USER", "AC07", "JRAT", "FSEN"}) {
+      INFO(tag);
+      const auto [at, size] = testing::SectionRange(bytes, tag);
+      REQUIRE(size > 3 * 4096);
+      CHECK(ResidentPages(base + at, size) == 0);
+    }
+    testing::CheckSameGraph(g, LargeGraph());
+  }
 }
 
 // A graph with every float section filled: abuse scores, centrality, and a
