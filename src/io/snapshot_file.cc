@@ -91,7 +91,7 @@ std::vector<std::vector<uint64_t>> BlockHashes(
   return blocks;
 }
 
-// The checksums of `payloads` in format `version` (SectionChecksum).
+// The checksums of `payloads` in format `version` (snapshot_file.h).
 std::vector<uint64_t> Checksums(absl::Span<const std::string_view> payloads,
                                 uint32_t version, int threads) {
   uint64_t total = 0;
@@ -169,12 +169,6 @@ std::string TagName(uint32_t tag) {
     s[i] = (c >= 0x20 && c < 0x7F) ? c : '?';
   }
   return s;
-}
-
-uint64_t SectionChecksum(const char* data, uint64_t size, uint32_t version,
-                         int threads) {
-  const std::string_view payload(data, size);
-  return Checksums({&payload, 1}, version, threads)[0];
 }
 
 std::string SnapshotWriter::Head() const {

@@ -16,7 +16,7 @@
 //   then the payloads, each at a 64-byte aligned offset, in table order, and
 //   nothing after the last one; padding bytes are zero.
 //
-// A payload's checksum (SectionChecksum) depends on the format version:
+// A payload's checksum depends on the format version:
 //   1: XXH3-64 of the payload;
 //   2: XXH3-64 of the array of the XXH3-64s of its 1 MiB blocks (the last one
 //      shorter; no blocks, an empty array, for an empty payload), as uint64
@@ -142,11 +142,6 @@ constexpr uint32_t Tag(const char (&s)[5]) {
 }
 std::string TagName(uint32_t tag);
 
-// The checksum of a payload of `size` bytes at `data` in format `version`
-// (see above), hashing blocks on up to `threads` threads (0: all cores).
-uint64_t SectionChecksum(const char* data, uint64_t size, uint32_t version,
-                         int threads = 1);
-
 // Collects sections (as views: the data must outlive the writer) and writes
 // them out.
 class SnapshotWriter {
@@ -195,8 +190,10 @@ class SnapshotWriter {
 class SnapshotReader {
  public:
   // Reads and validates `path` (one bulk read of a regular file, file_io.h),
-  // first removing the litter of writers of `path` killed mid-save. Payload
-  // checksums are computed on up to `threads` threads (0: all cores).
+  // first removing the litter of writers of `path` killed mid-save. Format 2
+  // blocks are hashed as they arrive; `threads` (0: all cores) bounds the
+  // threads used besides: a helper faulting the buffer in ahead of the reads
+  // when more than one, and format 1 checksums.
   static absl::StatusOr<SnapshotReader> ReadFile(const std::string& path,
                                                  int threads = 0);
   // Maps `path` read-only (MapRegularFile, file_io.h) and validates it as
@@ -207,7 +204,7 @@ class SnapshotReader {
   static absl::StatusOr<SnapshotReader> MapFile(
       const std::string& path, absl::Span<const uint32_t> unchecked,
       int threads = 0);
-  // Copies and validates `bytes`.
+  // Copies and validates `bytes`, hashing on up to `threads` threads.
   static absl::StatusOr<SnapshotReader> FromBytes(std::string_view bytes,
                                                   int threads = 0);
 
