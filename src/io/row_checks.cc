@@ -123,22 +123,23 @@ bool RowsValid(absl::Span<const uint64_t> off, absl::Span<const uint32_t> keys,
 }
 
 // The fast pass of CheckSymmetric, for rows that passed CheckRows. The arcs
-// u -> v with u < v must be exactly the reverses of those with u > v. They
-// are bucketed by v (kShift bits: a bucket's rows and cursors stay in cache),
-// in the order of u, as packed (v, u) pairs; then bucket by bucket the u's
-// of row v's entries, in order, must be row v's first keys (one cursor per
-// row). Each match is a key of row v below v, a different one each time (the
-// cursor moves on); with as many arcs below the diagonal as above it, every
-// key below the diagonal is matched, so nothing is left to check after.
-bool ArcsSymmetric(absl::Span<const uint64_t> off,
-                   absl::Span<const uint32_t> targets, int threads) {
-  constexpr int kShift = 13;
-  constexpr uint32_t kWidth = uint32_t{1} << kShift;
+// u -> v with u < v (in each sorted row, the keys after the first one above
+// u) must be exactly the reverses of those with u > v. They are bucketed by v
+// (2^shift rows a bucket, so a bucket's rows and cursors stay in cache), in
+// the order of u, as (v - bucket start, u) packed into a Pair; then bucket by
+// bucket the u's of row v's entries, in order, must be row v's first keys
+// (one cursor per row). Each match is a key of row v below v, a different one
+// each time (the cursor moves on); with as many arcs below the diagonal as
+// above it, every key below the diagonal is matched, so nothing is left to
+// check after.
+template <typename Pair>
+bool ArcsSymmetricAs(absl::Span<const uint64_t> off,
+                     absl::Span<const uint32_t> targets, int threads, int shift,
+                     int u_bits) {
+  const uint32_t width = uint32_t{1} << shift;
   const uint32_t n = static_cast<uint32_t>(off.size() - 1);
   const uint64_t m = targets.size();
-  if (m == 0) return true;
-  const uint32_t num_buckets = (n >> kShift) + 1;
-  threads = ThreadsFor(m, threads);
+  const uint32_t num_buckets = (n >> shift) + 1;
   // Parts: source ranges of about m / threads arcs each.
   std::vector<uint32_t> part(threads + 1, n);
   for (int t = 0; t < threads; ++t) {
@@ -148,18 +149,23 @@ bool ArcsSymmetric(absl::Span<const uint64_t> off,
                               off.begin());
   }
   part[0] = 0;
-  // Per part and bucket, the arcs u -> v, u < v; a self-loop fails at once.
+  // Per row, where its keys above the diagonal start; per part and bucket,
+  // how many arcs u -> v, u < v, it holds. A self-loop fails at once.
+  std::vector<uint64_t> upper(n);
   std::vector<uint64_t> count(static_cast<size_t>(threads) * num_buckets, 0);
   std::atomic<bool> self_loop{false};
   (void)ParallelForRange(threads, threads, 1, [&](int64_t t, int64_t) {
     uint64_t* c = count.data() + t * num_buckets;
+    bool loop = false;
     for (uint32_t u = part[t]; u < part[t + 1]; ++u) {
-      for (uint64_t i = off[u]; i < off[u + 1]; ++i) {
-        const uint32_t v = targets[i];
-        if (v == u) self_loop.store(true, std::memory_order_relaxed);
-        c[v >> kShift] += v > u;
-      }
+      const uint32_t* b = targets.data() + off[u];
+      const uint32_t* e = targets.data() + off[u + 1];
+      const uint32_t* s = std::upper_bound(b, e, u);
+      loop |= s > b && s[-1] == u;
+      upper[u] = static_cast<uint64_t>(s - targets.data());
+      for (; s < e; ++s) ++c[*s >> shift];
     }
+    if (loop) self_loop.store(true, std::memory_order_relaxed);
     return absl::OkStatus();
   });
   if (self_loop.load()) return false;
@@ -178,37 +184,54 @@ bool ArcsSymmetric(absl::Span<const uint64_t> off,
   const uint64_t total = bucket[num_buckets];
   // The arcs below the diagonal must be as many as those above it.
   if (2 * total != m) return false;
-  std::unique_ptr<uint64_t[]> pairs(new uint64_t[total]);
+  std::unique_ptr<Pair[]> pairs(new Pair[total]);
   (void)ParallelForRange(threads, threads, 1, [&](int64_t t, int64_t) {
     uint64_t* w = write.data() + t * num_buckets;
     for (uint32_t u = part[t]; u < part[t + 1]; ++u) {
-      for (uint64_t i = off[u]; i < off[u + 1]; ++i) {
+      for (uint64_t i = upper[u]; i < off[u + 1]; ++i) {
         const uint32_t v = targets[i];
-        if (v > u) pairs[w[v >> kShift]++] = uint64_t{v} << 32 | u;
+        pairs[w[v >> shift]++] = Pair{v & (width - 1)} << u_bits | u;
       }
     }
     return absl::OkStatus();
   });
+  const Pair u_mask = (Pair{1} << u_bits) - 1;
   std::atomic<bool> ok{true};
   (void)ParallelForRange(
       num_buckets, threads, 4, [&](int64_t b_begin, int64_t b_end) {
-        std::vector<uint64_t> cursor(kWidth);
+        std::vector<uint64_t> cursor(width);
         for (int64_t b = b_begin; b < b_end && ok.load(); ++b) {
-          const uint32_t v0 = static_cast<uint32_t>(b) << kShift;
-          const uint32_t v1 = std::min(n, v0 + kWidth);
+          const uint32_t v0 = static_cast<uint32_t>(b) << shift;
+          const uint32_t v1 = std::min(n, v0 + width);
           for (uint32_t v = v0; v < v1; ++v) cursor[v - v0] = off[v];
           bool good = true;
           for (uint64_t k = bucket[b]; k < bucket[b + 1]; ++k) {
-            const uint32_t v = static_cast<uint32_t>(pairs[k] >> 32);
-            const uint32_t u = static_cast<uint32_t>(pairs[k]);
-            const uint64_t c = cursor[v - v0]++;
-            good &= c < off[v + 1] && targets[c] == u;
+            const uint32_t v = static_cast<uint32_t>(pairs[k] >> u_bits);
+            const uint32_t u = static_cast<uint32_t>(pairs[k] & u_mask);
+            const uint64_t c = cursor[v]++;
+            good &= c < off[v0 + v + 1] && targets[c] == u;
           }
           if (!good) ok.store(false);
         }
         return absl::OkStatus();
       });
   return ok.load();
+}
+
+bool ArcsSymmetric(absl::Span<const uint64_t> off,
+                   absl::Span<const uint32_t> targets, int threads) {
+  if (targets.empty()) return true;
+  // 4 096 rows a bucket; a pair fits 4 bytes while a node id takes at most
+  // 20 bits (a million users), else 8.
+  constexpr int kShift = 12;
+  const uint64_t n = off.size() - 1;
+  int u_bits = 1;
+  while ((uint64_t{1} << u_bits) < n) ++u_bits;
+  threads = ThreadsFor(targets.size(), threads);
+  if (u_bits + kShift <= 32) {
+    return ArcsSymmetricAs<uint32_t>(off, targets, threads, kShift, u_bits);
+  }
+  return ArcsSymmetricAs<uint64_t>(off, targets, threads, kShift, 32);
 }
 
 }  // namespace
