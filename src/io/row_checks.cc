@@ -70,24 +70,31 @@ absl::Status ArcByArc(absl::Span<const uint64_t> off,
 }
 
 // Descents (i with keys[i] <= keys[i - 1]) in [begin, end), begin >= 1, and
-// whether a key there is >= bound. Branch-free, so the compiler vectorises
-// both loops.
+// whether a key there is >= bound. One branch-free pass the compiler
+// vectorises (32-bit counters, so in pieces of at most 2^31 keys).
 struct KeyScan {
   uint64_t descents = 0;
   bool out_of_range = false;
 };
 KeyScan ScanKeys(const uint32_t* k, uint64_t begin, uint64_t end,
                  uint64_t bound) {
+  // A bound above every uint32 is clamped for the vector compare; then no
+  // key is out of range, whatever the compare flags.
+  const bool clamp = bound > UINT32_MAX;
+  const uint32_t b = clamp ? UINT32_MAX : static_cast<uint32_t>(bound);
   KeyScan s;
-  uint64_t descents = 0;
-  for (uint64_t i = begin; i < end; ++i) descents += k[i] <= k[i - 1];
-  s.descents = descents;
-  if (bound <= UINT32_MAX) {
-    const uint32_t b = static_cast<uint32_t>(bound);
-    uint32_t out = 0;
-    for (uint64_t i = begin; i < end; ++i) out |= k[i] >= b;
-    s.out_of_range = out != 0;
+  uint32_t out = 0;
+  for (uint64_t at = begin; at < end;) {
+    const uint64_t stop = std::min(end, at + (uint64_t{1} << 31));
+    uint32_t descents = 0;
+    for (uint64_t i = at; i < stop; ++i) {
+      descents += k[i] <= k[i - 1];
+      out |= k[i] >= b;
+    }
+    s.descents += descents;
+    at = stop;
   }
+  s.out_of_range = out != 0 && !clamp;
   return s;
 }
 
