@@ -149,6 +149,10 @@ void InitGraph(py::module_& m) {
           "tag_offsets, numbers}), or None.")
       .def_property_readonly("has_events", &SocialGraph::has_events,
                              "True if built with keep_events.")
+      .def_property_readonly(
+          "mapped", &SocialGraph::mapped,
+          "True if the arcs are served from a mapped snapshot file "
+          "(load(path, mmap=True)).")
       .def_property_readonly("has_abuse", &SocialGraph::has_abuse,
                              "True if abuse scores are attached.")
       .def_property_readonly(
@@ -469,18 +473,25 @@ dict
           "(invitegraph.SocialGraph.save documents it). GIL released.")
       .def_static(
           "load",
-          [](const std::filesystem::path& path) {
+          [](const std::filesystem::path& path, bool mmap, bool verify,
+             py::handle threads_arg) {
+            const LoadOptions options{
+                .mmap = mmap,
+                .verify = verify,
+                .num_threads = static_cast<int>(
+                    ExactInt(threads_arg, "num_threads", 0, kInt32Max))};
             absl::StatusOr<SocialGraph> g = absl::UnknownError("");
             {
               py::gil_scoped_release nogil;
-              g = SocialGraph::Load(path.string());
+              g = SocialGraph::Load(path.string(), options);
             }
             ThrowIfFileError(g.status());
             return std::move(*g);
           },
-          py::arg("path"),
-          "Reads a snapshot written by save() (invitegraph.SocialGraph.load "
-          "documents it). GIL released.")
+          py::arg("path"), py::kw_only(), py::arg("mmap") = false,
+          py::arg("verify") = false, py::arg("num_threads") = 0,
+          "Reads a snapshot written by save(), or with mmap=True maps its "
+          "arcs (invitegraph.SocialGraph.load documents it). GIL released.")
       .def(
           "to_bytes",
           [](const SocialGraph& g, bool events) {

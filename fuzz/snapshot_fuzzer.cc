@@ -6,13 +6,20 @@
 // (graph_snapshot.cc) instead of dying at the first hash. A snapshot that
 // loads must also be safe to use: every accessor on every node, a round trip
 // through ToBytes, a Recommender on a few inviters, and with kept events
-// (events_snapshot.cc) a training set and abuse detection rebuilt from them.
+// (events_snapshot.cc) a training set and abuse detection rebuilt from them;
+// and the same bytes as a mapped file (LoadOptions::mmap), with and without
+// verify, load and serve the same graph.
 //
 //   build-fuzz/fuzz/snapshot_fuzzer -max_total_time=600 corpus/
 //   fuzz/corpus/snapshot
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,12 +47,26 @@ void StoreAt(std::string& s, size_t at, T v) {
   std::memcpy(s.data() + at, &v, sizeof(T));
 }
 
+// A payload's checksum in format `version` (src/io/snapshot_file.h): 1, the
+// XXH3-64 of the payload; 2, the XXH3-64 of the XXH3-64s of its 1 MiB blocks.
+uint64_t PayloadChecksum(const char* p, uint64_t size, uint32_t version) {
+  if (version == 1) return XXH3_64bits(p, size);
+  constexpr uint64_t kBlock = uint64_t{1} << 20;
+  std::vector<uint64_t> blocks;
+  for (uint64_t at = 0; at < size; at += kBlock) {
+    blocks.push_back(XXH3_64bits(p + at, std::min(kBlock, size - at)));
+  }
+  return XXH3_64bits(blocks.data(), blocks.size() * sizeof(uint64_t));
+}
+
 // Recomputes the header, section-table and payload checksums (layout in
-// src/io/snapshot_file.h) wherever the bytes are there to hash.
+// src/io/snapshot_file.h) wherever the bytes are there to hash, in the
+// format version the header names.
 void Reseal(std::string& s) {
   constexpr size_t kHeader = 56, kEntry = 32;
   if (s.size() < kHeader) return;
   StoreAt<uint64_t>(s, 48, XXH3_64bits(s.data(), 48));
+  const uint32_t version = LoadAt<uint32_t>(s, 8);
   const uint64_t num = LoadAt<uint64_t>(s, 40);
   if (s.size() < kHeader + 8 || num > (s.size() - kHeader - 8) / kEntry) return;
   for (uint64_t i = 0; i < num; ++i) {
@@ -53,7 +74,8 @@ void Reseal(std::string& s) {
     const uint64_t offset = LoadAt<uint64_t>(s, e + 8);
     const uint64_t size = LoadAt<uint64_t>(s, e + 16);
     if (offset <= s.size() && size <= s.size() - offset) {
-      StoreAt<uint64_t>(s, e + 24, XXH3_64bits(s.data() + offset, size));
+      StoreAt<uint64_t>(s, e + 24,
+                        PayloadChecksum(s.data() + offset, size, version));
     }
   }
   const size_t table_end = kHeader + num * kEntry;
@@ -134,16 +156,43 @@ void Exercise(const SocialGraph& g) {
 }  // namespace
 }  // namespace invitegraph
 
+namespace invitegraph {
+namespace {
+
+// Bytes that loaded, as a file mapped with and without verify
+// (LoadOptions::mmap): both must load (they hold nothing a read refuses) and
+// serve the same graph safely.
+void ExerciseMapped(std::string_view bytes, const SocialGraph& read) {
+  static const std::string path =
+      "/tmp/invitegraph_snapshot_fuzzer_" + std::to_string(::getpid());
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    FUZZ_CHECK(out.good());
+  }
+  for (const bool verify : {false, true}) {
+    auto g = SocialGraph::Load(path, {.mmap = true, .verify = verify});
+    FUZZ_CHECK(g.ok() && g->mapped() && g->num_arcs() == read.num_arcs());
+    Exercise(*g);
+  }
+  std::remove(path.c_str());
+}
+
+void TryBytes(std::string_view bytes) {
+  if (auto g = SocialGraph::FromBytes(bytes); g.ok()) {
+    Exercise(*g);
+    ExerciseMapped(bytes, *g);
+  }
+}
+
+}  // namespace
+}  // namespace invitegraph
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using invitegraph::SocialGraph;
   const std::string_view raw(reinterpret_cast<const char*>(data), size);
-  if (auto g = SocialGraph::FromBytes(raw); g.ok()) invitegraph::Exercise(*g);
+  invitegraph::TryBytes(raw);
   std::string sealed(raw);
   invitegraph::Reseal(sealed);
-  if (sealed != raw) {
-    if (auto g = SocialGraph::FromBytes(sealed); g.ok()) {
-      invitegraph::Exercise(*g);
-    }
-  }
+  if (sealed != raw) invitegraph::TryBytes(sealed);
   return 0;
 }

@@ -69,8 +69,23 @@ int Run(int64_t n_users, int64_t requests, uint64_t seed) {
   t0 = std::chrono::steady_clock::now();
   const auto loaded = ig::SocialGraph::Load(snap);
   const double load_s = Seconds(t0);
+  // The same file mapped (LoadOptions::mmap): the arcs are served from the
+  // page cache, so the graph is ready without reading them; then mapped and
+  // checked in full (verify), still without a copy.
+  t0 = std::chrono::steady_clock::now();
+  auto mapped = ig::SocialGraph::Load(snap, {.mmap = true});
+  const double mapped_s = Seconds(t0);
+  const bool mapped_ok = mapped.ok() && mapped->num_arcs() == g->num_arcs();
+  mapped = absl::UnknownError("released");
+  t0 = std::chrono::steady_clock::now();
+  auto verified = ig::SocialGraph::Load(snap, {.mmap = true, .verify = true});
+  const double verified_s = Seconds(t0);
+  const bool verified_ok =
+      verified.ok() && verified->num_arcs() == g->num_arcs();
+  verified = absl::UnknownError("released");
   std::remove(snap.c_str());
-  if (!snap_bytes.ok() || !loaded.ok() || loaded->num_arcs() != g->num_arcs()) {
+  if (!snap_bytes.ok() || !loaded.ok() || loaded->num_arcs() != g->num_arcs() ||
+      !mapped_ok || !verified_ok) {
     std::fprintf(stderr, "snapshot round trip failed\n");
     return 1;
   }
@@ -153,7 +168,11 @@ int Run(int64_t n_users, int64_t requests, uint64_t seed) {
   std::printf("%-44s %14.2f %14s\n", "snapshot load, validated (s)", load_s,
               "");
   std::printf("%-44s %14.2f %14s\n", "snapshot load (GB/s)",
-              double(*snap_bytes) / 1e9 / load_s, "");
+              double(*snap_bytes) / 1e9 / load_s, ">= 1");
+  std::printf("%-44s %14.3f %14s\n", "snapshot load, mapped: ready in (s)",
+              mapped_s, "");
+  std::printf("%-44s %14.2f %14s\n", "snapshot load, mapped + verify (s)",
+              verified_s, "");
   std::printf("%-44s %14.1f %14s\n", "Recommend p50, random users (us)",
               pct(lat, 0.5), "<= 60");
   std::printf("%-44s %14.1f %14s\n", "Recommend p99, random users (us)",

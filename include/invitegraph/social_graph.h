@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "invitegraph/graph_config.h"
@@ -119,6 +120,32 @@ struct SnapshotOptions {
   bool events = true;
 };
 
+// Options of SocialGraph::Load().
+struct LoadOptions {
+  // Serve the arcs -- row offsets, neighbour ids and arc records, most of a
+  // snapshot's bytes -- from a read-only shared mapping of the file (mmap(2))
+  // instead of reading them: the graph is ready in a time independent of the
+  // number of arcs (the per-user columns and item index are still read and
+  // checked, O(users + purchase rows)), and its arcs take no memory of their
+  // own, only page cache shared with every process mapping the same file.
+  // Pages are read when first touched. Unless `verify`, the neighbour ids
+  // and arc records are trusted, not checked: a file damaged or rewritten in
+  // place can make requests fail or read out of bounds. Safe with Save():
+  // it renames a new file over the path, so a mapping keeps the old file;
+  // deleting the path is harmless too (docs/snapshots.md, "Mapped loads").
+  bool mmap = false;
+  // With mmap: also check the mapped arcs as a read does (checksums, sorted
+  // rows, ids in range, symmetric arcs): O(arcs) time, still no copy. A load
+  // without mmap always checks everything; this is then ignored.
+  bool verify = false;
+  // Threads for checksums and checks (0: all cores). The outcome, graph or
+  // error, is the same for every count.
+  int num_threads = 0;
+
+  // kInvalidArgument naming the field: num_threads < 0.
+  absl::Status Validate() const;
+};
+
 struct ForgetReport {
   int64_t forgotten = 0;  // distinct users removed
   int64_t unknown = 0;    // ids skipped because they were not in the graph
@@ -146,10 +173,16 @@ class SocialGraph {
   // validates every length, checksum and index before returning: a
   // truncated, damaged or wrong-version file is kDataLoss or
   // kFailedPrecondition naming the problem. The loaded graph answers exactly
-  // as the saved one did.
+  // as the saved one did. With LoadOptions::mmap the arcs are mapped instead
+  // of read, and checked only with LoadOptions::verify (see there).
   absl::StatusOr<int64_t> Save(const std::string& path,
                                const SnapshotOptions& options = {}) const;
-  static absl::StatusOr<SocialGraph> Load(const std::string& path);
+  static absl::StatusOr<SocialGraph> Load(const std::string& path,
+                                          const LoadOptions& options = {});
+  // True when the arcs are served from a mapped snapshot file
+  // (LoadOptions::mmap): they live as long as this graph or a copy of it
+  // does. Graphs made from it (Update, Forget) own theirs.
+  bool mapped() const;
   // The same bytes in memory (pickling, shipping to Spark executors).
   absl::StatusOr<std::string> ToBytes(
       const SnapshotOptions& options = {}) const;

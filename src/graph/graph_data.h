@@ -56,10 +56,13 @@ struct SparseRows {
 // part (a GraphData binds to `const Topology&`, as centrality's ViewOf does).
 
 // The contact graph: CSR adjacency of directed arcs. The storage is owned by
-// `csr_owner` (a Boost compressed_sparse_row_graph, see csr.h); the spans
-// view it.
+// `csr_owner`, whatever keeps it: a Boost compressed_sparse_row_graph (csr.h)
+// for built graphs, the read buffer of a loaded snapshot, or a read-only
+// mapping of the snapshot file (LoadOptions::mmap, io/graph_snapshot.cc). The
+// spans view it, so every reader sees one interface whoever owns the bytes.
 struct Topology {
   std::shared_ptr<const void> csr_owner;
+  bool mapped = false;  // csr_owner is a mapping of a snapshot file
   absl::Span<const uint64_t> offsets;  // num_nodes + 1
   absl::Span<const NodeId> targets;    // num_arcs, sorted within each row
   absl::Span<const PackedArc> arcs;    // num_arcs

@@ -93,6 +93,7 @@ Timestamp SocialGraph::as_of() const { return data_->as_of; }
 const GraphConfig& SocialGraph::config() const { return data_->config; }
 GraphStats SocialGraph::stats() const { return data_->stats; }
 bool SocialGraph::has_events() const { return data_->events != nullptr; }
+bool SocialGraph::mapped() const { return data_->mapped; }
 bool SocialGraph::has_abuse() const { return !data_->suspicion.empty(); }
 float SocialGraph::suspicion(NodeId node) const {
   return data_->suspicion.empty() ? 0.0f : data_->suspicion[node];

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -19,7 +21,11 @@ namespace invitegraph::internal {
 
 namespace {
 
-constexpr uint64_t kMaxIo = uint64_t{1} << 30;  // per read(2)/write(2) call
+constexpr uint64_t kMaxIo = uint64_t{1} << 30;  // per write(2) call
+// Per read(2) call: small enough that on_read sees bytes still in cache.
+constexpr uint64_t kReadChunk = uint64_t{4} << 20;
+// Destinations below this size are not prefaulted by a helper thread.
+constexpr uint64_t kPrefaultBytes = uint64_t{64} << 20;
 
 absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
 
@@ -180,46 +186,128 @@ absl::StatusOr<int64_t> WriteFileAtomically(
   return total;
 }
 
+namespace {
+
+// An open regular file and its size; refuses directories, FIFOs and devices
+// by name. The descriptor is closed with the object.
+class RegularFile {
+ public:
+  static absl::StatusOr<RegularFile> Open(const std::string& path,
+                                          std::string_view who) {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    RegularFile f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (f.fd_ < 0) return Errno(errno, who, "open", path);
+    struct stat st;
+    if (::fstat(f.fd_, &st) != 0) return Errno(errno, who, "stat", path);
+    if (!S_ISREG(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          Sv(who), ": ", path,
+          S_ISDIR(st.st_mode)
+              ? " is a directory, not a file"
+              : " is not a regular file (a FIFO, socket or device)"));
+    }
+    f.size_ = static_cast<uint64_t>(st.st_size);
+    return f;
+  }
+  RegularFile(RegularFile&& o) noexcept : fd_(o.fd_), size_(o.size_) {
+    o.fd_ = -1;
+  }
+  RegularFile& operator=(RegularFile&&) = delete;
+  ~RegularFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+  uint64_t size() const { return size_; }
+
+ private:
+  explicit RegularFile(int fd) : fd_(fd) {}
+  int fd_;
+  uint64_t size_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<MappedFile> MapRegularFile(const std::string& path,
+                                          std::string_view who) {
+  auto file = RegularFile::Open(path, who);
+  if (!file.ok()) return file.status();
+  MappedFile out;
+  out.size = file->size();
+  if (out.size == 0) return out;  // mmap(2) refuses a zero length
+  void* p = ::mmap(nullptr, out.size, PROT_READ, MAP_SHARED, file->fd(), 0);
+  if (p == MAP_FAILED) return Errno(errno, who, "mmap", path);
+  const uint64_t size = out.size;
+  out.data = std::shared_ptr<const char>(
+      static_cast<const char*>(p),
+      [size](const char* q) { ::munmap(const_cast<char*>(q), size); });
+  return out;
+}
+
+namespace {
+
+// Faults in the pages of [p, p + size) from the start, a few MiB at a time,
+// until done or `stop`; stops at the first refusal (a kernel without
+// MADV_POPULATE_WRITE), leaving the faults to the reads.
+void Prefault(char* p, uint64_t size, const std::atomic<bool>& stop) {
+#ifdef MADV_POPULATE_WRITE
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  uint64_t at = (reinterpret_cast<uint64_t>(p) + page - 1) / page * page;
+  const uint64_t end = (reinterpret_cast<uint64_t>(p) + size) / page * page;
+  constexpr uint64_t kStep = uint64_t{8} << 20;
+  for (; at < end && !stop.load(std::memory_order_relaxed); at += kStep) {
+    if (::madvise(reinterpret_cast<void*>(at), std::min(kStep, end - at),
+                  MADV_POPULATE_WRITE) != 0) {
+      return;
+    }
+  }
+#else
+  (void)p;
+  (void)size;
+  (void)stop;
+#endif
+}
+
+}  // namespace
+
 absl::StatusOr<uint64_t> ReadRegularFile(
     const std::string& path, std::string_view who,
-    absl::FunctionRef<char*(uint64_t size)> allocate) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return Errno(errno, who, "open", path);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int e = errno;
-    ::close(fd);
-    return Errno(e, who, "stat", path);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return absl::FailedPreconditionError(absl::StrCat(
-        Sv(who), ": ", path,
-        S_ISDIR(st.st_mode)
-            ? " is a directory, not a file"
-            : " is not a regular file (a FIFO, socket or device)"));
-  }
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+    absl::FunctionRef<char*(uint64_t size)> allocate,
+    absl::FunctionRef<absl::Status(uint64_t done)> on_read, bool prefault) {
+  auto file = RegularFile::Open(path, who);
+  if (!file.ok()) return file.status();
+  const int fd = file->fd();
+  const uint64_t size = file->size();
   char* p = allocate(size);
+  std::atomic<bool> stop{false};
+  std::thread helper;
+  if (prefault && size >= kPrefaultBytes) {
+    helper = std::thread([&] { Prefault(p, size, stop); });
+  }
+  // Joins the helper on every way out.
+  struct Join {
+    std::atomic<bool>& stop;
+    std::thread& helper;
+    ~Join() {
+      stop.store(true);
+      if (helper.joinable()) helper.join();
+    }
+  } join{stop, helper};
   uint64_t done = 0;
   while (done < size) {
-    const ssize_t r = ::read(fd, p + done, std::min(size - done, kMaxIo));
+    const ssize_t r = ::read(fd, p + done, std::min(size - done, kReadChunk));
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      const int e = errno;
-      ::close(fd);
-      return Errno(e, who, "read", path);
-    }
+    if (r < 0) return Errno(errno, who, "read", path);
     if (r == 0) {
-      ::close(fd);
       return absl::DataLossError(absl::StrCat(
           Sv(who), ": ", path, " shrank from ", size, " to ", done,
           " bytes while being read (truncated by another writer?)"));
     }
     done += static_cast<uint64_t>(r);
+    if (absl::Status s = on_read(done); !s.ok()) return s;
   }
-  ::close(fd);
+  if (size == 0) {
+    if (absl::Status s = on_read(0); !s.ok()) return s;
+  }
   return size;
 }
 

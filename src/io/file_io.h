@@ -27,14 +27,23 @@
 // replace `path` (linkat does not overwrite), so it still leaves a window for
 // litter, and is missing on some filesystems; the lock covers every case.
 //
-// Reading. Only a regular file is read (a directory, FIFO or device is an
-// error naming the path, and a FIFO is never waited on); its size comes from
-// fstat(2), so no length inside the file can make a read allocate more than
-// the file holds.
+// Reading. Only a regular file is read or mapped (a directory, FIFO or
+// device is an error naming the path, and a FIFO is never waited on); its
+// size comes from fstat(2), so no length inside the file can make a read
+// allocate more than the file holds.
+//
+// Mapping (MapRegularFile) shares the file's page cache instead of copying
+// it. A mapping keeps the file it was made of: Save renames a new file over
+// the path, so mappings of the old one stay whole (the old inode lives until
+// the last mapping goes), and deleting the path is harmless too. What a
+// mapping cannot survive is a write into the same file: another program
+// rewriting it in place changes the mapped bytes under the reader, and
+// truncating it makes reads of the lost pages fault (SIGBUS).
 #ifndef INVITEGRAPH_IO_FILE_IO_H_
 #define INVITEGRAPH_IO_FILE_IO_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -62,9 +71,32 @@ int RemoveStaleTemps(const std::string& path);
 // codes) when it cannot be opened; kFailedPrecondition, naming the path, when
 // it is a directory or not a regular file; kDataLoss if it shrinks while
 // being read. Returns the size.
+//
+// `on_read(done)` is called each time the first `done` bytes have arrived
+// (every few MiB, and once at the end), so the caller can check them while
+// they are still in cache; an error it returns stops the read and is
+// returned. With `prefault`, a large destination's pages are faulted in by a
+// helper thread ahead of the reads (MADV_POPULATE_WRITE, Linux 5.14; skipped
+// where unsupported): on a VM a page fault costs about as much as copying the
+// page, and this way the two overlap.
 absl::StatusOr<uint64_t> ReadRegularFile(
     const std::string& path, std::string_view who,
-    absl::FunctionRef<char*(uint64_t size)> allocate);
+    absl::FunctionRef<char*(uint64_t size)> allocate,
+    absl::FunctionRef<absl::Status(uint64_t done)> on_read =
+        [](uint64_t) { return absl::OkStatus(); },
+    bool prefault = false);
+
+// A read-only, shared mapping of the regular file `path` (see above), with
+// the refusals of ReadRegularFile. `data` keeps the pages mapped while any
+// copy of it lives; the descriptor is closed at once. Mapping costs O(1):
+// pages are read (or found in the page cache) when first touched. An empty
+// file gives a null `data` and size 0.
+struct MappedFile {
+  std::shared_ptr<const char> data;
+  uint64_t size = 0;
+};
+absl::StatusOr<MappedFile> MapRegularFile(const std::string& path,
+                                          std::string_view who);
 
 }  // namespace invitegraph::internal
 

@@ -1,11 +1,12 @@
 // SocialGraph::Save / Load / ToBytes / FromBytes: the graph in the snapshot
 // container (snapshot_file.h). The CSR arrays of a loaded graph point into the
-// read buffer; every other column is copied out. Everything is validated
-// before the graph is handed out, so a loaded graph upholds the invariants the
+// read buffer, or with LoadOptions::mmap into a mapping of the file; every
+// other column is copied out. Everything is validated before the graph is
+// handed out (in a mapped load without verify, everything but the neighbour
+// ids and arc records), so a loaded graph upholds the invariants the
 // recommender relies on (sorted rows, symmetric arcs without self-loops, ids
 // in range, unique user ids).
 #include <algorithm>
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "invitegraph/social_graph.h"
 #include "invitegraph/status.h"
 #include "io/events_snapshot.h"
+#include "io/row_checks.h"
 #include "io/snapshot_file.h"
 
 namespace invitegraph {
@@ -40,6 +42,13 @@ constexpr uint32_t kCats = Tag("CATG");   // int64 external category ids
 constexpr uint32_t kOffsets = Tag("OFFS");
 constexpr uint32_t kTargets = Tag("TGTS");
 constexpr uint32_t kArcs = Tag("ARCS");
+// The sections a loaded graph points into; the rest of a read buffer is
+// copied out and handed back (SnapshotReader::KeepOnly).
+constexpr uint32_t kCsrTags[] = {kOffsets, kTargets, kArcs};
+// The sections of a mapped load that are served from the file unchecked
+// (LoadOptions::mmap without verify): O(arcs) bytes. Everything else,
+// the row offsets too, is O(users) or less and checked.
+constexpr uint32_t kTrustedWhenMapped[] = {kTargets, kArcs};
 constexpr uint32_t kAct7 = Tag("AC07");
 constexpr uint32_t kAct30 = Tag("AC30");
 constexpr uint32_t kJoins = Tag("JOIN");
@@ -317,61 +326,9 @@ absl::Status FloatColumn(const SnapshotReader& r, uint32_t tag, int64_t n,
   return absl::OkStatus();
 }
 
-// Offsets must start at 0, never decrease and end at the key count (so no row
-// reaches past the keys, even one before a decrease); keys must be below
-// `bound` and strictly increase within each row.
-absl::Status CheckRows(absl::string_view what, absl::Span<const uint64_t> off,
-                       absl::Span<const uint32_t> keys, uint64_t bound) {
-  if (off.empty() || off.front() != 0 || off.back() != keys.size()) {
-    return Bad(absl::StrCat(what, ": row offsets do not span the ", keys.size(),
-                            " entries"));
-  }
-  for (size_t r = 0; r + 1 < off.size(); ++r) {
-    if (off[r + 1] < off[r]) {
-      return Bad(absl::StrCat(what, ": row ", r, " ends before it starts"));
-    }
-    if (off[r + 1] > keys.size()) {
-      return Bad(absl::StrCat(what, ": row ", r, " ends at ", off[r + 1],
-                              ", past the ", keys.size(), " entries"));
-    }
-    for (uint64_t i = off[r]; i < off[r + 1]; ++i) {
-      if (keys[i] >= bound) {
-        return Bad(absl::StrCat(what, ": row ", r, " refers to ", keys[i],
-                                ", out of range (", bound, ")"));
-      }
-      if (i > off[r] && keys[i] <= keys[i - 1]) {
-        return Bad(absl::StrCat(what, ": row ", r, " is not sorted"));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
-// The recommender looks up the reverse of every arc it scores (FindArc(v, u)
-// for an arc u -> v), so every arc needs its reverse; and a user is never its
-// own contact. Rows are already checked sorted and in range.
-absl::Status CheckSymmetric(absl::Span<const uint64_t> off,
-                            absl::Span<const NodeId> targets) {
-  const auto row = [&](NodeId u) {
-    return targets.subspan(off[u], off[u + 1] - off[u]);
-  };
-  for (NodeId u = 0; u + 1 < off.size(); ++u) {
-    for (NodeId v : row(u)) {
-      if (v == u)
-        return Bad(absl::StrCat("adjacency: node ", u, " links to itself"));
-      const auto back = row(v);
-      if (!std::binary_search(back.begin(), back.end(), u)) {
-        return Bad(absl::StrCat("adjacency: arc ", u, " -> ", v,
-                                " has no reverse arc"));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status LoadRows(const SnapshotReader& r, const RowsTags& t,
                       absl::string_view what, int64_t owners, uint64_t bound,
-                      SparseRows* out) {
+                      int threads, SparseRows* out) {
   INVITEGRAPH_ASSIGN_OR_RETURN(auto off,
                                r.Get<uint64_t>(t.offsets, owners + 1));
   INVITEGRAPH_ASSIGN_OR_RETURN(auto keys, r.Get<uint32_t>(t.keys));
@@ -379,7 +336,8 @@ absl::Status LoadRows(const SnapshotReader& r, const RowsTags& t,
   INVITEGRAPH_ASSIGN_OR_RETURN(
       auto weights,
       r.GetFloats<float>(t.weights, FloatDomain::kNonNegative, keys.size()));
-  INVITEGRAPH_RETURN_IF_ERROR(CheckRows(what, off, keys, bound));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      internal::CheckRows(what, off, keys, bound, threads));
   out->offsets.assign(off.begin(), off.end());
   out->keys.assign(keys.begin(), keys.end());
   out->weights.assign(weights.begin(), weights.end());
@@ -406,8 +364,14 @@ absl::Status LoadKeys(const SnapshotReader& r, uint32_t tag,
   return absl::OkStatus();
 }
 
-absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
-  const auto t0 = std::chrono::steady_clock::now();
+// The graph in `r`. Everything is checked, except, in a mapped reader
+// (LoadOptions::mmap) without `options.verify`, the neighbour ids and arc
+// records (whose checksums MapFile left unchecked too): only their row
+// offsets are, O(users), so that every row lies inside them.
+absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r,
+                                      const LoadOptions& options = {}) {
+  const int threads = options.num_threads;
+  const bool check_arcs = !r.mapped() || options.verify;
   if (r.kind() != kGraphKind) {
     return absl::InvalidArgumentError(absl::StrCat(
         "snapshot: holds a '", std::string(r.kind()), "', not a graph"));
@@ -491,15 +455,23 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   const int64_t n = d.users.size();
   const int64_t items = d.items.size();
 
-  // CSR: views into the read buffer, which the graph keeps alive.
+  // CSR: views into the read buffer or the mapping, which the graph keeps
+  // alive.
   INVITEGRAPH_ASSIGN_OR_RETURN(auto offsets, r.Get<uint64_t>(kOffsets, n + 1));
   INVITEGRAPH_ASSIGN_OR_RETURN(auto targets, r.Get<NodeId>(kTargets));
   INVITEGRAPH_ASSIGN_OR_RETURN(
       auto arcs, r.Get<internal::PackedArc>(kArcs, targets.size()));
-  INVITEGRAPH_RETURN_IF_ERROR(
-      CheckRows("adjacency", offsets, targets, static_cast<uint64_t>(n)));
-  INVITEGRAPH_RETURN_IF_ERROR(CheckSymmetric(offsets, targets));
+  if (check_arcs) {
+    INVITEGRAPH_RETURN_IF_ERROR(internal::CheckRows(
+        "adjacency", offsets, targets, static_cast<uint64_t>(n), threads));
+    INVITEGRAPH_RETURN_IF_ERROR(
+        internal::CheckSymmetric(offsets, targets, threads));
+  } else {
+    INVITEGRAPH_RETURN_IF_ERROR(
+        internal::CheckRowOffsets("adjacency", offsets, targets.size()));
+  }
   d.csr_owner = r.owner();
+  d.mapped = r.mapped();
   d.offsets = offsets;
   d.targets = targets;
   d.arcs = arcs;
@@ -526,13 +498,13 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   INVITEGRAPH_RETURN_IF_ERROR(Column(r, kFirstSeen, n, &d.first_seen));
   INVITEGRAPH_RETURN_IF_ERROR(Column(r, kIsNew, n, &d.is_new));
   INVITEGRAPH_RETURN_IF_ERROR(LoadRows(r, kUserItems, "user items", n,
-                                       static_cast<uint64_t>(items),
+                                       static_cast<uint64_t>(items), threads,
                                        &d.user_items));
-  INVITEGRAPH_RETURN_IF_ERROR(
-      LoadRows(r, kUserCats, "user categories", n,
-               static_cast<uint64_t>(d.categories.size()), &d.user_categories));
+  INVITEGRAPH_RETURN_IF_ERROR(LoadRows(
+      r, kUserCats, "user categories", n,
+      static_cast<uint64_t>(d.categories.size()), threads, &d.user_categories));
   INVITEGRAPH_RETURN_IF_ERROR(LoadRows(r, kItemBuyers, "item buyers", items,
-                                       static_cast<uint64_t>(n),
+                                       static_cast<uint64_t>(n), threads,
                                        &d.item_buyers));
   INVITEGRAPH_RETURN_IF_ERROR(
       Column(r, kItemCategory, items, &d.item_category));
@@ -622,7 +594,6 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r) {
   st.num_communities = num_communities;
   st.as_of = d.as_of;
   internal::FillMemoryStats(d);
-  (void)t0;
   return SocialGraph(std::move(data));
 }
 
@@ -642,21 +613,46 @@ absl::StatusOr<std::string> SocialGraph::ToBytes(
   });
 }
 
-absl::StatusOr<SocialGraph> SocialGraph::Load(const std::string& path) {
-  INVITEGRAPH_ASSIGN_OR_RETURN(SnapshotReader r,
-                               SnapshotReader::ReadFile(path));
-  auto g = GraphFrom(r);
+absl::Status LoadOptions::Validate() const {
+  if (num_threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("LoadOptions.num_threads=", num_threads,
+                     ": must be >= 0 (0: all cores)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SocialGraph> SocialGraph::Load(const std::string& path,
+                                              const LoadOptions& options) {
+  INVITEGRAPH_RETURN_IF_ERROR(options.Validate());
+  // A mapped load without `verify` does not even read the neighbour ids and
+  // arc records (their pages are read when requests touch them); with it,
+  // the mapping is checked as a read is, in the same order, so it refuses
+  // what a read refuses with the same message.
+  auto r =
+      options.mmap
+          ? SnapshotReader::MapFile(
+                path,
+                options.verify ? absl::Span<const uint32_t>()
+                               : absl::Span<const uint32_t>(kTrustedWhenMapped),
+                options.num_threads)
+          : SnapshotReader::ReadFile(path, options.num_threads);
+  if (!r.ok()) return r.status();
+  auto g = GraphFrom(*r, options);
   if (!g.ok()) {
     return absl::Status(g.status().code(),
                         absl::StrCat(g.status().message(), " (", path, ")"));
   }
+  r->KeepOnly(kCsrTags);
   return g;
 }
 
 absl::StatusOr<SocialGraph> SocialGraph::FromBytes(std::string_view bytes) {
   INVITEGRAPH_ASSIGN_OR_RETURN(SnapshotReader r,
                                SnapshotReader::FromBytes(bytes));
-  return GraphFrom(r);
+  auto g = GraphFrom(r);
+  if (g.ok()) r.KeepOnly(kCsrTags);
+  return g;
 }
 
 }  // namespace invitegraph

@@ -11,23 +11,36 @@
 //   40      8     number of sections S
 //   48      8     XXH3-64 of bytes [0, 48)
 //   56      S*32  section table: tag (4 ASCII bytes), element size (4),
-//                 offset (8), length in bytes (8), XXH3-64 of the payload (8)
+//                 offset (8), length in bytes (8), checksum of the payload (8)
 //   ...     8     XXH3-64 of the section table
 //   then the payloads, each at a 64-byte aligned offset, in table order, and
-//   nothing after the last one.
+//   nothing after the last one; padding bytes are zero.
+//
+// A payload's checksum depends on the format version:
+//   1: XXH3-64 of the payload;
+//   2: XXH3-64 of the array of the XXH3-64s of its 1 MiB blocks (the last one
+//      shorter; no blocks, an empty array, for an empty payload), as uint64
+//      little-endian. Blocks hash independently: a read hashes each one as
+//      soon as it has arrived, while it is still in cache, and bytes in
+//      memory (FromBytes, pickles) are hashed on every core; in version 1
+//      the 575 MB arc section of a 1 M-user graph was one serial hash.
+// Version 2 is written; both are read (tests/data keeps a file of each).
 //
 // Reading validates everything before anything is used: magic, version, byte
 // order, header and table checksums, that every section lies inside the file
 // in order without overlap, that its length is a multiple of its element
-// size, and every payload checksum; float sections are read through
-// GetFloats(), which checks every value against its FloatDomain. A truncated,
-// bit-flipped or foreign file is an error naming what is wrong, never a crash.
+// size, that padding is zero, and every payload checksum (MapFile() may leave
+// named sections unchecked, for the caller to trust); float sections are read
+// through GetFloats(), which checks every value against its FloatDomain. A
+// truncated, bit-flipped or foreign file is an error naming what is wrong,
+// never a crash.
 #ifndef INVITEGRAPH_IO_SNAPSHOT_FILE_H_
 #define INVITEGRAPH_IO_SNAPSHOT_FILE_H_
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,7 +56,12 @@ namespace invitegraph::internal {
 
 class IdMap;
 
-inline constexpr uint32_t kSnapshotFormatVersion = 1;
+// The format version written; versions from kOldestSnapshotFormatVersion on
+// are read.
+inline constexpr uint32_t kSnapshotFormatVersion = 2;
+inline constexpr uint32_t kOldestSnapshotFormatVersion = 1;
+// Version 2 checksums payloads in blocks of this many bytes.
+inline constexpr uint64_t kSnapshotBlockBytes = uint64_t{1} << 20;
 inline constexpr char kSnapshotMagic[8] = {'I', 'G', 'S',  'N',
                                            'A', 'P', '\r', '\n'};
 
@@ -76,11 +94,34 @@ inline bool InFloatDomain(double value, FloatDomain domain) {
 absl::Status CheckFloat(std::string_view what, double value,
                         FloatDomain domain);
 
+// True if every value lies in `domain`: one branch-free pass the compiler
+// vectorises (NaN fails every ordered comparison, so it fails the first two
+// domains by itself).
+template <typename T>
+bool AllInFloatDomain(absl::Span<const T> values, FloatDomain domain) {
+  constexpr T kInf = std::numeric_limits<T>::infinity();
+  // An int accumulator: GCC vectorises an OR of ints, not of bools.
+  int bad = 0;
+  switch (domain) {
+    case FloatDomain::kNonNegative:
+      for (const T v : values) bad |= !(v >= 0) | (v == kInf);
+      break;
+    case FloatDomain::kUnitInterval:
+      for (const T v : values) bad |= !(v >= 0) | (v > 1);
+      break;
+    case FloatDomain::kFiniteOrNaN:
+      for (const T v : values) bad |= (v == kInf) | (v == -kInf);
+      break;
+  }
+  return bad == 0;
+}
+
 // CheckFloat() on every element, named "<section>[<index>]".
 template <typename T>
 absl::Status CheckFloats(std::string_view section, absl::Span<const T> values,
                          FloatDomain domain) {
   static_assert(std::is_floating_point_v<T>);
+  if (AllInFloatDomain(values, domain)) return absl::OkStatus();
   for (size_t i = 0; i < values.size(); ++i) {
     if (!InFloatDomain(values[i], domain)) {
       return CheckFloat(
@@ -142,22 +183,46 @@ class SnapshotWriter {
   std::vector<Section> sections_;
 };
 
-// A validated snapshot held in one 64-byte aligned buffer. Sections are views
-// into it; the buffer is shared so that loaded arrays can point into it
-// without a copy.
+// A validated snapshot: an 8-byte aligned buffer holding the file (ReadFile,
+// FromBytes) or a read-only mapping of it (MapFile). Sections are views into
+// it; owner() keeps it alive, so that loaded arrays can point into it without
+// a copy.
 class SnapshotReader {
  public:
   // Reads and validates `path` (one bulk read of a regular file, file_io.h),
-  // first removing the litter of writers of `path` killed mid-save.
-  static absl::StatusOr<SnapshotReader> ReadFile(const std::string& path);
-  // Copies and validates `bytes`.
-  static absl::StatusOr<SnapshotReader> FromBytes(std::string_view bytes);
+  // first removing the litter of writers of `path` killed mid-save. Format 2
+  // blocks are hashed as they arrive; `threads` (0: all cores) bounds the
+  // threads used besides: a helper faulting the buffer in ahead of the reads
+  // when more than one, and format 1 checksums.
+  static absl::StatusOr<SnapshotReader> ReadFile(const std::string& path,
+                                                 int threads = 0);
+  // Maps `path` read-only (MapRegularFile, file_io.h) and validates it as
+  // ReadFile() does, except the payload checksums of the sections tagged in
+  // `unchecked`: those bytes are not even read here (a mapped load is ready
+  // without touching them; the caller trusts them). Everything else, header,
+  // table, bounds, padding and the other payloads, is checked.
+  static absl::StatusOr<SnapshotReader> MapFile(
+      const std::string& path, absl::Span<const uint32_t> unchecked,
+      int threads = 0);
+  // Copies and validates `bytes`, hashing on up to `threads` threads.
+  static absl::StatusOr<SnapshotReader> FromBytes(std::string_view bytes,
+                                                  int threads = 0);
 
   std::string_view kind() const { return kind_; }
   std::string_view library_version() const { return library_version_; }
   uint32_t format_version() const { return format_version_; }
   int64_t file_bytes() const { return size_; }
-  std::shared_ptr<const void> owner() const { return buffer_; }
+  // True for MapFile(): the sections view the file's pages.
+  bool mapped() const { return mapped_; }
+  std::shared_ptr<const void> owner() const { return data_; }
+
+  // Hands the memory of every section but `tags` back to the system, once
+  // their contents have been copied out: a loaded graph keeps alive only the
+  // sections it points into (the CSR, most of the file), not the rest of the
+  // buffer. Views of other sections must not be used afterwards. Only whole
+  // pages of a buffer read into pages of its own (1 MiB and more) are
+  // returned; a mapped file is left as it is (its pages are page cache).
+  void KeepOnly(absl::Span<const uint32_t> tags);
 
   bool Has(uint32_t tag) const;
   // The section `tag` as an array of T; kDataLoss if it is missing or its
@@ -189,8 +254,32 @@ class SnapshotReader {
   }
 
  private:
+  struct Entry {
+    uint32_t tag;
+    uint32_t elem_size;
+    uint64_t offset;
+    uint64_t size;
+    uint64_t checksum;
+  };
+  // How many bytes of a `size`-byte file ParseHead needs, judging from the
+  // first `available` ones (the header says how long the table is).
+  static uint64_t HeadBytes(const char* p, uint64_t available, uint64_t size);
+  // Checks the header and the section table at `p`, a file of `size` bytes
+  // of which HeadBytes() have arrived, and that the sections lie in it in
+  // order. No payload byte is read.
+  static absl::StatusOr<SnapshotReader> ParseHead(const char* p, uint64_t size);
+  // Every padding byte between sections is zero.
+  absl::Status CheckPadding() const;
+  // ParseHead() and CheckPadding() of the `size` bytes at `data` (kept alive
+  // by `data`), then every payload checksum but those of the `unchecked`
+  // tags.
   static absl::StatusOr<SnapshotReader> Parse(
-      std::shared_ptr<uint64_t[]> buffer, int64_t size);
+      std::shared_ptr<const char> data, int64_t size, bool mapped,
+      absl::Span<const uint32_t> unchecked, int threads);
+  // kDataLoss naming the first (in table order) of `entries` whose payload
+  // does not match its checksum.
+  absl::Status VerifyPayloads(absl::Span<const Entry* const> entries,
+                              int threads) const;
   absl::StatusOr<std::string_view> Find(uint32_t tag, uint32_t elem_size,
                                         int64_t count) const;
   template <typename T>
@@ -201,14 +290,10 @@ class SnapshotReader {
                                s->size() / sizeof(T));
   }
 
-  struct Entry {
-    uint32_t tag;
-    uint32_t elem_size;
-    uint64_t offset;
-    uint64_t size;
-  };
-  std::shared_ptr<uint64_t[]> buffer_;
+  std::shared_ptr<const char> data_;
   int64_t size_ = 0;
+  bool mapped_ = false;
+  bool paged_ = false;  // data_ is anonymous memory of its own (KeepOnly)
   uint32_t format_version_ = 0;
   std::string library_version_;
   std::string kind_;

@@ -1,6 +1,7 @@
 """Graph snapshots: save/load, bytes and pickling, and damaged files."""
 import multiprocessing as mp
 import pickle
+import struct
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,69 @@ def test_save_load_round_trip(tmp_path, shop_frames):
     h = ig.SocialGraph.load(lean)
     _same_graph(g, h)
     assert not h.has_events
+
+
+def test_a_mapped_graph_answers_as_a_read_one_and_outlives_its_file(tmp_path, shop_frames):
+    g = ig.build_graph(**shop_frames, progress=False)
+    path = tmp_path / "g.igsnap"
+    g.save(path)
+    read = ig.SocialGraph.load(path)
+    users = g.user_ids()[:20]
+    expected = _lists(ig.Recommender(read), users)
+    for verify in (False, True):
+        mapped = ig.SocialGraph.load(path, mmap=True, verify=verify)
+        assert mapped.mapped and not read.mapped and not g.mapped
+        _same_graph(read, mapped)
+        assert _lists(ig.Recommender(mapped), users) == expected
+    # save() renames a new file over the path: the mapping keeps the old file, and
+    # deleting the path does not disturb it either.
+    mapped = ig.SocialGraph.load(path, mmap=True)
+    other = ig.build_graph(friendships={"src": [1], "dst": [2]}, as_of=g.as_of,
+                           progress=False)
+    other.save(path)
+    assert ig.SocialGraph.load(path).num_nodes == 2
+    path.unlink()
+    _same_graph(read, mapped)
+    rec = ig.Recommender(other)
+    rec.swap_graph(mapped)
+    assert _lists(rec, users) == expected
+    # A pickle of it is a copy that owns its arcs; save() writes it out again.
+    copy = pickle.loads(pickle.dumps(mapped))
+    assert not copy.mapped
+    _same_graph(read, copy)
+    again = tmp_path / "again.igsnap"
+    mapped.save(again)
+    _same_graph(read, ig.SocialGraph.load(again))
+
+
+def test_a_mapped_load_trusts_only_the_arcs_unless_verified(tmp_path, shop_frames):
+    g = ig.build_graph(**shop_frames, progress=False)
+    data = g.to_bytes(events=False)
+    path = tmp_path / "g.igsnap"
+    path.write_bytes(data[:-10])
+    with pytest.raises(ig.SnapshotError, match="truncated"):
+        ig.SocialGraph.load(path, mmap=True)
+    with pytest.raises(FileNotFoundError):
+        ig.SocialGraph.load(tmp_path / "missing.igsnap", mmap=True)
+    # The last payload byte belongs to the last section, a per-user column: checked.
+    damaged = bytearray(data)
+    damaged[-1] ^= 0x01
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(ig.SnapshotError, match="checksum mismatch"):
+        ig.SocialGraph.load(path, mmap=True)
+    # A neighbour id is trusted without verify (docs/snapshots.md, "Mapped loads"),
+    # checked with it.
+    (count,) = struct.unpack_from("<Q", data, 40)
+    tables = [struct.unpack_from("<4sIQQ", data, 56 + 32 * i) for i in range(count)]
+    offset, length = next((o, n) for tag, _, o, n in tables if tag == b"TGTS")
+    damaged = bytearray(data)
+    damaged[offset + length // 2] ^= 0x01
+    path.write_bytes(bytes(damaged))
+    assert ig.SocialGraph.load(path, mmap=True).mapped
+    with pytest.raises(ig.SnapshotError, match="section TGTS: checksum mismatch"):
+        ig.SocialGraph.load(path, mmap=True, verify=True)
+    with pytest.raises(ig.InvalidArgumentError, match="num_threads"):
+        ig.SocialGraph.load(path, mmap=True, num_threads=-1)
 
 
 def test_pickle_graph_and_ranker(shop_frames):

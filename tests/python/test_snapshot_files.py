@@ -149,12 +149,23 @@ def _xxh3():
     return lambda data: lib.XXH3_64bits(bytes(data), len(data))
 
 
+def _payload_checksum(xxh3, payload: bytes, version: int) -> int:
+    """A payload's checksum in format ``version`` (src/io/snapshot_file.h): 1, its
+    XXH3-64; 2, the XXH3-64 of the XXH3-64s of its 1 MiB blocks."""
+    if version == 1:
+        return xxh3(payload)
+    block = 1 << 20
+    sums = [xxh3(payload[at:at + block]) for at in range(0, len(payload), block)]
+    return xxh3(struct.pack(f"<{len(sums)}Q", *sums))
+
+
 def _tampered(data: bytes, tag: str, fmt: str, edit) -> bytes:
     """``data`` with the values of section ``tag`` (struct format ``fmt`` per element)
     passed through ``edit`` and the payload and table checksums resealed, as a writer
     with a bug would have written them (layout: src/io/snapshot_file.h)."""
     xxh3 = _xxh3()
     out = bytearray(data)
+    (version,) = struct.unpack_from("<I", out, 8)
     (num,) = struct.unpack_from("<Q", out, 40)
     size_of = struct.calcsize("<" + fmt)
     for i in range(num):
@@ -166,7 +177,8 @@ def _tampered(data: bytes, tag: str, fmt: str, edit) -> bytes:
         edit(values)
         out[offset:offset + length] = b"".join(struct.pack("<" + fmt, *v) for v in values)
         assert len(values) * size_of == length
-        struct.pack_into("<Q", out, entry + 24, xxh3(out[offset:offset + length]))
+        struct.pack_into("<Q", out, entry + 24,
+                         _payload_checksum(xxh3, bytes(out[offset:offset + length]), version))
         struct.pack_into("<Q", out, 56 + 32 * num, xxh3(out[56:56 + 32 * num]))
         return bytes(out)
     raise AssertionError(f"no section {tag}")

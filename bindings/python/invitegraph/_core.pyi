@@ -975,9 +975,9 @@ class SocialGraph:
         A graph from to_bytes() output (validated).
         """
     @staticmethod
-    def load(path: os.PathLike | str | bytes) -> SocialGraph:
+    def load(path: os.PathLike | str | bytes, *, mmap: bool = False, verify: bool = False, num_threads: typing.Any = 0) -> SocialGraph:
         """
-        Reads a snapshot written by save() (invitegraph.SocialGraph.load documents it). GIL released.
+        Reads a snapshot written by save(), or with mmap=True maps its arcs (invitegraph.SocialGraph.load documents it). GIL released.
         """
     def __contains__(self, arg0: typing.Any) -> bool:
         ...
@@ -1121,6 +1121,11 @@ class SocialGraph:
     def has_events(self) -> bool:
         """
         True if built with keep_events.
+        """
+    @property
+    def mapped(self) -> bool:
+        """
+        True if the arcs are served from a mapped snapshot file (load(path, mmap=True)).
         """
     @property
     def num_arcs(self) -> int:

@@ -92,6 +92,13 @@ class SocialGraph:
         return self._g.has_events
 
     @property
+    def mapped(self) -> bool:
+        """True if the arcs are served from a mapped snapshot file (:meth:`load` with
+        ``mmap=True``). Graphs made from it (:meth:`update`, :meth:`forget`) own theirs;
+        a pickle of it is a copy."""
+        return self._g.mapped
+
+    @property
     def has_abuse(self) -> bool:
         """True if abuse scores are attached (:meth:`with_abuse`)."""
         return self._g.has_abuse
@@ -457,7 +464,8 @@ class SocialGraph:
         return self._g.save(path, events=events)
 
     @classmethod
-    def load(cls, path: PathArg) -> "SocialGraph":
+    def load(cls, path: PathArg, *, mmap: bool = False, verify: bool = False,
+             num_threads: int = 0) -> "SocialGraph":
         """Reads a snapshot written by :meth:`save`, validating every length, checksum
         and value.
 
@@ -465,8 +473,20 @@ class SocialGraph:
         (a directory, a FIFO), raises :class:`invitegraph.SnapshotError` naming the
         problem; a missing file :class:`invitegraph.SnapshotNotFoundError` (a
         ``FileNotFoundError``). The GIL is released.
+
+        ``mmap=True`` serves the arcs (row offsets, neighbour ids, arc records: most of
+        the file) from a read-only mapping of the file instead of reading them, so the
+        graph is ready in a time independent of the number of arcs and its arcs share
+        the page cache (:attr:`mapped`). Everything else is read and checked; the
+        neighbour ids and arc records are trusted unless ``verify=True``, which checks
+        them as a read does (no copy, but time in proportion to the arcs). A mapped
+        graph keeps its file even when :meth:`save` replaces the path or the path is
+        deleted; a file rewritten in place by another program is not safe to map. See
+        the "Mapped loads" section of the snapshot docs. ``num_threads`` bounds the
+        threads the checks use (0: all cores); the result is the same for any count.
         """
-        return cls(_core.SocialGraph.load(path))
+        return cls(_core.SocialGraph.load(path, mmap=mmap, verify=verify,
+                                          num_threads=num_threads))
 
     def to_bytes(self, *, events: bool = True) -> bytes:
         """The snapshot as bytes (what pickling uses, with the kept events;

@@ -65,6 +65,11 @@ std::vector<Artifact> Artifacts() {
   return {
       {"graph", [](const std::string& p) { return g->Save(p).status(); },
        [](const std::string& p) { return SocialGraph::Load(p).status(); }},
+      // The same file mapped (LoadOptions::mmap) is held to the same rules.
+      {"mapped graph", [](const std::string& p) { return g->Save(p).status(); },
+       [](const std::string& p) {
+         return SocialGraph::Load(p, {.mmap = true}).status();
+       }},
       {"state", [](const std::string& p) { return rec->SaveState(p).status(); },
        [](const std::string& p) { return rec->LoadState(p); }},
       {"ranker", [](const std::string& p) { return SaveRanker(*ranker, p); },
@@ -219,6 +224,8 @@ TEST_CASE("Empty and truncated files are clear errors naming the path",
   WriteAll(empty, "");
   CheckError(SocialGraph::Load(empty).status(), absl::StatusCode::kDataLoss,
              {"file is 0 bytes", empty});
+  CheckError(SocialGraph::Load(empty, {.mmap = true}).status(),
+             absl::StatusCode::kDataLoss, {"file is 0 bytes", empty});
   const Recommender rec = Unwrap(Recommender::Create(Graph(3)));
   CheckError(rec.LoadState(empty), absl::StatusCode::kDataLoss,
              {"file is 0 bytes", empty});
@@ -236,6 +243,8 @@ TEST_CASE("Empty and truncated files are clear errors naming the path",
   }
   CheckError(SocialGraph::Load(graph).status(), absl::StatusCode::kDataLoss,
              {"truncated", graph});
+  CheckError(SocialGraph::Load(graph, {.mmap = true}).status(),
+             absl::StatusCode::kDataLoss, {"truncated", graph});
   CheckError(rec.LoadState(state), absl::StatusCode::kDataLoss, {state});
   CheckError(LoadRanker(ranker).status(), absl::StatusCode::kInvalidArgument,
              {"malformed", ranker});

@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "invitegraph/recommender.h"
 #include "invitegraph/social_graph.h"
 #include "invitegraph/synth.h"
+#include "io/snapshot_file.h"
 #include "testing/fixtures.h"
 #include "testing/snapshot_bytes.h"
 
@@ -149,6 +151,84 @@ TEST_CASE("Every flipped bit of a snapshot is a clear error", "[snapshot]") {
                                     "that is long enough to have a header")
                  .status(),
              absl::StatusCode::kDataLoss, {"not an invitegraph snapshot"});
+}
+
+// A graph whose arc sections span several 1 MiB checksum blocks (format 2).
+const SocialGraph& LargeGraph() {
+  static const SocialGraph* g = [] {
+    synth::Options options;
+    options.n_users = 10000;
+    options.seed = 5;
+    const synth::World w = Unwrap(synth::Generate(options));
+    GraphBuilder b;
+    testing::RequireOk(b.AddFriendships(w.friendships()));
+    testing::RequireOk(b.AddInteractions(w.interactions()));
+    return new SocialGraph(Unwrap(b.Build()));
+  }();
+  return *g;
+}
+
+TEST_CASE("Every block of a large section is checked, read or in memory",
+          "[snapshot]") {
+  const std::string bytes = Unwrap(LargeGraph().ToBytes());
+  REQUIRE(testing::FormatVersion(bytes) == 2);
+  const auto [offset, size] = testing::SectionRange(bytes, "ARCS");
+  constexpr uint64_t kBlock = uint64_t{1} << 20;
+  REQUIRE(size > 3 * kBlock);
+  testing::TempDir dir("blocks");
+  const std::string path = dir.File("g.igsnap");
+  // The first block, a middle one and the last, shorter one.
+  for (const uint64_t at : {uint64_t{5}, kBlock + 1, size - 1}) {
+    INFO("byte " << at << " of ARCS");
+    std::string bad = bytes;
+    bad[offset + at] ^= 0x04;
+    CheckError(SocialGraph::FromBytes(bad).status(),
+               absl::StatusCode::kDataLoss,
+               {"section ARCS: checksum mismatch"});
+    std::ofstream(path, std::ios::binary) << bad;
+    CheckError(SocialGraph::Load(path).status(), absl::StatusCode::kDataLoss,
+               {"section ARCS: checksum mismatch", path});
+  }
+  std::ofstream(path, std::ios::binary) << bytes;
+  CHECK(Unwrap(SocialGraph::Load(path)).num_arcs() == LargeGraph().num_arcs());
+}
+
+// How many of the whole pages in [p, p + n) are resident (mincore(2)).
+int ResidentPages(const char* p, size_t n) {
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t a = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t b = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (a >= b) return 0;
+  std::vector<unsigned char> in((b - a) / page);
+  REQUIRE(::mincore(reinterpret_cast<void*>(a), b - a, in.data()) == 0);
+  int resident = 0;
+  for (unsigned char c : in) resident += c & 1;
+  return resident;
+}
+
+TEST_CASE("A loaded graph keeps the memory of its arcs only", "[snapshot]") {
+  const std::string bytes = Unwrap(LargeGraph().ToBytes());
+  testing::TempDir dir("keep");
+  const std::string path = dir.File("g.igsnap");
+  std::ofstream(path, std::ios::binary) << bytes;
+  const auto [targets_at, targets_size] = testing::SectionRange(bytes, "TGTS");
+  for (const bool from_file : {true, false}) {
+    INFO("from a file " << from_file);
+    const SocialGraph g = Unwrap(from_file ? SocialGraph::Load(path)
+                                           : SocialGraph::FromBytes(bytes));
+    // The read buffer, located through the arcs that point into it.
+    const char* base =
+        reinterpret_cast<const char*>(g.arc_targets().data()) - targets_at;
+    CHECK(ResidentPages(base + targets_at, targets_size) > 0);
+    // Per-user columns and ids were copied out; their pages went back.
+    for (const std::string_view tag : {"USER", "AC07", "JRAT", "FSEN"}) {
+      INFO(tag);
+      const auto [at, size] = testing::SectionRange(bytes, tag);
+      REQUIRE(size > 3 * 4096);
+      CHECK(ResidentPages(base + at, size) == 0);
+    }
+    testing::CheckSameGraph(g, LargeGraph());
+  }
 }
 
 // A graph with every float section filled: abuse scores, centrality, and a
@@ -358,7 +438,7 @@ TEST_CASE("A snapshot of another format version is refused by name",
   std::memcpy(bytes.data() + 48, &sum, 8);
   CheckError(SocialGraph::FromBytes(bytes).status(),
              absl::StatusCode::kFailedPrecondition,
-             {"format version 99", "reads format version 1"});
+             {"format version 99", "reads format versions 1 to 2"});
 }
 
 // The temporary files next to `path` (saves in flight or killed).
@@ -436,24 +516,46 @@ TEST_CASE("Save reports an unwritable path and leaves nothing behind",
         absl::StatusCode::kNotFound);
 }
 
-// The committed golden snapshot keeps the format readable: it was written by
-// an earlier build from these same events. Regenerate (only on a deliberate
-// format change, with a new format version) with
+// The committed golden snapshots keep every format readable: each was written
+// by an earlier build from these same events, in its format version. Write
+// the current version's file (only on a deliberate format change, with a new
+// format version; keep the older files) with
 //   INVITEGRAPH_WRITE_GOLDEN=1 build-tests/tests/invitegraph_tests "[golden]"
-TEST_CASE("The golden snapshot still loads and equals a fresh build",
+TEST_CASE("The golden snapshots still load and equal a fresh build",
           "[snapshot][golden]") {
-  const std::string golden =
-      std::string(INVITEGRAPH_TEST_DATA_DIR) + "/golden_graph_v1.igsnap";
   const SocialGraph fresh = SmallGraph(7);
+  const auto golden = [](uint32_t version) {
+    return absl::StrCat(INVITEGRAPH_TEST_DATA_DIR, "/golden_graph_v", version,
+                        ".igsnap");
+  };
   if (std::getenv("INVITEGRAPH_WRITE_GOLDEN") != nullptr) {
-    Unwrap(fresh.Save(golden));
+    Unwrap(fresh.Save(golden(internal::kSnapshotFormatVersion)));
   }
-  const SocialGraph g = Unwrap(SocialGraph::Load(golden));
-  // The graph itself; communities are left out, so that a change to the
-  // community pass alone does not call for a new golden file. Users are
-  // matched by id: the file predates builds numbering users in id order.
-  testing::CheckSameGraphByUser(fresh, g);
-  CHECK(g.stats().num_communities > 0);
+  for (uint32_t version = internal::kOldestSnapshotFormatVersion;
+       version <= internal::kSnapshotFormatVersion; ++version) {
+    INFO("format version " << version);
+    const std::string path = golden(version);
+    // The file is in the version it is named for.
+    CHECK(testing::FormatVersion(ReadAll(path)) == version);
+    const SocialGraph g = Unwrap(SocialGraph::Load(path));
+    // The graph itself; communities are left out, so that a change to the
+    // community pass alone does not call for a new golden file. Users are
+    // matched by id: the first file predates builds numbering users in id
+    // order.
+    testing::CheckSameGraphByUser(fresh, g);
+    CHECK(g.stats().num_communities > 0);
+    // Still checked as a file of its version is: a flipped payload bit is
+    // refused.
+    std::string bad = ReadAll(path);
+    const auto [offset, size] = testing::SectionRange(bad, "TGTS");
+    REQUIRE(size > 0);
+    bad[offset + size / 2] ^= 0x01;
+    const std::string bad_path = TempPath("golden_damaged.igsnap");
+    std::ofstream(bad_path, std::ios::binary) << bad;
+    CheckError(SocialGraph::Load(bad_path).status(),
+               absl::StatusCode::kDataLoss,
+               {"section TGTS: checksum mismatch"});
+  }
 }
 
 }  // namespace
