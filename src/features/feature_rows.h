@@ -48,11 +48,8 @@ class ItemScratch {
 
   // Scatters row `u` of `rows` (user -> item weights).
   void Load(const SparseRows& rows, NodeId u);
-  // Cosine of the loaded row and row `v` of `rows`; 0 if either is empty.
-  float Cosine(const SparseRows& rows, NodeId v) const {
-    return Cosine(rows, rows.offsets[v], rows.offsets[v + 1]);
-  }
-  // The same for the row held at [begin, end) of `rows`.
+  // Cosine of the loaded row and the row held at [begin, end) of `rows`; 0 if
+  // either is empty.
   float Cosine(const SparseRows& rows, uint64_t begin, uint64_t end) const;
   // Asks for the slots Cosine() will read for that row (its keys must be at
   // hand).

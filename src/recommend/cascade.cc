@@ -20,7 +20,7 @@ constexpr std::array<int, 11> kUserFeatures = {
 
 }  // namespace
 
-FirstStage FirstStage::Make(const GraphData& g,
+FirstStage FirstStage::Make(const UserBlocks& users,
                             const std::array<float, kNumFeatures>& weights) {
   FirstStage s;
   s.weights = weights;
@@ -68,43 +68,29 @@ FirstStage FirstStage::Make(const GraphData& g,
   for (uint32_t c = 0; c < kCommonTerms; ++c) {
     s.common_terms[c] = term(kCommonNeighbors, static_cast<float>(c));
   }
-  const bool abuse = !g.suspicion.empty();
-  const bool centrality = !g.pagerank.empty();
-  const uint32_t n = g.num_nodes();
-  s.users.resize(n);
-  for (NodeId v = 0; v < n; ++v) {
-    // The values the feature row would hold (features.cc).
-    auto value = [&](int f) -> float {
-      switch (f) {
-        case kCandidateActivity7d:
-          return g.activity_7d[v];
-        case kCandidateActivity30d:
-          return g.activity_30d[v];
-        case kCandidateIsNew:
-          return g.is_new[v] ? 1.0f : 0.0f;
-        case kCandidateJoinRate:
-          return g.join_rate[v];
-        case kCandidateDegree:
-          return static_cast<float>(g.degree(v));
-        case kCandidatePurchases:
-          return g.purchase_weight[v];
-        case kCandidateSuspicion:
-          return abuse ? g.suspicion[v] : 0.0f;
-        case kCandidateReputation:
-          return abuse ? g.reputation[v] : 0.5f;
-        case kCandidatePagerank:
-          return centrality ? g.ScaledPagerank(v) : 0.0f;
-        case kCandidateCoreNumber:
-          return centrality ? static_cast<float>(g.core_number[v]) : 0.0f;
-        default:  // kCandidateClustering
-          return centrality ? g.clustering[v] : 0.0f;
-      }
-    };
+  // The values the feature row holds, from the same user blocks the
+  // features read.
+  s.users.resize(users.by_node.size());
+  for (size_t v = 0; v < users.by_node.size(); ++v) {
+    const UserBlock& u = users.by_node[v];
+    const std::array<float, kUserFeatures.size()> x = {
+        u.activity_7d,
+        u.activity_30d,
+        u.is_new ? 1.0f : 0.0f,
+        u.join_rate,
+        static_cast<float>(u.degree),
+        u.purchase_weight,
+        u.suspicion,
+        u.reputation,
+        u.pagerank,
+        static_cast<float>(u.core_number),
+        u.clustering};
     float prior = 0;
-    for (int f : kUserFeatures) {
-      if (weights[f] != 0) prior += weights[f] * LinearTransform(f, value(f));
+    for (size_t i = 0; i < kUserFeatures.size(); ++i) {
+      const int f = kUserFeatures[i];
+      if (weights[f] != 0) prior += weights[f] * LinearTransform(f, x[i]);
     }
-    s.users[v] = {prior, g.degree(v)};
+    s.users[v] = {prior, u.degree};
   }
   return s;
 }

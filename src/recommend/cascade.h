@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "candidates/candidate_finder.h"
+#include "features/user_block.h"
 #include "graph/graph_data.h"
 #include "invitegraph/features.h"
 
@@ -47,7 +48,8 @@ struct FirstStage {
   };
   std::vector<User> users;  // by NodeId
 
-  static FirstStage Make(const GraphData& g,
+  // From the generation's user blocks (the features' own inputs).
+  static FirstStage Make(const UserBlocks& users,
                          const std::array<float, kNumFeatures>& weights);
 };
 

@@ -19,7 +19,7 @@ absl::StatusOr<std::shared_ptr<Recommender::Impl>> Recommender::Shared::Make(
   if (config.cascade_size > 0) {
     if (const auto weights = ranker->FirstStageWeights()) {
       impl->first_stage =
-          internal::FirstStage::Make(impl->graph.data(), *weights);
+          internal::FirstStage::Make(impl->user_blocks, *weights);
       impl->cascade = true;
     }
   }
