@@ -252,6 +252,11 @@ scoring options shared with training, reasons, policy and time limits.)pbdoc")
       .Field("time_limits", &RecommenderConfig::time_limits,
              "Plausible times of outcomes, reservations and campaign ends, "
              "and the bound of the feedback clock (TimeLimits).")
+      .Field("state", &RecommenderConfig::state,
+             "Where recipient state lives: \"memory\" (this process), "
+             "\"journal:DIR\" (durable, one process) or "
+             "\"redis://HOST:PORT[/DB]\" (shared); options after '?' "
+             "(see the state page of the docs).")
       .Done();
 }
 

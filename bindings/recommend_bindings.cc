@@ -403,10 +403,38 @@ send; returns a bool array, True where granted (and recorded).
             const Column<int64_t> ids = ExactInts(users_arg, "users");
             const std::vector<UserId> users(ids.data(),
                                             ids.data() + ids.size());
-            py::gil_scoped_release nogil;
-            return r.ForgetUsers(users);
+            absl::StatusOr<int64_t> n = absl::UnknownError("");
+            {
+              py::gil_scoped_release nogil;
+              n = r.ForgetUsers(users);
+            }
+            return ValueOrThrow(std::move(n));
           },
-          py::arg("users"), "Erases these recipients' recorded state.")
+          py::arg("users"),
+          "Erases these recipients' recorded state (durably, with a journal "
+          "or Redis state; GIL released).")
+      .def(
+          "state_info",
+          [](const Recommender& r) {
+            StateStoreInfo i;
+            {
+              py::gil_scoped_release nogil;
+              i = r.StateInfo();
+            }
+            py::dict d;
+            d["backend"] = i.backend;
+            d["replayed_events"] = i.replayed_events;
+            d["dropped_records"] = i.dropped_records;
+            d["dropped_bytes"] = i.dropped_bytes;
+            d["log_bytes"] = i.log_bytes;
+            d["compactions"] = i.compactions;
+            d["followed_events"] = i.followed_events;
+            d["max_follow_lag_ms"] = i.max_follow_lag_ms;
+            d["connected"] = i.connected;
+            return d;
+          },
+          "What the state store has done (C++ StateStoreInfo): replayed and "
+          "dropped journal records, compactions, the Redis follower's lag.")
       .def(
           "save_state",
           [](const Recommender& r, const std::string& path) {

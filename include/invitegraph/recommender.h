@@ -60,6 +60,7 @@
 #include "invitegraph/ranker.h"
 #include "invitegraph/scoring.h"
 #include "invitegraph/social_graph.h"
+#include "invitegraph/state.h"
 #include "invitegraph/time_limits.h"
 #include "invitegraph/wave.h"
 
@@ -104,12 +105,18 @@ struct RecommenderConfig {
   // cascade_size >= the pool the lists are those of no cascade.
   // docs/performance.md, "Cascade ranking", has how the default was chosen.
   int cascade_size = 50;
-  Policy policy = {};   // filters and score adjustments (policy.h)
+  Policy policy = {};  // filters and score adjustments (policy.h)
   // Plausible times (time_limits.h) of RecordOutcomes() and ReserveInvites()
   // rows (up to now + max_future_seconds) and of Campaign::ends_at (up to
   // now + max_ends_at_future_seconds), and the bound of the feedback clock,
   // which never runs ahead of time_limits.Now().
   TimeLimits time_limits = {};
+  // Where recipient protection state (caps' send times, fatigue, accept-rate
+  // counts) lives: "memory" (this process only), "journal:DIR" (durable,
+  // one process) or "redis://HOST:PORT[/DB]" (shared by many); state.h has
+  // the options. Create() opens it: a journal is replayed, a Redis server
+  // reached, and an error there fails Create().
+  std::string state = "memory";
 
   // kInvalidArgument naming the first bad field as
   // `RecommenderConfig.<member>.<field>=value`. Create() calls it; what
@@ -315,7 +322,14 @@ class Recommender {
   // Erases every recorded outcome and send time of `users` (as invitees: the
   // state is per recipient); returns how many of them had any. Forgetting
   // them in the graph is SocialGraph's job (a new graph, then SwapGraph()).
-  int64_t ForgetUsers(absl::Span<const UserId> users) const;
+  // With a journal, the log is compacted before this returns, so no file of
+  // its directory holds them any more; with Redis, every process sharing
+  // the server forgets them. An error (the disk, the server) is returned.
+  absl::StatusOr<int64_t> ForgetUsers(absl::Span<const UserId> users) const;
+
+  // What the state store (RecommenderConfig::state) has done: replayed and
+  // dropped journal records, compactions, the Redis follower's lag.
+  StateStoreInfo StateInfo() const;
 
   // State snapshots: the recorded outcomes and send times by user id, in the
   // snapshot container (versioned, checksummed, written atomically; see

@@ -80,47 +80,89 @@ TimeLimits Fixed(const TimeLimits& limits) {
 }
 }  // namespace
 
-absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b) {
-  const TimeLimits limits = Fixed(limits_);
-  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(b, limits));
-  // Resolve ids before locking: the graph is immutable.
-  const size_t n = b.invitee.size();
-  std::vector<NodeId> nodes(n);
-  OutcomeReport report;
-  Timestamp latest = std::numeric_limits<Timestamp>::min();
-  for (size_t i = 0; i < n; ++i) {
-    const std::optional<uint32_t> v = graph_.users.Find(b.invitee[i]);
+std::vector<NodeId> RecipientState::Resolve(
+    absl::Span<const UserId> users) const {
+  // The graph is immutable: no lock needed.
+  std::vector<NodeId> nodes(users.size());
+  for (size_t i = 0; i < users.size(); ++i) {
+    const std::optional<uint32_t> v = graph_.users.Find(users[i]);
     nodes[i] = v ? *v : kNoNode;
-    ++(v ? report.applied : report.unknown_invitees);
-    latest = std::max(latest, b.ts[i]);
   }
-  std::unique_lock<RwLock> lock(mu_);
-  if (retired_) return RetiredError();
-  if (report.applied > 0) EnsureDense();
+  return nodes;
+}
+
+void RecipientState::ApplyLocked(const StateEvent& e,
+                                 absl::Span<const NodeId> nodes) {
+  if (e.kind == StateEvent::Kind::kForget) {
+    ForgetLocked(e.users);
+    return;
+  }
+  const size_t n = e.users.size();
+  if (std::find_if(nodes.begin(), nodes.end(),
+                   [](NodeId v) { return v != kNoNode; }) != nodes.end()) {
+    EnsureDense();
+  }
   for (size_t i = 0; i < n; ++i) {
     RecipientRecord& r =
-        nodes[i] != kNoNode ? records_[nodes[i]] : unknown_[b.invitee[i]];
-    Apply(r, b.ts[i], b.outcome[i]);
+        nodes[i] != kNoNode ? records_[nodes[i]] : unknown_[e.users[i]];
+    Apply(r, e.ts[i], e.outcomes[i]);
     if (longest_window_ > 0 && nodes[i] != kNoNode &&
-        b.outcome[i] == Outcome::kSent) {
-      sends_[nodes[i]].push_back(b.ts[i]);
+        e.outcomes[i] == Outcome::kSent) {
+      sends_[nodes[i]].push_back(e.ts[i]);
     }
   }
-  // Never past the present: a row stamped ahead (within the tolerance)
-  // counts at its own time but does not age everyone else's sends away.
-  now_ = std::max(now_, std::min(latest, *limits.now));
+  now_ = std::max(now_, e.clock);
   if (longest_window_ > 0) {
     for (size_t i = 0; i < n; ++i) {
-      if (nodes[i] != kNoNode && b.outcome[i] == Outcome::kSent)
+      if (nodes[i] != kNoNode && e.outcomes[i] == Outcome::kSent)
         Prune(nodes[i]);
     }
   }
+}
+
+absl::Status RecipientState::Apply(const StateEvent& e) {
+  const std::vector<NodeId> nodes = Resolve(e.users);
+  std::unique_lock<RwLock> lock(mu_);
+  if (retired_) return RetiredError();
+  ApplyLocked(e, nodes);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b,
+                                                     EventLog* log) {
+  const TimeLimits limits = Fixed(limits_);
+  INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(b, limits));
+  const size_t n = b.invitee.size();
+  const std::vector<NodeId> nodes = Resolve(b.invitee);
+  OutcomeReport report;
+  Timestamp latest = std::numeric_limits<Timestamp>::min();
+  for (size_t i = 0; i < n; ++i) {
+    ++(nodes[i] != kNoNode ? report.applied : report.unknown_invitees);
+    latest = std::max(latest, b.ts[i]);
+  }
+  // Never past the present: a row stamped ahead (within the tolerance)
+  // counts at its own time but does not age everyone else's sends away.
+  StateEvent e{.kind = StateEvent::Kind::kOutcomes,
+               .clock = std::min(latest, *limits.now),
+               .users = {b.invitee.begin(), b.invitee.end()},
+               .ts = {b.ts.begin(), b.ts.end()},
+               .outcomes = {b.outcome.begin(), b.outcome.end()}};
+  uint64_t ticket = 0;
+  {
+    std::unique_lock<RwLock> lock(mu_);
+    if (retired_) return RetiredError();
+    if (log != nullptr && n > 0) {
+      INVITEGRAPH_ASSIGN_OR_RETURN(ticket, log->Append(e));
+    }
+    ApplyLocked(e, nodes);
+  }
+  if (log != nullptr && n > 0) INVITEGRAPH_RETURN_IF_ERROR(log->Sync(ticket));
   return report;
 }
 
-absl::StatusOr<std::vector<bool>> RecipientState::Reserve(
+absl::StatusOr<ReservePlan> RecipientState::PlanReserve(
     UserId inviter, absl::Span<const UserId> invitees, ItemId item,
-    Timestamp ts) {
+    Timestamp ts) const {
   const size_t n = invitees.size();
   const std::vector<UserId> inviters(n, inviter);
   const std::vector<ItemId> items(n, item);
@@ -134,43 +176,70 @@ absl::StatusOr<std::vector<bool>> RecipientState::Reserve(
                                                 .ts = times,
                                                 .outcome = sent},
                                                limits));
-  std::vector<NodeId> nodes(n);
+  ReservePlan plan{
+      .nodes = Resolve(invitees), .ts = ts, .present = *limits.now};
   for (size_t i = 0; i < n; ++i) {
-    const std::optional<uint32_t> v = graph_.users.Find(invitees[i]);
-    if (!v) {
+    if (plan.nodes[i] == kNoNode) {
       return absl::NotFoundError(absl::StrCat("invitees[", i, "]=", invitees[i],
                                               " is not in the graph"));
     }
-    nodes[i] = *v;
   }
+  std::shared_lock<RwLock> lock(mu_);
+  plan.floor = now_;
+  return plan;
+}
+
+absl::StatusOr<std::vector<bool>> RecipientState::Reserve(
+    UserId inviter, absl::Span<const UserId> invitees, ItemId item,
+    Timestamp ts, EventLog* log) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(const ReservePlan plan,
+                               PlanReserve(inviter, invitees, item, ts));
+  const size_t n = invitees.size();
   std::vector<bool> granted(n, false);
   if (n == 0) return granted;
-  std::unique_lock<RwLock> lock(mu_);
-  if (retired_) return RetiredError();
-  EnsureDense();
-  // Sends are recorded at the clock's new value, so every window that ends
-  // at any later "now" holds at most what was checked here. A reservation is
-  // a send happening now: a ts ahead of the present is taken as the present,
-  // so the clock stays within it and no future stamp checks the caps
-  // against an emptier window.
-  const Timestamp at = std::max(now_, std::min(ts, *limits.now));
-  for (size_t i = 0; i < n; ++i) {
-    if (longest_window_ > 0) {
-      if (FeedbackView::CapReached(sends_[nodes[i]], caps_, at)) continue;
-      sends_[nodes[i]].push_back(at);
-    }
-    Apply(records_[nodes[i]], at, Outcome::kSent);
-    granted[i] = true;
-  }
-  // The clock moves only with what was recorded.
-  if (std::find(granted.begin(), granted.end(), true) != granted.end()) {
-    now_ = at;
-    if (longest_window_ > 0) {
-      for (size_t i = 0; i < n; ++i) {
-        if (granted[i]) Prune(nodes[i]);
+  uint64_t ticket = 0;
+  {
+    std::unique_lock<RwLock> lock(mu_);
+    if (retired_) return RetiredError();
+    EnsureDense();
+    // Sends are recorded at the clock's new value, so every window that ends
+    // at any later "now" holds at most what was checked here. A reservation
+    // is a send happening now: a ts ahead of the present is taken as the
+    // present, so the clock stays within it and no future stamp checks the
+    // caps against an emptier window.
+    const Timestamp at = std::max(now_, std::min(ts, plan.present));
+    StateEvent e{.kind = StateEvent::Kind::kOutcomes,
+                 .clock = at,
+                 .users = {},
+                 .ts = {},
+                 .outcomes = {}};
+    std::vector<NodeId> nodes;
+    // Grants earlier in this call, by node: each is a send at `at`, inside
+    // every window, so it takes one from each cap's room.
+    absl::flat_hash_map<NodeId, int64_t> pending;
+    for (size_t i = 0; i < n; ++i) {
+      const NodeId v = plan.nodes[i];
+      if (longest_window_ > 0) {
+        auto it = pending.find(v);
+        const int64_t before = it == pending.end() ? 0 : it->second;
+        if (FeedbackView::HeadroomOf(sends_[v], caps_, at) - before <= 0)
+          continue;
+        ++pending[v];
       }
+      granted[i] = true;
+      e.users.push_back(invitees[i]);
+      e.ts.push_back(at);
+      e.outcomes.push_back(Outcome::kSent);
+      nodes.push_back(v);
     }
+    // The clock moves only with what was recorded.
+    if (e.users.empty()) return granted;
+    if (log != nullptr) {
+      INVITEGRAPH_ASSIGN_OR_RETURN(ticket, log->Append(e));
+    }
+    ApplyLocked(e, nodes);
   }
+  if (log != nullptr) INVITEGRAPH_RETURN_IF_ERROR(log->Sync(ticket));
   return granted;
 }
 
@@ -252,7 +321,7 @@ void RecipientState::Reopen() {
   retired_ = false;
 }
 
-absl::Status RecipientState::Import(const PortableRecipientState& p) {
+absl::Status RecipientState::CheckPortable(const PortableRecipientState& p) {
   if (p.records.size() != p.users.size() ||
       p.send_offsets.size() != p.send_users.size() + 1 ||
       p.send_offsets.front() != 0 ||
@@ -266,12 +335,25 @@ absl::Status RecipientState::Import(const PortableRecipientState& p) {
           absl::StrCat("recipient state: send offsets decrease at row ", i));
     }
   }
+  return absl::OkStatus();
+}
+
+TimeLimits RecipientState::FixedLimits() const { return Fixed(limits_); }
+
+absl::Status RecipientState::Import(const PortableRecipientState& p) {
+  INVITEGRAPH_RETURN_IF_ERROR(CheckPortable(p));
+  const TimeLimits limits = Fixed(limits_);
+  std::unique_lock<RwLock> lock(mu_);
+  ImportLocked(p, limits);
+  return absl::OkStatus();
+}
+
+void RecipientState::ImportLocked(const PortableRecipientState& p,
+                                  const TimeLimits& limits) {
   // States saved before time limits existed may hold a clock or times moved
   // by an implausible row (the year 3000, milliseconds): the clock is held
   // to the present and any later time to the latest plausible one.
-  const TimeLimits limits = Fixed(limits_);
   const Timestamp present = *limits.now, latest = limits.Latest();
-  std::unique_lock<RwLock> lock(mu_);
   records_.clear();
   unknown_.clear();
   sends_.clear();
@@ -297,11 +379,9 @@ absl::Status RecipientState::Import(const PortableRecipientState& p) {
       Prune(*v);
     }
   }
-  return absl::OkStatus();
 }
 
-int64_t RecipientState::Forget(absl::Span<const UserId> users) {
-  std::unique_lock<RwLock> lock(mu_);
+int64_t RecipientState::ForgetLocked(absl::Span<const UserId> users) {
   int64_t had = 0;
   for (UserId u : users) {
     bool any = unknown_.erase(u) > 0;
@@ -318,6 +398,26 @@ int64_t RecipientState::Forget(absl::Span<const UserId> users) {
     }
     had += any ? 1 : 0;
   }
+  return had;
+}
+
+absl::StatusOr<int64_t> RecipientState::Forget(absl::Span<const UserId> users,
+                                               EventLog* log) {
+  int64_t had = 0;
+  uint64_t ticket = 0;
+  {
+    std::unique_lock<RwLock> lock(mu_);
+    if (retired_) return RetiredError();
+    if (log != nullptr) {
+      const StateEvent e{.kind = StateEvent::Kind::kForget,
+                         .users = {users.begin(), users.end()},
+                         .ts = {},
+                         .outcomes = {}};
+      INVITEGRAPH_ASSIGN_OR_RETURN(ticket, log->Append(e));
+    }
+    had = ForgetLocked(users);
+  }
+  if (log != nullptr) INVITEGRAPH_RETURN_IF_ERROR(log->Sync(ticket));
   return had;
 }
 

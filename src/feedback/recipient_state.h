@@ -21,10 +21,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "feedback/state_event.h"
 #include "graph/graph_data.h"
 #include "internal/rw_lock.h"
 #include "invitegraph/invite_cap.h"
 #include "invitegraph/outcomes.h"
+#include "invitegraph/status.h"
 #include "invitegraph/time_limits.h"
 
 namespace invitegraph::internal {
@@ -117,6 +119,32 @@ struct PortableRecipientState {
   std::vector<Timestamp> send_ts;
 };
 
+// Where a RecipientState logs the events it applies (a durable store,
+// state_store.h).
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+  // Called under the state's writer lock before the event is applied, so the
+  // log's order is the order of application. An error leaves the state as it
+  // was and is returned to the caller. Returns a ticket for Sync().
+  virtual absl::StatusOr<uint64_t> Append(const StateEvent& e) = 0;
+  // Called after the lock is released: returns once the event of `ticket` is
+  // as durable as the log promises (its sync policy).
+  virtual absl::Status Sync(uint64_t ticket) = 0;
+};
+
+// A reservation checked and resolved against the graph, not yet decided
+// (RecipientState::PlanReserve): what a store that decides on a server
+// needs.
+struct ReservePlan {
+  std::vector<NodeId> nodes;  // the invitees' nodes, in order
+  // The reservation's time is max(floor, min(ts, present)) (see Reserve()),
+  // floor being the clock when planned.
+  Timestamp ts = 0;
+  Timestamp present = 0;
+  Timestamp floor = 0;
+};
+
 class RecipientState {
  public:
   // `graph` must outlive this object. `config` must be valid
@@ -138,18 +166,33 @@ class RecipientState {
   RecipientState(const RecipientState&) = delete;
   RecipientState& operator=(const RecipientState&) = delete;
 
-  // Validates the whole batch, then applies it under the writer lock.
-  absl::StatusOr<OutcomeReport> Record(const OutcomeBatch& b);
+  // Validates the whole batch, then applies it under the writer lock (and
+  // logs it to `log` first, if set).
+  absl::StatusOr<OutcomeReport> Record(const OutcomeBatch& b,
+                                       EventLog* log = nullptr);
 
   // Atomically, for each invitees[i] in order: if one more send keeps every
   // cap, records a "sent" outcome for it at max(min(ts, limits.Now()), now)
   // -- a reservation is a send happening now, so a ts ahead of the present
   // (within the tolerance) is taken as the present -- and sets granted[i].
   // Validates first (as Record() does); an invitee outside the graph is
-  // kNotFound naming its row, and nothing is applied.
+  // kNotFound naming its row, and nothing is applied. The grants are logged
+  // to `log` (if set) as one event before they are applied.
   absl::StatusOr<std::vector<bool>> Reserve(UserId inviter,
                                             absl::Span<const UserId> invitees,
-                                            ItemId item, Timestamp ts);
+                                            ItemId item, Timestamp ts,
+                                            EventLog* log = nullptr);
+  // Reserve()'s checks, and the times it would decide with.
+  absl::StatusOr<ReservePlan> PlanReserve(UserId inviter,
+                                          absl::Span<const UserId> invitees,
+                                          ItemId item, Timestamp ts) const;
+
+  // Applies an event as Record(), Reserve() or Forget() made it (replaying a
+  // log, or following another process's). kAborted if retired.
+  absl::Status Apply(const StateEvent& e);
+
+  // The caps this state enforces.
+  absl::Span<const InviteCap> caps() const { return caps_; }
 
   // Sends recorded for `user` in (now - window_seconds, now]; only kept with
   // caps, and only within the longest cap window.
@@ -176,8 +219,37 @@ class RecipientState {
   // plausible send, and cannot hold the clock in the future.
   // kInvalidArgument if `p`'s arrays are inconsistent.
   absl::Status Import(const PortableRecipientState& p);
-  // Erases every record and send time of `users`; returns how many had any.
-  int64_t Forget(absl::Span<const UserId> users);
+  // Erases every record and send time of `users` (logged to `log` first, if
+  // set); returns how many had any.
+  absl::StatusOr<int64_t> Forget(absl::Span<const UserId> users,
+                                 EventLog* log = nullptr);
+  // Export() of this state, and `op()` run while no write can happen (under
+  // the reader lock): how a store snapshots the state at a known point of
+  // its log. An error of `op` is returned.
+  template <typename Op>
+  absl::StatusOr<PortableRecipientState> ExportAnd(const Op& op) const {
+    std::shared_lock<RwLock> lock(mu_);
+    PortableRecipientState p = ExportLocked();
+    const absl::Status s = op();
+    if (!s.ok()) return s;
+    return p;
+  }
+  // Import(p), then `op(e)` with e the state's Export() after it, under the
+  // writer lock throughout: how a store makes an import durable before any
+  // later write is applied. If `op` fails, the state is put back as it was
+  // and the error returned.
+  template <typename Op>
+  absl::Status ImportAnd(const PortableRecipientState& p, const Op& op) {
+    INVITEGRAPH_RETURN_IF_ERROR(CheckPortable(p));
+    const TimeLimits limits = FixedLimits();
+    std::unique_lock<RwLock> lock(mu_);
+    PortableRecipientState before = ExportLocked();
+    ImportLocked(p, limits);
+    const absl::Status s =
+        op(static_cast<const PortableRecipientState&>(ExportLocked()));
+    if (!s.ok()) ImportLocked(before, limits);
+    return s;
+  }
 
   static bool IsRetired(const absl::Status& s) {
     return s.code() == absl::StatusCode::kAborted;
@@ -197,6 +269,12 @@ class RecipientState {
  private:
   // Adds one outcome at `ts` to `r`.
   void Apply(RecipientRecord& r, Timestamp ts, Outcome o) const;
+  // Applies `e` whose users resolve to `nodes` (kNoNode: outside the graph).
+  void ApplyLocked(const StateEvent& e, absl::Span<const NodeId> nodes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int64_t ForgetLocked(absl::Span<const UserId> users)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<NodeId> Resolve(absl::Span<const UserId> users) const;
   // Allocates the dense tables on first use.
   void EnsureDense() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops send times of `v` at or before now_ - longest window.
@@ -222,6 +300,10 @@ class RecipientState {
   bool retired_ ABSL_GUARDED_BY(mu_) = false;
 
   PortableRecipientState ExportLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  static absl::Status CheckPortable(const PortableRecipientState& p);
+  void ImportLocked(const PortableRecipientState& p, const TimeLimits& limits)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  TimeLimits FixedLimits() const;
 };
 
 }  // namespace invitegraph::internal

@@ -46,6 +46,8 @@ absl::Status RecommenderConfig::Validate() const {
   }
   INVITEGRAPH_RETURN_IF_ERROR(
       time_limits.Validate("RecommenderConfig.time_limits"));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      ValidateStateSpec(state, "RecommenderConfig.state"));
   return policy.Validate("RecommenderConfig.policy");
 }
 
@@ -75,6 +77,13 @@ absl::StatusOr<Recommender> Recommender::Create(
   shared->ranker = std::move(ranker);
   shared->policy = std::move(chain);
   INVITEGRAPH_ASSIGN_OR_RETURN(shared->current, shared->Make(std::move(graph)));
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      shared->store, internal::OpenStateStore(
+                         config.state, config.policy.max_invites_per_recipient,
+                         config.scoring.feedback));
+  INVITEGRAPH_RETURN_IF_ERROR(
+      shared->store->Restore(shared->current->recipients));
+  shared->store->Start(shared.get());
   return Recommender(std::move(shared));
 }
 
@@ -82,15 +91,16 @@ SocialGraph Recommender::graph() const { return Current()->graph; }
 
 absl::StatusOr<OutcomeReport> Recommender::RecordOutcomes(
     const OutcomeBatch& batch) const {
-  return shared_->OnState(
-      [&](internal::RecipientState& state) { return state.Record(batch); });
+  return shared_->OnState([&](internal::RecipientState& state) {
+    return shared_->store->Record(state, batch);
+  });
 }
 
 absl::StatusOr<std::vector<bool>> Recommender::ReserveInvites(
     UserId inviter, absl::Span<const UserId> invitees, ItemId item,
     Timestamp ts) const {
   return shared_->OnState([&](internal::RecipientState& state) {
-    return state.Reserve(inviter, invitees, item, ts);
+    return shared_->store->Reserve(state, inviter, invitees, item, ts);
   });
 }
 
@@ -127,10 +137,13 @@ absl::Status Recommender::SwapGraph(SocialGraph graph) const {
   return absl::OkStatus();
 }
 
-int64_t Recommender::ForgetUsers(absl::Span<const UserId> users) const {
+absl::StatusOr<int64_t> Recommender::ForgetUsers(
+    absl::Span<const UserId> users) const {
   std::lock_guard<std::mutex> swap(shared_->swap_mu);
-  return Current()->recipients.Forget(users);
+  return shared_->store->Forget(Current()->recipients, users);
 }
+
+StateStoreInfo Recommender::StateInfo() const { return shared_->store->Info(); }
 
 absl::StatusOr<int64_t> Recommender::SaveState(const std::string& path) const {
   return internal::WriteStateFile(Current()->recipients.Export(), path);
@@ -145,14 +158,14 @@ absl::Status Recommender::LoadState(const std::string& path) const {
   INVITEGRAPH_ASSIGN_OR_RETURN(internal::PortableRecipientState p,
                                internal::ReadStateFile(path));
   std::lock_guard<std::mutex> swap(shared_->swap_mu);
-  return Current()->recipients.Import(p);
+  return shared_->store->Import(Current()->recipients, p);
 }
 
 absl::Status Recommender::StateFromBytes(std::string_view bytes) const {
   INVITEGRAPH_ASSIGN_OR_RETURN(internal::PortableRecipientState p,
                                internal::ParseStateBytes(bytes));
   std::lock_guard<std::mutex> swap(shared_->swap_mu);
-  return Current()->recipients.Import(p);
+  return shared_->store->Import(Current()->recipients, p);
 }
 
 }  // namespace invitegraph

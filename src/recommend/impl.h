@@ -26,6 +26,7 @@
 #include "candidates/candidate_finder.h"
 #include "features/feature_rows.h"
 #include "feedback/recipient_state.h"
+#include "feedback/state_store.h"
 #include "internal/parallel.h"
 #include "invitegraph/recommender.h"
 #include "policy/policy_chain.h"
@@ -162,8 +163,10 @@ struct Recommender::Impl {
 
 // What every copy of a Recommender shares: the current generation (graph,
 // recorded state and scratch pool, immutable but for the state), swapped
-// whole by SwapGraph(), and the parts every generation has in common.
-struct Recommender::Shared {
+// whole by SwapGraph(), the parts every generation has in common, and the
+// state store (RecommenderConfig::state) every generation's state writes
+// through.
+struct Recommender::Shared final : internal::StateHost {
   RecommenderConfig config;
   std::shared_ptr<const Ranker> ranker;
   internal::PolicyChain policy;
@@ -191,10 +194,30 @@ struct Recommender::Shared {
     for (;;) {
       const std::shared_ptr<const Impl> impl = Get();
       auto result = op(impl->recipients);
-      if (!internal::RecipientState::IsRetired(result.status())) return result;
+      if (!internal::RecipientState::IsRetired(StatusOf(result))) return result;
       std::this_thread::yield();
     }
   }
+  template <typename T>
+  static absl::Status StatusOf(const absl::StatusOr<T>& r) {
+    return r.status();
+  }
+  static absl::Status StatusOf(const absl::Status& s) { return s; }
+
+  // StateHost, for the store's background work.
+  absl::Status WithState(
+      absl::FunctionRef<absl::Status(internal::RecipientState&)> op) override {
+    std::lock_guard<std::mutex> swap(swap_mu);
+    return op(Get()->recipients);
+  }
+  absl::Status ApplyEvent(const internal::StateEvent& e) override {
+    return OnState(
+        [&](internal::RecipientState& state) { return state.Apply(e); });
+  }
+
+  // Declared last, so it goes first: its threads stop while the generations
+  // they reach are still there.
+  std::unique_ptr<internal::StateStore> store;
 };
 
 }  // namespace invitegraph

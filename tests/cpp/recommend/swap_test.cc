@@ -240,7 +240,7 @@ TEST_CASE("ForgetUsers erases a recipient's outcomes and sends", "[swap]") {
       rec.RecordOutcomes(Outcomes({9, 9}, {a, 777777}, {1, 1}, {kT + 1, kT + 2},
                                   {Outcome::kAccepted, Outcome::kAccepted})));
   Unwrap(rec.ReserveInvites(9, {a, b}, 1, kT + 3));
-  CHECK(rec.ForgetUsers({a, 777777, 424242}) == 2);
+  CHECK(*rec.ForgetUsers({a, 777777, 424242}) == 2);
   CHECK(rec.FeedbackFor(a).successes == 0);
   CHECK(rec.FeedbackFor(a).fatigue == 0);
   CHECK(rec.RecentSends(a, 3600) == 0);
@@ -252,7 +252,7 @@ TEST_CASE("ForgetUsers erases a recipient's outcomes and sends", "[swap]") {
   const std::string bytes = Unwrap(rec.StateToBytes());
   CHECK(bytes.find(std::string(reinterpret_cast<const char*>(&a), 8)) !=
         std::string::npos);  // a was re-sent after forgetting
-  CHECK(rec.ForgetUsers({a}) == 1);
+  CHECK(*rec.ForgetUsers({a}) == 1);
   const std::string after = Unwrap(rec.StateToBytes());
   CHECK(after.find(std::string(reinterpret_cast<const char*>(&a), 8)) ==
         std::string::npos);
