@@ -549,9 +549,11 @@ class RecommenderConfig:
         Filters and score adjustments (Policy).
     time_limits : invitegraph._core.TimeLimits, default TimeLimits(earliest=0, max_future_seconds=86400, max_ends_at_future_seconds=31622400, now=None)
         Plausible times of outcomes, reservations and campaign ends, and the bound of the feedback clock (TimeLimits).
+    state : str, default 'memory'
+        Where recipient state lives: "memory" (this process), "journal:DIR" (durable, one process) or "redis://HOST:PORT[/DB]" (shared); options after '?' (see the state page of the docs).
     """
     __hash__: typing.ClassVar[None] = None
-    _fields: typing.ClassVar[tuple] = ('scoring', 'max_reasons', 'cascade_size', 'policy', 'time_limits')
+    _fields: typing.ClassVar[tuple] = ('scoring', 'max_reasons', 'cascade_size', 'policy', 'time_limits', 'state')
     def __copy__(self) -> RecommenderConfig:
         ...
     def __deepcopy__(self, memo: typing.Any) -> RecommenderConfig:
@@ -560,7 +562,7 @@ class RecommenderConfig:
         ...
     def __getstate__(self) -> dict:
         ...
-    def __init__(self, *, scoring: ScoringOptions = ..., max_reasons: int = 3, cascade_size: int = 50, policy: Policy = ..., time_limits: TimeLimits = ...) -> None:
+    def __init__(self, *, scoring: ScoringOptions = ..., max_reasons: int = 3, cascade_size: int = 50, policy: Policy = ..., time_limits: TimeLimits = ..., state: str = 'memory') -> None:
         """
         Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
         """
@@ -603,6 +605,14 @@ class RecommenderConfig:
         """
     @scoring.setter
     def scoring(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def state(self) -> str:
+        """
+        Where recipient state lives: "memory" (this process), "journal:DIR" (durable, one process) or "redis://HOST:PORT[/DB]" (shared); options after '?' (see the state page of the docs).
+        """
+    @state.setter
+    def state(self, arg1: typing.Any) -> None:
         ...
     @property
     def time_limits(self) -> TimeLimits:
@@ -1272,7 +1282,7 @@ class Recommender:
         """
     def forget_users(self, users: typing.Any) -> int:
         """
-        Erases these recipients' recorded state.
+        Erases these recipients' recorded state (durably, with a journal or Redis state; GIL released).
         """
     def load_state(self, path: str) -> None:
         ...
@@ -1307,6 +1317,10 @@ class Recommender:
         ...
     def state_from_bytes(self, data: bytes) -> None:
         ...
+    def state_info(self) -> dict:
+        """
+        What the state store has done (C++ StateStoreInfo): replayed and dropped journal records, compactions, the Redis follower's lag.
+        """
     def state_to_bytes(self) -> bytes:
         ...
     def swap_graph(self, graph: SocialGraph) -> None:

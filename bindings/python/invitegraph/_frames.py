@@ -150,6 +150,15 @@ class Recommender:
         ``ends_at`` (up to ``max_ends_at_future_seconds``, default 366 days); also the
         bound of the feedback clock, which never runs ahead of "now" (the wall clock
         unless ``TimeLimits(now=...)``). Default ``TimeLimits()``.
+    state : str, optional
+        Where recipient protection state (caps' send times, fatigue, accept-rate
+        counts) lives: ``"memory"`` (this process; the default), ``"journal:DIR"``
+        (durable: an append-only log in DIR, on disk before :meth:`reserve_invites` or
+        :meth:`record_outcomes` returns, replayed when a recommender opens DIR again;
+        one process at a time) or ``"redis://HOST:PORT[/DB]"`` (shared by every
+        process naming the same server: caps hold across replicas). Options follow a
+        ``?``, e.g. ``"journal:state?sync=group"``; see the state page of the docs.
+        A pickled copy of the recommender holds the state as it was, in memory.
     batch_rows : int
         For a model ranker. ``0`` (default): one model call per request, so
         :meth:`recommend_batch` returns exactly what :meth:`recommend` does. ``> 0``:
@@ -175,7 +184,8 @@ class Recommender:
                  policy: Optional[Policy] = None,
                  attribute_features: Union[None, dict, AttributeFeatureOptions] = None,
                  time_limits: Optional[TimeLimits] = None,
-                 scoring: Optional[ScoringOptions] = None):
+                 scoring: Optional[ScoringOptions] = None,
+                 state: Optional[str] = None):
         if policy is not None and not isinstance(policy, Policy):
             raise ArgumentTypeError(
                 f"policy: expected an invitegraph.Policy, got {type(policy).__name__}")
@@ -192,7 +202,7 @@ class Recommender:
         config = {"scoring": scoring, "max_reasons": max_reasons,
                   "cascade_size": cascade_size,
                   "policy": None if policy is None else policy._p,
-                  "time_limits": _time_limits(time_limits)}
+                  "time_limits": _time_limits(time_limits), "state": state}
         config = RecommenderConfig(**{k: v for k, v in config.items() if v is not None})
         self._r = _core.Recommender(graph, ranker, config=config,
                                     batch_rows=_count(batch_rows, "batch_rows"))
@@ -494,8 +504,19 @@ class Recommender:
     def forget_users(self, users: Iterable[int]) -> int:
         """Erases every recorded outcome and send time of ``users`` (as recipients);
         returns how many had any. Pair it with ``graph.forget(users)`` and
-        :meth:`swap_graph` to remove a user everywhere."""
+        :meth:`swap_graph` to remove a user everywhere. With ``state="journal:DIR"``
+        the journal is compacted before this returns, so no file in DIR holds them;
+        with Redis every process sharing the server forgets them."""
         return self._r.forget_users(users)
+
+    def state_info(self) -> dict:
+        """What the state store has done: ``backend`` (``"memory"``, ``"journal"`` or
+        ``"redis"``); for a journal, ``replayed_events`` when it was opened,
+        ``dropped_records`` / ``dropped_bytes`` of a corrupted or torn tail dropped
+        then, ``log_bytes`` and ``compactions``; for Redis, ``followed_events``,
+        ``max_follow_lag_ms`` (how stale other processes' writes were at worst when
+        they arrived here) and ``connected``."""
+        return self._r.state_info()
 
     def save_state(self, path: Any) -> int:
         """Writes the recorded outcomes and send times (by user id) as a snapshot:
