@@ -849,14 +849,15 @@ class RedisStore final : public StateStore {
           bytes = StateBytes(st.Export());
           return absl::OkStatus();
         });
-    absl::StatusOr<Reply> r = s;
+    bool done = false;
     if (s.ok() && at != EntryId{}) {
-      r = Eval(c, kCompact, {Key("log"), Key("snap"), Key("lock")},
+      const absl::StatusOr<Reply> r =
+          Eval(c, kCompact, {Key("log"), Key("snap"), Key("lock")},
                {at.ToString(), bytes, token});
+      done = r.ok() && (*r)->type == REDIS_REPLY_INTEGER && (*r)->integer >= 0;
     }
-    if (r.ok() && (*r)->type == REDIS_REPLY_INTEGER && (*r)->integer >= 0 &&
-        at != EntryId{}) {
-      compactions_.fetch_add(1);
+    if (done) {
+      compactions_.fetch_add(1);  // the script released the lock
     } else if (c->err == 0) {
       (void)Run(c, {"DEL", Key("lock")});
     }
