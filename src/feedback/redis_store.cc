@@ -42,6 +42,8 @@
 // the caller of Forget and Import), then apply_mu_, then the connection
 // pool's mutex. Network reads happen outside the first two.
 #include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -97,6 +99,38 @@ struct EntryId {
     }
     return id;
   }
+};
+
+// Blocks SIGPIPE in this thread for its lifetime, and discards one raised
+// meanwhile: hiredis writes to sockets without MSG_NOSIGNAL, and a write to
+// a connection the server dropped must fail the call, not kill the process.
+class NoSigpipe {
+ public:
+  NoSigpipe() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~NoSigpipe() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        const timespec zero = {0, 0};
+        sigtimedwait(&pipe_, nullptr, &zero);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  NoSigpipe(const NoSigpipe&) = delete;
+  NoSigpipe& operator=(const NoSigpipe&) = delete;
+
+ private:
+  sigset_t pipe_, old_;
+  bool was_pending_ = false;
 };
 
 timeval Tv(int ms) {
@@ -618,6 +652,7 @@ class RedisStore final : public StateStore {
       argv.push_back(a.data());
       lens.push_back(a.size());
     }
+    const NoSigpipe no_sigpipe;
     Reply r(static_cast<redisReply*>(redisCommandArgv(
         c, static_cast<int>(argv.size()), argv.data(), lens.data())));
     if (r == nullptr) {
