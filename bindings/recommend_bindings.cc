@@ -119,13 +119,24 @@ invitegraph.Recommender for DataFrames.
       .def(py::init([](const SocialGraph& graph, const py::object& ranker,
                        const RecommenderConfig& config, int64_t batch_rows) {
              // A spec or a Ranker object; anything else is a Python model.
+             const bool native = py::isinstance<py::str>(ranker) ||
+                                 py::isinstance<Ranker>(ranker);
              std::shared_ptr<const Ranker> r =
-                 py::isinstance<py::str>(ranker) ||
-                         py::isinstance<Ranker>(ranker)
-                     ? RankerArg(ranker)
-                     : MakePythonRanker(ranker, batch_rows);
-             return ValueOrThrow(
-                 Recommender::Create(graph, config, std::move(r)));
+                 native ? RankerArg(ranker)
+                        : MakePythonRanker(ranker, batch_rows);
+             if (!native) {
+               return ValueOrThrow(
+                   Recommender::Create(graph, config, std::move(r)));
+             }
+             // Opening the state store may replay a journal or reach a
+             // Redis server: without the GIL. (A Python model's ranker must
+             // not be released without it, so that case keeps it.)
+             absl::StatusOr<Recommender> made = absl::UnknownError("");
+             {
+               py::gil_scoped_release nogil;
+               made = Recommender::Create(graph, config, std::move(r));
+             }
+             return ValueOrThrow(std::move(made));
            }),
            py::arg("graph"), py::arg("ranker") = "linear", py::kw_only(),
            py::arg("config") = RecommenderConfig{}, py::arg("batch_rows") = 0)

@@ -3,13 +3,15 @@
 // refusals, forget, swap, save/load, bytes) observed step by step on each
 // backend, against the memory backend as the oracle; then a reopen, which
 // must give back the same state. Backends: memory, the journal with each
-// sync policy and with compactions forced during the run, and Redis
-// (tests/cpp/feedback/redis_store_test.cc adds it to the same script).
+// sync policy and with compactions forced during the run, and Redis on a
+// server the test starts (tests/cpp/feedback/redis_store_test.cc has the
+// Redis-only cases: several processes, a stopped server, expiry).
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "testing/fixtures.h"
+#include "testing/redis_server.h"
 #include "testing/state_script.h"
 
 namespace invitegraph {
@@ -42,6 +44,32 @@ TEST_CASE("Every backend answers every state operation as memory does",
       INFO("step " << i);
       CHECK(observed[i] == observed_memory[i]);
     }
+  }
+}
+
+TEST_CASE("Redis answers every state operation as memory does",
+          "[state][redis]") {
+  const std::vector<std::string> observed_memory =
+      testing::RunStateScript("memory");
+  testing::RedisServer server;
+  // With compactions forced during the run too (compact_events=10).
+  for (const std::string options :
+       {"?prefix=a:", "?prefix=b:&compact_events=10"}) {
+    const std::string spec = server.Spec(options);
+    INFO(spec);
+    StateStoreInfo info;
+    const std::vector<std::string> observed =
+        testing::RunStateScript(spec, &info);
+    CHECK(info.backend == "redis");
+    CHECK(info.connected);
+    REQUIRE(observed.size() == observed_memory.size());
+    for (size_t i = 0; i < observed.size(); ++i) {
+      INFO("step " << i);
+      CHECK(observed[i] == observed_memory[i]);
+    }
+    // A new process on the same server and prefix restores that state.
+    const Recommender again = testing::ReopenScriptState(spec);
+    CHECK(Unwrap(again.StateToBytes()) == observed.back());
   }
 }
 
