@@ -14,10 +14,13 @@ export CMAKE_BUILD_PARALLEL_LEVEL=$JOBS
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # openjdk-17-jre-headless: the Java runtime PySpark needs (tests/python/test_spark.py).
+# redis-server libhiredis-dev: the Redis state store (RecommenderConfig::state =
+# "redis://..."): its C client to build, and a server its tests start on loopback.
 # doxygen: the C++ API reference of the docs (docs/conf.py runs it over the headers).
 APT_PACKAGES=(g++ cmake ninja-build pkg-config libeigen3-dev libboost-graph-dev libabsl-dev
               catch2 nlohmann-json3-dev libbenchmark-dev libxxhash-dev libcpp-httplib-dev
-              clang libfuzzer-14-dev openjdk-17-jre-headless doxygen)
+              clang libfuzzer-14-dev openjdk-17-jre-headless doxygen
+              redis-server libhiredis-dev)
 
 python_is_system() { [ "$(command -v python3)" = /usr/bin/python3 ]; }
 

@@ -29,6 +29,11 @@
 //   redis://...?prefix=P     key prefix (default "ig:"), so several shops can
 //                            share one server
 //   redis://...?timeout_ms=N connect and command timeout (default 1000)
+//   redis://...?compact_events=N
+//                            when the shared log passes N entries (default
+//                            100000, >= 10), one process writes a state
+//                            snapshot to the server and trims the log below
+//                            it
 //
 // docs/state.md has the semantics of each backend, what survives what, and
 // the figures of benchmarks/state_benchmark.

@@ -91,12 +91,9 @@ std::vector<NodeId> RecipientState::Resolve(
   return nodes;
 }
 
-void RecipientState::ApplyLocked(const StateEvent& e,
-                                 absl::Span<const NodeId> nodes) {
-  if (e.kind == StateEvent::Kind::kForget) {
-    ForgetLocked(e.users);
-    return;
-  }
+int64_t RecipientState::ApplyLocked(const StateEvent& e,
+                                    absl::Span<const NodeId> nodes) {
+  if (e.kind == StateEvent::Kind::kForget) return ForgetLocked(e.users);
   const size_t n = e.users.size();
   if (std::find_if(nodes.begin(), nodes.end(),
                    [](NodeId v) { return v != kNoNode; }) != nodes.end()) {
@@ -118,35 +115,48 @@ void RecipientState::ApplyLocked(const StateEvent& e,
         Prune(nodes[i]);
     }
   }
+  return 0;
 }
 
-absl::Status RecipientState::Apply(const StateEvent& e) {
+absl::Status RecipientState::Apply(const StateEvent& e, int64_t* forgotten) {
   const std::vector<NodeId> nodes = Resolve(e.users);
   std::unique_lock<RwLock> lock(mu_);
   if (retired_) return RetiredError();
-  ApplyLocked(e, nodes);
+  const int64_t had = ApplyLocked(e, nodes);
+  if (forgotten != nullptr) *forgotten = had;
   return absl::OkStatus();
 }
 
-absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b,
-                                                     EventLog* log) {
+absl::StatusOr<RecordPlan> RecipientState::PlanRecord(
+    const OutcomeBatch& b) const {
   const TimeLimits limits = Fixed(limits_);
   INVITEGRAPH_RETURN_IF_ERROR(ValidateOutcomes(b, limits));
   const size_t n = b.invitee.size();
-  const std::vector<NodeId> nodes = Resolve(b.invitee);
-  OutcomeReport report;
+  RecordPlan plan;
+  plan.nodes = Resolve(b.invitee);
   Timestamp latest = std::numeric_limits<Timestamp>::min();
   for (size_t i = 0; i < n; ++i) {
-    ++(nodes[i] != kNoNode ? report.applied : report.unknown_invitees);
+    ++(plan.nodes[i] != kNoNode ? plan.report.applied
+                                : plan.report.unknown_invitees);
     latest = std::max(latest, b.ts[i]);
   }
   // Never past the present: a row stamped ahead (within the tolerance)
   // counts at its own time but does not age everyone else's sends away.
-  StateEvent e{.kind = StateEvent::Kind::kOutcomes,
-               .clock = std::min(latest, *limits.now),
-               .users = {b.invitee.begin(), b.invitee.end()},
-               .ts = {b.ts.begin(), b.ts.end()},
-               .outcomes = {b.outcome.begin(), b.outcome.end()}};
+  plan.event = StateEvent{.kind = StateEvent::Kind::kOutcomes,
+                          .clock = std::min(latest, *limits.now),
+                          .users = {b.invitee.begin(), b.invitee.end()},
+                          .ts = {b.ts.begin(), b.ts.end()},
+                          .outcomes = {b.outcome.begin(), b.outcome.end()}};
+  return plan;
+}
+
+absl::StatusOr<OutcomeReport> RecipientState::Record(const OutcomeBatch& b,
+                                                     EventLog* log) {
+  INVITEGRAPH_ASSIGN_OR_RETURN(const RecordPlan plan, PlanRecord(b));
+  const size_t n = b.invitee.size();
+  const StateEvent& e = plan.event;
+  const std::vector<NodeId>& nodes = plan.nodes;
+  const OutcomeReport report = plan.report;
   uint64_t ticket = 0;
   {
     std::unique_lock<RwLock> lock(mu_);

@@ -145,6 +145,15 @@ struct ReservePlan {
   Timestamp floor = 0;
 };
 
+// A batch of outcomes checked and resolved, not yet applied
+// (RecipientState::PlanRecord): the event Record() would log and apply, and
+// its report.
+struct RecordPlan {
+  StateEvent event;
+  std::vector<NodeId> nodes;  // event.users' nodes (kNoNode: outside)
+  OutcomeReport report;
+};
+
 class RecipientState {
  public:
   // `graph` must outlive this object. `config` must be valid
@@ -170,6 +179,10 @@ class RecipientState {
   // logs it to `log` first, if set).
   absl::StatusOr<OutcomeReport> Record(const OutcomeBatch& b,
                                        EventLog* log = nullptr);
+  // Record()'s checks, and the event it would apply (its clock is the
+  // batch's latest ts, at most the present): what a store that logs on a
+  // server before applying needs.
+  absl::StatusOr<RecordPlan> PlanRecord(const OutcomeBatch& b) const;
 
   // Atomically, for each invitees[i] in order: if one more send keeps every
   // cap, records a "sent" outcome for it at max(min(ts, limits.Now()), now)
@@ -188,8 +201,9 @@ class RecipientState {
                                           ItemId item, Timestamp ts) const;
 
   // Applies an event as Record(), Reserve() or Forget() made it (replaying a
-  // log, or following another process's). kAborted if retired.
-  absl::Status Apply(const StateEvent& e);
+  // log, or following another process's). kAborted if retired. For a
+  // kForget event, `forgotten` (if set) gets what Forget() would return.
+  absl::Status Apply(const StateEvent& e, int64_t* forgotten = nullptr);
 
   // The caps this state enforces.
   absl::Span<const InviteCap> caps() const { return caps_; }
@@ -270,7 +284,8 @@ class RecipientState {
   // Adds one outcome at `ts` to `r`.
   void Apply(RecipientRecord& r, Timestamp ts, Outcome o) const;
   // Applies `e` whose users resolve to `nodes` (kNoNode: outside the graph).
-  void ApplyLocked(const StateEvent& e, absl::Span<const NodeId> nodes)
+  // Returns what ForgetLocked() does for a kForget event, else 0.
+  int64_t ApplyLocked(const StateEvent& e, absl::Span<const NodeId> nodes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t ForgetLocked(absl::Span<const UserId> users)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

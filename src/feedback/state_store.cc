@@ -146,8 +146,12 @@ absl::StatusOr<StateSpec> ParseStateSpec(std::string_view spec,
         INVITEGRAPH_RETURN_IF_ERROR(
             IntOption(field, spec, key, value, 1, 600000, &v));
         out.timeout_ms = static_cast<int>(v);
+      } else if (key == "compact_events") {
+        INVITEGRAPH_RETURN_IF_ERROR(IntOption(field, spec, key, value, 10,
+                                              int64_t{1} << 40,
+                                              &out.compact_events));
       } else {
-        return unknown(key, "redis takes prefix, timeout_ms");
+        return unknown(key, "redis takes prefix, timeout_ms, compact_events");
       }
     }
     return out;

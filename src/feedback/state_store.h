@@ -50,6 +50,9 @@ struct StateSpec {
   int db = 0;
   std::string prefix = "ig:";
   int timeout_ms = 1000;
+  // Compact the shared log (snapshot + trim) when it passes this many
+  // entries.
+  int64_t compact_events = 100000;
 };
 
 // kInvalidArgument naming `field`, the spec and the problem.
