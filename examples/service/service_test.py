@@ -5,8 +5,9 @@
         --make-snapshot build/examples/make_snapshot --workdir /tmp/x
 
 Makes two small snapshots, starts the server on an ephemeral port (memory
-state, a recipient cap), checks every endpoint and its errors, reloads (POST /reload, then SIGHUP) while requests
-run, and stops it with SIGTERM. Exits non-zero on the first failed check.
+state, a recipient cap), checks every endpoint and its errors, reloads (POST
+/reload, then SIGHUP) while requests run, and stops it with SIGTERM. Exits
+non-zero on the first failed check.
 """
 
 import argparse

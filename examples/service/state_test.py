@@ -359,7 +359,8 @@ def redis_test(args):
     snap = os.path.join(args.workdir, "a.snap")
     make_snapshot(args.make_snapshot, snap)
     # Nothing listens on a port just freed: the server must not start.
-    expect_startup_failure(args.server, snap, f"redis://127.0.0.1:{free_port()}", "error")
+    expect_startup_failure(args.server, snap, f"redis://127.0.0.1:{free_port()}",
+                           "state=redis://")
 
     redis = RedisServer(args.redis_server, args.workdir)
     servers = []
@@ -423,6 +424,11 @@ def redis_test(args):
                           f"server {s.port}: recipient {r} sends {feedback(s.port, r)} "
                           f"never reached {CAP}")
                     time.sleep(0.05)
+
+        for s in servers:
+            print(f"server {s.port}: /state {json.dumps(call(s.port, 'GET', '/state')[1])}")
+        print(f"{len(RECIPIENTS)} recipients, each asked {6 * CAP} times over three "
+              f"servers, granted {CAP} times")
 
         # A server killed and restarted refuses them too, and so do the others.
         servers[0].kill9()
