@@ -2,15 +2,19 @@
 """Open-loop load test of the invitegraph server (server.cc), standard library only.
 
     python3 examples/service/load_test.py --url http://127.0.0.1:8080 \
-        --rate 500 --duration 30 --reload-at 15 [--reload-path new.snap]
+        --rate 500 --duration 30 --reload-at 15 [--reload-path new.snap] \
+        [--reserve 0.2]
 
 Request i is due at start + i / rate, whatever happened to earlier requests
 (open loop), and its latency is measured from that due time, so a stalled
 server shows up as latency instead of as a lower offered rate. Inviters are
 uniform over the ids 0 .. users-1 (/healthz: make_snapshot's ids), half of the
 requests GET and half POST. With --reload-at, one POST /reload is sent at
-that second; every /recommend must still answer 200. Prints a JSON report
-and exits 1 on any failed request or a failed reload.
+that second; every /recommend must still answer 200. With --reserve F, that
+fraction of the requests are POST /reserve of 1-3 random invitees instead
+(their latency is reported apart too: with a durable --state it includes the
+store's acknowledgement). Prints a JSON report and exits 1 on any failed
+request or a failed reload.
 """
 
 import argparse
@@ -45,8 +49,9 @@ def percentile(sorted_values, q):
 
 
 def run(host, port, rate, duration, reload_at=None, reload_path=None,
-        connections=16, k=10, seed=0, timeout=10.0):
-    """Offers `rate` /recommend requests per second for `duration` seconds.
+        connections=16, k=10, seed=0, timeout=10.0, reserve=0.0):
+    """Offers `rate` requests per second for `duration` seconds: /recommend,
+    and a `reserve` fraction of /reserve.
 
     Returns a report dict: offered and achieved rate, latency percentiles (ms,
     from each request's due time), failures by kind and the reload's outcome.
@@ -57,10 +62,12 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
     if status != 200:
         raise RuntimeError(f"/healthz answered {status}: {health}")
     users = health["users"]
+    as_of = health["as_of"]
     total = int(rate * duration)
     counter = itertools.count()
     lock = threading.Lock()
     latencies, failures, generations = [], {}, set()
+    reserve_latencies, grants = [], [0, 0]  # granted, refused
     retries = [0]
     start = time.perf_counter() + 0.2
 
@@ -71,7 +78,7 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
     def worker(wid):
         rng = random.Random(seed * 1000 + wid)
         c = http.client.HTTPConnection(host, port, timeout=timeout)
-        local, gens = [], set()
+        local, gens, local_reserve, local_grants = [], set(), [], [0, 0]
         while True:
             i = next(counter)
             if i >= total:
@@ -82,10 +89,18 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
                 time.sleep(wait)
             inviter = rng.randrange(users)
             item = rng.randrange(1000)
+            is_reserve = reserve > 0 and rng.random() < reserve
             try:
                 for attempt in (0, 1):
                     try:
-                        if i % 2:
+                        if is_reserve:
+                            invitees = [v for v in rng.sample(range(users), rng.randint(1, 3))
+                                        if v != inviter]
+                            status, body = request(
+                                c, "POST", "/reserve",
+                                {"inviter": inviter, "invitees": invitees, "item": item,
+                                 "ts": as_of})
+                        elif i % 2:
                             query = urllib.parse.urlencode(
                                 {"inviter": inviter, "item": item, "k": k})
                             status, body = request(c, "GET", "/recommend?" + query)
@@ -105,6 +120,14 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
                 c.close()
                 continue
             done = time.perf_counter()
+            if is_reserve:
+                if status != 200 or not isinstance(body.get("granted"), list):
+                    fail(f"reserve_http_{status}")
+                    continue
+                local_reserve.append(done - due)
+                for g in body["granted"]:
+                    local_grants[0 if g else 1] += 1
+                continue
             if status != 200 or not isinstance(body.get("suggestions"), list):
                 fail(f"http_{status}")
                 continue
@@ -114,6 +137,9 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
         with lock:
             latencies.extend(local)
             generations.update(gens)
+            reserve_latencies.extend(local_reserve)
+            grants[0] += local_grants[0]
+            grants[1] += local_grants[1]
 
     reload = {}
 
@@ -150,8 +176,8 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
         "offered_rate": rate,
         "duration_s": duration,
         "requests": total,
-        "ok": len(latencies),
-        "achieved_rate": round(len(latencies) / elapsed, 1),
+        "ok": len(latencies) + len(reserve_latencies),
+        "achieved_rate": round((len(latencies) + len(reserve_latencies)) / elapsed, 1),
         "p50_ms": ms(0.5),
         "p99_ms": ms(0.99),
         "p999_ms": ms(0.999),
@@ -161,6 +187,12 @@ def run(host, port, rate, duration, reload_at=None, reload_path=None,
         "stale_connection_retries": retries[0],
         "generations_served": sorted(g for g in generations if g is not None),
     }
+    if reserve > 0:
+        reserve_latencies.sort()
+        report["reserve"] = {"requests": len(reserve_latencies),
+                             "p50_ms": ms(0.5, reserve_latencies),
+                             "p99_ms": ms(0.99, reserve_latencies),
+                             "granted": grants[0], "refused": grants[1]}
     if reload_at is not None:
         report["reload"] = reload
         report["outside_reload"] = {"requests": len(outside), "p50_ms": ms(0.5, outside),
@@ -183,12 +215,15 @@ def main():
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reserve", type=float, default=0.0,
+                   help="fraction of requests that are POST /reserve (default 0)")
     args = p.parse_args()
     url = urllib.parse.urlparse(args.url)
     failed = False
     for rate in args.rate or [500.0]:
         r = run(url.hostname, url.port or 80, rate, args.duration, args.reload_at,
-                args.reload_path, args.connections, args.k, args.seed)
+                args.reload_path, args.connections, args.k, args.seed,
+                reserve=args.reserve)
         print(json.dumps(r), flush=True)
         failed |= r["errors"] > 0 or ("reload" in r and r["reload"]["status"] != 200)
     raise SystemExit(1 if failed else 0)

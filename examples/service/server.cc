@@ -2,16 +2,26 @@
 //
 //   ./build/examples/make_snapshot --users 50000 --out world.snap
 //   ./build/examples/invitegraph_server --snapshot world.snap --port 8080
+//       --state journal:/var/lib/invitegraph --cap 86400:2   # one line
 //   curl 'localhost:8080/recommend?inviter=7&item=42&k=5'
 //   curl -d '{"inviter": 7, "item": 42, "members": [3]}'
 //   localhost:8080/recommend curl -d '{"path": "new.snap"}'
 //   localhost:8080/reload   # or: kill -HUP pid
 //
-// Endpoints (service.h): GET|POST /recommend, POST /outcome, GET /feedback,
-// GET /healthz, POST /reload. SIGHUP reloads the snapshot file being served
-// (e.g. after it was replaced by SocialGraph::Save(), which renames
-// atomically); SIGINT and SIGTERM stop the server. With --port 0 the kernel
-// picks a free port; the first line on stdout names it.
+// Endpoints (service.h): GET|POST /recommend, POST /outcome, POST /reserve,
+// GET /feedback, GET /state, GET /healthz, POST /reload. SIGHUP reloads the
+// snapshot file being served (e.g. after it was replaced by
+// SocialGraph::Save(), which renames atomically); SIGINT and SIGTERM stop the
+// server. With --port 0 the kernel picks a free port; the first line on
+// stdout names it, and the state backend opened.
+//
+// --state SPEC (RecommenderConfig::state, invitegraph/state.h): "memory"
+// (the default, for trying the example out: gone when the process exits),
+// "journal:DIR" for one replica, "redis://HOST:PORT" for several. A spec
+// that does not parse, or a store that does not open (a journal locked by
+// another process, a Redis server that does not answer), exits with 1 and
+// the library's message. --cap WINDOW_SECONDS:MAX (repeatable) adds a
+// recipient cap (Policy::max_invites_per_recipient) that /reserve enforces.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -21,6 +31,7 @@
 #include <exception>
 #include <string>
 #include <thread>
+#include <vector>
 
 // service.h (Eigen, through recommender.h) comes before httplib.h: httplib.h
 // pulls in <resolv.h>, whose macro _res breaks Eigen's headers parsed after it.
@@ -38,9 +49,20 @@ using json = nlohmann::json;
 
 struct Flags {
   std::string snapshot, ranker, host = "127.0.0.1";
+  std::string state = "memory";
+  std::vector<ig::InviteCap> caps;
   int port = 8080;
   int threads = 32;
 };
+
+// WINDOW_SECONDS:MAX, both positive (Policy::Validate checks them again).
+bool ParseCap(const std::string& value, ig::InviteCap* cap) {
+  const size_t colon = value.find(':');
+  return colon != std::string::npos &&
+         absl::SimpleAtoi(value.substr(0, colon), &cap->window_seconds) &&
+         absl::SimpleAtoi(value.substr(colon + 1), &cap->max) &&
+         cap->window_seconds > 0 && cap->max > 0;
+}
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -51,6 +73,10 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       f->ranker = value;
     } else if (name == "--host") {
       f->host = value;
+    } else if (name == "--state") {
+      f->state = value;
+    } else if (name == "--cap") {
+      if (!ParseCap(value, &f->caps.emplace_back())) return false;
     } else if (name == "--port") {
       if (!absl::SimpleAtoi(value, &f->port)) return false;
     } else if (name == "--threads") {
@@ -92,7 +118,9 @@ int main(int argc, char** argv) {
   if (!ParseFlags(argc, argv, &flags)) {
     std::fprintf(stderr,
                  "usage: %s --snapshot FILE [--ranker FILE] [--host H] "
-                 "[--port P (0: any)] [--threads N]\n",
+                 "[--port P (0: any)] [--threads N]\n"
+                 "          [--state memory|journal:DIR|redis://HOST:PORT] "
+                 "[--cap WINDOW_SECONDS:MAX]...\n",
                  argv[0]);
     return 2;
   }
@@ -105,8 +133,11 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  ig::RecommenderConfig config;
+  config.state = flags.state;
+  config.policy.max_invites_per_recipient = flags.caps;
   auto created = ig::service::Service::Create(
-      {.snapshot = flags.snapshot, .ranker = flags.ranker});
+      {.snapshot = flags.snapshot, .ranker = flags.ranker, .config = config});
   if (!created.ok()) {
     std::fprintf(stderr, "error: %s\n", created.status().ToString().c_str());
     return 1;
@@ -152,6 +183,11 @@ int main(int argc, char** argv) {
   http.Post("/outcome", with_body([&](const json& body) {
               return svc.RecordOutcomes(body);
             }));
+  http.Post("/reserve",
+            with_body([&](const json& body) { return svc.Reserve(body); }));
+  http.Get("/state", [&](const httplib::Request&, httplib::Response& res) {
+    send(res, svc.State());
+  });
   http.Get("/feedback",
            [&](const httplib::Request& req, httplib::Response& res) {
              send(res, svc.Feedback(QueryToJson(req)));
@@ -202,10 +238,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   const json health = svc.Health().body;
-  std::printf("listening on http://%s:%d (%s: %lld users, %lld arcs)\n",
-              flags.host.c_str(), port, flags.snapshot.c_str(),
-              static_cast<long long>(health["users"].get<int64_t>()),
-              static_cast<long long>(health["arcs"].get<int64_t>()));
+  const json state = svc.State().body;
+  std::printf(
+      "listening on http://%s:%d (%s: %lld users, %lld arcs; state %s: "
+      "%s, %lld events replayed, %lld records dropped)\n",
+      flags.host.c_str(), port, flags.snapshot.c_str(),
+      static_cast<long long>(health["users"].get<int64_t>()),
+      static_cast<long long>(health["arcs"].get<int64_t>()),
+      state["backend"].get<std::string>().c_str(), flags.state.c_str(),
+      static_cast<long long>(state["replayed_events"].get<int64_t>()),
+      static_cast<long long>(state["dropped_records"].get<int64_t>()));
   std::fflush(stdout);
 
   std::thread signal_thread([&] {

@@ -38,8 +38,9 @@ Reply Error(int status, std::string message, const std::string& field = "") {
   return r;
 }
 
-// A library error as a reply: kNotFound -> 404, caller mistakes -> 400,
-// anything else -> 500.
+// A library error as a reply: kNotFound -> 404, caller mistakes -> 400, a
+// state store that cannot be reached or written (the disk, the Redis server)
+// -> 503, so a client knows to retry, anything else -> 500.
 Reply FromStatus(const absl::Status& s, const std::string& field = "") {
   switch (s.code()) {
     case absl::StatusCode::kNotFound:
@@ -47,6 +48,9 @@ Reply FromStatus(const absl::Status& s, const std::string& field = "") {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kOutOfRange:
       return Error(400, std::string(s.message()), field);
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return Error(503, std::string(s.message()), field);
     default:
       return Error(500, s.ToString(), field);
   }
@@ -354,12 +358,59 @@ Reply Service::RecordOutcomes(const json& request) {
                    {"unknown_invitees", report->unknown_invitees}}};
 }
 
+Reply Service::Reserve(const json& request) {
+  reserves_.fetch_add(1, std::memory_order_relaxed);
+  if (auto e = ExpectObject(request)) return *e;
+  int64_t inviter = 0, item = 0, ts = absl::ToUnixSeconds(absl::Now());
+  std::optional<Reply> e;
+  if ((e = ReadInt(request, "inviter", true, 0, kMaxInt, &inviter)) ||
+      (e = ReadInt(request, "item", true, 0, kMaxInt, &item)) ||
+      (e = ReadInt(request, "ts", false, 0, kMaxInt, &ts))) {
+    return *e;
+  }
+  const auto it = request.find("invitees");
+  if (it == request.end() || !it->is_array()) {
+    return Error(400, "field 'invitees' must be an array of user ids",
+                 "invitees");
+  }
+  std::vector<UserId> invitees;
+  invitees.reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    const std::string name = absl::StrCat("invitees[", i, "]");
+    int64_t v = 0;
+    if ((e = ReadInt(json{{name, (*it)[i]}}, name, true, 0, kMaxInt, &v))) {
+      return *e;
+    }
+    invitees.push_back(v);
+  }
+  absl::StatusOr<std::vector<bool>> granted =
+      Current()->rec.ReserveInvites(inviter, invitees, item, ts);
+  if (!granted.ok()) {
+    return FromStatus(granted.status(),
+                      granted.status().code() == absl::StatusCode::kNotFound
+                          ? "invitees"
+                          : "");
+  }
+  json out = json::array();
+  for (const bool g : *granted) out.push_back(g);
+  return {.status = 200, .body = {{"granted", std::move(out)}}};
+}
+
 Reply Service::Feedback(const json& request) {
   feedbacks_.fetch_add(1, std::memory_order_relaxed);
   if (auto e = ExpectObject(request)) return *e;
   int64_t user = 0;
   if (auto e = ReadInt(request, "user", true, 0, kMaxInt, &user)) return *e;
-  const RecipientFeedback f = Current()->rec.FeedbackFor(user);
+  const std::shared_ptr<const Serving> serving = Current();
+  const RecipientFeedback f = serving->rec.FeedbackFor(user);
+  json recent = json::array();
+  for (const InviteCap& cap :
+       serving->rec.config().policy.max_invites_per_recipient) {
+    recent.push_back(
+        {{"window_seconds", cap.window_seconds},
+         {"max", cap.max},
+         {"sends", serving->rec.RecentSends(user, cap.window_seconds)}});
+  }
   return {.status = 200,
           .body = {{"user", user},
                    {"in_graph", f.in_graph},
@@ -367,7 +418,23 @@ Reply Service::Feedback(const json& request) {
                    {"failures", f.failures},
                    {"accept_rate", f.accept_rate},
                    {"fatigue", f.fatigue},
-                   {"as_of", f.as_of}}};
+                   {"as_of", f.as_of},
+                   {"recent_sends", std::move(recent)}}};
+}
+
+Reply Service::State() const {
+  const StateStoreInfo info = Current()->rec.StateInfo();
+  return {.status = 200,
+          .body = {{"spec", options_.config.state},
+                   {"backend", info.backend},
+                   {"replayed_events", info.replayed_events},
+                   {"dropped_records", info.dropped_records},
+                   {"dropped_bytes", info.dropped_bytes},
+                   {"log_bytes", info.log_bytes},
+                   {"compactions", info.compactions},
+                   {"followed_events", info.followed_events},
+                   {"max_follow_lag_ms", info.max_follow_lag_ms},
+                   {"connected", info.connected}}};
 }
 
 Reply Service::Health() const {
@@ -388,9 +455,11 @@ Reply Service::Health() const {
                                               absl::UTCTimeZone())},
                {"load_seconds", s->load_seconds},
                {"generation", s->generation},
+               {"state", options_.config.state},
                {"requests",
                 {{"recommend", n(recommends_)},
                  {"outcome", n(outcomes_)},
+                 {"reserve", n(reserves_)},
                  {"feedback", n(feedbacks_)},
                  {"reload", n(reloads_)},
                  {"ok", n(ok_)},

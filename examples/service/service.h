@@ -36,6 +36,9 @@ namespace invitegraph::service {
 struct ServiceOptions {
   std::string snapshot;  // SocialGraph::Save() file, required
   std::string ranker;    // SaveRanker() file; empty: the default ranker
+  // config.state names where recipient state lives ("memory", "journal:DIR",
+  // "redis://..."; invitegraph/state.h); config.policy's caps are what
+  // /reserve enforces.
   RecommenderConfig config = {};
   int max_k = 1000;  // larger k in a request is a 400
 };
@@ -69,10 +72,21 @@ class Service {
   Reply Recommend(const nlohmann::json& request);
   // POST /outcome: one row {inviter, invitee, item, ts, outcome: "sent" |
   // "accepted" | "declined" | "ignored"} or {outcomes: [rows]} ->
-  // {applied, unknown_invitees}. All rows or none are recorded.
+  // {applied, unknown_invitees}. All rows or none are recorded; 200 only
+  // once the state store acknowledged them, as for Reserve().
   Reply RecordOutcomes(const nlohmann::json& request);
-  // GET /feedback?user=: Recommender::FeedbackFor() of one user.
+  // POST /reserve: {inviter, invitees: [ids], item, ts} ->
+  // Recommender::ReserveInvites() as {granted: [bool]}. 200 only once the
+  // state store acknowledged the grants (journal: logged as its sync mode
+  // says; Redis: decided on the server); 503 when the store is unavailable,
+  // 404 for an invitee outside the graph, 400 naming a bad field.
+  Reply Reserve(const nlohmann::json& request);
+  // GET /feedback?user=: Recommender::FeedbackFor() of one user, and its
+  // recent sends in each cap's window (Recommender::RecentSends()).
   Reply Feedback(const nlohmann::json& request);
+  // GET /state: Recommender::StateInfo() (backend, replayed and dropped
+  // journal records, compactions, the Redis follower's lag) and the spec.
+  Reply State() const;
   // GET /healthz: the snapshot served, its size, when it was loaded, and the
   // request counters.
   Reply Health() const;
@@ -102,8 +116,8 @@ class Service {
 
   std::mutex reload_mu_;  // one reload at a time
 
-  std::atomic<int64_t> recommends_{0}, outcomes_{0}, reloads_{0}, feedbacks_{0},
-      ok_{0}, client_errors_{0}, server_errors_{0};
+  std::atomic<int64_t> recommends_{0}, outcomes_{0}, reserves_{0}, reloads_{0},
+      feedbacks_{0}, ok_{0}, client_errors_{0}, server_errors_{0};
 };
 
 }  // namespace invitegraph::service

@@ -4,9 +4,10 @@
     python3 service_test.py --server build/examples/invitegraph_server \
         --make-snapshot build/examples/make_snapshot --workdir /tmp/x
 
-Makes two small snapshots, starts the server on an ephemeral port, checks every
-endpoint and its errors, reloads (POST /reload, then SIGHUP) while requests
-run, and stops it with SIGTERM. Exits non-zero on the first failed check.
+Makes two small snapshots, starts the server on an ephemeral port (memory
+state, a recipient cap), checks every endpoint and its errors, reloads (POST
+/reload, then SIGHUP) while requests run, and stops it with SIGTERM. Exits
+non-zero on the first failed check.
 """
 
 import argparse
@@ -132,6 +133,35 @@ def run_checks(client, server, snap_a, snap_b):
     check(status == 400 and "invitee" in got["error"], got)
     status, fb = client.call("GET", f"/feedback?user={invitee}")
     check(status == 200 and fb["successes"] == 1 and fb["fatigue"] > 0, fb)
+    check(fb["recent_sends"] == [{"window_seconds": 86400, "max": 2, "sends": 1}], fb)
+
+    # /reserve under the server's --cap 86400:2: two grants for one recipient, then no
+    u = 2500
+    status, got = client.call("POST", "/reserve",
+                              {"inviter": 7, "invitees": [u, u], "item": 3, "ts": t})
+    check(status == 200 and got == {"granted": [True, True]}, f"/reserve: {status} {got}")
+    status, got = client.call("POST", "/reserve",
+                              {"inviter": 8, "invitees": [u, u + 1], "item": 4, "ts": t + 1})
+    check(status == 200 and got == {"granted": [False, True]}, f"/reserve: {status} {got}")
+    status, fb = client.call("GET", f"/feedback?user={u}")
+    check(status == 200 and fb["recent_sends"][0]["sends"] == 2 and fb["fatigue"] > 0, fb)
+    client.expect_error(400, "invitees", "POST", "/reserve", {"inviter": 7, "item": 3})
+    client.expect_error(400, "invitees[1]", "POST", "/reserve",
+                        {"inviter": 7, "invitees": [1, "x"], "item": 3, "ts": t})
+    client.expect_error(400, "ts", "POST", "/reserve",
+                        {"inviter": 7, "invitees": [1], "item": 3, "ts": "soon"})
+    client.expect_error(404, "invitees", "POST", "/reserve",
+                        {"inviter": 7, "invitees": [1, 10**9], "item": 3, "ts": t})
+    status, got = client.call("POST", "/reserve",
+                              {"inviter": 7, "invitees": [7], "item": 3, "ts": t})
+    check(status == 400 and "invitee" in got["error"], got)
+    status, fb = client.call("GET", "/feedback?user=1")
+    check(status == 200 and fb["recent_sends"][0]["sends"] == 0, f"a refused batch applied: {fb}")
+
+    # /state: the memory backend
+    status, state = client.call("GET", "/state")
+    check(status == 200 and state["backend"] == "memory" and state["spec"] == "memory", state)
+    check(state["replayed_events"] == 0 and state["dropped_records"] == 0, state)
 
     # reload to another snapshot while requests run: none may fail
     report = load_test.run("127.0.0.1", client.port, rate=150, duration=4,
@@ -163,6 +193,7 @@ def run_checks(client, server, snap_a, snap_b):
     req = health["requests"]
     # the reload with a non-string path is refused before it counts as one
     check(req["server_errors"] == 0 and req["reload"] == 4, req)
+    check(req["reserve"] == 7 and health["state"] == "memory", health)
 
 
 def main():
@@ -177,11 +208,13 @@ def main():
     make_snapshot(args.make_snapshot, snap_a, seed=1)
     make_snapshot(args.make_snapshot, snap_b, seed=2)
 
-    server = subprocess.Popen([args.server, "--snapshot", snap_a, "--port", "0"],
+    server = subprocess.Popen([args.server, "--snapshot", snap_a, "--port", "0",
+                               "--cap", "86400:2"],
                               stdout=subprocess.PIPE, text=True)
     try:
         line = server.stdout.readline()
         check(line.startswith("listening on http://127.0.0.1:"), f"server said {line!r}")
+        check("state memory: memory" in line, f"no state backend named: {line!r}")
         port = int(line.split(":")[2].split()[0])
         run_checks(Client(port), server, snap_a, snap_b)
         server.send_signal(signal.SIGTERM)
