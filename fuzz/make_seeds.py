@@ -1,5 +1,6 @@
 """Writes the small snapshots of fuzz/corpus/snapshot/ (the golden snapshot in
-tests/data is the fuzzer's other seed). Tiny graphs keep each run fast and let
+tests/data is the fuzzer's other seed) and the journals of fuzz/corpus/journal/
+(next to tests/data/golden_journal_v1.log). Tiny inputs keep each run fast and let
 mutations reach every section:
 
     PYTHONPATH=bindings/python python fuzz/make_seeds.py
@@ -69,6 +70,37 @@ def main() -> None:
         data = g.to_bytes()
         assert ig.SocialGraph.from_bytes(data).has_events
         (OUT / name).write_bytes(data)
+        print(name, len(data), "bytes")
+    write_journals()
+
+
+def write_journals() -> None:
+    """Logs of a journal on journal_fuzzer.cc's graph (users 1..40 in a ring with
+    chords): reservations under its cap, outcomes of every kind, one for an invitee
+    outside the graph, and a forget (whose compaction starts a second log)."""
+    import tempfile
+
+    out = Path(__file__).parent / "corpus" / "journal"
+    out.mkdir(parents=True, exist_ok=True)
+    now = T + 30 * 86400
+    src = [u for u in range(1, 41) for _ in range(2)]
+    dst = [x for u in range(1, 41) for x in (u % 40 + 1, (u + 6) % 40 + 1)]
+    g = ig.build_graph(friendships={"src": src, "dst": dst}, as_of=now - 10 * 86400,
+                       keep_events=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = ig.Recommender(g, policy=ig.Policy(max_invites_per_recipient={"1d": 2}),
+                             time_limits=ig.TimeLimits(now=now), state=f"journal:{tmp}")
+        rec.reserve_invites(1, [3, 3, 3, 4], item=1, ts=now - 100)
+        rec.record_outcomes({"inviter": [1, 1, 2, 2], "invitee": [3, 4, 5, 99],
+                             "item": [1, 1, 1, 1], "ts": [now - 90, now - 80, now - 70, now],
+                             "outcome": ["accepted", "declined", "ignored", "sent"]})
+        first = (Path(tmp) / "journal-0000000000000001.log").read_bytes()
+        rec.forget_users([4])
+        rec.reserve_invites(2, [6, 7], item=1, ts=now - 10)
+        second = (Path(tmp) / "journal-0000000000000002.log").read_bytes()
+        del rec
+    for name, data in {"reserve_record.log": first, "after_forget.log": second}.items():
+        (out / name).write_bytes(data)
         print(name, len(data), "bytes")
 
 
