@@ -106,6 +106,7 @@ class JournalStore final : public StateStore, public EventLog {
     }
     wake_.notify_all();
     if (background_.joinable()) background_.join();
+    if (syncer_.joinable()) syncer_.join();
     {
       std::lock_guard<std::mutex> lock(sync_mu_);
       if (fd_ >= 0) {
@@ -165,11 +166,11 @@ class JournalStore final : public StateStore, public EventLog {
       return absl::UnavailableError(
           absl::StrCat("journal: cannot list ", spec_.dir, ": ", ec.message()));
     }
+    RemoveSnapshotTemps();
     uint64_t base = 1;
     if (!snapshots.empty()) {
       base = snapshots.rbegin()->first;
       const std::string& path = snapshots.rbegin()->second;
-      RemoveStaleTemps(path);
       absl::StatusOr<PortableRecipientState> p = ReadStateFile(path);
       if (!p.ok()) {
         return absl::DataLossError(absl::StrCat(
@@ -194,6 +195,15 @@ class JournalStore final : public StateStore, public EventLog {
             absl::StrCat(path, ": ", scan.status().message()));
       }
       replayed_ += scan->events;
+      if (scan->dropped_bytes > 0 && g != logs.rbegin()->first) {
+        // Only the newest log is ever appended to: a damaged older one is
+        // lost media or a lying fsync, and replaying later logs across the
+        // hole would apply writes without the ones before them.
+        return absl::DataLossError(absl::StrCat(
+            path, ": ", scan->first_problem, " (", scan->dropped_bytes,
+            " bytes), in a log that is not the newest; the state after it "
+            "cannot be rebuilt"));
+      }
       if (scan->dropped_bytes > 0) {
         dropped_records_ += scan->dropped_records;
         dropped_bytes_ += scan->dropped_bytes;
@@ -227,14 +237,22 @@ class JournalStore final : public StateStore, public EventLog {
   void Start(StateHost* host) override {
     host_ = host;
     background_ = std::thread([this] { Background(); });
+    if (spec_.group_commit) syncer_ = std::thread([this] { GroupSync(); });
   }
 
   // EventLog
   absl::StatusOr<uint64_t> Append(const StateEvent& e) override {
+    INVITEGRAPH_RETURN_IF_ERROR(CheckOwner());
     std::string rec;
     AppendJournalRecord(e, &rec);
+    if (rec.size() - kJournalFrameBytes > kJournalMaxPayload) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("journal: one call of ", e.users.size(),
+                       " rows is more than a journal record holds (",
+                       kJournalMaxPayload >> 20, " MiB); split it"));
+    }
     std::lock_guard<std::mutex> lock(append_mu_);
-    if (!broken_.ok()) return broken_;
+    INVITEGRAPH_RETURN_IF_ERROR(Broken());
     const int64_t before = bytes_;
     const absl::Status w = WriteAll(fd_, rec, LogPath(gen_));
     if (!w.ok()) {
@@ -251,7 +269,7 @@ class JournalStore final : public StateStore, public EventLog {
     }
     bytes_ += static_cast<int64_t>(rec.size());
     const uint64_t ticket = appended_.fetch_add(1) + 1;
-    if (bytes_ > spec_.compact_bytes) wake_.notify_one();
+    if (bytes_ > spec_.compact_bytes) wake_.notify_all();
     return ticket;
   }
 
@@ -333,13 +351,51 @@ class JournalStore final : public StateStore, public EventLog {
 
   // Makes the log durable up to `ticket` (or further), sharing one
   // fdatasync among the callers waiting meanwhile.
+  //
+  // A failed fdatasync breaks the store: Linux reports a writeback error
+  // once, so a later fdatasync could succeed while the failed pages never
+  // reach the disk, and a replay would stop at that hole. The event of a
+  // call that failed here is applied in this process; whether it is durable
+  // is unknown.
   absl::Status SyncTo(uint64_t ticket) {
     std::lock_guard<std::mutex> lock(sync_mu_);
+    INVITEGRAPH_RETURN_IF_ERROR(Broken());
     if (durable_ >= ticket) return absl::OkStatus();
     const uint64_t target = appended_.load();
-    if (::fdatasync(fd_) != 0) return Errno("cannot fdatasync", LogPath(gen_));
+    if (::fdatasync(fd_) != 0) {
+      const absl::Status s = Errno("cannot fdatasync", LogPath(gen_));
+      Break(s.message());
+      return s;
+    }
     durable_ = target;
     return absl::OkStatus();
+  }
+
+  // After a write or sync that cannot be trusted, every later write fails
+  // with `why` (until the journal is opened again, which replays what
+  // reached the disk).
+  void Break(absl::string_view why) {
+    std::lock_guard<std::mutex> lock(broken_mu_);
+    if (broken_.ok()) {
+      broken_ = absl::DataLossError(
+          absl::StrCat("journal ", spec_.dir, ": ", why,
+                       "; it takes no more writes until it is opened again"));
+      std::fprintf(stderr, "invitegraph: %s\n",
+                   std::string(broken_.message()).c_str());
+    }
+  }
+  absl::Status Broken() const {
+    std::lock_guard<std::mutex> lock(broken_mu_);
+    return broken_;
+  }
+
+  // Writes from a process that inherited this store through fork() would
+  // interleave two diverging histories in one log: refused.
+  absl::Status CheckOwner() const {
+    if (::getpid() == owner_) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        absl::StrCat("journal ", spec_.dir, " belongs to process ", owner_,
+                     "; a forked child must create its own Recommender"));
   }
 
   // Called with writes held off (the state's lock): syncs the current log,
@@ -347,8 +403,12 @@ class JournalStore final : public StateStore, public EventLog {
   absl::StatusOr<uint64_t> Rotate() {
     std::lock_guard<std::mutex> append(append_mu_);
     std::lock_guard<std::mutex> sync(sync_mu_);
-    if (!broken_.ok()) return broken_;
-    if (::fdatasync(fd_) != 0) return Errno("cannot fdatasync", LogPath(gen_));
+    INVITEGRAPH_RETURN_IF_ERROR(Broken());
+    if (::fdatasync(fd_) != 0) {
+      const absl::Status s = Errno("cannot fdatasync", LogPath(gen_));
+      Break(s.message());
+      return s;
+    }
     durable_ = appended_.load();
     INVITEGRAPH_RETURN_IF_ERROR(StartLog(gen_ + 1));
     return gen_;
@@ -358,6 +418,20 @@ class JournalStore final : public StateStore, public EventLog {
     INVITEGRAPH_RETURN_IF_ERROR(WriteStateFile(p, SnapshotPath(g)).status());
     compactions_.fetch_add(1);
     return absl::OkStatus();
+  }
+
+  // Removes the temporary files of snapshot writes that did not finish (a
+  // kill mid-write): they may hold users forgotten since. This store holds
+  // DIR/LOCK, so no other writer of these names is alive.
+  void RemoveSnapshotTemps() {
+    std::error_code ec;
+    for (const fs::directory_entry& f : fs::directory_iterator(spec_.dir, ec)) {
+      const std::string name = f.path().filename().string();
+      if (name.rfind("state-", 0) == 0 &&
+          name.find(".igstate.tmp") != std::string::npos) {
+        fs::remove(f.path(), ec);
+      }
+    }
   }
 
   // Removes every file of generations before `g` (best effort: a file left
@@ -383,14 +457,27 @@ class JournalStore final : public StateStore, public EventLog {
     return absl::OkStatus();
   }
 
+  // sync=group: the log is synced every group_ms, in a thread of its own so
+  // that a compaction (which may wait for a swap or write a large snapshot)
+  // never stretches the window. An error breaks the store (SyncTo).
+  void GroupSync() {
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(spec_.group_ms));
+      if (stopping_) break;
+      lock.unlock();
+      (void)SyncTo(appended_.load());
+      lock.lock();
+    }
+  }
+
+  // Compacts when the log has grown past compact_bytes (woken by Append).
   void Background() {
     std::unique_lock<std::mutex> lock(wake_mu_);
     while (!stopping_) {
-      wake_.wait_for(lock, std::chrono::milliseconds(
-                               spec_.group_commit ? spec_.group_ms : 1000));
+      wake_.wait_for(lock, std::chrono::milliseconds(1000));
       if (stopping_) break;
       lock.unlock();
-      if (spec_.group_commit) (void)SyncTo(appended_.load());
       int64_t bytes;
       {
         std::lock_guard<std::mutex> append(append_mu_);
@@ -417,11 +504,14 @@ class JournalStore final : public StateStore, public EventLog {
   int fd_ = -1;
   uint64_t gen_ = 1;
   int64_t bytes_ = 0;
-  absl::Status broken_;
   std::atomic<uint64_t> appended_{0};  // records appended since open
 
   std::mutex sync_mu_;
   uint64_t durable_ = 0;  // records known to be on disk
+
+  mutable std::mutex broken_mu_;  // a leaf: taken under any other
+  absl::Status broken_;
+  const pid_t owner_ = ::getpid();
 
   int64_t replayed_ = 0, dropped_records_ = 0, dropped_bytes_ = 0;
   std::atomic<int64_t> compactions_{0};
@@ -429,7 +519,7 @@ class JournalStore final : public StateStore, public EventLog {
   std::mutex wake_mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::thread background_;
+  std::thread background_, syncer_;
 };
 
 }  // namespace

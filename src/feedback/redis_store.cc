@@ -364,7 +364,8 @@ absl::StatusOr<StateEvent> ParseEntry(const Entry& e) {
 
 class RedisStore final : public StateStore {
  public:
-  RedisStore(const StateSpec& spec, absl::Span<const InviteCap> caps)
+  RedisStore(const StateSpec& spec, absl::Span<const InviteCap> caps,
+             const TimeLimits& limits)
       : spec_(spec),
         where_(absl::StrCat("state=redis://", spec.host, ":", spec.port, "/",
                             spec.db)),
@@ -373,8 +374,13 @@ class RedisStore final : public StateStore {
           for (const InviteCap& c : caps) w = std::max(w, c.window_seconds);
           return w;
         }()),
-        // Real time, capped at a century (PEXPIRE refuses overflowing times).
-        ttl_ms_(std::min<int64_t>(longest_, int64_t{100} * 366 * 86400) * 1000),
+        // Real time: the longest window after the last send, plus the
+        // tolerance a send may be stamped ahead by (it counts until its own
+        // time + window); capped at a century (PEXPIRE refuses overflowing
+        // times).
+        ttl_ms_(std::min<int64_t>(longest_ + limits.max_future_seconds,
+                                  int64_t{100} * 366 * 86400) *
+                1000),
         scripts_{{kReserveLua, ""}, {kRecordLua, ""}, {kForgetLua, ""},
                  {kImportLua, ""},  {kFetchLua, ""},  {kCompactLua, ""}} {}
 
@@ -450,7 +456,9 @@ class RedisStore final : public StateStore {
     if (!id.ok()) {
       return absl::UnavailableError(
           absl::StrCat(where_, ": ", id.status().message(),
-                       "; the outcomes were not recorded"));
+                       "; the server did not confirm the outcomes (they may "
+                       "or may not be recorded: a retry may count them "
+                       "twice)"));
     }
     FollowTo(state, *id);
     return plan.report;
@@ -517,8 +525,9 @@ class RedisStore final : public StateStore {
     }
     absl::StatusOr<EntryId> id = Write(kForget, keys, {ids});
     if (!id.ok()) {
-      return absl::UnavailableError(absl::StrCat(
-          where_, ": ", id.status().message(), "; nobody was forgotten"));
+      return absl::UnavailableError(
+          absl::StrCat(where_, ": ", id.status().message(),
+                       "; the server did not confirm the forget (retry it)"));
     }
     // The caller holds the swap mutex: `state` is current and is applied to
     // directly.
@@ -558,8 +567,9 @@ class RedisStore final : public StateStore {
     }
     absl::StatusOr<EntryId> id = Write(kImport, keys, args);
     if (!id.ok()) {
-      return absl::UnavailableError(absl::StrCat(
-          where_, ": ", id.status().message(), "; the state was not loaded"));
+      return absl::UnavailableError(
+          absl::StrCat(where_, ": ", id.status().message(),
+                       "; the server did not confirm the load (retry it)"));
     }
     const absl::Status s = WithConnection(
         [&](redisContext* c) { return CatchUp(c, *id, &state); });
@@ -615,8 +625,15 @@ class RedisStore final : public StateStore {
     return c;
   }
 
-  // A connection from the pool, or a new one.
+  // A connection from the pool, or a new one. Refused in a process that
+  // inherited this store through fork(): the pooled sockets are the
+  // parent's, and its state would not follow the server.
   absl::StatusOr<Context> Acquire() {
+    if (::getpid() != owner_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(where_, ": this store belongs to process ", owner_,
+                       "; a forked child must create its own Recommender"));
+    }
     {
       std::lock_guard<std::mutex> lock(pool_mu_);
       if (!pool_.empty()) {
@@ -980,14 +997,15 @@ class RedisStore final : public StateStore {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread follower_;
+  const pid_t owner_ = ::getpid();
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRedisStore(
     const StateSpec& spec, absl::Span<const InviteCap> caps,
-    const FeedbackConfig&) {
-  auto store = std::make_unique<RedisStore>(spec, caps);
+    const TimeLimits& limits) {
+  auto store = std::make_unique<RedisStore>(spec, caps, limits);
   INVITEGRAPH_RETURN_IF_ERROR(store->Open());
   return store;
 }

@@ -165,7 +165,7 @@ std::unique_ptr<StateStore> MakeMemoryStore() {
 
 absl::StatusOr<std::unique_ptr<StateStore>> OpenStateStore(
     std::string_view spec, absl::Span<const InviteCap> caps,
-    const FeedbackConfig& feedback) {
+    const TimeLimits& limits) {
   INVITEGRAPH_ASSIGN_OR_RETURN(const StateSpec s, ParseStateSpec(spec));
   switch (s.kind) {
     case StateSpec::Kind::kMemory:
@@ -173,7 +173,7 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenStateStore(
     case StateSpec::Kind::kJournal:
       return OpenJournalStore(s);
     case StateSpec::Kind::kRedis:
-      return OpenRedisStore(s, caps, feedback);
+      return OpenRedisStore(s, caps, limits);
   }
   return absl::InternalError("unreachable");
 }

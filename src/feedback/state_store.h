@@ -100,10 +100,10 @@ class StateStore {
 };
 
 // The store a spec names, opened (a journal's directory locked and read, a
-// Redis server reached). `caps` and `feedback` are the Recommender's.
+// Redis server reached). `caps` and `limits` are the Recommender's.
 absl::StatusOr<std::unique_ptr<StateStore>> OpenStateStore(
     std::string_view spec, absl::Span<const InviteCap> caps,
-    const FeedbackConfig& feedback);
+    const TimeLimits& limits);
 
 // The backends (each in its own file).
 std::unique_ptr<StateStore> MakeMemoryStore();
@@ -111,7 +111,7 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenJournalStore(
     const StateSpec& spec);
 absl::StatusOr<std::unique_ptr<StateStore>> OpenRedisStore(
     const StateSpec& spec, absl::Span<const InviteCap> caps,
-    const FeedbackConfig& feedback);
+    const TimeLimits& limits);
 
 }  // namespace invitegraph::internal
 

@@ -80,7 +80,7 @@ absl::StatusOr<Recommender> Recommender::Create(
   INVITEGRAPH_ASSIGN_OR_RETURN(
       shared->store, internal::OpenStateStore(
                          config.state, config.policy.max_invites_per_recipient,
-                         config.scoring.feedback));
+                         config.time_limits));
   INVITEGRAPH_RETURN_IF_ERROR(
       shared->store->Restore(shared->current->recipients));
   shared->store->Start(shared.get());

@@ -99,6 +99,23 @@ std::vector<size_t> RecordStarts(const std::string& log) {
   return starts;
 }
 
+// Whether any file under `dir` holds `id` as 8 little-endian bytes or as
+// decimal text.
+bool AnyFileHolds(const std::string& dir, UserId id) {
+  char raw[8];
+  std::memcpy(raw, &id, 8);
+  const std::string bytes(raw, 8), text = std::to_string(id);
+  for (const auto& f : fs::recursive_directory_iterator(dir)) {
+    if (!f.is_regular_file()) continue;
+    const std::string content = ReadAll(f.path());
+    if (content.find(bytes) != std::string::npos ||
+        content.find(text) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 TEST_CASE("A journal cut at any byte replays the whole records before the cut",
           "[journal]") {
   TempDir dir("torn");
@@ -210,24 +227,23 @@ TEST_CASE("One journal has one writer", "[journal]") {
     CHECK(WEXITSTATUS(status) == 0);
   }
   // Closed: the next one opens.
-  CHECK(Recommender::Create(g, testing::ScriptConfig(spec)).ok());
-}
-
-// Whether any file under `dir` holds `id` as 8 little-endian bytes or as
-// decimal text.
-bool AnyFileHolds(const std::string& dir, UserId id) {
-  char raw[8];
-  std::memcpy(raw, &id, 8);
-  const std::string bytes(raw, 8), text = std::to_string(id);
-  for (const auto& f : fs::recursive_directory_iterator(dir)) {
-    if (!f.is_regular_file()) continue;
-    const std::string content = ReadAll(f.path());
-    if (content.find(bytes) != std::string::npos ||
-        content.find(text) != std::string::npos) {
-      return true;
-    }
+  const Recommender owner =
+      Unwrap(Recommender::Create(g, testing::ScriptConfig(spec)));
+  // A child that inherited it through fork() may not write to it: its
+  // copy of the state would diverge from the parent's in one log.
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const UserId u = g.user_ids()[2];
+    const absl::StatusOr<std::vector<bool>> r =
+        owner.ReserveInvites(g.user_ids()[0], {u}, 2, kAsOf + kDay);
+    ::_exit(r.status().code() == absl::StatusCode::kFailedPrecondition ? 0 : 1);
   }
-  return false;
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(Unwrap(owner.ReserveInvites(g.user_ids()[0], {g.user_ids()[2]}, 2,
+                                    kAsOf + kDay))[0]);
 }
 
 TEST_CASE("ForgetUsers leaves no byte of the user in the journal directory",
@@ -271,6 +287,41 @@ TEST_CASE("ForgetUsers leaves no byte of the user in the journal directory",
   const std::string state = Unwrap(rec.StateToBytes());
   CHECK(state.find(std::string(reinterpret_cast<const char*>(&ghost), 8)) ==
         std::string::npos);
+}
+
+TEST_CASE("A snapshot write killed midway leaves no file with forgotten users",
+          "[journal]") {
+  TempDir dir("killed_snapshot");
+  const std::string j = dir.File("j");
+  const UserId ghost = 0x0123456789ABCDEF;
+  {
+    const Recommender rec = Open(j);
+    REQUIRE(Unwrap(rec.ForgetUsers({424242})) == 0);  // state-2, journal-2
+  }
+  // What a kill during the next compaction's snapshot write leaves: its
+  // temporary file, holding a user about to be forgotten.
+  char raw[8];
+  std::memcpy(raw, &ghost, 8);
+  WriteAll(j + "/state-0000000000000003.igstate.tmp-99999-0",
+           "partial snapshot " + std::string(raw, 8));
+  REQUIRE(AnyFileHolds(j, ghost));
+  const Recommender rec = Open(j);
+  CHECK_FALSE(AnyFileHolds(j, ghost));
+}
+
+TEST_CASE("A damaged log that is not the newest is an error", "[journal]") {
+  TempDir dir("damaged_older");
+  const std::vector<std::string> after = WriteEvents(dir.File("j"), 3);
+  const std::string log = ReadAll(dir.File("j") + "/" + kLog);
+  // journal-1 torn, and a later generation after it.
+  WriteAll(dir.File("j") + "/" + kLog, log.substr(0, log.size() - 2));
+  WriteAll(dir.File("j") + "/journal-0000000000000002.log",
+           internal::JournalHead());
+  CheckError(
+      Recommender::Create(testing::ScriptGraph(1, 40),
+                          testing::ScriptConfig("journal:" + dir.File("j")))
+          .status(),
+      absl::StatusCode::kDataLoss, {kLog, "not the newest"});
 }
 
 TEST_CASE("A damaged snapshot or a foreign log is an error naming the file",
