@@ -3,32 +3,15 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "internal/bytes.h"
 #include "io/hash.h"
 
 namespace invitegraph::internal {
 
-namespace {
-
-template <typename T>
-void Put(T v, std::string* out) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));
-  out->append(b, sizeof(T));
-}
-
-template <typename T>
-T Get(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-}  // namespace
-
 std::string JournalHead() {
   std::string h(kJournalMagic);
-  Put<uint32_t>(kJournalVersion, &h);
-  Put<uint32_t>(0, &h);
+  AppendBytesOf<uint32_t>(kJournalVersion, &h);
+  AppendBytesOf<uint32_t>(0, &h);
   return h;
 }
 
@@ -59,7 +42,7 @@ absl::StatusOr<JournalScan> ScanJournal(
   if (bytes.substr(0, kJournalMagic.size()) != kJournalMagic) {
     return absl::DataLossError("not an invitegraph journal (bad magic)");
   }
-  const uint32_t version = Get<uint32_t>(bytes.data() + 8);
+  const uint32_t version = LoadBytesAt<uint32_t>(bytes.data() + 8);
   if (version != kJournalVersion) {
     return absl::DataLossError(absl::StrCat(
         "journal version ", version, " is not supported (this build reads ",
@@ -72,8 +55,8 @@ absl::StatusOr<JournalScan> ScanJournal(
     if (left < kJournalFrameBytes) {
       problem = absl::StrCat("a torn record frame of ", left, " bytes");
     } else {
-      const uint32_t n = Get<uint32_t>(bytes.data() + at);
-      const uint64_t sum = Get<uint64_t>(bytes.data() + at + 4);
+      const uint32_t n = LoadBytesAt<uint32_t>(bytes.data() + at);
+      const uint64_t sum = LoadBytesAt<uint64_t>(bytes.data() + at + 4);
       const std::string_view payload =
           n <= left - kJournalFrameBytes
               ? bytes.substr(at + kJournalFrameBytes, n)
@@ -102,7 +85,7 @@ absl::StatusOr<JournalScan> ScanJournal(
     for (size_t p = at; p < bytes.size();) {
       ++scan.dropped_records;
       if (bytes.size() - p < kJournalFrameBytes) break;
-      const uint64_t n = Get<uint32_t>(bytes.data() + p);
+      const uint64_t n = LoadBytesAt<uint32_t>(bytes.data() + p);
       p += kJournalFrameBytes + n;
     }
     break;

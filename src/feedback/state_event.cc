@@ -3,24 +3,11 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "internal/bytes.h"
 
 namespace invitegraph::internal {
 
 namespace {
-
-template <typename T>
-void Put(T v, std::string* out) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));  // the build targets little-endian hosts
-  out->append(b, sizeof(T));
-}
-
-template <typename T>
-T Get(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
 
 constexpr size_t kHead = 1 + 8 + 4;
 
@@ -29,14 +16,14 @@ constexpr size_t kHead = 1 + 8 + 4;
 void AppendEventBytes(const StateEvent& e, std::string* out) {
   const bool rows = e.kind == StateEvent::Kind::kOutcomes;
   out->reserve(out->size() + kHead + e.users.size() * (rows ? 17 : 8));
-  Put(static_cast<uint8_t>(e.kind), out);
-  Put<int64_t>(e.clock, out);
-  Put(static_cast<uint32_t>(e.users.size()), out);
+  AppendBytesOf(static_cast<uint8_t>(e.kind), out);
+  AppendBytesOf<int64_t>(e.clock, out);
+  AppendBytesOf(static_cast<uint32_t>(e.users.size()), out);
   for (size_t i = 0; i < e.users.size(); ++i) {
-    Put<int64_t>(e.users[i], out);
+    AppendBytesOf<int64_t>(e.users[i], out);
     if (rows) {
-      Put<int64_t>(e.ts[i], out);
-      Put(static_cast<uint8_t>(e.outcomes[i]), out);
+      AppendBytesOf<int64_t>(e.ts[i], out);
+      AppendBytesOf(static_cast<uint8_t>(e.outcomes[i]), out);
     }
   }
 }
@@ -48,14 +35,14 @@ absl::StatusOr<StateEvent> ParseEventBytes(std::string_view bytes) {
                                             "-byte head"));
   }
   StateEvent e;
-  const uint8_t kind = Get<uint8_t>(bytes.data());
+  const uint8_t kind = LoadBytesAt<uint8_t>(bytes.data());
   if (kind != 1 && kind != 2) {
     return absl::DataLossError(
         absl::StrCat("state event: unknown kind ", kind));
   }
   e.kind = static_cast<StateEvent::Kind>(kind);
-  e.clock = Get<int64_t>(bytes.data() + 1);
-  const uint32_t n = Get<uint32_t>(bytes.data() + 9);
+  e.clock = LoadBytesAt<int64_t>(bytes.data() + 1);
+  const uint32_t n = LoadBytesAt<uint32_t>(bytes.data() + 9);
   const bool rows = e.kind == StateEvent::Kind::kOutcomes;
   const uint64_t row_bytes = rows ? 17 : 8;
   if (bytes.size() - kHead != n * row_bytes) {
@@ -70,10 +57,10 @@ absl::StatusOr<StateEvent> ParseEventBytes(std::string_view bytes) {
   }
   const char* p = bytes.data() + kHead;
   for (uint32_t i = 0; i < n; ++i, p += row_bytes) {
-    e.users[i] = Get<int64_t>(p);
+    e.users[i] = LoadBytesAt<int64_t>(p);
     if (!rows) continue;
-    e.ts[i] = Get<int64_t>(p + 8);
-    const uint8_t o = Get<uint8_t>(p + 16);
+    e.ts[i] = LoadBytesAt<int64_t>(p + 8);
+    const uint8_t o = LoadBytesAt<uint8_t>(p + 16);
     if (o >= kNumOutcomes) {
       return absl::DataLossError(
           absl::StrCat("state event: row ", i, " has unknown outcome ", o));

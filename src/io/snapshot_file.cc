@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ingest/id_map.h"
+#include "internal/bytes.h"
 #include "internal/parallel.h"
 #include "invitegraph/status.h"
 #include "invitegraph/version.h"
@@ -117,21 +118,10 @@ std::vector<uint64_t> Checksums(absl::Span<const std::string_view> payloads,
   return out;
 }
 
-template <typename T>
-void Put(std::string& out, T v) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
 void PutPadded(std::string& out, std::string_view s, size_t width) {
   std::string field(width, '\0');
   std::memcpy(field.data(), s.data(), std::min(width, s.size()));
   out += field;
-}
-template <typename T>
-T GetAt(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
 }
 std::string Trimmed(const char* p, size_t width) {
   return std::string(p, strnlen(p, width));
@@ -174,12 +164,12 @@ std::string TagName(uint32_t tag) {
 std::string SnapshotWriter::Head() const {
   std::string out;
   out.append(kSnapshotMagic, sizeof(kSnapshotMagic));
-  Put<uint32_t>(out, kSnapshotFormatVersion);
-  Put<uint32_t>(out, kByteOrderMark);
+  AppendBytesOf<uint32_t>(kSnapshotFormatVersion, &out);
+  AppendBytesOf<uint32_t>(kByteOrderMark, &out);
   PutPadded(out, kVersion, kVersionField);
   PutPadded(out, kind_, kKindField);
-  Put<uint64_t>(out, sections_.size());
-  Put<uint64_t>(out, Hash(out.data(), out.size()));
+  AppendBytesOf<uint64_t>(sections_.size(), &out);
+  AppendBytesOf<uint64_t>(Hash(out.data(), out.size()), &out);
   const uint64_t table_end =
       kHeaderBytes + kEntryBytes * sections_.size() + sizeof(uint64_t);
   uint64_t offset = table_end + Pad(table_end);
@@ -190,15 +180,15 @@ std::string SnapshotWriter::Head() const {
   std::string table;
   for (size_t i = 0; i < sections_.size(); ++i) {
     const Section& s = sections_[i];
-    Put<uint32_t>(table, s.tag);
-    Put<uint32_t>(table, s.elem_size);
-    Put<uint64_t>(table, offset);
-    Put<uint64_t>(table, s.size);
-    Put<uint64_t>(table, sums[i]);
+    AppendBytesOf<uint32_t>(s.tag, &table);
+    AppendBytesOf<uint32_t>(s.elem_size, &table);
+    AppendBytesOf<uint64_t>(offset, &table);
+    AppendBytesOf<uint64_t>(s.size, &table);
+    AppendBytesOf<uint64_t>(sums[i], &table);
     offset += s.size + Pad(s.size);
   }
   out += table;
-  Put<uint64_t>(out, Hash(table.data(), table.size()));
+  AppendBytesOf<uint64_t>(Hash(table.data(), table.size()), &out);
   out.append(Pad(out.size()), '\0');
   return out;
 }
@@ -231,7 +221,7 @@ absl::StatusOr<int64_t> SnapshotWriter::WriteFile(
 uint64_t SnapshotReader::HeadBytes(const char* p, uint64_t available,
                                    uint64_t size) {
   if (available < kHeaderBytes) return std::min(size, kHeaderBytes);
-  const uint64_t num = GetAt<uint64_t>(p + 40);
+  const uint64_t num = LoadBytesAt<uint64_t>(p + 40);
   // A count too large for the file is ParseHead's to report.
   if (num > (size - kHeaderBytes) / kEntryBytes) return kHeaderBytes;
   return std::min(size, kHeaderBytes + num * kEntryBytes + 8);
@@ -248,13 +238,13 @@ absl::StatusOr<SnapshotReader> SnapshotReader::ParseHead(const char* p,
     return Corrupt("bad magic: not an invitegraph snapshot");
   }
   SnapshotReader r;
-  r.format_version_ = GetAt<uint32_t>(p + 8);
-  if (GetAt<uint32_t>(p + 12) != kByteOrderMark) {
+  r.format_version_ = LoadBytesAt<uint32_t>(p + 8);
+  if (LoadBytesAt<uint32_t>(p + 12) != kByteOrderMark) {
     return Corrupt("byte order differs from this machine's");
   }
   r.library_version_ = Trimmed(p + 16, kVersionField);
   r.kind_ = Trimmed(p + 32, kKindField);
-  if (GetAt<uint64_t>(p + 48) != Hash(p, 48)) {
+  if (LoadBytesAt<uint64_t>(p + 48) != Hash(p, 48)) {
     return Corrupt("header checksum mismatch (the file is damaged)");
   }
   if (r.format_version_ < kOldestSnapshotFormatVersion ||
@@ -265,7 +255,7 @@ absl::StatusOr<SnapshotReader> SnapshotReader::ParseHead(const char* p,
         std::string(kVersion), ", which reads format versions ",
         kOldestSnapshotFormatVersion, " to ", kSnapshotFormatVersion));
   }
-  const uint64_t num = GetAt<uint64_t>(p + 40);
+  const uint64_t num = LoadBytesAt<uint64_t>(p + 40);
   if (num > (size - kHeaderBytes) / kEntryBytes) {
     return Corrupt(absl::StrCat("section table of ", num,
                                 " entries does not fit in the file"));
@@ -275,14 +265,15 @@ absl::StatusOr<SnapshotReader> SnapshotReader::ParseHead(const char* p,
     return Corrupt("truncated inside the section table");
   }
   const char* table = p + kHeaderBytes;
-  if (GetAt<uint64_t>(table + table_bytes) != Hash(table, table_bytes)) {
+  if (LoadBytesAt<uint64_t>(table + table_bytes) != Hash(table, table_bytes)) {
     return Corrupt("section table checksum mismatch (the file is damaged)");
   }
   uint64_t end = kHeaderBytes + table_bytes + 8;
   for (uint64_t i = 0; i < num; ++i) {
     const char* e = table + i * kEntryBytes;
-    Entry x{GetAt<uint32_t>(e), GetAt<uint32_t>(e + 4), GetAt<uint64_t>(e + 8),
-            GetAt<uint64_t>(e + 16), GetAt<uint64_t>(e + 24)};
+    Entry x{LoadBytesAt<uint32_t>(e), LoadBytesAt<uint32_t>(e + 4),
+            LoadBytesAt<uint64_t>(e + 8), LoadBytesAt<uint64_t>(e + 16),
+            LoadBytesAt<uint64_t>(e + 24)};
     const std::string name = TagName(x.tag);
     if (x.elem_size == 0 || x.size % x.elem_size != 0) {
       return Corrupt(absl::StrCat("section ", name, ": length ", x.size,

@@ -25,6 +25,9 @@
 namespace invitegraph {
 namespace {
 
+using testing::ReadAll;
+using testing::WriteAll;
+
 namespace fs = std::filesystem;
 using testing::CheckError;
 using testing::kAsOf;
@@ -32,16 +35,6 @@ using testing::kDay;
 using testing::RequireOk;
 using testing::TempDir;
 using testing::Unwrap;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
 
 const std::string kLog = "journal-0000000000000001.log";
 

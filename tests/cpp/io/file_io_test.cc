@@ -31,19 +31,14 @@
 namespace invitegraph {
 namespace {
 
+using testing::ReadAll;
+using testing::WriteAll;
+
 namespace fs = std::filesystem;
 using testing::CheckError;
 using testing::RequireOk;
 using testing::TempDir;
 using testing::Unwrap;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
 
 SocialGraph Graph(uint64_t seed, int num_users = 30) {
   return Unwrap(testing::BuildGraph(

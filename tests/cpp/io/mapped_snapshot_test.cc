@@ -22,6 +22,9 @@
 namespace invitegraph {
 namespace {
 
+using testing::ReadAll;
+using testing::WriteAll;
+
 using testing::CheckError;
 using testing::RequireOk;
 using testing::TempDir;
@@ -29,14 +32,6 @@ using testing::Unwrap;
 
 constexpr LoadOptions kMapped{.mmap = true};
 constexpr LoadOptions kMappedVerified{.mmap = true, .verify = true};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
 
 // The file behind the mapping that holds `p`, from /proc/self/maps ("" when
 // `p` is not in a file mapping: heap memory, say). A file deleted since shows

@@ -31,6 +31,8 @@
 namespace invitegraph {
 namespace {
 
+using testing::ReadAll;
+
 using testing::CheckError;
 using testing::RequireOk;
 using testing::Tampered;
@@ -41,11 +43,6 @@ std::string TempPath(const std::string& name) {
                    ("invitegraph_snapshot_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return (dir / name).string();
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 SocialGraph SmallGraph(uint64_t seed = 3) {

@@ -13,6 +13,8 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <utility>
@@ -235,6 +237,16 @@ inline void CheckSameGraph(const SocialGraph& a, const SocialGraph& b) {
   CHECK(s.num_items == t.num_items);
   CHECK(s.num_categories == t.num_categories);
   CHECK(s.num_events == t.num_events);
+}
+
+// The bytes of the file at `path` ("" if it cannot be read).
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+// Replaces the file at `path` with `bytes`.
+inline void WriteAll(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
 // A fresh directory under the system temp dir, named after `tag`, the pid
