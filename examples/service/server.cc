@@ -15,9 +15,11 @@
 // server. With --port 0 the kernel picks a free port; the first line on
 // stdout names it, and the state backend opened.
 //
-// --state SPEC (RecommenderConfig::state, invitegraph/state.h): "memory"
-// (the default, for trying the example out: gone when the process exits),
-// "journal:DIR" for one replica, "redis://HOST:PORT" for several. A spec
+// --state SPEC (RecommenderConfig::state, invitegraph/state.h): a journal in
+// ./invitegraph-state by default ("journal:invitegraph-state": a service
+// must not forget its sends when it restarts), "journal:DIR" elsewhere for
+// one replica, "redis://HOST:PORT" for several, "memory" for a throwaway
+// run (gone when the process exits). A spec
 // that does not parse, or a store that does not open (a journal locked by
 // another process, a Redis server that does not answer), exits with 1 and
 // the library's message. --cap WINDOW_SECONDS:MAX (repeatable) adds a
@@ -49,7 +51,7 @@ using json = nlohmann::json;
 
 struct Flags {
   std::string snapshot, ranker, host = "127.0.0.1";
-  std::string state = "memory";
+  std::string state = "journal:invitegraph-state";
   std::vector<ig::InviteCap> caps;
   int port = 8080;
   int threads = 32;

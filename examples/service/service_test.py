@@ -4,8 +4,8 @@
     python3 service_test.py --server build/examples/invitegraph_server \
         --make-snapshot build/examples/make_snapshot --workdir /tmp/x
 
-Makes two small snapshots, starts the server on an ephemeral port (memory
-state, a recipient cap), checks every endpoint and its errors, reloads (POST
+Makes two small snapshots, starts the server on an ephemeral port (the default
+state, a journal in the working directory; a recipient cap), checks every endpoint and its errors, reloads (POST
 /reload, then SIGHUP) while requests run, and stops it with SIGTERM. Exits
 non-zero on the first failed check.
 """
@@ -14,6 +14,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -158,9 +159,10 @@ def run_checks(client, server, snap_a, snap_b):
     status, fb = client.call("GET", "/feedback?user=1")
     check(status == 200 and fb["recent_sends"][0]["sends"] == 0, f"a refused batch applied: {fb}")
 
-    # /state: the memory backend
+    # /state: the default journal
     status, state = client.call("GET", "/state")
-    check(status == 200 and state["backend"] == "memory" and state["spec"] == "memory", state)
+    check(status == 200 and state["backend"] == "journal" and
+          state["spec"] == "journal:invitegraph-state", state)
     check(state["replayed_events"] == 0 and state["dropped_records"] == 0, state)
 
     # reload to another snapshot while requests run: none may fail
@@ -193,7 +195,7 @@ def run_checks(client, server, snap_a, snap_b):
     req = health["requests"]
     # the reload with a non-string path is refused before it counts as one
     check(req["server_errors"] == 0 and req["reload"] == 4, req)
-    check(req["reserve"] == 7 and health["state"] == "memory", health)
+    check(req["reserve"] == 7 and health["state"] == "journal:invitegraph-state", health)
 
 
 def main():
@@ -202,19 +204,26 @@ def main():
     p.add_argument("--make-snapshot", required=True)
     p.add_argument("--workdir", required=True)
     args = p.parse_args()
+    args.workdir = os.path.abspath(args.workdir)
     os.makedirs(args.workdir, exist_ok=True)
+    # The default journal of an earlier run would replay its sends into this one.
+    shutil.rmtree(os.path.join(args.workdir, "invitegraph-state"), ignore_errors=True)
     snap_a = os.path.join(args.workdir, "a.snap")
     snap_b = os.path.join(args.workdir, "b.snap")
     make_snapshot(args.make_snapshot, snap_a, seed=1)
     make_snapshot(args.make_snapshot, snap_b, seed=2)
 
+    # No --state: the default, a journal in ./invitegraph-state (the workdir here).
     server = subprocess.Popen([args.server, "--snapshot", snap_a, "--port", "0",
                                "--cap", "86400:2"],
-                              stdout=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, text=True, cwd=args.workdir)
     try:
         line = server.stdout.readline()
         check(line.startswith("listening on http://127.0.0.1:"), f"server said {line!r}")
-        check("state memory: memory" in line, f"no state backend named: {line!r}")
+        check("state journal: journal:invitegraph-state" in line,
+              f"no state backend named: {line!r}")
+        check(os.path.exists(os.path.join(args.workdir, "invitegraph-state", "LOCK")),
+              "the default journal is not in the working directory")
         port = int(line.split(":")[2].split()[0])
         run_checks(Client(port), server, snap_a, snap_b)
         server.send_signal(signal.SIGTERM)
