@@ -85,7 +85,8 @@ void InitSynth(py::module_& m) {
       [](int64_t n_users, uint64_t seed, double avg_friends, int n_communities,
          int n_categories, int64_t n_items, double interactions_per_friend,
          double purchases_per_user, double campaigns_per_user, int64_t start,
-         double days, int num_threads, py::object progress, py::object abuse) {
+         double days, int num_threads, py::object progress, py::object abuse,
+         bool participations_in_purchases) {
         synth::Options o;
         o.n_users = n_users;
         o.seed = seed;
@@ -101,6 +102,7 @@ void InitSynth(py::module_& m) {
         o.num_threads = num_threads;
         o.progress = WrapProgress(progress);
         o.abuse = AbuseFrom(abuse);
+        o.participations_in_purchases = participations_in_purchases;
         absl::StatusOr<synth::World> w = absl::UnknownError("");
         {
           py::gil_scoped_release nogil;
@@ -154,6 +156,7 @@ void InitSynth(py::module_& m) {
       py::arg("start") = 1'700'000'000, py::arg("days") = 180.0,
       py::arg("num_threads") = 0, py::arg("progress") = py::none(),
       py::arg("abuse") = py::none(),
+      py::arg("participations_in_purchases") = false,
       "Raw columns of a synthetic world; use invitegraph.synth.generate for "
       "DataFrames. `abuse` maps synth::Abuse field names to values.");
 }

@@ -103,6 +103,14 @@ struct Options {
       2.0;  // mean interaction events per friendship
   double purchases_per_user = 5.0;
   double campaigns_per_user = 0.1;
+  // As a group-buying shop's purchase log holds them: one purchase row per
+  // participant (the inviter and each joiner) of every honest campaign, of
+  // its item and category, at its time, at the item's price. They follow the
+  // interest-driven purchases, which stay as they are, and come before any
+  // planted abuse rows. A world that holds each participation twice (as a
+  // campaign row and as a purchase), for the trap of training on a purchase
+  // log that contains the labels (docs/training.md).
+  bool participations_in_purchases = false;
   Timestamp start = 1'700'000'000;  // first event time (unix seconds)
   double days = 180.0;              // span of all event times
   int num_threads = 0;              // 0: all hardware threads

@@ -511,6 +511,7 @@ class Generator {
     INVITEGRAPH_RETURN_IF_ERROR(Purchases());
     INVITEGRAPH_RETURN_IF_ERROR(Campaigns());
     INVITEGRAPH_DCHECK(phases_ == kNumPhases);
+    Participations();
     PlantAbuse();
     return std::move(w_);
   }
@@ -554,6 +555,7 @@ class Generator {
   void BuildItems();
   absl::Status Purchases();
   absl::Status Campaigns();
+  void Participations();
   void PlantAbuse();
 
   const Options& o_;
@@ -992,6 +994,29 @@ absl::Status Generator::Purchases() {
       }
     }
   });
+}
+
+// Options::participations_in_purchases: a purchase row per participant of
+// every campaign so far (the honest ones), of its item and category, at its
+// time and the item's price. No random draws: the rest of the world is
+// unchanged.
+void Generator::Participations() {
+  if (!o_.participations_in_purchases) return;
+  for (size_t c = 0; c < w_.campaign_inviter.size(); ++c) {
+    const auto add = [&](UserId u) {
+      const ItemId item = w_.campaign_item[c];
+      w_.purchase_user.push_back(u);
+      w_.purchase_item.push_back(item);
+      w_.purchase_category.push_back(w_.campaign_category[c]);
+      w_.purchase_amount.push_back(
+          std::max(0.01, std::round(item_price_[item] * 100.0) / 100.0));
+      w_.purchase_ts.push_back(w_.campaign_ts[c]);
+    };
+    add(w_.campaign_inviter[c]);
+    for (int64_t j = w_.joined_offsets[c]; j < w_.joined_offsets[c + 1]; ++j) {
+      add(w_.joined[j]);
+    }
+  }
 }
 
 // Per-chunk output of a campaign phase, joined in chunk order.

@@ -249,3 +249,21 @@ def test_planted_world_builds_a_graph(planted):
     assert g.arc(b, a)["channel_weight"]["assist"] > 0
     clicker = int(next(iter(_members(planted, "lockstep").values()))[0])
     assert any(g.arc(clicker, int(t)) is not None for t in planted.lockstep_targets[0])
+
+
+def test_participations_in_purchases_holds_each_participation_twice():
+    plain = ig.synth.generate(2_000, seed=5, progress=False)
+    trap = ig.synth.generate(2_000, seed=5, progress=False, participations_in_purchases=True)
+    n = len(plain.purchases)
+    # The interest-driven purchases and every other table are unchanged.
+    pd.testing.assert_frame_equal(trap.purchases.iloc[:n].reset_index(drop=True),
+                                  plain.purchases)
+    pd.testing.assert_frame_equal(trap.campaigns, plain.campaigns)
+    pd.testing.assert_frame_equal(trap.interactions, plain.interactions)
+    # Then one row per participant (inviter, joiners) of each campaign, in order.
+    rows = [(c.inviter if k == 0 else u, c.item, c.category, c.ts)
+            for c in plain.campaigns.itertuples()
+            for k, u in enumerate([c.inviter, *c.joined])]
+    added = trap.purchases.iloc[n:]
+    assert list(zip(added.user, added.item, added.category, added.ts)) == rows
+    assert (added.amount > 0).all()

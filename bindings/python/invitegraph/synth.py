@@ -48,7 +48,8 @@ def generate(n_users: int, seed: int = 0, *, avg_friends: float = 25.0,
              interactions_per_friend: float = 2.0, purchases_per_user: float = 5.0,
              campaigns_per_user: float = 0.1, start: int = 1_700_000_000, days: float = 180.0,
              num_threads: int = 0, progress: ProgressArg = None,
-             abuse: Optional[Mapping[str, Union[int, float]]] = None) -> World:
+             abuse: Optional[Mapping[str, Union[int, float]]] = None,
+             participations_in_purchases: bool = False) -> World:
     """Generates a world of ``n_users`` users, deterministic for ``seed``.
 
     Communities, power-law friendships with hidden tie strengths, interactions that
@@ -57,6 +58,14 @@ def generate(n_users: int, seed: int = 0, *, avg_friends: float = 25.0,
 
     Parameters
     ----------
+    participations_in_purchases : bool
+        As a group-buying shop's purchase log holds them (C++
+        ``synth::Options::participations_in_purchases``): one purchase row per
+        participant (the inviter and each joiner) of every honest campaign, of its item
+        and category, at its time, at the item's price, after the interest-driven
+        purchases (which stay as they are). Every participation is then in the data
+        twice, as a campaign row and as a purchase: the trap of a purchase log that
+        holds the training labels.
     abuse : mapping, optional
         Plants abuse with its truth returned (C++ ``synth::Abuse``; None or ``{}``
         plants nothing and leaves the world unchanged). Keys, with their defaults:
@@ -94,7 +103,8 @@ def generate(n_users: int, seed: int = 0, *, avg_friends: float = 25.0,
             interactions_per_friend=interactions_per_friend,
             purchases_per_user=purchases_per_user, campaigns_per_user=campaigns_per_user,
             start=start, days=days, num_threads=num_threads, progress=cb,
-            abuse=None if abuse is None else dict(abuse))
+            abuse=None if abuse is None else dict(abuse),
+            participations_in_purchases=bool(participations_in_purchases))
     names = np.array(_core.channel_names(), dtype=object)
     kinds = pd.Categorical.from_codes(d["inter_kind"].astype(np.int32), categories=names)
     campaigns = pd.DataFrame({

@@ -504,6 +504,69 @@ TEST_CASE("Default abuse options plant nothing and change nothing",
   }
 }
 
+TEST_CASE(
+    "participations_in_purchases appends one purchase per participant and "
+    "changes nothing else",
+    "[synth]") {
+  Options o;
+  o.n_users = 3'000;
+  o.seed = 4;
+  o.abuse.ring_prevalence = 0.01;
+  o.abuse.ring_purchase_share = 1;  // planted purchase rows follow
+  const World plain = *Generate(o);
+  o.participations_in_purchases = true;
+  const absl::StatusOr<World> trap = Generate(o);
+  REQUIRE(trap.ok());
+  CheckInvariants(*trap, o);
+
+  // Every table but purchases is the same world.
+  World without = *trap;
+  // The purchases: the interest-driven rows, then one per participant of
+  // each honest campaign (inviter, then joiners, in campaign order), then
+  // the planted rows.
+  size_t honest = 0;
+  while (honest < plain.purchase_user.size() &&
+         plain.user_abuse[plain.purchase_user[honest]] == 0) {
+    ++honest;
+  }
+  REQUIRE(honest < plain.purchase_user.size());  // planted rows exist
+  size_t row = honest, participants = 0;
+  bool all_match = true;
+  for (size_t c = 0; c < plain.campaign_inviter.size(); ++c) {
+    if (plain.user_abuse[plain.campaign_inviter[c]] != 0) continue;
+    std::vector<UserId> members = {plain.campaign_inviter[c]};
+    for (int64_t j = plain.joined_offsets[c]; j < plain.joined_offsets[c + 1];
+         ++j) {
+      members.push_back(plain.joined[j]);
+    }
+    for (UserId u : members) {
+      ++participants;
+      all_match = all_match && row < trap->purchase_user.size() &&
+                  trap->purchase_user[row] == u &&
+                  trap->purchase_item[row] == plain.campaign_item[c] &&
+                  trap->purchase_category[row] == plain.campaign_category[c] &&
+                  trap->purchase_ts[row] == plain.campaign_ts[c] &&
+                  trap->purchase_amount[row] > 0;
+      ++row;
+    }
+  }
+  CHECK(participants > 100);
+  CHECK(all_match);
+  REQUIRE(trap->purchase_user.size() ==
+          plain.purchase_user.size() + participants);
+  // Remove the participation rows: the plain world, whole.
+  const auto cut = [&](auto& column) {
+    column.erase(column.begin() + honest,
+                 column.begin() + honest + participants);
+  };
+  cut(without.purchase_user);
+  cut(without.purchase_item);
+  cut(without.purchase_category);
+  cut(without.purchase_amount);
+  cut(without.purchase_ts);
+  CHECK(SameWorld(plain, without));
+}
+
 TEST_CASE("Planted abuse: prevalence, ids and truth", "[synth][abuse]") {
   const Options o = PlantedOptions();
   const World& w = PlantedWorld();
