@@ -10,9 +10,11 @@
 #ifndef INVITEGRAPH_TESTS_TESTING_STATE_SCRIPT_H_
 #define INVITEGRAPH_TESTS_TESTING_STATE_SCRIPT_H_
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -80,9 +82,13 @@ inline std::string ObserveState(const Recommender& rec, const std::string& step,
 // The script on a fresh Recommender with `spec`; each element one step's
 // observation, the last the state's bytes at the end (after which the
 // Recommender is destroyed, closing the store). `info`, if set, gets the
-// store's StateInfo() before the forget step.
+// store's StateInfo() before the forget step; with `await_compaction`, not
+// before the store has compacted in the background at least once (waited
+// for up to 60 s: compaction runs on a thread of its own, which a loaded
+// machine may schedule late).
 inline std::vector<std::string> RunStateScript(const std::string& spec,
-                                               StateStoreInfo* info = nullptr) {
+                                               StateStoreInfo* info = nullptr,
+                                               bool await_compaction = false) {
   std::vector<std::string> seen;
   const SocialGraph g1 = ScriptGraph(1, 40);
   const Recommender rec = Unwrap(Recommender::Create(g1, ScriptConfig(spec)));
@@ -143,6 +149,14 @@ inline std::vector<std::string> RunStateScript(const std::string& spec,
       observe(absl::StrCat("record ", i, " ",
                            record({u}, {t + 2 * kDay + i * 600 + 1},
                                   {i % 2 ? O::kAccepted : O::kIgnored})));
+    }
+  }
+  if (await_compaction) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (rec.StateInfo().compactions == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
   if (info != nullptr) *info = rec.StateInfo();
