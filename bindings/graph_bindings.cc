@@ -105,6 +105,7 @@ void InitGraph(py::module_& m) {
                 "build_seconds"_a = s.build_seconds,
                 "community_seconds"_a = s.community_seconds,
                 "duplicates_skipped"_a = s.duplicates_skipped,
+                "purchases_matched"_a = s.purchases_matched,
                 "centrality_seconds"_a = s.centrality_seconds,
                 "pagerank_seconds"_a = s.pagerank_seconds,
                 "core_seconds"_a = s.core_seconds,

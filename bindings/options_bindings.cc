@@ -325,6 +325,15 @@ graph_builder.h).)pbdoc")
              "Plausible times of the event tables (checked as each table is "
              "added), of an explicit ``as_of`` and of ``SocialGraph.update``'s "
              "``as_of`` (TimeLimits). Kept by the graph and its snapshots.")
+      .Field("participation_window_days",
+             &GraphConfig::participation_window_days,
+             "A purchase row of a campaign's inviter or joiner, of the "
+             "campaign's item, within this many days of the campaign (any "
+             "time for a campaign without ts) is that participation: counted "
+             "once, through the campaign, and left out with it by training "
+             "rebuilds, so it cannot leak the label. At most one row per "
+             "participant and campaign. < 0: off. "
+             "``stats().purchases_matched`` counts them.")
       // Pickles made before the generic binding: a tuple of the fields, the
       // eighth (dedupe) and ninth (time_limits) absent from older ones.
       .LegacyPickle({"half_life_days", "channel_weights", "friendship_weight",

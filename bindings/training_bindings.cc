@@ -42,6 +42,7 @@ py::dict ReportDict(const TrainingReport& r) {
                   "records_missing_joiners"_a = r.records_missing_joiners,
                   "rows"_a = r.rows, "positives"_a = r.positives,
                   "graphs_built"_a = r.graphs_built,
+                  "purchases_matched"_a = r.purchases_matched,
                   "uninvited_dropped"_a = r.uninvited_dropped,
                   "step_hidden_share"_a = r.step_hidden_share,
                   "warnings"_a = r.warnings, "seconds"_a = r.seconds);

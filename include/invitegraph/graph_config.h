@@ -75,6 +75,17 @@ struct GraphConfig {
   // table, column, row and value. Kept by the graph (config()) and its
   // snapshots, so SocialGraph::Update() checks as_of by the same limits.
   TimeLimits time_limits = {};
+  // Purchases implied by campaign history (docs/training.md, "When the
+  // purchase log holds the participations"): each campaign row already
+  // counts a purchase of its item by the inviter and by each joiner, so an
+  // explicit purchase row of that participant and item stamped within this
+  // many days of the campaign (any time for a campaign without ts) is the
+  // same participation, recognised and counted once, through the campaign:
+  // whenever a training rebuild leaves the campaign out, the purchase goes
+  // with it and cannot leak the label. At most one row per participant and
+  // campaign (the nearest in time; ties: the earlier row). Counted in
+  // GraphStats::purchases_matched. < 0: off, every purchase row counts.
+  double participation_window_days = 3.0;
 
   // kInvalidArgument naming the first bad field (GraphConfig.<field>=value):
   // half_life_days finite and > 0, friendship_weight finite and >= 0,
@@ -108,6 +119,10 @@ struct GraphStats {
   // build's total; an Update's own, i.e. those its builder skipped plus those
   // already applied to the graph being updated.
   int64_t duplicates_skipped = 0;
+  // Purchase rows recognised as campaign participations
+  // (GraphConfig::participation_window_days), counted once through their
+  // campaign.
+  int64_t purchases_matched = 0;
   // Part of build_seconds spent on the influence measures (pagerank(),
   // core_number(), clustering()), and the wall time of each; the k-core
   // peeling overlaps PageRank when num_threads != 1, so the three can add up

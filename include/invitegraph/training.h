@@ -31,10 +31,12 @@
 //    records (hashing modulo `folds`), so a record may lose other records'
 //    campaigns too -- never keep its own; with one record per fold this is
 //    exact leave-one-out.
-//    Rows of the purchases table are kept: without timestamps a purchase made
-//    through the campaign cannot be told apart from an independent one, and
-//    dropping the joiners' purchases only would bias against joiners. Give
-//    `ts`, or keep such purchases out of the purchases table.
+//    Rows of the purchases table are kept, except those the graph recognised
+//    as participations of a campaign (GraphConfig::participation_window_days:
+//    the participant's row of the campaign's item nearest its time): they
+//    are that campaign's purchase and go with it, in every rebuild, so a
+//    purchase log that holds the participations cannot leak the label
+//    (TrainingReport::purchases_matched counts them).
 //  The item catalogue (item -> category) comes from all staged rows: it is
 //  catalogue data, not an outcome.
 //
@@ -121,6 +123,10 @@ struct TrainingReport {
   int64_t rows = 0;
   int64_t positives = 0;
   int64_t graphs_built = 0;  // leakage-free rebuilds
+  // Purchase rows of the graph's events recognised as campaign
+  // participations (GraphConfig::participation_window_days): each rebuild
+  // that leaves a campaign out leaves them out with it.
+  int64_t purchases_matched = 0;
   // Candidate rows dropped because the candidate was never invited
   // (uninvited_weight = 0 with `invited` lists).
   int64_t uninvited_dropped = 0;

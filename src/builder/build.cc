@@ -157,6 +157,7 @@ absl::StatusOr<SocialGraph> BuildFromStaged(
   data->applied_keys.purchases = AppliedKeysOf(s.purchase_key);
   data->applied_keys.campaigns = AppliedKeysOf(s.campaign_key);
   st.duplicates_skipped = s.duplicates();
+  st.purchases_matched = s.purchases_matched;
   FillMemoryStats(*data);
   st.as_of = as_of;
   st.build_seconds =

@@ -127,8 +127,13 @@ absl::StatusOr<SocialGraph> GraphBuilder::Build(
     INVITEGRAPH_RETURN_IF_ERROR(CheckTimestamp(
         *options.as_of, config_.time_limits, "BuildOptions.as_of"));
   }
+  // Purchase rows that are campaign participations are counted once,
+  // through their campaign, here and in every rebuild from the kept events.
+  const std::shared_ptr<const internal::StagedEvents> events =
+      internal::WithoutParticipations(staged_,
+                                      config_.participation_window_days);
   return internal::BuildFromStaged(
-      *staged_, options.keep_events ? staged_ : nullptr, config_, options);
+      *events, options.keep_events ? events : nullptr, config_, options);
 }
 
 }  // namespace invitegraph

@@ -460,6 +460,7 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
     data->applied_keys.campaigns =
         merge(old.applied_keys.campaigns, s.campaign_key);
     st.duplicates_skipped = s.duplicates() + already_applied;
+    st.purchases_matched = s.purchases_matched;
   }
   FillMemoryStats(*data);
   st.as_of = t2;
@@ -474,7 +475,13 @@ absl::StatusOr<SocialGraph> UpdateGraph(const GraphData& old,
 absl::StatusOr<SocialGraph> SocialGraph::Update(
     const GraphBuilder& new_events, const UpdateOptions& options) const {
   using internal::EventKey;
-  const internal::StagedEvents& s = *new_events.staged_;
+  // Participations among the new purchases of the new campaigns count once
+  // (GraphConfig::participation_window_days; the old graph keeps no rows to
+  // match against).
+  const std::shared_ptr<const internal::StagedEvents> events =
+      internal::WithoutParticipations(new_events.staged_,
+                                      data_->config.participation_window_days);
+  const internal::StagedEvents& s = *events;
   // Idempotent ingestion: staged rows whose keys this graph already applied
   // are left out (with the users and items only they name).
   auto mark = [](const std::vector<EventKey>& per_row,

@@ -72,6 +72,11 @@ absl::Status GraphConfig::Validate() const {
     return bad("join_rate_prior_mean", c.join_rate_prior_mean,
                "must be in [0, 1]");
   }
+  if (std::isnan(c.participation_window_days) ||
+      std::isinf(c.participation_window_days)) {
+    return bad("participation_window_days", c.participation_window_days,
+               "must be finite (< 0: off)");
+  }
   if (!(c.join_rate_prior_strength > 0) ||
       !std::isfinite(c.join_rate_prior_strength)) {
     return bad("join_rate_prior_strength", c.join_rate_prior_strength,

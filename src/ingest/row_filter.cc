@@ -2,8 +2,11 @@
 // leave-record-out rebuilds, WithoutRows for Forget, AppliedKeysOf for the
 // keys a graph keeps.
 #include <algorithm>
+#include <memory>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "ingest/staged_events.h"
 
 namespace invitegraph::internal {
@@ -31,6 +34,7 @@ StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
   }
   for (size_t i = 0; i < s.purchase_user.size(); ++i) {
     if (!keep_time(s.purchase_ts[i])) continue;
+    if (!filter.drop_purchase.empty() && filter.drop_purchase[i]) continue;
     out.purchase_user.push_back(s.purchase_user[i]);
     out.purchase_item.push_back(s.purchase_item[i]);
     out.purchase_ts.push_back(s.purchase_ts[i]);
@@ -60,9 +64,83 @@ StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
   out.duplicate_interactions = s.duplicate_interactions;
   out.duplicate_purchases = s.duplicate_purchases;
   out.duplicate_campaigns = s.duplicate_campaigns;
+  out.purchases_matched = s.purchases_matched;
   for (Timestamp t : out.inter_ts) out.max_ts = std::max(out.max_ts, t);
   for (Timestamp t : out.purchase_ts) out.max_ts = std::max(out.max_ts, t);
   for (Timestamp t : out.campaign_ts) out.max_ts = std::max(out.max_ts, t);
+  return out;
+}
+
+std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
+                                            Timestamp window_seconds) {
+  std::vector<uint8_t> claimed(s.purchase_user.size(), 0);
+  if (s.purchase_user.empty() || s.campaign_inviter.empty()) return claimed;
+  // Purchase rows by (user, item), in row order.
+  absl::flat_hash_map<std::pair<NodeId, uint32_t>, std::vector<uint32_t>> rows;
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    rows[{s.purchase_user[i], s.purchase_item[i]}].push_back(
+        static_cast<uint32_t>(i));
+  }
+  std::vector<NodeId> members;
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    members.assign(1, s.campaign_inviter[r]);
+    members.insert(members.end(), s.joined.begin() + s.joined_offsets[r],
+                   s.joined.begin() + s.joined_offsets[r + 1]);
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    const Timestamp at = s.campaign_ts[r];
+    for (NodeId u : members) {
+      auto it = rows.find({u, s.campaign_item[r]});
+      if (it == rows.end()) continue;
+      int64_t best = -1;
+      Timestamp best_gap = 0;
+      for (uint32_t i : it->second) {
+        if (claimed[i]) continue;
+        if (at == kMissingTs) {  // the latest row, whatever its time
+          if (best < 0 || s.purchase_ts[i] > s.purchase_ts[best]) best = i;
+          continue;
+        }
+        const Timestamp gap = s.purchase_ts[i] > at ? s.purchase_ts[i] - at
+                                                    : at - s.purchase_ts[i];
+        if (gap > window_seconds) continue;
+        if (best < 0 || gap < best_gap) {
+          best = i;
+          best_gap = gap;
+        }
+      }
+      if (best >= 0) claimed[best] = 1;
+    }
+  }
+  return claimed;
+}
+
+std::shared_ptr<const StagedEvents> WithoutParticipations(
+    std::shared_ptr<const StagedEvents> s, double window_days) {
+  if (window_days < 0) return s;
+  const Timestamp window =
+      static_cast<Timestamp>(std::min(window_days, 1e6) * kSecondsPerDay);
+  std::vector<uint8_t> claimed = ParticipationPurchases(*s, window);
+  const int64_t n = std::count(claimed.begin(), claimed.end(), 1);
+  if (n == 0) return s;
+  // Filter keeps every row but the claimed purchases; its campaign times
+  // stay as they are (a campaign without ts keeps kMissingTs).
+  auto out = std::make_shared<StagedEvents>(*s);
+  size_t kept = 0;
+  for (size_t i = 0; i < s->purchase_user.size(); ++i) {
+    if (claimed[i]) continue;
+    out->purchase_user[kept] = s->purchase_user[i];
+    out->purchase_item[kept] = s->purchase_item[i];
+    out->purchase_ts[kept] = s->purchase_ts[i];
+    out->purchase_category[kept] = s->purchase_category[i];
+    if (!s->purchase_key.empty()) out->purchase_key[kept] = s->purchase_key[i];
+    ++kept;
+  }
+  out->purchase_user.resize(kept);
+  out->purchase_item.resize(kept);
+  out->purchase_ts.resize(kept);
+  out->purchase_category.resize(kept);
+  if (!out->purchase_key.empty()) out->purchase_key.resize(kept);
+  out->purchases_matched += n;
   return out;
 }
 

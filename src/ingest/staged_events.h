@@ -68,6 +68,8 @@ struct StagedEvents {
   // Rows skipped as duplicates while staging.
   int64_t duplicate_interactions = 0, duplicate_purchases = 0,
           duplicate_campaigns = 0;
+  // Purchase rows left out as campaign participations (WithoutParticipations).
+  int64_t purchases_matched = 0;
   int64_t duplicates() const {
     return duplicate_interactions + duplicate_purchases + duplicate_campaigns;
   }
@@ -226,7 +228,26 @@ struct EventFilter {
   std::optional<Timestamp> before;
   // Staged campaign rows to drop (by index), if non-empty (size = campaigns).
   std::vector<uint8_t> drop_campaign;
+  // Staged purchase rows to drop (by index), if non-empty (size = purchases).
+  std::vector<uint8_t> drop_purchase;
 };
+
+// Which purchase rows of `s` are participations of its campaigns
+// (GraphConfig::participation_window_days): for each campaign in row order,
+// the inviter and each joiner (each once) claim the not yet claimed purchase
+// row of that user and the campaign's item nearest the campaign's time
+// (ties: the earlier row) if within `window_seconds` of it; a campaign
+// without ts claims the latest such row, whatever its time. One flag per
+// purchase row.
+std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
+                                            Timestamp window_seconds);
+
+// `s` without the purchase rows that are participations of its campaigns
+// (ParticipationPurchases), their count added to purchases_matched; `s`
+// itself (a copy) when there are none or the window is < 0. Ids, keys and
+// campaign times are kept as they are.
+std::shared_ptr<const StagedEvents> WithoutParticipations(
+    std::shared_ptr<const StagedEvents> s, double window_days);
 
 // The rows of `s` that pass `filter`; id maps and item categories are kept
 // whole, so dense ids are the same as in `s`. Campaigns without ts are placed

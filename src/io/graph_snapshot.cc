@@ -120,7 +120,9 @@ Json MetaOf(const GraphData& d) {
         // Idempotent ingestion; optional when read.
         {"dedupe", std::string(DedupeName(c.dedupe))},
         // Plausible times; optional when read (older files: the defaults).
-        {"time_limits", time_limits}}},
+        {"time_limits", time_limits},
+        // Optional when read (older files: the default).
+        {"participation_window_days", c.participation_window_days}}},
       {"stats",
        {{"num_events", s.num_events},
         {"num_communities", s.num_communities},
@@ -128,6 +130,8 @@ Json MetaOf(const GraphData& d) {
         {"community_seconds", s.community_seconds},
         // Idempotent ingestion; optional when read.
         {"duplicates_skipped", s.duplicates_skipped},
+        // Optional when read.
+        {"purchases_matched", s.purchases_matched},
         {"centrality_seconds", s.centrality_seconds}}},
   };
 }
@@ -416,6 +420,10 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r,
         return Bad(absl::StrCat("META config: ", valid.message()));
       }
     }
+    if (c.contains("participation_window_days")) {
+      d.config.participation_window_days =
+          c.at("participation_window_days").get<double>();
+    }
     const Json& s = meta.at("stats");
     d.stats.num_events = s.at("num_events").get<int64_t>();
     d.stats.build_seconds = s.at("build_seconds").get<double>();
@@ -423,6 +431,7 @@ absl::StatusOr<SocialGraph> GraphFrom(const SnapshotReader& r,
     if (s.contains("duplicates_skipped")) {
       d.stats.duplicates_skipped = s.at("duplicates_skipped").get<int64_t>();
     }
+    d.stats.purchases_matched = s.value("purchases_matched", int64_t{0});
     // Absent from files written before the influence measures.
     d.stats.centrality_seconds = s.value("centrality_seconds", 0.0);
     events_note = meta.value("events", std::string());

@@ -221,6 +221,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   const size_t n = history.inviter.size();
 
   TrainingSet out;
+  out.report.purchases_matched = ev.purchases_matched;
   // Group the records by the graph they need.
   std::vector<Group> groups;
   if (!history.ts.empty()) {

@@ -147,7 +147,10 @@ def _split(tables: dict, seed: int) -> tuple[dict, dict, dict]:
 @pytest.mark.parametrize("ids", [True, False])
 def test_update_skips_what_the_graph_applied(tables, ids, tmp_path):
     data = tables if ids else _without_ids(tables)
-    config = ig.GraphConfig() if ids else ig.GraphConfig(dedupe="exact")
+    # Repeated rows are the subject, not the participation guard (repeated
+    # campaigns would claim repeated purchases).
+    config = (ig.GraphConfig(participation_window_days=-1) if ids else
+              ig.GraphConfig(dedupe="exact", participation_window_days=-1))
     as_of = _as_of(data)
     a, b, replay = _split(data, 7)
     base = _build(a, as_of, config=config)

@@ -738,9 +738,11 @@ class GraphConfig:
         "none" or "exact": how rows without an ``event_id`` are deduplicated. "exact" skips a row equal in every column to one already applied to its table (within and across batches and ``SocialGraph.update`` calls). Rows with an ``event_id`` are always keyed by it.
     time_limits : invitegraph._core.TimeLimits, default TimeLimits(earliest=0, max_future_seconds=86400, max_ends_at_future_seconds=31622400, now=None)
         Plausible times of the event tables (checked as each table is added), of an explicit ``as_of`` and of ``SocialGraph.update``'s ``as_of`` (TimeLimits). Kept by the graph and its snapshots.
+    participation_window_days : float, default 3.0
+        A purchase row of a campaign's inviter or joiner, of the campaign's item, within this many days of the campaign (any time for a campaign without ts) is that participation: counted once, through the campaign, and left out with it by training rebuilds, so it cannot leak the label. At most one row per participant and campaign. < 0: off. ``stats().purchases_matched`` counts them.
     """
     __hash__: typing.ClassVar[None] = None
-    _fields: typing.ClassVar[tuple] = ('half_life_days', 'channel_weights', 'friendship_weight', 'new_user_days', 'join_rate_prior_mean', 'join_rate_prior_strength', 'num_threads', 'dedupe', 'time_limits')
+    _fields: typing.ClassVar[tuple] = ('half_life_days', 'channel_weights', 'friendship_weight', 'new_user_days', 'join_rate_prior_mean', 'join_rate_prior_strength', 'num_threads', 'dedupe', 'time_limits', 'participation_window_days')
     def __copy__(self) -> GraphConfig:
         ...
     def __deepcopy__(self, memo: typing.Any) -> GraphConfig:
@@ -749,7 +751,7 @@ class GraphConfig:
         ...
     def __getstate__(self) -> dict:
         ...
-    def __init__(self, *, half_life_days: float = 30.0, channel_weights: dict[str, float] = {}, friendship_weight: float = 1.0, new_user_days: float = 30.0, join_rate_prior_mean: float = 0.1, join_rate_prior_strength: float = 10.0, num_threads: int = 0, dedupe: str = 'none', time_limits: TimeLimits = ...) -> None:
+    def __init__(self, *, half_life_days: float = 30.0, channel_weights: dict[str, float] = {}, friendship_weight: float = 1.0, new_user_days: float = 30.0, join_rate_prior_mean: float = 0.1, join_rate_prior_strength: float = 10.0, num_threads: int = 0, dedupe: str = 'none', time_limits: TimeLimits = ..., participation_window_days: float = 3.0) -> None:
         """
         Keyword-only; any field left out keeps its default. Raises InvalidArgumentError naming a bad field.
         """
@@ -824,6 +826,14 @@ class GraphConfig:
         """
     @num_threads.setter
     def num_threads(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def participation_window_days(self) -> float:
+        """
+        A purchase row of a campaign's inviter or joiner, of the campaign's item, within this many days of the campaign (any time for a campaign without ts) is that participation: counted once, through the campaign, and left out with it by training rebuilds, so it cannot leak the label. At most one row per participant and campaign. < 0: off. ``stats().purchases_matched`` counts them.
+        """
+    @participation_window_days.setter
+    def participation_window_days(self, arg1: typing.Any) -> None:
         ...
     @property
     def time_limits(self) -> TimeLimits:

@@ -110,6 +110,10 @@ class GraphStats(_Record):
     duplicates_skipped: int
     """Rows skipped as already applied (event ids, ``dedupe``): a build's total; an
     update's own."""
+    purchases_matched: int
+    """Purchase rows recognised as campaign participations
+    (``GraphConfig.participation_window_days``) and counted once, through their
+    campaign: a build's total; an update's own."""
     centrality_seconds: float
     """Part of ``build_seconds`` spent on PageRank, k-core numbers and clustering."""
     pagerank_seconds: float

@@ -140,7 +140,10 @@ Timestamp RowTime(const Events& ev, int table, size_t row) {
 }
 
 SocialGraph Build(const Events& ev, Timestamp as_of, bool communities = true) {
-  GraphBuilder b(GraphConfig{.num_threads = 2});
+  // Without the participation guard: an update cannot match a new campaign
+  // with purchases of earlier batches, a rebuild could (docs/updating.md).
+  GraphBuilder b(
+      GraphConfig{.num_threads = 2, .participation_window_days = -1});
   testing::RequireOk(AddEvents(ev, b));
   BuildOptions o = testing::AsOf(as_of);
   o.communities = communities;

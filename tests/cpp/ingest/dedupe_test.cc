@@ -218,6 +218,9 @@ GraphConfig Config(Dedupe dedupe) {
   GraphConfig c;
   c.dedupe = dedupe;
   c.num_threads = 2;
+  // Repeated rows are the subject here, not the participation guard (whose
+  // repeated campaigns would claim the repeated purchases).
+  c.participation_window_days = -1;
   return c;
 }
 

@@ -37,7 +37,12 @@ struct Keep {
 
 SocialGraph BuildWorld(const synth::World& w, const Keep& keep,
                        BuildOptions options) {
-  GraphBuilder b;
+  // The oracles below rebuild from subsets of the rows; the participation
+  // guard, which ties purchase rows to campaigns across those subsets, has
+  // its own test (participation_guard_test.cc).
+  GraphConfig config;
+  config.participation_window_days = -1;
+  GraphBuilder b(config);
   testing::RequireOk(b.AddFriendships(w.friendships()));
   std::vector<UserId> s, d;
   std::vector<Channel> k;

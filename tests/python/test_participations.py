@@ -1,0 +1,59 @@
+"""The participation guard from Python: a purchase log that holds every campaign
+participation (``ig.synth.generate(..., participations_in_purchases=True)``) gives the
+training rows of the world without those rows, with ``purchases_matched`` reporting the
+guard at work; with ``GraphConfig(participation_window_days=-1)`` a past campaign's rows
+see the very purchases that are its labels."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import invitegraph as ig
+
+
+def _world(participations: bool):
+    return ig.synth.generate(1_500, seed=21, campaigns_per_user=0.2, progress=False,
+                             participations_in_purchases=participations)
+
+
+@pytest.fixture(scope="module")
+def worlds():
+    return _world(False), _world(True)
+
+
+def _rows(world, window, timed):
+    g = ig.build_graph(**world.tables(), progress=False,
+                       config=ig.GraphConfig(participation_window_days=window))
+    history = world.campaigns if timed else world.campaigns.drop(columns=["ts"])
+    return g, ig.training_set(g, history, progress=False)
+
+
+@pytest.mark.parametrize("timed", [True, False], ids=["as-of", "leave-record-out"])
+def test_guarded_rows_equal_the_clean_world(worlds, timed):
+    clean, trap = worlds
+    participants = len(clean.campaigns) + sum(len(j) for j in clean.campaigns["joined"])
+    assert len(trap.purchases) == len(clean.purchases) + participants
+    # A window of 0: only same-second matches, none of them in the clean world.
+    g_clean, t_clean = _rows(clean, 0.0, timed)
+    g_trap, t_trap = _rows(trap, 0.0, timed)
+    assert g_clean.stats().purchases_matched == 0
+    assert g_trap.stats().purchases_matched == participants
+    assert t_trap.report["purchases_matched"] == participants
+    pd.testing.assert_frame_equal(t_trap.frame, t_clean.frame)
+
+
+def test_without_the_guard_joiners_bought_the_item(worlds):
+    clean, trap = worlds
+    _, t_clean = _rows(clean, 0.0, timed=False)
+    _, t_open = _rows(trap, -1.0, timed=False)
+    joiners = lambda t: t.frame[t.frame["label"] == 1]  # noqa: E731
+    assert joiners(t_open)["candidate_bought_item"].mean() > 0.99
+    assert joiners(t_clean)["candidate_bought_item"].mean() < 0.5
+
+
+def test_the_window_is_validated_and_kept_by_snapshots():
+    with pytest.raises(ValueError, match="participation_window_days"):
+        ig.GraphConfig(participation_window_days=float("nan")).validate()
+    g = ig.build_graph(friendships={"src": [1], "dst": [2]}, as_of=1_700_000_000,
+                       config=ig.GraphConfig(participation_window_days=5.5), progress=False)
+    assert ig.SocialGraph.from_bytes(g.to_bytes()).config.participation_window_days == 5.5
