@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
 #include "ingest/staged_events.h"
 
 namespace invitegraph::internal {
@@ -75,21 +76,30 @@ std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
                                             Timestamp window_seconds) {
   std::vector<uint8_t> claimed(s.purchase_user.size(), 0);
   if (s.purchase_user.empty() || s.campaign_inviter.empty()) return claimed;
-  // Purchase rows by (user, item), in row order.
-  absl::flat_hash_map<std::pair<NodeId, uint32_t>, std::vector<uint32_t>> rows;
-  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
-    rows[{s.purchase_user[i], s.purchase_item[i]}].push_back(
-        static_cast<uint32_t>(i));
-  }
+  // Each campaign's participants, once each.
   std::vector<NodeId> members;
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+  const auto participants = [&](size_t r) {
     members.assign(1, s.campaign_inviter[r]);
     members.insert(members.end(), s.joined.begin() + s.joined_offsets[r],
                    s.joined.begin() + s.joined_offsets[r + 1]);
     std::sort(members.begin(), members.end());
     members.erase(std::unique(members.begin(), members.end()), members.end());
+    return absl::MakeConstSpan(members);
+  };
+  // Purchase rows by (user, item), in row order, for the pairs some campaign
+  // names only: campaigns are few next to purchases, so a build pays one
+  // lookup per purchase row rather than an insert.
+  absl::flat_hash_map<std::pair<NodeId, uint32_t>, std::vector<uint32_t>> rows;
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
+    for (NodeId u : participants(r)) rows[{u, s.campaign_item[r]}];
+  }
+  for (size_t i = 0; i < s.purchase_user.size(); ++i) {
+    auto it = rows.find({s.purchase_user[i], s.purchase_item[i]});
+    if (it != rows.end()) it->second.push_back(static_cast<uint32_t>(i));
+  }
+  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
     const Timestamp at = s.campaign_ts[r];
-    for (NodeId u : members) {
+    for (NodeId u : participants(r)) {
       auto it = rows.find({u, s.campaign_item[r]});
       if (it == rows.end()) continue;
       int64_t best = -1;
