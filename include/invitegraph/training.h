@@ -35,8 +35,11 @@
 //    as participations of a campaign (GraphConfig::participation_window_days:
 //    the participant's row of the campaign's item nearest its time): they
 //    are that campaign's purchase and go with it, in every rebuild, so a
-//    purchase log that holds the participations cannot leak the label
-//    (TrainingReport::purchases_matched counts them).
+//    purchase log that holds the participations cannot leak the label.
+//    A record that is not one of the graph's campaigns (same inviter, item
+//    and ts) claims its participants' rows the same way, and its graph --
+//    as-of or leave-record-out -- leaves them out (with its group's other
+//    records'). TrainingReport::purchases_matched counts both.
 //  The item catalogue (item -> category) comes from all staged rows: it is
 //  catalogue data, not an outcome.
 //
@@ -123,9 +126,11 @@ struct TrainingReport {
   int64_t rows = 0;
   int64_t positives = 0;
   int64_t graphs_built = 0;  // leakage-free rebuilds
-  // Purchase rows of the graph's events recognised as campaign
-  // participations (GraphConfig::participation_window_days): each rebuild
-  // that leaves a campaign out leaves them out with it.
+  // Purchase rows recognised as campaign participations
+  // (GraphConfig::participation_window_days), each counted once: those of
+  // the graph's campaigns (GraphStats::purchases_matched), which every
+  // rebuild that leaves a campaign out leaves out with it, plus those the
+  // records the graph was not given claimed for their own rebuilds.
   int64_t purchases_matched = 0;
   // Candidate rows dropped because the candidate was never invited
   // (uninvited_weight = 0 with `invited` lists).

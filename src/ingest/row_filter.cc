@@ -3,6 +3,7 @@
 // keys a graph keeps.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -72,64 +73,82 @@ StagedEvents Filter(const StagedEvents& s, const EventFilter& filter,
   return out;
 }
 
-std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
-                                            Timestamp window_seconds) {
-  std::vector<uint8_t> claimed(s.purchase_user.size(), 0);
-  if (s.purchase_user.empty() || s.campaign_inviter.empty()) return claimed;
-  // Each campaign's participants, once each.
-  std::vector<NodeId> members;
-  const auto participants = [&](size_t r) {
-    members.assign(1, s.campaign_inviter[r]);
-    members.insert(members.end(), s.joined.begin() + s.joined_offsets[r],
-                   s.joined.begin() + s.joined_offsets[r + 1]);
-    std::sort(members.begin(), members.end());
-    members.erase(std::unique(members.begin(), members.end()), members.end());
-    return absl::MakeConstSpan(members);
-  };
+std::optional<Timestamp> ParticipationWindow(double window_days) {
+  if (window_days < 0) return std::nullopt;
+  return static_cast<Timestamp>(std::min(window_days, 1e6) * kSecondsPerDay);
+}
+
+int64_t ClaimParticipations(const StagedEvents& s,
+                            absl::Span<const Participation> campaigns,
+                            Timestamp window_seconds,
+                            std::vector<uint8_t>* claimed) {
+  claimed->resize(s.purchase_user.size(), 0);
+  if (s.purchase_user.empty() || campaigns.empty()) return 0;
   // Purchase rows by (user, item), in row order, for the pairs some campaign
   // names only: campaigns are few next to purchases, so a build pays one
   // lookup per purchase row rather than an insert.
   absl::flat_hash_map<std::pair<NodeId, uint32_t>, std::vector<uint32_t>> rows;
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    for (NodeId u : participants(r)) rows[{u, s.campaign_item[r]}];
+  for (const Participation& c : campaigns) {
+    for (NodeId u : c.members) rows[{u, c.item}];
   }
   for (size_t i = 0; i < s.purchase_user.size(); ++i) {
     auto it = rows.find({s.purchase_user[i], s.purchase_item[i]});
     if (it != rows.end()) it->second.push_back(static_cast<uint32_t>(i));
   }
-  for (size_t r = 0; r < s.campaign_inviter.size(); ++r) {
-    const Timestamp at = s.campaign_ts[r];
-    for (NodeId u : participants(r)) {
-      auto it = rows.find({u, s.campaign_item[r]});
+  int64_t n = 0;
+  for (const Participation& c : campaigns) {
+    for (NodeId u : c.members) {
+      auto it = rows.find({u, c.item});
       if (it == rows.end()) continue;
       int64_t best = -1;
       Timestamp best_gap = 0;
       for (uint32_t i : it->second) {
-        if (claimed[i]) continue;
-        if (at == kMissingTs) {  // the latest row, whatever its time
+        if ((*claimed)[i]) continue;
+        if (c.ts == kMissingTs) {  // the latest row, whatever its time
           if (best < 0 || s.purchase_ts[i] > s.purchase_ts[best]) best = i;
           continue;
         }
-        const Timestamp gap = s.purchase_ts[i] > at ? s.purchase_ts[i] - at
-                                                    : at - s.purchase_ts[i];
+        const Timestamp gap = s.purchase_ts[i] > c.ts ? s.purchase_ts[i] - c.ts
+                                                      : c.ts - s.purchase_ts[i];
         if (gap > window_seconds) continue;
         if (best < 0 || gap < best_gap) {
           best = i;
           best_gap = gap;
         }
       }
-      if (best >= 0) claimed[best] = 1;
+      if (best >= 0) {
+        (*claimed)[best] = 1;
+        ++n;
+      }
     }
   }
+  return n;
+}
+
+std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
+                                            Timestamp window_seconds) {
+  std::vector<Participation> campaigns(s.campaign_inviter.size());
+  for (size_t r = 0; r < campaigns.size(); ++r) {
+    Participation& c = campaigns[r];
+    c.members.assign(1, s.campaign_inviter[r]);
+    c.members.insert(c.members.end(), s.joined.begin() + s.joined_offsets[r],
+                     s.joined.begin() + s.joined_offsets[r + 1]);
+    std::sort(c.members.begin(), c.members.end());
+    c.members.erase(std::unique(c.members.begin(), c.members.end()),
+                    c.members.end());
+    c.item = s.campaign_item[r];
+    c.ts = s.campaign_ts[r];
+  }
+  std::vector<uint8_t> claimed;
+  ClaimParticipations(s, campaigns, window_seconds, &claimed);
   return claimed;
 }
 
 std::shared_ptr<const StagedEvents> WithoutParticipations(
     std::shared_ptr<const StagedEvents> s, double window_days) {
-  if (window_days < 0) return s;
-  const Timestamp window =
-      static_cast<Timestamp>(std::min(window_days, 1e6) * kSecondsPerDay);
-  std::vector<uint8_t> claimed = ParticipationPurchases(*s, window);
+  const std::optional<Timestamp> window = ParticipationWindow(window_days);
+  if (!window) return s;
+  std::vector<uint8_t> claimed = ParticipationPurchases(*s, *window);
   const int64_t n = std::count(claimed.begin(), claimed.end(), 1);
   if (n == 0) return s;
   // Filter keeps every row but the claimed purchases; its campaign times

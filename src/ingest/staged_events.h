@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "ingest/attributes.h"
 #include "ingest/event_key.h"
 #include "ingest/id_map.h"
@@ -232,13 +233,32 @@ struct EventFilter {
   std::vector<uint8_t> drop_purchase;
 };
 
-// Which purchase rows of `s` are participations of its campaigns
-// (GraphConfig::participation_window_days): for each campaign in row order,
-// the inviter and each joiner (each once) claim the not yet claimed purchase
-// row of that user and the campaign's item nearest the campaign's time
-// (ties: the earlier row) if within `window_seconds` of it; a campaign
-// without ts claims the latest such row, whatever its time. One flag per
-// purchase row.
+// GraphConfig::participation_window_days in seconds; nullopt when < 0 (the
+// guard is off). Capped at 1e6 days, so it fits a Timestamp.
+std::optional<Timestamp> ParticipationWindow(double window_days);
+
+// One campaign as the participation guard sees it: its participants (the
+// inviter and the joiners, sorted, each once) buying `item` at `ts`
+// (kMissingTs: a campaign without ts).
+struct Participation {
+  std::vector<NodeId> members;
+  uint32_t item = 0;
+  Timestamp ts = kMissingTs;
+};
+
+// For each campaign in order, each member claims the not yet claimed
+// purchase row of that user and the campaign's item nearest the campaign's
+// time (ties: the earlier row) if within `window_seconds` of it; a campaign
+// without ts claims the latest such row, whatever its time. `claimed` is
+// resized to one flag per purchase row of `s` (flags already set stay set
+// and are not claimed again); returns the number of rows newly claimed.
+int64_t ClaimParticipations(const StagedEvents& s,
+                            absl::Span<const Participation> campaigns,
+                            Timestamp window_seconds,
+                            std::vector<uint8_t>* claimed);
+
+// Which purchase rows of `s` are participations of its own campaigns
+// (ClaimParticipations over them, in row order). One flag per purchase row.
 std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
                                             Timestamp window_seconds);
 

@@ -168,6 +168,71 @@ double StepHiddenShare(const StagedEvents& ev, absl::Span<const Timestamp> ts,
   return seen > 0 ? hidden / seen : 0.0;
 }
 
+// The participation guard for the records themselves: a record that is not
+// one of the graph's staged campaigns (those were matched when the graph was
+// built) claims its participants' purchases of its item, as a staged
+// campaign would (internal::ClaimParticipations), and its group's rebuild
+// leaves them out. So a purchase log that holds the participations of
+// campaigns the graph was never given cannot leak their labels either.
+// Adds the number of distinct rows claimed to `*matched`.
+void ClaimRecordParticipations(const StagedEvents& ev,
+                               const CampaignBatch& history,
+                               const GraphConfig& config,
+                               std::vector<Group>* groups, int64_t* matched) {
+  const std::optional<Timestamp> window =
+      internal::ParticipationWindow(config.participation_window_days);
+  if (!window || ev.purchase_user.empty()) return;
+  // Staged campaigns by (inviter, item), and by (inviter, item, ts).
+  absl::flat_hash_set<uint64_t> staged_pairs;
+  absl::flat_hash_set<std::pair<uint64_t, Timestamp>> staged;
+  for (size_t c = 0; c < ev.campaign_inviter.size(); ++c) {
+    const uint64_t key = PairKey(ev.campaign_inviter[c], ev.campaign_item[c]);
+    staged_pairs.insert(key);
+    staged.insert({key, ev.campaign_ts[c]});
+  }
+  std::vector<uint8_t> any;
+  for (Group& g : *groups) {
+    std::vector<internal::Participation> records;
+    for (int64_t r : g.records) {
+      const auto item = ev.items.Find(history.item[r]);
+      if (!item) continue;  // nobody bought it
+      const auto inviter = ev.users.Find(history.inviter[r]);
+      const Timestamp ts =
+          history.ts.empty() ? internal::kMissingTs : history.ts[r];
+      if (inviter) {
+        const uint64_t key = PairKey(*inviter, *item);
+        if (ts == internal::kMissingTs ? staged_pairs.contains(key)
+                                       : staged.contains({key, ts})) {
+          continue;
+        }
+      }
+      internal::Participation p;
+      p.item = *item;
+      p.ts = ts;
+      if (inviter) p.members.push_back(*inviter);
+      for (UserId j : Slice(history.joined_offsets, history.joined, r)) {
+        if (const auto u = ev.users.Find(j)) p.members.push_back(*u);
+      }
+      std::sort(p.members.begin(), p.members.end());
+      p.members.erase(std::unique(p.members.begin(), p.members.end()),
+                      p.members.end());
+      records.push_back(std::move(p));
+    }
+    if (records.empty()) continue;
+    std::vector<uint8_t>& drop = g.filter.drop_purchase;
+    if (internal::ClaimParticipations(ev, records, *window, &drop) == 0) {
+      drop.clear();
+      continue;
+    }
+    any.resize(drop.size(), 0);
+    for (size_t i = 0; i < drop.size(); ++i) {
+      if (drop[i] && !any[i]) {
+        any[i] = 1;
+        ++*matched;
+      }
+    }
+  }
+}
 }  // namespace
 
 absl::Status TrainingOptions::Validate() const {
@@ -268,6 +333,9 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
     }
     std::erase_if(groups, [](const Group& g) { return g.records.empty(); });
   }
+
+  ClaimRecordParticipations(ev, history, graph.config(), &groups,
+                            &out.report.purchases_matched);
 
   GraphConfig config = graph.config();
   if (options.num_threads != 0) config.num_threads = options.num_threads;
