@@ -15,6 +15,7 @@
 #include "bindings/status_conversion.h"
 #include "invitegraph/features.h"
 #include "invitegraph/fit.h"
+#include "invitegraph/leakage.h"
 #include "invitegraph/ranker.h"
 
 namespace invitegraph::py_bindings {
@@ -254,6 +255,49 @@ order. For learned rankers they add up, with the model's intercept, to the
       py::arg("max_iter"), py::arg("tol"), py::arg("max_pairs_per_positive"),
       py::arg("seed"), py::arg("num_threads"), py::arg("progress"),
       "FitRanker on arrays; use invitegraph.fit_ranker_arrays.");
+
+  m.def(
+      "_compare_separation",
+      [](const py::object& train_x, const Column<float>& train_label,
+         const py::object& held_out_x, const Column<float>& held_out_label,
+         double min_gap, double z) {
+        const auto a = FeatureRows(train_x, "train X");
+        const auto b = FeatureRows(held_out_x, "held-out X");
+        absl::StatusOr<LeakageReport> r = absl::UnknownError("");
+        {
+          py::gil_scoped_release nogil;
+          r = CompareSeparation(
+              Eigen::Map<const FeatureArray>(a.data(), a.shape(0), a.shape(1)),
+              AsSpan(train_label),
+              Eigen::Map<const FeatureArray>(b.data(), b.shape(0), b.shape(1)),
+              AsSpan(held_out_label), {.min_gap = min_gap, .z = z});
+        }
+        const LeakageReport report = ValueOrThrow(std::move(r));
+        py::list rows;
+        for (const FeatureSeparation& f : report.features) {
+          py::dict d;
+          d["feature"] = f.feature;
+          d["train_auc"] = f.train_auc;
+          d["held_out_auc"] = f.held_out_auc;
+          d["train_separation"] = f.train_separation;
+          d["held_out_separation"] = f.held_out_separation;
+          d["gap"] = f.gap;
+          d["gap_z"] = f.gap_z;
+          d["suspicious"] = f.suspicious;
+          rows.append(d);
+        }
+        py::dict out;
+        out["features"] = rows;
+        out["train_rows"] = report.train_rows;
+        out["train_positives"] = report.train_positives;
+        out["held_out_rows"] = report.held_out_rows;
+        out["held_out_positives"] = report.held_out_positives;
+        return out;
+      },
+      py::arg("train_X"), py::arg("train_y"), py::arg("held_out_X"),
+      py::arg("held_out_y"), py::arg("min_gap"), py::arg("z"),
+      "CompareSeparation (leakage.h) on arrays; use "
+      "invitegraph.leakage_report.");
 }
 
 }  // namespace invitegraph::py_bindings

@@ -1,7 +1,8 @@
 // Learned rankers: leakage-free training rows from past campaigns
-// (BuildTrainingSet), then fit "logistic" and "pairwise" on who joined,
-// compare them with the hand-set "linear" ranker on held-out campaigns, save
-// the logistic model as JSON and recommend with the reloaded model.
+// (BuildTrainingSet), checked by the leakage report (CompareSeparation); then
+// fit "logistic" and "pairwise" on who joined, compare them with the hand-set
+// "linear" ranker on held-out campaigns, save the logistic model as JSON and
+// recommend with the reloaded model.
 //
 //   cmake -B build -DINVITEGRAPH_BUILD_EXAMPLES=ON && cmake --build build
 //   ./build/examples/03_fit_ranker
@@ -16,6 +17,7 @@
 #include "invitegraph/fit.h"
 #include "invitegraph/graph_builder.h"
 #include "invitegraph/history.h"
+#include "invitegraph/leakage.h"
 #include "invitegraph/recommender.h"
 #include "invitegraph/status.h"
 #include "invitegraph/synth.h"
@@ -91,7 +93,27 @@ absl::Status Run() {
       static_cast<long long>(train.report.graphs_built +
                              test.report.graphs_built));
 
-  // 3. Fit both learned models; the same seed gives the same model on any
+  // 3. Before trusting a model: does a feature separate the labels far better
+  //    in the training rows than in rows built as serving builds them? A
+  //    feature computed from the label itself would (leakage.h).
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      ig::TrainingSet serving_rows,
+      ig::BuildTrainingSet(graph, last.view(), ig::ServingRowOptions(options)));
+  INVITEGRAPH_ASSIGN_OR_RETURN(ig::LeakageReport leakage,
+                               ig::CompareSeparation(train, serving_rows));
+  int flagged = 0;
+  const ig::FeatureSeparation* widest = &leakage.features[0];
+  for (const ig::FeatureSeparation& f : leakage.features) {
+    flagged += f.suspicious;
+    if (f.gap > widest->gap) widest = &f;
+  }
+  std::printf(
+      "Leakage report: %d of %zu features flagged; widest gap %s (AUC %.3f "
+      "in training, %.3f held out)\n",
+      flagged, leakage.features.size(), widest->feature.c_str(),
+      widest->train_auc, widest->held_out_auc);
+
+  // 4. Fit both learned models; the same seed gives the same model on any
   //    number of threads.
   std::shared_ptr<const ig::Ranker> best;
   INVITEGRAPH_ASSIGN_OR_RETURN(double auc, GroupAuc(linear.ranker(), test));
@@ -110,7 +132,7 @@ absl::Status Run() {
     if (best == nullptr) best = std::move(ranker);  // keep the logistic one
   }
 
-  // 4. Save as JSON (atomically), load back, recommend with it.
+  // 5. Save as JSON (atomically), load back, recommend with it.
   const std::string path =
       (std::filesystem::temp_directory_path() / "invitegraph_03_ranker.json")
           .string();

@@ -16,6 +16,7 @@ from ._errors import (ArgumentTypeError, Error, InvalidArgumentError, NotFoundEr
                       OutOfRangeError, SnapshotError, SnapshotNotFoundError,
                       SnapshotPermissionError)
 from ._fit import Ranker, fit_ranker_arrays, load_ranker, make_ranker, ranker_from_json
+from ._leakage import LeakageReport, leakage_report
 from ._graph import GraphBuilder, GraphConfig, SocialGraph, TimeLimits, build_graph
 from ._frames import Recommender, history_from_outcomes
 from ._options import (AttributeFeatureOptions, CandidateOptions, FeedbackConfig,
@@ -46,6 +47,7 @@ __all__ = [
     "GraphConfig",
     "GraphStats",
     "InvalidArgumentError",
+    "LeakageReport",
     "NotFoundError",
     "OutOfRangeError",
     "Policy",
@@ -76,6 +78,7 @@ __all__ = [
     "fit_ranker",
     "fit_ranker_arrays",
     "history_from_outcomes",
+    "leakage_report",
     "linear_weights",
     "load_ranker",
     "make_ranker",

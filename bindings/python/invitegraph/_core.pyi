@@ -1348,6 +1348,10 @@ class Recommender:
     @property
     def ranker_spec(self) -> str:
         ...
+def _compare_separation(train_X: typing.Any, train_y: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], held_out_X: typing.Any, held_out_y: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], min_gap: typing.SupportsFloat | typing.SupportsIndex, z: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    """
+    CompareSeparation (leakage.h) on arrays; use invitegraph.leakage_report.
+    """
 def _fit_ranker_arrays(X: typing.Any, y: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float32] | None, group: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None, model: str, l2: typing.SupportsFloat | typing.SupportsIndex, class_weight: str, max_iter: typing.SupportsInt | typing.SupportsIndex, tol: typing.SupportsFloat | typing.SupportsIndex, max_pairs_per_positive: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex, progress: typing.Any) -> tuple[Ranker, dict]:
     """
     FitRanker on arrays; use invitegraph.fit_ranker_arrays.
