@@ -293,3 +293,42 @@ def test_fit_ranker_in_spark_fits_the_same_model(spark, sdf, graph, world):
     assert many.training_report["rows"] == one.training_report["rows"]
     x = ig.training_set(graph, h, progress=False).X.to_numpy()
     np.testing.assert_allclose(many.score(x), one.score(x), rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def trap(spark):
+    """A world whose purchase log holds every participation, as Spark tables."""
+    w = ig.synth.generate(n_users=400, seed=11, campaigns_per_user=0.3, num_threads=2,
+                          participations_in_purchases=True)
+    t = w.tables()
+    sdf = {}
+    for name, df in t.items():
+        df = df.copy()
+        if "kind" in df.columns:
+            df["kind"] = df["kind"].astype(str)
+        for col in ("joined", "invited"):
+            if col in df.columns:
+                df[col] = [np.asarray(x, dtype=np.int64).tolist() for x in df[col]]
+        sdf[name] = spark.createDataFrame(df).repartition(3)
+    return w, t, sdf
+
+
+@pytest.mark.parametrize("window", [3.0, -1.0], ids=["guard", "no guard"])
+def test_the_participation_guard_holds_in_spark(spark, trap, window):
+    w, tables, sdf = trap
+    config = ig.GraphConfig(participation_window_days=window)
+    g = ig.build_graph(**tables, config=config, progress=False)
+    h = _history(w).drop(columns=["ts"])
+    one = ig.training_set(g, h, folds=4, progress=False)
+    hs = spark.createDataFrame(h.assign(record=np.arange(len(h))))
+    got = igs.training_set(hs, events=sdf, folds=4, config=config).toPandas()
+    _same_training(got, one.frame)
+    bought = got.loc[got["label"] == 1, "candidate_bought_item"].mean()
+    if window < 0:
+        assert bought > 0.99  # every joiner "bought" the item: the leak
+    else:
+        assert bought < 0.5
+        assert one.report["purchases_matched"] > 0
+        ranker = igs.fit_ranker(hs, events=sdf, folds=4, config=config)
+        # Summed over the four shards' graphs: at least one shard's own matches.
+        assert ranker.training_report["purchases_matched"] > 0

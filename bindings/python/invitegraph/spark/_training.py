@@ -32,7 +32,8 @@ def _training_schema() -> T.StructType:
 
 def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = None,
                  as_of: Any = None, config: Optional[GraphConfig] = None,
-                 num_threads: int = 1, **options: Any) -> DataFrame:
+                 num_threads: int = 1, purchases_matched: Any = None,
+                 **options: Any) -> DataFrame:
     """:func:`invitegraph.training_set` at scale: the labelled candidate rows of each past
     campaign in ``history``, with leakage-free features, as a Spark DataFrame.
 
@@ -51,6 +52,12 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
     ``scoring=`` objects are accepted as there. A
     :class:`invitegraph.TrainingWarning` about ``uninvited_weight=0`` is raised here on
     the driver, one about the step stays in the executors' logs.
+
+    The participation guard (``config``'s ``participation_window_days``, see
+    docs/training.md) runs in each shard as on one machine. ``purchases_matched``, a
+    Spark accumulator (``spark.sparkContext.accumulator(0)``), receives each shard's
+    report count when the rows are computed: summed over shards, so a purchase row that
+    several shards' graphs hold counts once in each (and a retried task counts again).
     """
     from .._training import TrainingWarning, training_options, training_set as one_machine
 
@@ -128,6 +135,8 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
             hist["ts"] = r["ts"].to_numpy(np.int64)
         t = one_machine(g, pd.DataFrame(hist), num_threads=num_threads, progress=False,
                         **options)
+        if purchases_matched is not None:
+            purchases_matched.add(int(t.report["purchases_matched"]))
         out = t.frame
         out["record"] = r["record"].to_numpy(np.int64)[out["record"].to_numpy()]
         return out[names]
@@ -142,10 +151,13 @@ def fit_ranker(history: DataFrame, *, events: dict, model: str = "logistic",
     """:func:`training_set` in Spark, then the fit on the driver (the rows are collected:
     sample ``history`` first if they would not fit). Same parameters as
     :func:`invitegraph.fit_ranker`; returns a :class:`invitegraph.Ranker` with
-    ``training_report`` (rows, positives, records) and ``fit_report``."""
+    ``training_report`` (rows, positives, records, and purchases_matched summed over the
+    shards as :func:`training_set` says) and ``fit_report``."""
     from .._fit import fit_ranker_arrays
 
-    rows = training_set(history, events=events, seed=seed, **options).toPandas()
+    matched = history.sparkSession.sparkContext.accumulator(0)
+    rows = training_set(history, events=events, seed=seed, purchases_matched=matched,
+                        **options).toPandas()
     if not len(rows):
         raise InvalidArgumentError("history gave no training rows")
     rows = rows.sort_values(["record", "candidate"], kind="stable")
@@ -156,7 +168,8 @@ def fit_ranker(history: DataFrame, *, events: dict, model: str = "logistic",
         max_pairs_per_positive=max_pairs_per_positive, seed=seed, num_threads=num_threads,
         progress=False)
     ranker.training_report = {"rows": int(len(rows)), "positives": int(rows["label"].sum()),
-                              "records": int(rows["record"].nunique())}
+                              "records": int(rows["record"].nunique()),
+                              "purchases_matched": int(matched.value)}
     ranker.fit_report = report
     return ranker
 
