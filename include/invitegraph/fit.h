@@ -30,13 +30,17 @@
 //    with up to max_pairs_per_positive negatives of the same group, drawn
 //    without replacement by Rng(seed, positive row); pair weight =
 //    weight_pos * weight_neg. Minimises sum_pairs s * log(1 + exp(-(w.z_pos -
-//    w.z_neg))) + l2/2 * |w|^2. Score() = w.z, a ranking score, not a
-//    probability.
+//    w.z_neg))) + l2/2 * |w|^2 (no intercept: pairs cancel it). Then Platt
+//    scaling as for logistic, on w.z, so Score() = sigmoid(a * w.z + b) is a
+//    calibrated P(join) in the order of w.z (a > 0; a model whose a came out
+//    <= 0, one that orders its own training rows backwards, keeps Score() =
+//    w.z and calibrated() false).
 //
-// The fitted ranker's spec() holds intercept, a, b (logistic) and mean.<f>,
+// The fitted ranker's spec() holds intercept (logistic), a, b and mean.<f>,
 // scale.<f>, w.<f> for every feature. Explain() gives out[f] = a * w_f * z_f,
 // so a * intercept + b + sum_f out[f] is exactly the logit of the score
-// (pairwise: a = 1, intercept = b = 0, and the sum is the score).
+// (pairwise: intercept = 0). A pairwise spec without a and b (saved before
+// pairwise models were calibrated) scores w.z, uncalibrated, as it did.
 //
 // Sums over rows are accumulated in fixed chunks of 16384 rows (or pairs),
 // each chunk's partial computed whole by one thread and the partials added in

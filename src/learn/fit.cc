@@ -331,6 +331,45 @@ std::vector<Pair> MakePairs(absl::Span<const float> label,
   return pairs;
 }
 
+// Platt scaling: (a, b) minimising the unpenalised logloss of
+// sigmoid(a * raw + b) over the rows with their original weights `s`, from
+// the identity (1, 0), where raw = intercept + w.z. Sets m->a and m->b. With
+// `keep_order` (pairwise, whose order is the model), only when a > 0: a <= 0
+// (a model that orders its own training rows backwards) leaves (1, 0) and
+// *calibrated false. ANDs the fit's convergence into *converged.
+absl::Status Calibrate(const FeatureArray& z, absl::Span<const float> label,
+                       const std::vector<double>& s,
+                       const internal::NewtonOptions& newton, bool keep_order,
+                       LearnedLinearModel* m, bool* calibrated,
+                       bool* converged) {
+  const int64_t n = z.rows();
+  std::vector<double> raw(n);
+  INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
+      n, newton.num_threads, kFitChunkRows, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          double e = m->intercept;
+          const float* zr = z.row(i).data();
+          for (int f = 0; f < kF; ++f) e += m->w[f] * zr[f];
+          raw[i] = e;
+        }
+        return absl::OkStatus();
+      }));
+  internal::NewtonOptions platt = newton;
+  platt.penalty = Eigen::VectorXd::Zero(2);
+  platt.on_iteration = {};
+  PlattProblem calibration(raw, label, s);
+  INVITEGRAPH_ASSIGN_OR_RETURN(
+      internal::NewtonResult cal,
+      internal::MinimizeLogLoss(calibration, Eigen::Vector2d(1.0, 0.0), platt));
+  *converged = *converged && cal.converged;
+  *calibrated = !keep_order || cal.beta[0] > 0;
+  if (*calibrated) {
+    m->a = cal.beta[0];
+    m->b = cal.beta[1];
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Ranker>> FitRanker(
@@ -399,29 +438,9 @@ absl::StatusOr<std::unique_ptr<Ranker>> FitRanker(
     r.final_loss = fit.loss;
     r.converged = fit.converged;
 
-    // Platt scaling on the original weights, from the identity (1, 0).
-    std::vector<double> raw(n);
-    INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
-        n, threads, kFitChunkRows, [&](int64_t begin, int64_t end) {
-          for (int64_t i = begin; i < end; ++i) {
-            double e = m.intercept;
-            const float* zr = z.row(i).data();
-            for (int f = 0; f < kF; ++f) e += m.w[f] * zr[f];
-            raw[i] = e;
-          }
-          return absl::OkStatus();
-        }));
-    internal::NewtonOptions platt = newton;
-    platt.penalty = Eigen::VectorXd::Zero(2);
-    platt.on_iteration = {};
-    PlattProblem calibration(raw, label, s);
-    INVITEGRAPH_ASSIGN_OR_RETURN(
-        internal::NewtonResult cal,
-        internal::MinimizeLogLoss(calibration, Eigen::Vector2d(1.0, 0.0),
-                                  platt));
-    m.a = cal.beta[0];
-    m.b = cal.beta[1];
-    r.converged = r.converged && cal.converged;
+    bool calibrated = false;
+    INVITEGRAPH_RETURN_IF_ERROR(
+        Calibrate(z, label, s, newton, false, &m, &calibrated, &r.converged));
     ranker = internal::NewLogisticRanker(std::move(m));
   } else {
     const std::vector<Pair> pairs = MakePairs(
@@ -441,7 +460,10 @@ absl::StatusOr<std::unique_ptr<Ranker>> FitRanker(
     r.final_loss = fit.loss;
     r.converged = fit.converged;
     r.pairs = static_cast<int64_t>(pairs.size());
-    ranker = internal::NewPairwiseRanker(std::move(m));
+    bool calibrated = false;
+    INVITEGRAPH_RETURN_IF_ERROR(
+        Calibrate(z, label, s, newton, true, &m, &calibrated, &r.converged));
+    ranker = internal::NewPairwiseRanker(std::move(m), calibrated);
   }
   if (options.progress) options.progress(options.max_iter, options.max_iter);
   r.seconds =

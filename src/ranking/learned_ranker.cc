@@ -45,7 +45,9 @@ class LearnedLinearRanker : public Ranker {
   std::string spec() const override {
     std::vector<std::string> parts;
     if (calibrated_) {
-      parts.push_back(absl::StrCat("intercept=", Num(m_.intercept)));
+      if (kind_ == "logistic") {
+        parts.push_back(absl::StrCat("intercept=", Num(m_.intercept)));
+      }
       parts.push_back(absl::StrCat("a=", Num(m_.a)));
       parts.push_back(absl::StrCat("b=", Num(m_.b)));
     }
@@ -123,13 +125,17 @@ class LogisticRanker final : public LearnedLinearRanker {
 
 class PairwiseRanker final : public LearnedLinearRanker {
  public:
-  explicit PairwiseRanker(LearnedLinearModel m)
-      : LearnedLinearRanker("pairwise", false, std::move(m)) {}
+  PairwiseRanker(LearnedLinearModel m, bool calibrated)
+      : LearnedLinearRanker("pairwise", calibrated, std::move(m)) {}
 };
 
+// Logistic specs take intercept, a and b; pairwise specs a and b (Platt
+// scaling of the score) and are calibrated when they give either.
 absl::StatusOr<LearnedLinearModel> ParseModel(
-    std::string_view kind, bool calibrated,
-    const std::vector<std::pair<std::string, std::string>>& params) {
+    std::string_view kind, bool logistic,
+    const std::vector<std::pair<std::string, std::string>>& params,
+    bool* calibrated) {
+  *calibrated = logistic;
   LearnedLinearModel m = EmptyLearnedModel();
   const auto names = FeatureNames();
   std::vector<bool> has_w(kNumFeatures, false);
@@ -137,7 +143,7 @@ absl::StatusOr<LearnedLinearModel> ParseModel(
   auto unknown = [&](const std::string& key) {
     return absl::InvalidArgumentError(absl::StrCat(
         Sv(kind), ": unknown key '", key,
-        "'; keys: ", calibrated ? "intercept, a, b, " : "",
+        "'; keys: ", logistic ? "intercept, " : "", "a, b, ",
         "mean.<feature>, scale.<feature>, w.<feature> with <feature> one of: ",
         Join(names, ", ")));
   };
@@ -147,16 +153,13 @@ absl::StatusOr<LearnedLinearModel> ParseModel(
       return absl::InvalidArgumentError(absl::StrCat(
           Sv(kind), ": ", key, "=", value, " is not a finite number"));
     }
-    if (calibrated && key == "intercept") {
+    if (logistic && key == "intercept") {
       m.intercept = v;
       continue;
     }
-    if (calibrated && key == "a") {
-      m.a = v;
-      continue;
-    }
-    if (calibrated && key == "b") {
-      m.b = v;
+    if (key == "a" || key == "b") {
+      (key == "a" ? m.a : m.b) = v;
+      *calibrated = true;
       continue;
     }
     const size_t dot = key.find('.');
@@ -210,22 +213,25 @@ std::unique_ptr<Ranker> NewLogisticRanker(LearnedLinearModel m) {
   return std::make_unique<LogisticRanker>(std::move(m));
 }
 
-std::unique_ptr<Ranker> NewPairwiseRanker(LearnedLinearModel m) {
-  return std::make_unique<PairwiseRanker>(std::move(m));
+std::unique_ptr<Ranker> NewPairwiseRanker(LearnedLinearModel m,
+                                          bool calibrated) {
+  return std::make_unique<PairwiseRanker>(std::move(m), calibrated);
 }
 
 absl::StatusOr<std::unique_ptr<Ranker>> MakeLogisticRanker(
     const std::vector<std::pair<std::string, std::string>>& params) {
-  auto m = ParseModel("logistic", true, params);
+  bool calibrated;
+  auto m = ParseModel("logistic", true, params, &calibrated);
   if (!m.ok()) return m.status();
   return NewLogisticRanker(*std::move(m));
 }
 
 absl::StatusOr<std::unique_ptr<Ranker>> MakePairwiseRanker(
     const std::vector<std::pair<std::string, std::string>>& params) {
-  auto m = ParseModel("pairwise", false, params);
+  bool calibrated;
+  auto m = ParseModel("pairwise", false, params, &calibrated);
   if (!m.ok()) return m.status();
-  return NewPairwiseRanker(*std::move(m));
+  return NewPairwiseRanker(*std::move(m), calibrated);
 }
 
 }  // namespace invitegraph::internal

@@ -128,6 +128,23 @@ def test_pairwise_orders_groups(data):
 
     assert auc(s) > auc(logit) - 0.01
     assert auc(s) > 0.7
+    # Platt-calibrated: a probability whose mean is the base rate.
+    assert ranker.calibrated
+    assert 0 <= s.min() and s.max() <= 1
+    assert s.mean() == pytest.approx(y.mean(), abs=0.01)
+
+
+def test_a_pairwise_recommender_gives_join_probabilities():
+    # Waves and fill probabilities need P(join): a pairwise ranker now gives it.
+    world = ig.synth.generate(800, seed=4, campaigns_per_user=0.3, progress=False)
+    g = ig.build_graph(**world.tables(), progress=False)
+    ranker = ig.fit_ranker(g, world.campaigns, model="pairwise", progress=False)
+    rec = ig.Recommender(g, ranker=ranker)
+    inviter = int(world.campaigns["inviter"].iloc[-1])
+    top = rec.recommend(inviter=inviter, item=int(world.campaigns["item"].iloc[-1]), k=5)
+    assert len(top) > 0
+    assert top["join_probability"].between(0, 1).all()
+    assert (top["join_probability"] == top["score"]).all()
 
 
 def test_round_trips_keep_scores(data, tmp_path):

@@ -76,7 +76,8 @@ def fit_ranker_arrays(X: Any, y: Any, weight: Any = None, group: Any = None,
         scikit-learn's ``LogisticRegression(C=1/l2)`` on the same inputs.
         ``pairwise``: RankNet-style ``sum log(1 + exp(-(s_pos - s_neg))) + l2/2 |w|^2``
         over each positive and up to ``max_pairs_per_positive`` negatives of its group
-        (0 = all); ``score`` ranks but is not a probability.
+        (0 = all), then Platt-calibrated too: ``score`` is P(join) in the pairwise
+        model's order.
     l2 : float >= 0
     class_weight : "balanced" or "none"
         ``balanced`` gives each class half the total weight (logistic only;

@@ -250,8 +250,8 @@ def fit_ranker(graph: Any, history: Any, model: str = "logistic", l2: float = 1.
                progress: ProgressArg = None, **training_options: Any):
     """Learns a ranker from campaign history: :func:`training_set`, then a fit in C++.
 
-    ``model`` is ``"logistic"`` (calibrated P(join)) or ``"pairwise"`` (RankNet-style,
-    pairs within each campaign); see :func:`fit_ranker_arrays` for ``l2``,
+    ``model`` is ``"logistic"`` or ``"pairwise"`` (RankNet-style, pairs within each
+    campaign), both Platt-calibrated to P(join); see :func:`fit_ranker_arrays` for ``l2``,
     ``class_weight``, ``max_iter`` and ``max_pairs_per_positive``. Other keywords
     (``folds``, ``as_of_step_days``, ``uninvited_weight``, candidate options) go to
     :func:`training_set`. The returned :class:`Ranker` carries ``training_report`` and

@@ -187,8 +187,10 @@ TEST_CASE("pairwise recovers a planted order", "[learn][fit]") {
   CHECK(report.pairs > 10'000);
   const Params p = ParamsOf(*r);
   CHECK(p.intercept == 0.0);
-  CHECK(p.a == 1.0);
-  CHECK(p.b == 0.0);
+  // Platt scaling of the score: the true model is logistic with slope 1 in
+  // these units, so a comes out near 1 and the scores are P(join).
+  CHECK(r->calibrated());
+  CHECK(std::abs(p.a - 1.0) < 0.05);
   for (int f = 0; f < kNumFeatures; ++f) {
     INFO(FeatureNames()[f]);
     CHECK(std::abs(p.w[f] - beta[f] * p.scale[f]) < 0.06);
@@ -204,15 +206,48 @@ TEST_CASE("pairwise recovers a planted order", "[learn][fit]") {
   CAPTURE(auc_fit, auc_true);
   CHECK(auc_true > 0.75);
   CHECK(auc_fit > auc_true - 0.005);
-  // Explain's parts add up to the score (no intercept).
+  // Calibrated: the mean score on fresh rows is their base rate.
+  double mean_score = 0, base_rate = 0;
+  for (int64_t i = 0; i < test.x.rows(); ++i) {
+    mean_score += fitted[i];
+    base_rate += test.label[i];
+  }
+  CHECK(mean_score / test.x.rows() ==
+        Approx(base_rate / test.x.rows()).margin(0.01));
+  // Explain's parts and b add up to the logit of the score (no intercept).
   FeatureMatrix m;
   m.values = test.x;
   std::vector<float> parts(kNumFeatures);
   for (int64_t row : {0, 17, 39'999}) {
     testing::RequireOk(r->Explain(m, row, absl::MakeSpan(parts)));
-    double sum = 0;
-    for (float v : parts) sum += v;
-    CHECK(sum == Approx(fitted[row]).margin(1e-4));
+    double logit = p.b;
+    for (float v : parts) logit += v;
+    const double q = fitted[row];
+    CHECK(logit == Approx(std::log(q / (1 - q))).margin(1e-3));
+  }
+}
+
+TEST_CASE("a pairwise spec without a and b scores the raw sum, as saved",
+          "[learn][fit]") {
+  // Pairwise rankers saved before they were calibrated keep their scores.
+  const Simulated s = testing::Simulate(5'000, -1.0, 21);
+  const auto fitted = Fit(s, Options("pairwise", 1.0, "none"));
+  const Params p = ParamsOf(*fitted);
+  std::string spec = fitted->spec();
+  for (const std::string key : {"a=", "b="}) {
+    const size_t at = spec.find(key);
+    REQUIRE(at != std::string::npos);
+    spec.erase(at, spec.find(',', at) + 1 - at);
+  }
+  const auto old = Unwrap(MakeRanker(spec));
+  CHECK_FALSE(old->calibrated());
+  CHECK(old->spec() == spec);
+  const std::vector<float> raw = testing::ScoreRows(*old, s.x);
+  const std::vector<float> q = testing::ScoreRows(*fitted, s.x);
+  for (int64_t row = 0; row < 500; row += 13) {
+    CHECK(raw[row] == Approx(p.Raw(s.x, row)).margin(1e-4));
+    CHECK(q[row] ==
+          Approx(testing::Sigmoid(p.a * raw[row] + p.b)).margin(1e-6));
   }
 }
 
@@ -325,15 +360,12 @@ TEST_CASE("learned specs round-trip and Explain adds up to the logit",
       for (int f = 0; f < kNumFeatures; ++f) {
         CHECK(parts[f] == Approx(p.a * p.w[f] * z[f]).margin(1e-5));
       }
-      if (std::string(model) == "pairwise") {
-        CHECK(logit == Approx(score[row]).margin(1e-4));
-      } else {
-        const double q = score[row];
-        if (q < 0.02 || q > 0.98) continue;
-        CHECK(logit == Approx(std::log(q / (1 - q))).margin(1e-4));
-        CHECK(testing::Sigmoid(p.a * p.Raw(s.x, row) + p.b) ==
-              Approx(q).margin(1e-6));
-      }
+      // Both models are calibrated: the parts add up to the logit.
+      const double q = score[row];
+      if (q < 0.02 || q > 0.98) continue;
+      CHECK(logit == Approx(std::log(q / (1 - q))).margin(1e-4));
+      CHECK(testing::Sigmoid(p.a * p.Raw(s.x, row) + p.b) ==
+            Approx(q).margin(1e-6));
       ++checked;
     }
     CHECK(checked > 100);
