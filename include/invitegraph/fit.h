@@ -73,7 +73,10 @@
 namespace invitegraph {
 
 struct FitOptions {
-  std::string model = "logistic";  // "logistic" or "pairwise"
+  // "pairwise" (the default: it ranked best of the built-in models on every
+  // dataset of docs/training.md, "Evidence") or "logistic". Pairwise needs
+  // `group`; for rows without campaigns, pass "logistic".
+  std::string model = "pairwise";
   // L2 penalty on the standardised coefficients, not on the intercept; >= 0.
   double l2 = 1.0;
   // "balanced" (each class gets half the total weight) or "none". Logistic

@@ -76,8 +76,9 @@ absl::Status CheckColumns(const FeatureArray& x, absl::Span<const float> label,
   }
   if (o.model == "pairwise" && group.empty()) {
     return absl::InvalidArgumentError(
-        "group is empty: the pairwise model pairs rows within groups "
-        "(campaigns), so it needs one group id per row");
+        "group is empty: the pairwise model (the default) pairs rows within "
+        "groups (campaigns), so it needs one group id per row; for rows "
+        "without campaigns, fit model=\"logistic\"");
   }
   if (!group.empty() && static_cast<int64_t>(group.size()) != n) {
     return length("group", group.size());

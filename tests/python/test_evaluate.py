@@ -224,17 +224,17 @@ def synth_report(synth_graph, synth_split):
 
 
 def test_learned_ranker_beats_random_and_is_calibrated(synth_report):
-    r = synth_report
-    assert r.index[0] == "ranker: logistic"
-    assert r.loc["ranker: logistic", "ndcg@10"] > r.loc["random friend", "ndcg@10_hi"]
+    r = synth_report  # fit_ranker's default model: pairwise, calibrated
+    assert r.index[0] == "ranker: pairwise"
+    assert r.loc["ranker: pairwise", "ndcg@10"] > r.loc["random friend", "ndcg@10_hi"]
     for m in ("recall", "ndcg", "hit_rate"):
-        values = r.loc["ranker: logistic", [f"{m}@{k}" for k in (5, 10, 20)]].to_numpy()
+        values = r.loc["ranker: pairwise", [f"{m}@{k}" for k in (5, 10, 20)]].to_numpy()
         if m != "ndcg":
             assert (np.diff(values) >= 0).all(), m   # more slots never hit less
     lo, mid, hi = r[["ndcg@10_lo", "ndcg@10", "ndcg@10_hi"]].to_numpy().T
     assert (lo <= mid).all() and (mid <= hi).all() and (lo < hi).any()
-    assert 0 <= r.loc["ranker: logistic", "ece"] < 0.1
-    assert r.drop(index="ranker: logistic")["ece"].isna().all()
+    assert 0 <= r.loc["ranker: pairwise", "ece"] < 0.1
+    assert r.drop(index="ranker: pairwise")["ece"].isna().all()
     assert ((r["gini@10"] >= 0) & (r["gini@10"] <= 1)).all()
     assert 0 < r["coverage"].iloc[0] <= 1 and r["coverage"].nunique() == 1
 

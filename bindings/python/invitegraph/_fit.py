@@ -70,6 +70,10 @@ def fit_ranker_arrays(X: Any, y: Any, weight: Any = None, group: Any = None,
         Campaign id per row; required by ``model="pairwise"``, whose pairs stay
         within a group. A group's rows need not be contiguous.
     model : "logistic" or "pairwise"
+        The default here is ``logistic``, which needs no ``group``: these are any rows.
+        :func:`fit_ranker`, which builds its rows from campaigns, defaults to
+        ``pairwise``, the best built-in model on every dataset measured
+        (docs/training.md, "Evidence").
         ``logistic``: L2-penalised logistic regression on standardised transformed
         features, then Platt-calibrated, so ``score`` is P(join). It minimises
         ``sum_i s_i logloss_i + l2/2 |w|^2`` (intercept unpenalised), which is

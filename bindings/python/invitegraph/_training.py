@@ -244,14 +244,15 @@ def training_frame(graph: Any, history: Any, **options: Any
     return X, t.y, t.group
 
 
-def fit_ranker(graph: Any, history: Any, model: str = "logistic", l2: float = 1.0, *,
+def fit_ranker(graph: Any, history: Any, model: str = "pairwise", l2: float = 1.0, *,
                class_weight: str = "balanced", max_iter: int = 100,
                max_pairs_per_positive: int = 20, seed: int = 0, num_threads: int = 0,
                progress: ProgressArg = None, **training_options: Any):
     """Learns a ranker from campaign history: :func:`training_set`, then a fit in C++.
 
-    ``model`` is ``"logistic"`` or ``"pairwise"`` (RankNet-style, pairs within each
-    campaign), both Platt-calibrated to P(join); see :func:`fit_ranker_arrays` for ``l2``,
+    ``model`` is ``"pairwise"`` (the default: RankNet-style, pairs within each campaign;
+    the best built-in model on every dataset of docs/training.md, "Evidence") or
+    ``"logistic"``, both Platt-calibrated to P(join); see :func:`fit_ranker_arrays` for ``l2``,
     ``class_weight``, ``max_iter`` and ``max_pairs_per_positive``. Other keywords
     (``folds``, ``as_of_step_days``, ``uninvited_weight``, candidate options) go to
     :func:`training_set`. The returned :class:`Ranker` carries ``training_report`` and

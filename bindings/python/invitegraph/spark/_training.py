@@ -144,7 +144,7 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
     return long.groupBy("_shard").applyInPandas(run, schema)
 
 
-def fit_ranker(history: DataFrame, *, events: dict, model: str = "logistic",
+def fit_ranker(history: DataFrame, *, events: dict, model: str = "pairwise",
                l2: float = 1.0, class_weight: str = "balanced", max_iter: int = 100,
                max_pairs_per_positive: int = 20, seed: int = 0, num_threads: int = 0,
                **options: Any):
