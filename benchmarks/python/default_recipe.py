@@ -80,6 +80,7 @@ from invitegraph._metrics import auc
 
 K = 10
 MODELS = ("logistic", "pairwise", "LightGBM")
+BUILT_IN = ("logistic", "pairwise")
 CLEAN = "clean"
 CLEAN_OFF = "clean, guard off"
 OFF = "participations, guard off"
@@ -101,8 +102,8 @@ def _timed(fn, repeats: int):
 def _lightgbm() -> LGBMClassifier:
     # The settings of docs/training.md, "Plug in your own model": few, large leaves and a
     # strong L2 penalty. The looser ones the examples used before (150 trees of rate 0.05,
-    # min_child_samples=40, colsample 0.8, no penalty) fell 0.012-0.026 below logistic on
-    # the synthetic world.
+    # min_child_samples=40, colsample 0.8, no penalty) fell below logistic in 7 of the 8
+    # synthetic variants, by up to 0.032.
     return LGBMClassifier(n_estimators=300, learning_rate=0.03, num_leaves=15,
                           min_child_samples=200, subsample=0.8, subsample_freq=1,
                           colsample_bytree=0.5, reg_lambda=10.0, random_state=0, n_jobs=1,
@@ -270,16 +271,19 @@ def markdown(results: list[dict]) -> str:
                          + f" | {r['rows']:,} | {matched} | {r['feature']} "
                          f"({r['feature_auc']:.3f}) |")
         blocks.append("\n".join(lines))
-    lines = [f"**Clean data, NDCG@{K}** (✓: within {NEAR} of the dataset's best model)", "",
-             "| dataset | " + " | ".join(MODELS) + " | best |", "|---|" + "---:|" * 3
-             + "---|"]
+    # fit_ranker's default must be the best built-in model (within NEAR) everywhere;
+    # LightGBM is the outside reference, plugged in through the documented path.
+    lines = [f"**Clean data, NDCG@{K}** (✓: within {NEAR} of the dataset's best built-in "
+             "model)", "", "| dataset | " + " | ".join(MODELS)
+             + " | best built-in | best of all |", "|---|" + "---:|" * 3 + "---|---|"]
     for r in results:
         if r["variant"] != CLEAN:
             continue
-        best = max(MODELS, key=lambda m: r[m][0])
-        cells = [f"{r[m][0]:.3f}" + (" ✓" if r[best][0] - r[m][0] <= NEAR else "")
-                 for m in MODELS]
-        lines.append(f"| {r['dataset']} | " + " | ".join(cells) + f" | {best} |")
+        best = max(BUILT_IN, key=lambda m: r[m][0])
+        cells = [f"{r[m][0]:.3f}" + (" ✓" if m in BUILT_IN and r[best][0] - r[m][0] <= NEAR
+                                     else "") for m in MODELS]
+        overall = max(MODELS, key=lambda m: r[m][0])
+        lines.append(f"| {r['dataset']} | " + " | ".join(cells) + f" | {best} | {overall} |")
     blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

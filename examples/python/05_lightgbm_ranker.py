@@ -9,7 +9,7 @@ contributions, ``predict(X, pred_contrib=True)``. Trees score each row on its ow
 
 The settings below (few leaves, at least 200 rows per leaf, half the columns per tree, an
 L2 penalty of 10) matched or beat the built-in logistic model on the synthetic world;
-looser ones fell below it (docs/training.md, "Evidence").
+looser ones fell below it (docs/training.md, "Plug in your own model").
 
 Run: python examples/python/05_lightgbm_ranker.py
 """
