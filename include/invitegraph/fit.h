@@ -41,6 +41,9 @@
 // so a * intercept + b + sum_f out[f] is exactly the logit of the score
 // (pairwise: intercept = 0). A pairwise spec without a and b (saved before
 // pairwise models were calibrated) scores w.z, uncalibrated, as it did.
+// Scores are floats: a calibrated score rounds to 1 above a logit of about
+// 17 (P(join) > 1 - 4e-8), and candidates there tie (Recommend orders ties
+// by candidate id).
 //
 // Sums over rows are accumulated in fixed chunks of 16384 rows (or pairs),
 // each chunk's partial computed whole by one thread and the partials added in

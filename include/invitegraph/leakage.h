@@ -28,12 +28,17 @@
 // error by Hanley and McNeil's formula (Radiology 143(1):29-36, 1982), the
 // two samples taken as independent. The gap alone would flag noise on a few
 // dozen held-out joiners; the z test alone would flag every tiny drift on a
-// million rows.
+// million rows. The formula assumes continuous scores and independent rows;
+// binary features and rows clustered by campaign make the true error larger,
+// so read gap_z as a screen, not a p-value: min_gap carries the weight.
 //
 // The held-out rows must be built as serving builds them: from campaigns the
 // training records do not include, with ServingRowOptions() (features
 // exactly as of each campaign's ts, every candidate a negative with weight
-// 1 -- as invitegraph.evaluate builds its rows).
+// 1 -- as invitegraph.evaluate builds its rows). Held-out records without ts
+// get leave-record-out rows, which see the whole log, not serving's past.
+// The report compares the two sides: a leak present in both (a held-out
+// side built from the same leaky data) shows no gap.
 #ifndef INVITEGRAPH_LEAKAGE_H_
 #define INVITEGRAPH_LEAKAGE_H_
 
@@ -61,8 +66,7 @@ struct LeakageOptions {
 
 struct FeatureSeparation {
   std::string feature;
-  // AUC of the feature as a score of the label; NaN when a side has no
-  // positive or no negative row.
+  // AUC of the feature as a score of the label.
   double train_auc = 0;
   double held_out_auc = 0;
   double train_separation = 0;     // |2 train_auc - 1|
@@ -89,7 +93,8 @@ TrainingOptions ServingRowOptions(TrainingOptions training);
 // The report for training rows (`train_x`, `train_label`) against held-out
 // rows built as serving builds them. Labels are 0 or 1; kInvalidArgument
 // names the argument, row and value of bad input (lengths, labels,
-// non-finite features, a column count other than kNumFeatures).
+// non-finite features, a column count other than kNumFeatures) and a side
+// without both joiners and non-joiners.
 absl::StatusOr<LeakageReport> CompareSeparation(
     const FeatureArray& train_x, absl::Span<const float> train_label,
     const FeatureArray& held_out_x, absl::Span<const float> held_out_label,

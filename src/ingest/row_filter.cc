@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/types/span.h"
 #include "ingest/staged_events.h"
 
@@ -78,38 +79,38 @@ std::optional<Timestamp> ParticipationWindow(double window_days) {
   return static_cast<Timestamp>(std::min(window_days, 1e6) * kSecondsPerDay);
 }
 
-int64_t ClaimParticipations(const StagedEvents& s,
-                            absl::Span<const Participation> campaigns,
-                            Timestamp window_seconds,
-                            std::vector<uint8_t>* claimed) {
-  claimed->resize(s.purchase_user.size(), 0);
-  if (s.purchase_user.empty() || campaigns.empty()) return 0;
-  // Purchase rows by (user, item), in row order, for the pairs some campaign
-  // names only: campaigns are few next to purchases, so a build pays one
-  // lookup per purchase row rather than an insert.
-  absl::flat_hash_map<std::pair<NodeId, uint32_t>, std::vector<uint32_t>> rows;
+PurchaseRowIndex::PurchaseRowIndex(const StagedEvents& s,
+                                   absl::Span<const Participation> campaigns)
+    : s_(s) {
+  if (s.purchase_user.empty()) return;
   for (const Participation& c : campaigns) {
-    for (NodeId u : c.members) rows[{u, c.item}];
+    for (NodeId u : c.members) rows_[{u, c.item}];
   }
+  if (rows_.empty()) return;
   for (size_t i = 0; i < s.purchase_user.size(); ++i) {
-    auto it = rows.find({s.purchase_user[i], s.purchase_item[i]});
-    if (it != rows.end()) it->second.push_back(static_cast<uint32_t>(i));
+    auto it = rows_.find({s.purchase_user[i], s.purchase_item[i]});
+    if (it != rows_.end()) it->second.push_back(static_cast<uint32_t>(i));
   }
-  int64_t n = 0;
+}
+
+std::vector<uint32_t> PurchaseRowIndex::Claim(
+    absl::Span<const Participation> campaigns, Timestamp window_seconds) const {
+  std::vector<uint32_t> claimed;
+  absl::flat_hash_set<uint32_t> taken;
   for (const Participation& c : campaigns) {
     for (NodeId u : c.members) {
-      auto it = rows.find({u, c.item});
-      if (it == rows.end()) continue;
+      auto it = rows_.find({u, c.item});
+      if (it == rows_.end()) continue;
       int64_t best = -1;
       Timestamp best_gap = 0;
       for (uint32_t i : it->second) {
-        if ((*claimed)[i]) continue;
+        if (taken.contains(i)) continue;
+        const Timestamp t = s_.purchase_ts[i];
         if (c.ts == kMissingTs) {  // the latest row, whatever its time
-          if (best < 0 || s.purchase_ts[i] > s.purchase_ts[best]) best = i;
+          if (best < 0 || t > s_.purchase_ts[best]) best = i;
           continue;
         }
-        const Timestamp gap = s.purchase_ts[i] > c.ts ? s.purchase_ts[i] - c.ts
-                                                      : c.ts - s.purchase_ts[i];
+        const Timestamp gap = t > c.ts ? t - c.ts : c.ts - t;
         if (gap > window_seconds) continue;
         if (best < 0 || gap < best_gap) {
           best = i;
@@ -117,12 +118,12 @@ int64_t ClaimParticipations(const StagedEvents& s,
         }
       }
       if (best >= 0) {
-        (*claimed)[best] = 1;
-        ++n;
+        taken.insert(static_cast<uint32_t>(best));
+        claimed.push_back(static_cast<uint32_t>(best));
       }
     }
   }
-  return n;
+  return claimed;
 }
 
 std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
@@ -139,8 +140,11 @@ std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
     c.item = s.campaign_item[r];
     c.ts = s.campaign_ts[r];
   }
-  std::vector<uint8_t> claimed;
-  ClaimParticipations(s, campaigns, window_seconds, &claimed);
+  std::vector<uint8_t> claimed(s.purchase_user.size(), 0);
+  for (uint32_t i :
+       PurchaseRowIndex(s, campaigns).Claim(campaigns, window_seconds)) {
+    claimed[i] = 1;
+  }
   return claimed;
 }
 

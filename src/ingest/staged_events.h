@@ -10,8 +10,10 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -246,19 +248,30 @@ struct Participation {
   Timestamp ts = kMissingTs;
 };
 
-// For each campaign in order, each member claims the not yet claimed
-// purchase row of that user and the campaign's item nearest the campaign's
-// time (ties: the earlier row) if within `window_seconds` of it; a campaign
-// without ts claims the latest such row, whatever its time. `claimed` is
-// resized to one flag per purchase row of `s` (flags already set stay set
-// and are not claimed again); returns the number of rows newly claimed.
-int64_t ClaimParticipations(const StagedEvents& s,
-                            absl::Span<const Participation> campaigns,
-                            Timestamp window_seconds,
-                            std::vector<uint8_t>* claimed);
+// The purchase rows of `s` by (user, item), for the (member, item) pairs of
+// the campaigns it is built with only: campaigns are few next to purchases,
+// so building it costs one lookup per purchase row. Keeps a reference to `s`.
+class PurchaseRowIndex {
+ public:
+  PurchaseRowIndex(const StagedEvents& s,
+                   absl::Span<const Participation> campaigns);
+
+  // For each of `campaigns` (a subset of those indexed) in order, each member
+  // claims the not yet claimed purchase row of that user and the campaign's
+  // item nearest the campaign's time (ties: the earlier row) if within
+  // `window_seconds` of it; a campaign without ts claims the latest such
+  // row, whatever its time. Returns the rows claimed, each once.
+  std::vector<uint32_t> Claim(absl::Span<const Participation> campaigns,
+                              Timestamp window_seconds) const;
+
+ private:
+  const StagedEvents& s_;
+  absl::flat_hash_map<std::pair<NodeId, uint32_t>, std::vector<uint32_t>> rows_;
+};
 
 // Which purchase rows of `s` are participations of its own campaigns
-// (ClaimParticipations over them, in row order). One flag per purchase row.
+// (PurchaseRowIndex::Claim over them, in row order). One flag per purchase
+// row.
 std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
                                             Timestamp window_seconds);
 

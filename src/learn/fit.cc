@@ -337,7 +337,8 @@ std::vector<Pair> MakePairs(absl::Span<const float> label,
 // the identity (1, 0), where raw = intercept + w.z. Sets m->a and m->b. With
 // `keep_order` (pairwise, whose order is the model), only when a > 0: a <= 0
 // (a model that orders its own training rows backwards) leaves (1, 0) and
-// *calibrated false. ANDs the fit's convergence into *converged.
+// *calibrated false. ANDs the convergence of a calibration it keeps into
+// *converged.
 absl::Status Calibrate(const FeatureArray& z, absl::Span<const float> label,
                        const std::vector<double>& s,
                        const internal::NewtonOptions& newton, bool keep_order,
@@ -362,9 +363,9 @@ absl::Status Calibrate(const FeatureArray& z, absl::Span<const float> label,
   INVITEGRAPH_ASSIGN_OR_RETURN(
       internal::NewtonResult cal,
       internal::MinimizeLogLoss(calibration, Eigen::Vector2d(1.0, 0.0), platt));
-  *converged = *converged && cal.converged;
   *calibrated = !keep_order || cal.beta[0] > 0;
   if (*calibrated) {
+    *converged = *converged && cal.converged;
     m->a = cal.beta[0];
     m->b = cal.beta[1];
   }

@@ -15,8 +15,6 @@ namespace invitegraph {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 absl::Status CheckRows(const char* x_name, const FeatureArray& x,
                        const char* label_name, absl::Span<const float> label) {
   if (x.cols() != kNumFeatures) {
@@ -44,14 +42,23 @@ absl::Status CheckRows(const char* x_name, const FeatureArray& x,
       }
     }
   }
+  // Without both classes every AUC is undefined, and a report that flags
+  // nothing would read as a clean bill of health.
+  const auto positives = std::count(label.begin(), label.end(), 1.0f);
+  if (positives == 0 || positives == static_cast<int64_t>(label.size())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label_name, ": ", positives, " of ", label.size(),
+                     " rows are 1; the report needs joiners and "
+                     "non-joiners on both sides"));
+  }
   return absl::OkStatus();
 }
 
 // AUC of column f as a score of the label and its standard error (Hanley &
-// McNeil 1982); NaN for both when a class is missing.
+// McNeil 1982). Both classes are present (CheckRows).
 struct Auc {
-  double auc = kNaN;
-  double se = kNaN;
+  double auc = 0.5;
+  double se = 0;
 };
 
 Auc ColumnAuc(const FeatureArray& x, absl::Span<const float> label, int f,
@@ -60,7 +67,6 @@ Auc ColumnAuc(const FeatureArray& x, absl::Span<const float> label, int f,
   double positives = 0;
   for (float l : label) positives += l;
   const double negatives = static_cast<double>(n) - positives;
-  if (positives == 0 || negatives == 0) return {};
   order.resize(n);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
@@ -141,7 +147,7 @@ absl::StatusOr<LeakageReport> CompareSeparation(
     s.gap_z = se > 0      ? s.gap / se
               : s.gap > 0 ? std::numeric_limits<double>::infinity()
               : s.gap < 0 ? -std::numeric_limits<double>::infinity()
-                          : s.gap;  // 0 or NaN
+                          : 0.0;
     s.suspicious = s.gap > options.min_gap && s.gap_z > options.z;
     report.features.push_back(std::move(s));
   }

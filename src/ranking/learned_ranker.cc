@@ -158,6 +158,14 @@ absl::StatusOr<LearnedLinearModel> ParseModel(
       continue;
     }
     if (key == "a" || key == "b") {
+      // A pairwise model's order is the model: a slope <= 0 would keep its
+      // scores but reverse their order.
+      if (!logistic && key == "a" && !(v > 0)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(Sv(kind), ": a=", value,
+                         " must be > 0 (a Platt slope <= 0 would reverse the "
+                         "model's order)"));
+      }
       (key == "a" ? m.a : m.b) = v;
       *calibrated = true;
       continue;

@@ -79,6 +79,8 @@ struct Group {
   std::vector<int64_t> records;
   // Records without ts: their (inviter, item) pairs, whose outcomes are hidden.
   absl::flat_hash_set<std::pair<UserId, ItemId>> pairs;
+  // The records' participations: [begin, end) of RecordParticipations().
+  size_t participations_begin = 0, participations_end = 0;
 };
 
 template <typename T>
@@ -171,18 +173,16 @@ double StepHiddenShare(const StagedEvents& ev, absl::Span<const Timestamp> ts,
 // The participation guard for the records themselves: a record that is not
 // one of the graph's staged campaigns (those were matched when the graph was
 // built) claims its participants' purchases of its item, as a staged
-// campaign would (internal::ClaimParticipations), and its group's rebuild
+// campaign would (internal::PurchaseRowIndex), and its group's rebuild
 // leaves them out. So a purchase log that holds the participations of
 // campaigns the graph was never given cannot leak their labels either.
-// Adds the number of distinct rows claimed to `*matched`.
-void ClaimRecordParticipations(const StagedEvents& ev,
-                               const CampaignBatch& history,
-                               const GraphConfig& config,
-                               std::vector<Group>* groups, int64_t* matched) {
-  const std::optional<Timestamp> window =
-      internal::ParticipationWindow(config.participation_window_days);
-  if (!window || ev.purchase_user.empty()) return;
-  // Staged campaigns by (inviter, item), and by (inviter, item, ts).
+// Returns the records' participations, group by group; sets each group's
+// range of them. A record of an inviter, item and ts that a staged campaign
+// has (an untimed record: any staged campaign of the pair) has none.
+std::vector<internal::Participation> RecordParticipations(
+    const StagedEvents& ev, const CampaignBatch& history,
+    std::vector<Group>* groups) {
+  std::vector<internal::Participation> out;
   absl::flat_hash_set<uint64_t> staged_pairs;
   absl::flat_hash_set<std::pair<uint64_t, Timestamp>> staged;
   for (size_t c = 0; c < ev.campaign_inviter.size(); ++c) {
@@ -190,9 +190,8 @@ void ClaimRecordParticipations(const StagedEvents& ev,
     staged_pairs.insert(key);
     staged.insert({key, ev.campaign_ts[c]});
   }
-  std::vector<uint8_t> any;
   for (Group& g : *groups) {
-    std::vector<internal::Participation> records;
+    g.participations_begin = out.size();
     for (int64_t r : g.records) {
       const auto item = ev.items.Find(history.item[r]);
       if (!item) continue;  // nobody bought it
@@ -216,22 +215,11 @@ void ClaimRecordParticipations(const StagedEvents& ev,
       std::sort(p.members.begin(), p.members.end());
       p.members.erase(std::unique(p.members.begin(), p.members.end()),
                       p.members.end());
-      records.push_back(std::move(p));
+      out.push_back(std::move(p));
     }
-    if (records.empty()) continue;
-    std::vector<uint8_t>& drop = g.filter.drop_purchase;
-    if (internal::ClaimParticipations(ev, records, *window, &drop) == 0) {
-      drop.clear();
-      continue;
-    }
-    any.resize(drop.size(), 0);
-    for (size_t i = 0; i < drop.size(); ++i) {
-      if (drop[i] && !any[i]) {
-        any[i] = 1;
-        ++*matched;
-      }
-    }
+    g.participations_end = out.size();
   }
+  return out;
 }
 }  // namespace
 
@@ -334,8 +322,15 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
     std::erase_if(groups, [](const Group& g) { return g.records.empty(); });
   }
 
-  ClaimRecordParticipations(ev, history, graph.config(), &groups,
-                            &out.report.purchases_matched);
+  // The records' own participations, claimed group by group in the loop
+  // below (a purchase-length mask lives for one rebuild at a time).
+  const std::optional<Timestamp> window =
+      internal::ParticipationWindow(graph.config().participation_window_days);
+  const std::vector<internal::Participation> participations =
+      window ? RecordParticipations(ev, history, &groups)
+             : std::vector<internal::Participation>();
+  const internal::PurchaseRowIndex purchase_rows(ev, participations);
+  absl::flat_hash_set<uint32_t> matched_rows;
 
   GraphConfig config = graph.config();
   if (options.num_threads != 0) config.num_threads = options.num_threads;
@@ -348,7 +343,19 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
   internal::ProgressReporter progress(options.progress,
                                       static_cast<int64_t>(n));
   std::vector<RecordRows> rows(n);
-  for (const Group& g : groups) {
+  for (Group& g : groups) {
+    if (g.participations_end > g.participations_begin) {
+      const std::vector<uint32_t> claimed = purchase_rows.Claim(
+          absl::MakeConstSpan(participations)
+              .subspan(g.participations_begin,
+                       g.participations_end - g.participations_begin),
+          *window);
+      if (!claimed.empty()) {
+        g.filter.drop_purchase.assign(ev.purchase_user.size(), 0);
+        for (uint32_t i : claimed) g.filter.drop_purchase[i] = 1;
+        matched_rows.insert(claimed.begin(), claimed.end());
+      }
+    }
     INVITEGRAPH_ASSIGN_OR_RETURN(
         SocialGraph rebuilt,
         internal::BuildFromStaged(
@@ -361,6 +368,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
                 .abuse = graph.data().abuse_options
                              ? std::optional(*graph.data().abuse_options)
                              : std::nullopt}));
+    std::vector<uint8_t>().swap(g.filter.drop_purchase);
     ++out.report.graphs_built;
     INVITEGRAPH_ASSIGN_OR_RETURN(Recommender rec,
                                  Recommender::Create(rebuilt, rconfig));
@@ -378,6 +386,8 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(const SocialGraph& graph,
           return absl::OkStatus();
         }));
   }
+
+  out.report.purchases_matched += static_cast<int64_t>(matched_rows.size());
 
   // Concatenate in record order.
   TrainingReport& rep = out.report;

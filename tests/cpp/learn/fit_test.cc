@@ -383,6 +383,10 @@ TEST_CASE("learned specs refuse unknown keys and foreign feature sets",
   CheckError(MakeRanker("logistic(w.not_a_feature=1)").status(), kInvalid,
              {"w.not_a_feature"});
   CheckError(MakeRanker("logistic(a=nan)").status(), kInvalid, {"a=nan"});
+  // A calibrated pairwise model keeps its order: its slope must be positive.
+  CheckError(MakeRanker("pairwise(a=-0.5,b=1)").status(), kInvalid,
+             {"pairwise: a=-0.5 must be > 0", "reverse"});
+  CheckError(MakeRanker("pairwise(a=0)").status(), kInvalid, {"a=0"});
   CheckError(MakeRanker("logistic(w.tie_strength=1)").status(), kInvalid,
              {"no weight for", "w.reverse_tie_strength"});
   // A full spec minus one feature's weight: as if trained on other features.
