@@ -298,6 +298,11 @@ order. For learned rankers they add up, with the model's intercept, to the
       py::arg("held_out_y"), py::arg("min_gap"), py::arg("z"),
       "CompareSeparation (leakage.h) on arrays; use "
       "invitegraph.leakage_report.");
+
+  // The defaults the Python functions take from C++ (declared once, there).
+  m.attr("fit_defaults") = py::dict("model"_a = FitOptions{}.model);
+  m.attr("leakage_defaults") = py::dict("min_gap"_a = LeakageOptions{}.min_gap,
+                                        "z"_a = LeakageOptions{}.z);
 }
 
 }  // namespace invitegraph::py_bindings

@@ -324,11 +324,15 @@ def test_the_participation_guard_holds_in_spark(spark, trap, window):
     got = igs.training_set(hs, events=sdf, folds=4, config=config).toPandas()
     _same_training(got, one.frame)
     bought = got.loc[got["label"] == 1, "candidate_bought_item"].mean()
+    ranker = igs.fit_ranker(hs, events=sdf, folds=4, config=config)
+    matched = ranker.training_report["purchases_matched"]
     if window < 0:
         assert bought > 0.99  # every joiner "bought" the item: the leak
+        assert one.report["purchases_matched"] == 0 and matched == 0
     else:
         assert bought < 0.5
         assert one.report["purchases_matched"] > 0
-        ranker = igs.fit_ranker(hs, events=sdf, folds=4, config=config)
-        # Summed over the four shards' graphs: at least one shard's own matches.
-        assert ranker.training_report["purchases_matched"] > 0
+        # Summed over the four shards' graphs (a row several hold counts in each).
+        assert matched > 0
+    with pytest.raises(TypeError, match="purchases_matched: expected a pyspark Accumulator"):
+        igs.training_set(hs, events=sdf, folds=4, purchases_matched=0)

@@ -40,8 +40,10 @@ def _rows(graph: Any, records: Any, name: str, options: dict) -> TrainingSet:
 
 
 def leakage_report(graph: Any, train: Union[pd.DataFrame, TrainingSet],
-                   held_out: Union[pd.DataFrame, TrainingSet], *, min_gap: float = 0.1,
-                   z: float = 3.0, **training_options: Any) -> LeakageReport:
+                   held_out: Union[pd.DataFrame, TrainingSet], *,
+                   min_gap: float = _core.leakage_defaults["min_gap"],
+                   z: float = _core.leakage_defaults["z"],
+                   **training_options: Any) -> LeakageReport:
     """Does a feature separate the labels far better in training than at serving?
 
     A feature computed from the label itself -- a joiner's own purchase of the item,
@@ -61,18 +63,22 @@ def leakage_report(graph: Any, train: Union[pd.DataFrame, TrainingSet],
         Later campaigns, not among ``train``. Their rows are built as serving builds
         them, as :func:`invitegraph.evaluate` does: every candidate a negative with
         weight 1 (``uninvited_weight=1``) and features exactly as of each record's
-        ``ts`` (``as_of_step_days=0``), other ``training_options`` as given.
+        ``ts`` (``as_of_step_days=0``), other ``training_options`` as given. Records
+        without ``ts`` get their campaign left out instead, which sees the whole log,
+        later purchases included: give ``ts`` where you have it. The report compares
+        the two sides, so a leak present in both shows no gap.
     min_gap, z : float
         A feature is ``suspicious`` when its training separation exceeds its held-out
         separation by more than ``min_gap`` and by more than ``z`` standard errors of the
         difference (Hanley and McNeil's standard error of each AUC, Radiology 1982): the
         gap alone would flag noise on a few dozen held-out joiners, the z test alone
-        every small drift on a million rows.
+        every small drift on a million rows. The formula assumes continuous scores and
+        independent rows, so read ``gap_z`` as a screen, not a p-value.
     training_options
         Passed to :func:`training_set` (``folds``, ``as_of_step_days``, candidate and
         scoring options, ``outcomes``, ...).
     """
-    options = dict(progress=False, **training_options)
+    options = {"progress": False, **training_options}
     t = _rows(graph, train, "train", options)
     h = _rows(graph, held_out, "held_out",
               {**options, "as_of_step_days": 0.0, "uninvited_weight": 1.0})

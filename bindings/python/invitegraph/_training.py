@@ -244,7 +244,8 @@ def training_frame(graph: Any, history: Any, **options: Any
     return X, t.y, t.group
 
 
-def fit_ranker(graph: Any, history: Any, model: str = "pairwise", l2: float = 1.0, *,
+def fit_ranker(graph: Any, history: Any, model: str = _core.fit_defaults["model"],
+               l2: float = 1.0, *,
                class_weight: str = "balanced", max_iter: int = 100,
                max_pairs_per_positive: int = 20, seed: int = 0, num_threads: int = 0,
                progress: ProgressArg = None, **training_options: Any):

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import _core
 from .._frames import GraphConfig
-from .._errors import InvalidArgumentError
+from .._errors import ArgumentTypeError, InvalidArgumentError
 from ._common import (DataFrame, F, T, _LONG_SCHEMA, _REQUEST, _config, _plausible_as_of,
                       _ts_long)
 from ._recommend import _known
@@ -21,19 +21,20 @@ from ._shards import (_columns_of, _default_shards, _joined_ids, _local_graph, _
 # Training sets
 
 
-def _training_schema() -> T.StructType:
+def _training_schema(position: bool = False) -> T.StructType:
     return T.StructType(
         [T.StructField(c, T.LongType(), False)
          for c in ("record", "inviter", "item", "candidate")]
         + [T.StructField(f, T.FloatType(), False) for f in _core.feature_names()]
         + [T.StructField("label", T.ByteType(), False),
-           T.StructField("weight", T.FloatType(), False)])
+           T.StructField("weight", T.FloatType(), False)]
+        + ([T.StructField("_position", T.LongType(), False)] if position else []))
 
 
 def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = None,
                  as_of: Any = None, config: Optional[GraphConfig] = None,
                  num_threads: int = 1, purchases_matched: Any = None,
-                 **options: Any) -> DataFrame:
+                 _position: bool = False, **options: Any) -> DataFrame:
     """:func:`invitegraph.training_set` at scale: the labelled candidate rows of each past
     campaign in ``history``, with leakage-free features, as a Spark DataFrame.
 
@@ -75,6 +76,14 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
                       "defaults\"); keep the default uninvited_weight=1 unless you model the "
                       "invited alone",
                       TrainingWarning, stacklevel=2)
+    if purchases_matched is not None:
+        from pyspark import Accumulator
+
+        if not isinstance(purchases_matched, Accumulator):
+            raise ArgumentTypeError(
+                "purchases_matched: expected a pyspark Accumulator "
+                "(spark.sparkContext.accumulator(0)), got "
+                f"{type(purchases_matched).__name__}")
     if "record" not in history.columns:
         raise InvalidArgumentError("history: needs a 'record' column (a unique id per row)")
     config = _config(config)
@@ -115,7 +124,9 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
                           for f in _LONG_SCHEMA.fields[4:]])
     columns = _columns_of(evs)
     long = _prepare_shards(evs, seeds, shards, req_long)
-    schema = _training_schema()
+    # _position (fit_ranker's): each row's place in its record's rows on one machine,
+    # whose order the pairwise model's seeded pair sampling follows.
+    schema = _training_schema(_position)
     names = [f.name for f in schema.fields]
 
     def run(pdf: pd.DataFrame) -> pd.DataFrame:
@@ -139,13 +150,16 @@ def training_set(history: DataFrame, *, events: dict, shards: Optional[int] = No
             purchases_matched.add(int(t.report["purchases_matched"]))
         out = t.frame
         out["record"] = r["record"].to_numpy(np.int64)[out["record"].to_numpy()]
+        if _position:
+            out["_position"] = np.arange(len(out), dtype=np.int64)
         return out[names]
 
     return long.groupBy("_shard").applyInPandas(run, schema)
 
 
-def fit_ranker(history: DataFrame, *, events: dict, model: str = "pairwise",
-               l2: float = 1.0, class_weight: str = "balanced", max_iter: int = 100,
+def fit_ranker(history: DataFrame, *, events: dict,
+               model: str = _core.fit_defaults["model"], l2: float = 1.0,
+               class_weight: str = "balanced", max_iter: int = 100,
                max_pairs_per_positive: int = 20, seed: int = 0, num_threads: int = 0,
                **options: Any):
     """:func:`training_set` in Spark, then the fit on the driver (the rows are collected:
@@ -157,10 +171,12 @@ def fit_ranker(history: DataFrame, *, events: dict, model: str = "pairwise",
 
     matched = history.sparkSession.sparkContext.accumulator(0)
     rows = training_set(history, events=events, seed=seed, purchases_matched=matched,
-                        **options).toPandas()
+                        _position=True, **options).toPandas()
     if not len(rows):
         raise InvalidArgumentError("history gave no training rows")
-    rows = rows.sort_values(["record", "candidate"], kind="stable")
+    # The single machine's row order: by record, then as its rows came (the pairwise
+    # model samples pairs by row).
+    rows = rows.sort_values(["record", "_position"], kind="stable")
     ranker, report = fit_ranker_arrays(
         rows[list(_core.feature_names())].to_numpy(), rows["label"].to_numpy(),
         weight=rows["weight"].to_numpy(), group=rows["record"].to_numpy(), model=model,
