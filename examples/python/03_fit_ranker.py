@@ -37,7 +37,7 @@ print(f"\nTop 5 for user {inviter}, item {item} (score = P(join)):")
 print(rec.recommend(inviter=inviter, item=item, k=5).to_string(index=False))
 
 # Before trusting it: does a feature separate joiners far better in the training rows than
-# in rows built as serving builds them (a feature reading the label would)? None here.
+# in rows built as serving builds them (a feature reading the label would)?
 leakage = ig.leakage_report(g, train_df, test_df)
 print("\nLeakage report:", leakage.attrs["note"])
 
