@@ -383,4 +383,4 @@ def test_notebook_runs():
     run = subprocess.run([sys.executable, "-c", _RUN_NOTEBOOK, str(path), str(path.parent)],
                          env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "ranker: logistic" in run.stdout and "full protocol" in run.stdout
+    assert "ranker: pairwise" in run.stdout and "full protocol" in run.stdout
