@@ -303,6 +303,12 @@ order. For learned rankers they add up, with the model's intercept, to the
   m.attr("fit_defaults") = py::dict("model"_a = FitOptions{}.model);
   m.attr("leakage_defaults") = py::dict("min_gap"_a = LeakageOptions{}.min_gap,
                                         "z"_a = LeakageOptions{}.z);
+  // The training options ServingRowOptions() sets: rows as serving sees
+  // them, for evaluate and leakage_report.
+  const TrainingOptions serving = ServingRowOptions({});
+  m.attr("serving_row_options") =
+      py::dict("as_of_step_days"_a = serving.as_of_step_days,
+               "uninvited_weight"_a = serving.uninvited_weight);
 }
 
 }  // namespace invitegraph::py_bindings

@@ -126,41 +126,39 @@ std::vector<uint32_t> PurchaseRowIndex::Claim(
   return claimed;
 }
 
-std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
-                                            Timestamp window_seconds) {
-  std::vector<Participation> campaigns(s.campaign_inviter.size());
-  for (size_t r = 0; r < campaigns.size(); ++r) {
-    Participation& c = campaigns[r];
-    c.members.assign(1, s.campaign_inviter[r]);
-    c.members.insert(c.members.end(), s.joined.begin() + s.joined_offsets[r],
-                     s.joined.begin() + s.joined_offsets[r + 1]);
-    std::sort(c.members.begin(), c.members.end());
-    c.members.erase(std::unique(c.members.begin(), c.members.end()),
-                    c.members.end());
-    c.item = s.campaign_item[r];
-    c.ts = s.campaign_ts[r];
-  }
-  std::vector<uint8_t> claimed(s.purchase_user.size(), 0);
-  for (uint32_t i :
-       PurchaseRowIndex(s, campaigns).Claim(campaigns, window_seconds)) {
-    claimed[i] = 1;
-  }
-  return claimed;
+Participation MakeParticipation(std::vector<NodeId> members, uint32_t item,
+                                Timestamp ts) {
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  return {.members = std::move(members), .item = item, .ts = ts};
 }
 
 std::shared_ptr<const StagedEvents> WithoutParticipations(
     std::shared_ptr<const StagedEvents> s, double window_days) {
   const std::optional<Timestamp> window = ParticipationWindow(window_days);
-  if (!window) return s;
-  std::vector<uint8_t> claimed = ParticipationPurchases(*s, *window);
-  const int64_t n = std::count(claimed.begin(), claimed.end(), 1);
-  if (n == 0) return s;
-  // Filter keeps every row but the claimed purchases; its campaign times
-  // stay as they are (a campaign without ts keeps kMissingTs).
+  if (!window || s->campaign_inviter.empty() || s->purchase_user.empty()) {
+    return s;
+  }
+  std::vector<Participation> campaigns;
+  campaigns.reserve(s->campaign_inviter.size());
+  for (size_t r = 0; r < s->campaign_inviter.size(); ++r) {
+    std::vector<NodeId> members = {s->campaign_inviter[r]};
+    members.insert(members.end(), s->joined.begin() + s->joined_offsets[r],
+                   s->joined.begin() + s->joined_offsets[r + 1]);
+    campaigns.push_back(MakeParticipation(
+        std::move(members), s->campaign_item[r], s->campaign_ts[r]));
+  }
+  const std::vector<uint32_t> claimed =
+      PurchaseRowIndex(*s, campaigns).Claim(campaigns, *window);
+  if (claimed.empty()) return s;
+  std::vector<uint8_t> drop(s->purchase_user.size(), 0);
+  for (uint32_t i : claimed) drop[i] = 1;
+  // A copy with every row but the claimed purchases; campaign times stay as
+  // they are (a campaign without ts keeps kMissingTs).
   auto out = std::make_shared<StagedEvents>(*s);
   size_t kept = 0;
   for (size_t i = 0; i < s->purchase_user.size(); ++i) {
-    if (claimed[i]) continue;
+    if (drop[i]) continue;
     out->purchase_user[kept] = s->purchase_user[i];
     out->purchase_item[kept] = s->purchase_item[i];
     out->purchase_ts[kept] = s->purchase_ts[i];
@@ -173,7 +171,7 @@ std::shared_ptr<const StagedEvents> WithoutParticipations(
   out->purchase_ts.resize(kept);
   out->purchase_category.resize(kept);
   if (!out->purchase_key.empty()) out->purchase_key.resize(kept);
-  out->purchases_matched += n;
+  out->purchases_matched += static_cast<int64_t>(claimed.size());
   return out;
 }
 

@@ -248,6 +248,11 @@ struct Participation {
   Timestamp ts = kMissingTs;
 };
 
+// A Participation of `members` (any order, repeats allowed: sorted and made
+// unique here).
+Participation MakeParticipation(std::vector<NodeId> members, uint32_t item,
+                                Timestamp ts);
+
 // The purchase rows of `s` by (user, item), for the (member, item) pairs of
 // the campaigns it is built with only: campaigns are few next to purchases,
 // so building it costs one lookup per purchase row. Keeps a reference to `s`.
@@ -269,16 +274,11 @@ class PurchaseRowIndex {
   absl::flat_hash_map<std::pair<NodeId, uint32_t>, std::vector<uint32_t>> rows_;
 };
 
-// Which purchase rows of `s` are participations of its own campaigns
-// (PurchaseRowIndex::Claim over them, in row order). One flag per purchase
-// row.
-std::vector<uint8_t> ParticipationPurchases(const StagedEvents& s,
-                                            Timestamp window_seconds);
-
-// `s` without the purchase rows that are participations of its campaigns
-// (ParticipationPurchases), their count added to purchases_matched; `s`
-// itself (a copy) when there are none or the window is < 0. Ids, keys and
-// campaign times are kept as they are.
+// `s` without the purchase rows that are participations of its own
+// campaigns (PurchaseRowIndex::Claim over them, in row order), their count
+// added to purchases_matched; `s` itself when there are none or the window
+// is < 0 (then no purchase-length work is done). Ids, keys and campaign
+// times are kept as they are.
 std::shared_ptr<const StagedEvents> WithoutParticipations(
     std::shared_ptr<const StagedEvents> s, double window_days);
 

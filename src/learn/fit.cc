@@ -334,16 +334,17 @@ std::vector<Pair> MakePairs(absl::Span<const float> label,
 
 // Platt scaling: (a, b) minimising the unpenalised logloss of
 // sigmoid(a * raw + b) over the rows with their original weights `s`, from
-// the identity (1, 0), where raw = intercept + w.z. Sets m->a and m->b. With
-// `keep_order` (pairwise, whose order is the model), only when a > 0: a <= 0
-// (a model that orders its own training rows backwards) leaves (1, 0) and
-// *calibrated false. ANDs the convergence of a calibration it keeps into
-// *converged.
-absl::Status Calibrate(const FeatureArray& z, absl::Span<const float> label,
-                       const std::vector<double>& s,
-                       const internal::NewtonOptions& newton, bool keep_order,
-                       LearnedLinearModel* m, bool* calibrated,
-                       bool* converged) {
+// the identity (1, 0), where raw = intercept + w.z. Sets m->a and m->b and
+// returns true. With `keep_order` (pairwise, whose order is the model), only
+// when a > 0: a <= 0 (a model that orders its own training rows backwards)
+// leaves (1, 0) and returns false. ANDs the convergence of a calibration it
+// keeps into *converged.
+absl::StatusOr<bool> Calibrate(const FeatureArray& z,
+                               absl::Span<const float> label,
+                               const std::vector<double>& s,
+                               const internal::NewtonOptions& newton,
+                               bool keep_order, LearnedLinearModel* m,
+                               bool* converged) {
   const int64_t n = z.rows();
   std::vector<double> raw(n);
   INVITEGRAPH_RETURN_IF_ERROR(internal::ParallelForRange(
@@ -363,13 +364,11 @@ absl::Status Calibrate(const FeatureArray& z, absl::Span<const float> label,
   INVITEGRAPH_ASSIGN_OR_RETURN(
       internal::NewtonResult cal,
       internal::MinimizeLogLoss(calibration, Eigen::Vector2d(1.0, 0.0), platt));
-  *calibrated = !keep_order || cal.beta[0] > 0;
-  if (*calibrated) {
-    *converged = *converged && cal.converged;
-    m->a = cal.beta[0];
-    m->b = cal.beta[1];
-  }
-  return absl::OkStatus();
+  if (keep_order && !(cal.beta[0] > 0)) return false;
+  *converged = *converged && cal.converged;
+  m->a = cal.beta[0];
+  m->b = cal.beta[1];
+  return true;
 }
 
 }  // namespace
@@ -440,9 +439,8 @@ absl::StatusOr<std::unique_ptr<Ranker>> FitRanker(
     r.final_loss = fit.loss;
     r.converged = fit.converged;
 
-    bool calibrated = false;
     INVITEGRAPH_RETURN_IF_ERROR(
-        Calibrate(z, label, s, newton, false, &m, &calibrated, &r.converged));
+        Calibrate(z, label, s, newton, false, &m, &r.converged).status());
     ranker = internal::NewLogisticRanker(std::move(m));
   } else {
     const std::vector<Pair> pairs = MakePairs(
@@ -462,9 +460,9 @@ absl::StatusOr<std::unique_ptr<Ranker>> FitRanker(
     r.final_loss = fit.loss;
     r.converged = fit.converged;
     r.pairs = static_cast<int64_t>(pairs.size());
-    bool calibrated = false;
-    INVITEGRAPH_RETURN_IF_ERROR(
-        Calibrate(z, label, s, newton, true, &m, &calibrated, &r.converged));
+    INVITEGRAPH_ASSIGN_OR_RETURN(
+        const bool calibrated,
+        Calibrate(z, label, s, newton, true, &m, &r.converged));
     ranker = internal::NewPairwiseRanker(std::move(m), calibrated);
   }
   if (options.progress) options.progress(options.max_iter, options.max_iter);

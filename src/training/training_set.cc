@@ -205,17 +205,12 @@ std::vector<internal::Participation> RecordParticipations(
           continue;
         }
       }
-      internal::Participation p;
-      p.item = *item;
-      p.ts = ts;
-      if (inviter) p.members.push_back(*inviter);
+      std::vector<NodeId> members;
+      if (inviter) members.push_back(*inviter);
       for (UserId j : Slice(history.joined_offsets, history.joined, r)) {
-        if (const auto u = ev.users.Find(j)) p.members.push_back(*u);
+        if (const auto u = ev.users.Find(j)) members.push_back(*u);
       }
-      std::sort(p.members.begin(), p.members.end());
-      p.members.erase(std::unique(p.members.begin(), p.members.end()),
-                      p.members.end());
-      out.push_back(std::move(p));
+      out.push_back(internal::MakeParticipation(std::move(members), *item, ts));
     }
     g.participations_end = out.size();
   }

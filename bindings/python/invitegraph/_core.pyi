@@ -16,7 +16,7 @@ import numpy
 import numpy.typing
 import os
 import typing
-__all__: list[str] = ['AbuseOptions', 'ArgumentTypeError', 'AttributeFeatureOptions', 'Audience', 'CandidateOptions', 'Error', 'FeedbackConfig', 'GraphBuilder', 'GraphConfig', 'InvalidArgumentError', 'NotFoundError', 'OutOfRangeError', 'Policy', 'Ranker', 'Recommender', 'RecommenderConfig', 'ScoringOptions', 'SnapshotError', 'SnapshotNotFoundError', 'SnapshotPermissionError', 'SocialGraph', 'TimeLimits', 'TrainingOptions', 'abuse_evidence_names', 'arc_abuse_kind_names', 'build_training_set', 'channel_names', 'check_timestamp', 'detect_abuse', 'exact_int', 'exact_ints', 'feature_names', 'finish_arc_columns', 'fit_defaults', 'graph_abuse_columns', 'graph_with_abuse', 'history_from_outcomes', 'leakage_defaults', 'linear_weights', 'load_ranker', 'make_ranker', 'outcome_names', 'ranker_from_json', 'ranker_names', 'synth_generate', 'training_defaults', 'training_folds']
+__all__: list[str] = ['AbuseOptions', 'ArgumentTypeError', 'AttributeFeatureOptions', 'Audience', 'CandidateOptions', 'Error', 'FeedbackConfig', 'GraphBuilder', 'GraphConfig', 'InvalidArgumentError', 'NotFoundError', 'OutOfRangeError', 'Policy', 'Ranker', 'Recommender', 'RecommenderConfig', 'ScoringOptions', 'SnapshotError', 'SnapshotNotFoundError', 'SnapshotPermissionError', 'SocialGraph', 'TimeLimits', 'TrainingOptions', 'abuse_evidence_names', 'arc_abuse_kind_names', 'build_training_set', 'channel_names', 'check_timestamp', 'detect_abuse', 'exact_int', 'exact_ints', 'feature_names', 'finish_arc_columns', 'fit_defaults', 'graph_abuse_columns', 'graph_with_abuse', 'history_from_outcomes', 'leakage_defaults', 'linear_weights', 'load_ranker', 'make_ranker', 'outcome_names', 'ranker_from_json', 'ranker_names', 'serving_row_options', 'synth_generate', 'training_defaults', 'training_folds']
 class TimeLimits:
     """
     Which times are plausible (unix seconds): earliest <= ts <= now + max_future_seconds,
@@ -1442,4 +1442,5 @@ def training_folds(inviter: typing.Annotated[numpy.typing.ArrayLike, numpy.int64
     """
 fit_defaults: dict = {'model': 'pairwise'}
 leakage_defaults: dict = {'min_gap': 0.1, 'z': 3.0}
+serving_row_options: dict = {'as_of_step_days': 0.0, 'uninvited_weight': 1.0}
 training_defaults: dict = {'folds': 10, 'as_of_step_days': 1.0, 'uninvited_weight': 1.0, 'step_hidden_warn_share': 0.25}

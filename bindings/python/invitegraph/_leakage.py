@@ -80,8 +80,7 @@ def leakage_report(graph: Any, train: Union[pd.DataFrame, TrainingSet],
     """
     options = {"progress": False, **training_options}
     t = _rows(graph, train, "train", options)
-    h = _rows(graph, held_out, "held_out",
-              {**options, "as_of_step_days": 0.0, "uninvited_weight": 1.0})
+    h = _rows(graph, held_out, "held_out", {**options, **_core.serving_row_options})
     d = _core._compare_separation(
         t.X, np.ascontiguousarray(t.y.to_numpy(), dtype=np.float32), h.X,
         np.ascontiguousarray(h.y.to_numpy(), dtype=np.float32), float(min_gap), float(z))

@@ -408,9 +408,8 @@ def evaluate(recommender: Any, test: pd.DataFrame, k: Union[int, Sequence[int]] 
     test = test.reset_index(drop=True)
     # Rows as recommend sees them: every candidate, features exactly as of each ts (not
     # the training default's one-day steps, which trade that for speed).
-    options = {**recommender.candidate_options, "uninvited_weight": 1.0,
-               "as_of_step_days": 0.0, "seed": seed, "num_threads": num_threads,
-               "progress": False, **training_options}
+    options = {**recommender.candidate_options, **_core.serving_row_options, "seed": seed,
+               "num_threads": num_threads, "progress": False, **training_options}
     rows = training_set(recommender.graph, test, **options)
     frame = rows.frame
     X = frame[_core.feature_names()]
